@@ -1,0 +1,95 @@
+package dev.portcullis.registry;
+
+import dev.portcullis.registry.config.ConfigException;
+import dev.portcullis.registry.config.ConfigTree;
+import dev.portcullis.registry.config.RegistryConfig;
+import dev.portcullis.registry.config.RegistryConfigLoader;
+import dev.portcullis.registry.logging.LogSetup;
+import dev.portcullis.registry.server.RegistryServer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** The registry image's command line: parses it and hands over to one command. Nothing else. */
+public final class Main {
+    static final String USAGE = """
+            usage: portcullis-registry [COMMAND]
+              (no command)          run a registry on 127.0.0.1:5000 storing under ./registry-data
+              serve CONFIG.yml      run a registry from a CNCF Distribution config file (REGISTRY_* env overrides apply)
+              --version             print the version
+            """;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        int code = run(List.of(args), System.getenv());
+        if (code >= 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Returns an exit code, or -1 when a server is running and the JVM must stay up. */
+    static int run(List<String> args, Map<String, String> env) {
+        try {
+            if (args.isEmpty()) {
+                return serve(EmbeddedDefault.config(env), true);
+            }
+            return switch (args.get(0)) {
+                case "serve" -> {
+                    if (args.size() != 2) {
+                        yield usage("serve needs exactly one argument: the config file");
+                    }
+                    yield serve(RegistryConfigLoader.load(Path.of(args.get(1)), env), false);
+                }
+                case "--version", "version" -> {
+                    System.out.println("portcullis-registry " + version());
+                    yield 0;
+                }
+                case "--help", "-h", "help" -> {
+                    System.out.print(USAGE);
+                    yield 0;
+                }
+                default -> usage("unknown command '" + args.get(0) + "'");
+            };
+        } catch (ConfigException e) {
+            System.err.println("portcullis-registry: config error: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            System.err.println("portcullis-registry: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int usage(String problem) {
+        System.err.println("portcullis-registry: " + problem);
+        System.err.print(USAGE);
+        return 2;
+    }
+
+    private static int serve(RegistryConfig config, boolean embedded) throws IOException {
+        LogSetup.apply(config.log());
+        config.warnings().forEach(w -> java.util.logging.Logger.getLogger("config").warning(w));
+        RegistryServer server = RegistryServer.start(config);
+        if (embedded) {
+            EmbeddedDefault.printWelcome(server);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "shutdown"));
+        return -1;
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** Exposed for tests that build a config in memory. */
+    static RegistryConfig configFromYaml(String yaml, Map<String, String> env) {
+        return RegistryConfigLoader.fromTree(ConfigTree.parse(yaml, "inline").withEnvironment(env));
+    }
+}

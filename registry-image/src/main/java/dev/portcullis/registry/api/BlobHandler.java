@@ -1,0 +1,58 @@
+package dev.portcullis.registry.api;
+
+import dev.portcullis.registry.oci.Digest;
+import dev.portcullis.registry.oci.ErrorCode;
+import dev.portcullis.registry.oci.RepositoryName;
+import dev.portcullis.registry.storage.RegistryStorage;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** {@code GET|HEAD|DELETE /v2/NAME/blobs/DIGEST}. */
+final class BlobHandler {
+    private final RegistryStorage storage;
+    private final ApiSettings settings;
+
+    BlobHandler(RegistryStorage storage, ApiSettings settings) {
+        this.storage = storage;
+        this.settings = settings;
+    }
+
+    Reply get(RoutingContext ctx) throws IOException {
+        RepositoryName repo = Params.repository(ctx);
+        Digest digest = Params.digest(ctx, "digest");
+        long size = storage.blobSize(repo, digest).orElseThrow(() -> ErrorCode.BLOB_UNKNOWN.exception(digest.toString()));
+        ByteRange range = ByteRange.parse(ctx.request().getHeader("Range"), size);
+        Reply reply = Reply.status(range == null ? 200 : 206)
+                .header("Docker-Content-Digest", digest)
+                .header("Content-Type", "application/octet-stream")
+                .header("Accept-Ranges", "bytes")
+                .header("ETag", "\"" + digest + "\"")
+                .header("Cache-Control", "max-age=31536000");
+        long offset = 0;
+        long length = size;
+        if (range != null) {
+            offset = range.start();
+            length = range.length();
+            reply.header("Content-Range", range.contentRange(size));
+        }
+        if (ctx.request().method() == HttpMethod.HEAD) {
+            return reply.headOnly(length);
+        }
+        Path file = storage.blobFile(digest).orElseThrow(() -> ErrorCode.BLOB_UNKNOWN.exception(digest.toString()));
+        return reply.file(file, offset, length);
+    }
+
+    Reply delete(RoutingContext ctx) throws IOException {
+        if (!settings.deleteEnabled()) {
+            throw ErrorCode.UNSUPPORTED.exception("deletion is disabled (storage.delete.enabled)");
+        }
+        RepositoryName repo = Params.repository(ctx);
+        Digest digest = Params.digest(ctx, "digest");
+        if (!storage.unlinkBlob(repo, digest)) {
+            throw ErrorCode.BLOB_UNKNOWN.exception(digest.toString());
+        }
+        return Reply.status(202).header("Docker-Content-Digest", digest);
+    }
+}

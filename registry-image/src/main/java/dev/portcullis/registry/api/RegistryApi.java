@@ -1,0 +1,165 @@
+package dev.portcullis.registry.api;
+
+import dev.portcullis.registry.auth.Access;
+import dev.portcullis.registry.auth.Authorizer;
+import dev.portcullis.registry.auth.Identity;
+import dev.portcullis.registry.oci.ErrorCode;
+import dev.portcullis.registry.oci.RegistryException;
+import dev.portcullis.registry.oci.RepositoryName;
+import dev.portcullis.registry.storage.RegistryStorage;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The OCI Distribution API as Vert.x Web routes. Each route names the access it needs; the {@link Authorizer} decides;
+ * the handler then runs on a worker thread, because storage calls block, and its {@link Reply} is written back on the
+ * event loop.
+ */
+public final class RegistryApi {
+    /** Key under which the request's {@link Identity} is kept in the routing context, for the access log. */
+    public static final String IDENTITY = "portcullis.identity";
+
+    private static final String NAME = "(?<name>.+)";
+
+    private final ApiSettings settings;
+    private final Authorizer authorizer;
+    private final WorkerExecutor workers;
+    private final BlobHandler blobs;
+    private final UploadHandler uploads;
+    private final ManifestHandler manifests;
+    private final ListingHandler listings;
+    private final ReferrersHandler referrers;
+
+    @FunctionalInterface
+    interface Call {
+        Reply apply(RoutingContext ctx, RequestBodyStream body) throws Exception;
+    }
+
+    public RegistryApi(RegistryStorage storage, ApiSettings settings, Authorizer authorizer, WorkerExecutor workers) {
+        this.settings = settings;
+        this.authorizer = authorizer;
+        this.workers = workers;
+        this.blobs = new BlobHandler(storage, settings);
+        this.uploads = new UploadHandler(storage, settings);
+        this.manifests = new ManifestHandler(storage, settings);
+        this.listings = new ListingHandler(storage, settings);
+        this.referrers = new ReferrersHandler(storage);
+    }
+
+    public Router router(Vertx vertx) {
+        Router r = Router.router(vertx);
+        r.route().handler(this::commonHeaders);
+
+        on(r, "/v2/?", HttpMethod.GET, HttpMethod.HEAD)
+                .handler(ctx -> dispatch(ctx, c -> List.of(), false, false,
+                        (c, b) -> Reply.json(200, new JsonObject())));
+        on(r, "/v2/_catalog", HttpMethod.GET)
+                .handler(ctx -> dispatch(ctx, c -> List.of(Access.catalog()), false, false,
+                        (c, b) -> listings.catalog(c)));
+        on(r, "/v2/" + NAME + "/tags/list", HttpMethod.GET)
+                .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> listings.tags(c)));
+
+        on(r, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
+                .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> manifests.get(c)));
+        on(r, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.PUT)
+                .handler(ctx -> dispatch(ctx, pushAndPull(), true, true, manifests::put));
+        on(r, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.DELETE)
+                .handler(ctx -> dispatch(ctx, delete(), true, false, (c, b) -> manifests.delete(c)));
+
+        on(r, "/v2/" + NAME + "/blobs/uploads/?", HttpMethod.POST)
+                .handler(ctx -> dispatch(ctx, this::uploadAccess, true, true, uploads::start));
+        on(r, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.GET)
+                .handler(ctx -> dispatch(ctx, pushAndPull(), false, false, (c, b) -> uploads.status(c)));
+        on(r, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.PATCH)
+                .handler(ctx -> dispatch(ctx, pushAndPull(), true, true, uploads::patch));
+        on(r, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.PUT)
+                .handler(ctx -> dispatch(ctx, pushAndPull(), true, true, uploads::finish));
+        on(r, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.DELETE)
+                .handler(ctx -> dispatch(ctx, pushAndPull(), true, false, (c, b) -> uploads.cancel(c)));
+
+        on(r, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
+                .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> blobs.get(c)));
+        on(r, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", HttpMethod.DELETE)
+                .handler(ctx -> dispatch(ctx, delete(), true, false, (c, b) -> blobs.delete(c)));
+
+        on(r, "/v2/" + NAME + "/referrers/(?<digest>[^/]+)", HttpMethod.GET)
+                .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> referrers.list(c)));
+
+        r.errorHandler(404, ctx -> ReplyWriter.send(ctx, ErrorReplies.of(ErrorCode.NOT_FOUND, ctx.request().path())));
+        r.errorHandler(405, ctx -> ReplyWriter.send(ctx,
+                ErrorReplies.of(ErrorCode.UNSUPPORTED, ctx.request().method() + " is not allowed here")));
+        r.errorHandler(500, ctx -> ReplyWriter.send(ctx, ErrorReplies.of(ctx.failure() == null
+                ? new IllegalStateException("routing failed") : ctx.failure(), ctx.request().path())));
+        return r;
+    }
+
+    private static Route on(Router r, String regex, HttpMethod... methods) {
+        Route route = r.routeWithRegex(regex);
+        for (HttpMethod m : methods) {
+            route.method(m);
+        }
+        return route;
+    }
+
+    private void commonHeaders(RoutingContext ctx) {
+        // Nothing may read the body before the access decision: a refused push must not be streamed to disk.
+        ctx.request().pause();
+        ctx.response().putHeader("Docker-Distribution-API-Version", "registry/2.0");
+        settings.headers().forEach((name, values) -> ctx.response().putHeader(name, values));
+        ctx.next();
+    }
+
+    private static Function<RoutingContext, List<Access>> pull() {
+        return ctx -> List.of(Access.repository(Params.repository(ctx).value(), Access.PULL));
+    }
+
+    private static Function<RoutingContext, List<Access>> pushAndPull() {
+        return ctx -> List.of(Access.repository(Params.repository(ctx).value(), Access.PULL, Access.PUSH));
+    }
+
+    private static Function<RoutingContext, List<Access>> delete() {
+        return ctx -> List.of(Access.repository(Params.repository(ctx).value(), Access.DELETE));
+    }
+
+    /** A mount also reads the source repository, so it needs pull there. */
+    private List<Access> uploadAccess(RoutingContext ctx) {
+        Access target = Access.repository(Params.repository(ctx).value(), Access.PULL, Access.PUSH);
+        String from = Params.query(ctx, "from");
+        if (Params.query(ctx, "mount") != null && from != null && RepositoryName.isValid(from)) {
+            return List.of(target, Access.repository(from, Access.PULL));
+        }
+        return List.of(target);
+    }
+
+    private void dispatch(RoutingContext ctx, Function<RoutingContext, List<Access>> access, boolean write,
+                          boolean hasBody, Call call) {
+        List<Access> needed;
+        try {
+            needed = access.apply(ctx);
+            if (write && settings.readOnly()) {
+                throw ErrorCode.UNSUPPORTED.exception("the registry is in read-only mode");
+            }
+        } catch (RegistryException e) {
+            ReplyWriter.send(ctx, ErrorReplies.of(e));
+            return;
+        }
+        authorizer.authorize(ctx, needed).onComplete(auth -> {
+            if (auth.failed()) {
+                ReplyWriter.send(ctx, ErrorReplies.of(auth.cause(), ctx.request().method() + " " + ctx.request().path()));
+                return;
+            }
+            ctx.put(IDENTITY, auth.result());
+            RequestBodyStream body = hasBody ? new RequestBodyStream(ctx.request(), settings.bodyIdleTimeoutMillis()) : null;
+            workers.executeBlocking(() -> call.apply(ctx, body), false).onComplete(done -> ReplyWriter.send(ctx,
+                    done.succeeded() ? done.result()
+                            : ErrorReplies.of(done.cause(), ctx.request().method() + " " + ctx.request().path())));
+        });
+    }
+}

@@ -1,0 +1,64 @@
+package dev.portcullis.registry.config;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The keys of Distribution's configuration, and ours, so that a typo is reported instead of silently ignored.
+ * Keys Distribution has but Portcullis does not act on get their own warning: an existing config still runs.
+ */
+final class KnownKeys {
+    private static final List<Pattern> SUPPORTED = patterns(
+            "version",
+            "log\\.(level|formatter|accesslog\\.disabled)", "log\\.fields(\\..+)?", "loglevel",
+            "storage\\.filesystem\\.(rootdirectory|maxthreads)", "storage\\.inmemory",
+            "storage\\.s3\\..+",
+            "storage\\.delete\\.enabled", "storage\\.redirect\\.disable",
+            "storage\\.maintenance\\.uploadpurging\\.(enabled|age|interval|dryrun)",
+            "storage\\.maintenance\\.readonly\\.enabled",
+            "storage\\.cache\\..+", "storage\\.tag\\..+",
+            "auth\\.htpasswd\\.(realm|path)",
+            "auth\\.token\\.(realm|service|issuer|rootcertbundle|jwks|signingalgorithms|autoredirect|autoredirectpath)",
+            "auth\\.anonymous\\.(pull|pullrepositories)",
+            "auth\\.pullusers",
+            "http\\.(addr|net|prefix|host|secret|relativeurls|draintimeout|insecure)",
+            "http\\.tls\\.(certificate|key|clientcas|clientauth|minimumtls|ciphersuites)",
+            "http\\.debug\\.addr", "http\\.debug\\.prometheus\\.(enabled|path)",
+            "http\\.headers(\\..+)?", "http\\.http2\\.disabled",
+            "health\\.storagedriver\\.(enabled|interval|threshold)",
+            "health\\.(file|http|tcp)",
+            "catalog\\.maxentries",
+            "validation\\..+", "compatibility\\..+");
+
+    private static final List<Pattern> IGNORED = patterns(
+            "notifications(\\..+)?", "redis(\\..+)?", "proxy(\\..+)?", "http\\.tls\\.letsencrypt(\\..+)?",
+            "log\\.hooks(\\..+)?", "middleware(\\..+)?", "reporting(\\..+)?", "policy(\\..+)?",
+            "storage\\.(azure|gcs|swift|oss|cos)(\\..+)?");
+
+    private KnownKeys() {}
+
+    /** A warning for {@code key}, or empty when it is a key we read. */
+    static Optional<String> check(String key) {
+        if (matches(SUPPORTED, key)) {
+            return Optional.empty();
+        }
+        if (matches(IGNORED, key)) {
+            return Optional.of("config key " + key + " is Distribution's but not supported by Portcullis; ignored");
+        }
+        return Optional.of("unknown config key " + key + "; ignored");
+    }
+
+    private static boolean matches(List<Pattern> patterns, String key) {
+        for (Pattern p : patterns) {
+            if (p.matcher(key).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<Pattern> patterns(String... regexes) {
+        return java.util.Arrays.stream(regexes).map(Pattern::compile).toList();
+    }
+}

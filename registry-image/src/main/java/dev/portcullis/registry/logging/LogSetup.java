@@ -1,0 +1,103 @@
+package dev.portcullis.registry.logging;
+
+import dev.portcullis.registry.config.LogSettings;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.Map;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Routes java.util.logging (ours and Vert.x's) to one line per record on stderr, in text or JSON. */
+public final class LogSetup {
+    private LogSetup() {}
+
+    public static void apply(LogSettings settings) {
+        Logger root = Logger.getLogger("");
+        for (var h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler handler = new ConsoleHandler() {
+            {
+                setOutputStream(new PrintStream(System.err, true));
+            }
+        };
+        Level level = toLevel(settings.level());
+        handler.setLevel(level);
+        handler.setFormatter(settings.formatter().equals("text") ? new TextFormatter(settings.fields())
+                : new JsonFormatter(settings.fields()));
+        root.addHandler(handler);
+        root.setLevel(level);
+        // Netty and Vert.x are chatty at debug; their warnings still show.
+        Logger.getLogger("io.netty").setLevel(Level.WARNING);
+    }
+
+    static Level toLevel(String level) {
+        return switch (level) {
+            case "error" -> Level.SEVERE;
+            case "warn" -> Level.WARNING;
+            case "debug" -> Level.FINE;
+            default -> Level.INFO;
+        };
+    }
+
+    static String levelName(Level level) {
+        if (level.intValue() >= Level.SEVERE.intValue()) {
+            return "error";
+        }
+        if (level.intValue() >= Level.WARNING.intValue()) {
+            return "warning";
+        }
+        return level.intValue() >= Level.INFO.intValue() ? "info" : "debug";
+    }
+
+    private static String message(LogRecord r) {
+        String msg = r.getMessage() == null ? "" : r.getMessage();
+        if (r.getParameters() != null && r.getParameters().length > 0) {
+            msg = java.text.MessageFormat.format(msg, r.getParameters());
+        }
+        if (r.getThrown() != null) {
+            java.io.StringWriter sw = new java.io.StringWriter();
+            r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+            msg = msg + "\n" + sw;
+        }
+        return msg;
+    }
+
+    static final class TextFormatter extends Formatter {
+        private final String fields;
+
+        TextFormatter(Map<String, String> fields) {
+            StringBuilder sb = new StringBuilder();
+            fields.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+            this.fields = sb.toString();
+        }
+
+        @Override
+        public String format(LogRecord r) {
+            return Instant.ofEpochMilli(r.getMillis()) + " level=" + levelName(r.getLevel()) + fields + " msg=\""
+                    + message(r).replace("\"", "\\\"") + "\"" + System.lineSeparator();
+        }
+    }
+
+    static final class JsonFormatter extends Formatter {
+        private final Map<String, String> fields;
+
+        JsonFormatter(Map<String, String> fields) {
+            this.fields = fields;
+        }
+
+        @Override
+        public String format(LogRecord r) {
+            io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject()
+                    .put("time", Instant.ofEpochMilli(r.getMillis()).toString())
+                    .put("level", levelName(r.getLevel()))
+                    .put("msg", message(r))
+                    .put("logger", r.getLoggerName());
+            fields.forEach(o::put);
+            return o.encode() + System.lineSeparator();
+        }
+    }
+}

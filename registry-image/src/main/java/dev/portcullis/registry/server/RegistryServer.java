@@ -1,0 +1,133 @@
+package dev.portcullis.registry.server;
+
+import dev.portcullis.registry.api.ApiSettings;
+import dev.portcullis.registry.api.RegistryApi;
+import dev.portcullis.registry.auth.Authorizer;
+import dev.portcullis.registry.config.ConfigException;
+import dev.portcullis.registry.config.HttpSettings;
+import dev.portcullis.registry.config.RegistryConfig;
+import dev.portcullis.registry.config.RegistryConfigLoader;
+import dev.portcullis.registry.storage.FilesystemStorage;
+import dev.portcullis.registry.storage.RegistryStorage;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/** Wires configuration, storage, authorization and the API into a listening server. */
+public final class RegistryServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RegistryServer.class.getName());
+    /** Uploads hold a worker thread while they stream, so the pool bounds concurrent uploads, not requests. */
+    private static final int STORAGE_THREADS = 64;
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final RegistryConfig config;
+
+    private RegistryServer(Vertx vertx, HttpServer server, RegistryConfig config) {
+        this.vertx = vertx;
+        this.server = server;
+        this.config = config;
+    }
+
+    public static RegistryServer start(RegistryConfig config) throws IOException {
+        HttpSettings http = config.http();
+        refuseUnsafeListeners(config);
+        RegistryStorage storage = openStorage(config);
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        try {
+            WorkerExecutor workers = vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS,
+                    24, TimeUnit.HOURS);
+            ApiSettings api = new ApiSettings(http.prefix(), config.storage().deleteEnabled(), config.storage().readOnly(),
+                    config.catalogMaxEntries(), http.externalUrl(), http.headers(),
+                    ApiSettings.DEFAULT_MAX_MANIFEST_BYTES, Duration.ofMinutes(5).toMillis());
+            Router apiRouter = new RegistryApi(storage, api, Authorizer.OPEN, workers).router(vertx);
+            Router root = apiRouter;
+            if (!http.prefix().equals("/")) {
+                root = Router.router(vertx);
+                root.route(http.prefix() + "*").subRouter(apiRouter);
+            }
+            HttpServerOptions options = new HttpServerOptions()
+                    .setHost(http.addr().host())
+                    .setPort(http.addr().port())
+                    .setHandle100ContinueAutomatically(true)
+                    .setCompressionSupported(false)
+                    .setIdleTimeout(300)
+                    .setIdleTimeoutUnit(TimeUnit.SECONDS);
+            HttpServer server = vertx.createHttpServer(options).requestHandler(root);
+            server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            LOG.info("listening on " + http.addr().host() + ":" + server.actualPort() + " (http)");
+            return new RegistryServer(vertx, server, config);
+        } catch (java.util.concurrent.ExecutionException e) {
+            vertx.close();
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IOException("cannot listen on " + http.addr() + ": " + cause.getMessage(), cause);
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            vertx.close();
+            throw new IOException("cannot listen on " + http.addr() + ": timed out", e);
+        }
+    }
+
+    private static void refuseUnsafeListeners(RegistryConfig config) {
+        HttpSettings http = config.http();
+        if (http.tls().isEmpty() && !http.insecure() && !http.addr().isLoopback()) {
+            throw new ConfigException("http.addr", "plain HTTP on " + http.addr() + " would expose credentials and images"
+                    + " to the network; configure http.tls, listen on 127.0.0.1, or set http.insecure: true to accept the risk");
+        }
+        if (http.tls().isPresent()) {
+            throw new ConfigException("http.tls", "TLS is not supported by this build yet");
+        }
+        if (config.tree().has("auth")) {
+            throw new ConfigException("auth", "authentication is not supported by this build yet");
+        }
+    }
+
+    private static RegistryStorage openStorage(RegistryConfig config) throws IOException {
+        return switch (config.storage().driver()) {
+            case "filesystem" -> {
+                Path root = RegistryConfigLoader.filesystemRoot(config.storage());
+                try {
+                    Files.createDirectories(root);
+                } catch (IOException e) {
+                    throw new ConfigException("storage.filesystem.rootdirectory", "cannot create " + root + ": " + e.getMessage());
+                }
+                if (!Files.isWritable(root)) {
+                    throw new ConfigException("storage.filesystem.rootdirectory", root + " is not writable by this user");
+                }
+                yield new FilesystemStorage(root);
+            }
+            case "inmemory" -> new FilesystemStorage(Files.createTempDirectory("portcullis-inmemory"));
+            default -> throw new ConfigException("storage." + config.storage().driver(), "driver not supported by this build yet");
+        };
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public RegistryConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.fine("closing the server: " + e);
+        }
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.fine("closing Vert.x: " + e);
+        }
+    }
+}

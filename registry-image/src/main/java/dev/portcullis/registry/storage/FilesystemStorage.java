@@ -1,0 +1,528 @@
+package dev.portcullis.registry.storage;
+
+import dev.portcullis.registry.oci.Digest;
+import dev.portcullis.registry.oci.ErrorCode;
+import dev.portcullis.registry.oci.RepositoryName;
+import dev.portcullis.registry.oci.Tag;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Filesystem driver with CNCF Distribution's on-disk layout ({@code docker/registry/v2/blobs}, {@code repositories/NAME/
+ * _layers|_manifests|_uploads}), so a volume written by Distribution is served unchanged and vice versa.
+ *
+ * <p>Crash safety: content is only ever made visible by an atomic rename of a complete, verified, fsynced file, and
+ * link files are replaced by rename too, so a kill at any moment leaves either the old state or the new one.
+ */
+public final class FilesystemStorage implements RegistryStorage {
+    private static final int COPY_BUFFER = 256 * 1024;
+    private static final Pattern UPLOAD_ID = Pattern.compile("[a-f0-9-]{36}");
+
+    private final Path v2;
+    private final Path blobs;
+    private final Path repositories;
+    private final Path scratch;
+    /** Running digests of uploads, so a streamed upload is hashed once; rebuilt from the file when missing. */
+    private final ConcurrentHashMap<Path, HashState> hashStates = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Path, Object> uploadLocks = new ConcurrentHashMap<>();
+
+    private record HashState(long offset, MessageDigest sha256) {}
+
+    public FilesystemStorage(Path root) throws IOException {
+        this.v2 = root.toAbsolutePath().normalize().resolve("docker/registry/v2");
+        this.blobs = v2.resolve("blobs");
+        this.repositories = v2.resolve("repositories");
+        this.scratch = v2.resolve("_scratch");
+        Files.createDirectories(repositories);
+        Files.createDirectories(blobs);
+        Files.createDirectories(scratch);
+    }
+
+    public Path root() {
+        return v2;
+    }
+
+    // ---- paths -------------------------------------------------------------------------------------------------
+
+    private Path blobData(Digest d) {
+        return blobs.resolve(d.algorithm().id()).resolve(d.hex().substring(0, 2)).resolve(d.hex()).resolve("data");
+    }
+
+    private Path repo(RepositoryName name) {
+        return repositories.resolve(name.value());
+    }
+
+    private Path layerLink(RepositoryName name, Digest d) {
+        return repo(name).resolve("_layers").resolve(d.algorithm().id()).resolve(d.hex()).resolve("link");
+    }
+
+    private Path revisionDir(RepositoryName name, Digest d) {
+        return repo(name).resolve("_manifests/revisions").resolve(d.algorithm().id()).resolve(d.hex());
+    }
+
+    private Path tagsDir(RepositoryName name) {
+        return repo(name).resolve("_manifests/tags");
+    }
+
+    private Path tagDir(RepositoryName name, String tag) {
+        return tagsDir(name).resolve(Tag.require(tag));
+    }
+
+    private Path referrersDir(RepositoryName name, Digest subject) {
+        return repo(name).resolve("_referrers").resolve(subject.algorithm().id()).resolve(subject.hex());
+    }
+
+    private Path uploadDir(RepositoryName name, String id) {
+        if (id == null || !UPLOAD_ID.matcher(id).matches()) {
+            throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception("unknown upload id");
+        }
+        return repo(name).resolve("_uploads").resolve(id);
+    }
+
+    // ---- blobs -------------------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Long> blobSize(RepositoryName repo, Digest digest) throws IOException {
+        if (!digest.equals(readLink(layerLink(repo, digest)).orElse(null))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.size(blobData(digest)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<Path> blobFile(Digest digest) {
+        Path p = blobData(digest);
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    @Override
+    public InputStream openBlob(Digest digest, long offset) throws IOException {
+        FileChannel ch = FileChannel.open(blobData(digest), StandardOpenOption.READ);
+        ch.position(offset);
+        return java.nio.channels.Channels.newInputStream(ch);
+    }
+
+    @Override
+    public boolean mountBlob(RepositoryName from, RepositoryName to, Digest digest) throws IOException {
+        if (blobSize(from, digest).isEmpty()) {
+            return false;
+        }
+        writeLink(layerLink(to, digest), digest);
+        return true;
+    }
+
+    @Override
+    public boolean unlinkBlob(RepositoryName repo, Digest digest) throws IOException {
+        Path link = layerLink(repo, digest);
+        if (!Files.exists(link)) {
+            return false;
+        }
+        deleteTree(link.getParent());
+        return true;
+    }
+
+    // ---- uploads -----------------------------------------------------------------------------------------------
+
+    @Override
+    public UploadState startUpload(RepositoryName repo) throws IOException {
+        String id = UUID.randomUUID().toString();
+        Path dir = uploadDir(repo, id);
+        Files.createDirectories(dir);
+        Instant now = Instant.now();
+        Files.writeString(dir.resolve("startedat"), now.toString());
+        Files.createFile(dir.resolve("data"));
+        return new UploadState(id, 0, now);
+    }
+
+    @Override
+    public Optional<UploadState> upload(RepositoryName repo, String uploadId) throws IOException {
+        Path dir = uploadDir(repo, uploadId);
+        try {
+            long size = Files.size(dir.resolve("data"));
+            return Optional.of(new UploadState(uploadId, size, startedAt(dir)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Instant startedAt(Path dir) {
+        try {
+            return Instant.parse(Files.readString(dir.resolve("startedat")).trim());
+        } catch (IOException | RuntimeException e) {
+            return Instant.EPOCH;
+        }
+    }
+
+    @Override
+    public UploadState appendToUpload(RepositoryName repo, String uploadId, long expectedOffset, long expectedLength,
+                                      InputStream data) throws IOException {
+        Path dir = uploadDir(repo, uploadId);
+        Path file = dir.resolve("data");
+        synchronized (lockFor(dir)) {
+            if (!Files.exists(file)) {
+                throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception();
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                long start = ch.size();
+                if (expectedOffset >= 0 && expectedOffset != start) {
+                    throw ErrorCode.RANGE_INVALID.exception("chunk starts at " + expectedOffset + " but the upload holds "
+                            + start + " bytes");
+                }
+                HashState state = hashStates.get(dir);
+                MessageDigest md = state != null && state.offset() == start ? state.sha256() : null;
+                if (md == null && start == 0) {
+                    md = Digest.Algorithm.SHA256.newMessageDigest();
+                }
+                MessageDigest working = md == null ? null : cloneDigest(md);
+                ch.position(start);
+                long written;
+                try {
+                    written = copy(data, ch, working);
+                } catch (IOException | RuntimeException e) {
+                    // A broken chunk must not leave half its bytes behind: the client retries from the old offset.
+                    ch.truncate(start);
+                    throw e;
+                }
+                if (expectedLength >= 0 && written != expectedLength) {
+                    ch.truncate(start);
+                    throw ErrorCode.SIZE_INVALID.exception("chunk declared " + expectedLength + " bytes but carried "
+                            + written);
+                }
+                if (working != null) {
+                    hashStates.put(dir, new HashState(start + written, working));
+                } else {
+                    hashStates.remove(dir);
+                }
+                return new UploadState(uploadId, start + written, startedAt(dir));
+            }
+        }
+    }
+
+    @Override
+    public long commitUpload(RepositoryName repo, String uploadId, Digest expected) throws IOException {
+        Path dir = uploadDir(repo, uploadId);
+        Path file = dir.resolve("data");
+        synchronized (lockFor(dir)) {
+            if (!Files.exists(file)) {
+                throw ErrorCode.BLOB_UPLOAD_UNKNOWN.exception();
+            }
+            long size = Files.size(file);
+            Digest actual = digestOf(dir, file, size, expected.algorithm());
+            if (!actual.equals(expected)) {
+                throw ErrorCode.DIGEST_INVALID.exception("content digest is " + actual);
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            publish(file, blobData(expected));
+            writeLink(layerLink(repo, expected), expected);
+            hashStates.remove(dir);
+            deleteTree(dir);
+            uploadLocks.remove(dir);
+            return size;
+        }
+    }
+
+    private Digest digestOf(Path dir, Path file, long size, Digest.Algorithm algorithm) throws IOException {
+        HashState state = hashStates.get(dir);
+        if (algorithm == Digest.Algorithm.SHA256 && state != null && state.offset() == size) {
+            return Digest.fromMessageDigest(algorithm, cloneDigest(state.sha256()));
+        }
+        MessageDigest md = algorithm.newMessageDigest();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[COPY_BUFFER];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return Digest.fromMessageDigest(algorithm, md);
+    }
+
+    @Override
+    public boolean cancelUpload(RepositoryName repo, String uploadId) throws IOException {
+        Path dir = uploadDir(repo, uploadId);
+        synchronized (lockFor(dir)) {
+            if (!Files.exists(dir.resolve("data"))) {
+                return false;
+            }
+            hashStates.remove(dir);
+            deleteTree(dir);
+            uploadLocks.remove(dir);
+            return true;
+        }
+    }
+
+    private Object lockFor(Path dir) {
+        return uploadLocks.computeIfAbsent(dir, k -> new Object());
+    }
+
+    // ---- manifests ---------------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<StoredManifest> manifest(RepositoryName repo, Digest digest) throws IOException {
+        Path dir = revisionDir(repo, digest);
+        if (!digest.equals(readLink(dir.resolve("link")).orElse(null))) {
+            return Optional.empty();
+        }
+        byte[] content;
+        try {
+            content = Files.readAllBytes(blobData(digest));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        String mediaType;
+        try {
+            mediaType = Files.readString(dir.resolve("mediatype")).trim();
+        } catch (NoSuchFileException e) {
+            mediaType = declaredMediaType(content);
+        }
+        return Optional.of(new StoredManifest(digest, mediaType, content));
+    }
+
+    /** For manifests written by Distribution, which keeps no media type beside them. */
+    private static String declaredMediaType(byte[] content) {
+        try {
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(content);
+            var mt = node.get("mediaType");
+            if (mt != null && mt.isTextual()) {
+                return mt.textValue();
+            }
+            return node.has("manifests") ? dev.portcullis.registry.oci.MediaTypes.OCI_INDEX
+                    : dev.portcullis.registry.oci.MediaTypes.OCI_MANIFEST;
+        } catch (IOException e) {
+            return dev.portcullis.registry.oci.MediaTypes.OCI_MANIFEST;
+        }
+    }
+
+    @Override
+    public Optional<Digest> resolveTag(RepositoryName repo, String tag) throws IOException {
+        if (!Tag.isValid(tag)) {
+            return Optional.empty();
+        }
+        return readLink(tagDir(repo, tag).resolve("current/link"));
+    }
+
+    @Override
+    public void putManifest(RepositoryName repo, StoredManifest manifest, List<String> tags, Optional<Digest> subject)
+            throws IOException {
+        Digest digest = manifest.digest();
+        Path data = blobData(digest);
+        if (!Files.exists(data)) {
+            Path tmp = scratch.resolve(UUID.randomUUID().toString());
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(manifest.content());
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            publish(tmp, data);
+        }
+        Path rev = revisionDir(repo, digest);
+        writeAtomically(rev.resolve("mediatype"), manifest.mediaType().getBytes(StandardCharsets.UTF_8));
+        writeLink(rev.resolve("link"), digest);
+        if (subject.isPresent()) {
+            Digest s = subject.get();
+            writeLink(referrersDir(repo, s).resolve(digest.algorithm().id()).resolve(digest.hex()).resolve("link"), digest);
+        }
+        for (String tag : tags) {
+            Path dir = tagDir(repo, tag);
+            writeLink(dir.resolve("index").resolve(digest.algorithm().id()).resolve(digest.hex()).resolve("link"), digest);
+            writeLink(dir.resolve("current/link"), digest);
+        }
+    }
+
+    @Override
+    public boolean deleteManifest(RepositoryName repo, Digest digest, Optional<Digest> subject) throws IOException {
+        Path rev = revisionDir(repo, digest);
+        if (!Files.exists(rev.resolve("link"))) {
+            return false;
+        }
+        for (String tag : tags(repo).orElse(List.of())) {
+            if (digest.equals(resolveTag(repo, tag).orElse(null))) {
+                deleteTree(tagDir(repo, tag));
+            }
+        }
+        if (subject.isPresent()) {
+            deleteTree(referrersDir(repo, subject.get()).resolve(digest.algorithm().id()).resolve(digest.hex()));
+        }
+        deleteTree(rev);
+        return true;
+    }
+
+    @Override
+    public boolean deleteTag(RepositoryName repo, String tag) throws IOException {
+        Path dir = tagDir(repo, tag);
+        if (!Files.exists(dir.resolve("current/link"))) {
+            return false;
+        }
+        deleteTree(dir);
+        return true;
+    }
+
+    @Override
+    public Optional<List<String>> tags(RepositoryName repo) throws IOException {
+        if (!repositoryExists(repo)) {
+            return Optional.empty();
+        }
+        List<String> out = new ArrayList<>();
+        Path dir = tagsDir(repo);
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path p : ds) {
+                    String tag = p.getFileName().toString();
+                    if (Tag.isValid(tag) && Files.exists(p.resolve("current/link"))) {
+                        out.add(tag);
+                    }
+                }
+            }
+        }
+        Collections.sort(out);
+        return Optional.of(out);
+    }
+
+    @Override
+    public List<String> repositories() throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(repositories)) {
+            walk.filter(p -> {
+                String n = p.getFileName().toString();
+                return (n.equals("_manifests") || n.equals("_layers")) && Files.isDirectory(p);
+            }).map(p -> repositories.relativize(p.getParent()).toString().replace('\\', '/'))
+                    .filter(RepositoryName::isValid)
+                    .distinct()
+                    .forEach(out::add);
+        } catch (NoSuchFileException | java.io.UncheckedIOException e) {
+            // A repository deleted while we walk is simply not listed.
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    @Override
+    public boolean repositoryExists(RepositoryName repo) {
+        Path dir = repo(repo);
+        return Files.isDirectory(dir.resolve("_manifests")) || Files.isDirectory(dir.resolve("_layers"));
+    }
+
+    @Override
+    public List<Digest> referrers(RepositoryName repo, Digest subject) throws IOException {
+        Path dir = referrersDir(repo, subject);
+        List<Digest> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> walk = Files.walk(dir, 3)) {
+            for (Path link : (Iterable<Path>) walk.filter(p -> p.getFileName().toString().equals("link"))::iterator) {
+                readLink(link).ifPresent(out::add);
+            }
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    // ---- file primitives ---------------------------------------------------------------------------------------
+
+    private static long copy(InputStream in, FileChannel out, MessageDigest md) throws IOException {
+        byte[] buf = new byte[COPY_BUFFER];
+        ByteBuffer bb = ByteBuffer.wrap(buf);
+        long total = 0;
+        for (int n; (n = in.read(buf)) >= 0; ) {
+            if (n == 0) {
+                continue;
+            }
+            if (md != null) {
+                md.update(buf, 0, n);
+            }
+            bb.clear().limit(n);
+            while (bb.hasRemaining()) {
+                out.write(bb);
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    private static MessageDigest cloneDigest(MessageDigest md) {
+        try {
+            return (MessageDigest) md.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("JDK MessageDigest is not cloneable", e);
+        }
+    }
+
+    /** Moves a complete file to its content address; if it is already there, the content is identical. */
+    private static void publish(Path source, Path target) throws IOException {
+        Files.createDirectories(target.getParent());
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException e) {
+            Files.deleteIfExists(source);
+        }
+    }
+
+    private Optional<Digest> readLink(Path link) throws IOException {
+        try {
+            String text = Files.readString(link, StandardCharsets.UTF_8).trim();
+            return Optional.of(Digest.parse(text));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (dev.portcullis.registry.oci.RegistryException corrupt) {
+            return Optional.empty();
+        }
+    }
+
+    private void writeLink(Path link, Digest digest) throws IOException {
+        writeAtomically(link, digest.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void writeAtomically(Path target, byte[] content) throws IOException {
+        Files.createDirectories(target.getParent());
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID());
+        Files.write(tmp, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            List<Path> paths = walk.sorted(Collections.reverseOrder()).toList();
+            for (Path p : paths) {
+                Files.deleteIfExists(p);
+            }
+        } catch (NoSuchFileException e) {
+            // Someone else removed it first: the outcome is the same.
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.portcullis.registry.storage;
+
+import dev.portcullis.registry.oci.Digest;
+import dev.portcullis.registry.oci.RepositoryName;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The storage driver: content-addressed blobs, the links that make them visible in a repository, manifests, tags,
+ * referrers and upload sessions. Calls block; the API layer runs them off the event loop. The protocol layer never
+ * sees which driver it runs on.
+ */
+public interface RegistryStorage {
+
+    // ---- blobs -------------------------------------------------------------------------------------------------
+
+    /** Size of the blob if it is visible in {@code repo}. */
+    Optional<Long> blobSize(RepositoryName repo, Digest digest) throws IOException;
+
+    /** A local file holding the blob, when the driver has one: lets the server send it zero-copy. */
+    Optional<Path> blobFile(Digest digest) throws IOException;
+
+    /** Streams the blob from {@code offset}. The caller closes the stream. */
+    InputStream openBlob(Digest digest, long offset) throws IOException;
+
+    /** Makes a blob of {@code from} visible in {@code to}; false if {@code from} does not hold it. */
+    boolean mountBlob(RepositoryName from, RepositoryName to, Digest digest) throws IOException;
+
+    /** Removes the blob from {@code repo}'s view; the content stays until garbage collection. */
+    boolean unlinkBlob(RepositoryName repo, Digest digest) throws IOException;
+
+    // ---- uploads -----------------------------------------------------------------------------------------------
+
+    UploadState startUpload(RepositoryName repo) throws IOException;
+
+    Optional<UploadState> upload(RepositoryName repo, String uploadId) throws IOException;
+
+    /**
+     * Appends {@code data} to the upload. {@code expectedOffset} (or -1) is where the client says the chunk starts;
+     * {@code expectedLength} (or -1) how long it says the chunk is. A mismatch leaves the upload as it was.
+     */
+    UploadState appendToUpload(RepositoryName repo, String uploadId, long expectedOffset, long expectedLength,
+                               InputStream data) throws IOException;
+
+    /**
+     * Verifies the upload's content against {@code expected} and makes it a blob of {@code repo} in one atomic step.
+     * Returns the blob's size.
+     */
+    long commitUpload(RepositoryName repo, String uploadId, Digest expected) throws IOException;
+
+    boolean cancelUpload(RepositoryName repo, String uploadId) throws IOException;
+
+    // ---- manifests, tags, referrers ----------------------------------------------------------------------------
+
+    Optional<StoredManifest> manifest(RepositoryName repo, Digest digest) throws IOException;
+
+    Optional<Digest> resolveTag(RepositoryName repo, String tag) throws IOException;
+
+    /** Stores the manifest, points each tag at it, and indexes it as a referrer of {@code subject}. */
+    void putManifest(RepositoryName repo, StoredManifest manifest, List<String> tags, Optional<Digest> subject)
+            throws IOException;
+
+    /** Removes the manifest from the repository, with every tag that points at it and its referrer entry. */
+    boolean deleteManifest(RepositoryName repo, Digest digest, Optional<Digest> subject) throws IOException;
+
+    boolean deleteTag(RepositoryName repo, String tag) throws IOException;
+
+    /** Tags in lexical order, or empty if the repository is unknown. */
+    Optional<List<String>> tags(RepositoryName repo) throws IOException;
+
+    /** Repositories in lexical order. */
+    List<String> repositories() throws IOException;
+
+    boolean repositoryExists(RepositoryName repo) throws IOException;
+
+    /** Digests of the manifests in {@code repo} whose subject is {@code subject}. */
+    List<Digest> referrers(RepositoryName repo, Digest subject) throws IOException;
+}
