@@ -113,6 +113,12 @@ public final class RegistryApi {
         ctx.request().pause();
         ctx.response().putHeader("Docker-Distribution-API-Version", "registry/2.0");
         settings.headers().forEach((name, values) -> ctx.response().putHeader(name, values));
+        // Vert.x would quietly turn a//b or a/../b into another repository's path; a client that sent those meant
+        // something else, so it gets the grammar error instead.
+        if (!ctx.request().path().equals(ctx.normalizedPath())) {
+            ReplyWriter.send(ctx, ErrorReplies.of(ErrorCode.NAME_INVALID, "path is not in canonical form"));
+            return;
+        }
         ctx.next();
     }
 

@@ -10,6 +10,20 @@ import io.vertx.ext.web.RoutingContext;
 final class ReplyWriter {
     private ReplyWriter() {}
 
+    private static final long LINGER_MILLIS = 2000;
+
+    private static void lingerThenClose(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        long timer = ctx.vertx().setTimer(LINGER_MILLIS, t -> req.connection().close());
+        req.handler(discarded -> { });
+        req.exceptionHandler(ignored -> { });
+        req.endHandler(v -> {
+            ctx.vertx().cancelTimer(timer);
+            req.connection().close();
+        });
+        req.resume();
+    }
+
     private static boolean declaresBody(HttpServerRequest req) {
         String length = req.getHeader("Content-Length");
         return req.getHeader("Transfer-Encoding") != null || (length != null && !length.trim().equals("0"));
@@ -26,8 +40,11 @@ final class ReplyWriter {
         // A body we did not read would be parsed as the next request: refuse it by closing the connection.
         if (!req.isEnded()) {
             if (declaresBody(req) && req.version() != HttpVersion.HTTP_2) {
+                // The unread body would be parsed as the next request, so this connection ends here. Closing at once
+                // with bytes still unread makes the kernel reset the connection, and the client never sees our
+                // answer: keep discarding what arrives for a moment first, as Go's server does.
                 res.putHeader("Connection", "close");
-                res.endHandler(v -> req.connection().close());
+                res.endHandler(v -> lingerThenClose(ctx));
             } else {
                 // Paused before routing; with no body left, let the connection go on to its next request.
                 req.resume();
