@@ -19,11 +19,16 @@ public record RequiredTool(Path binary, String debianPackage) {
 
     /** Returns the binary's path, or fails/aborts the current test as described above. */
     public String require() {
+        return require("true".equalsIgnoreCase(System.getenv("CI")));
+    }
+
+    /** {@link #require()} with the CI decision made by the caller (for testing this class). */
+    String require(boolean ci) {
         if (Files.isExecutable(binary)) {
             return binary.toString();
         }
         String why = binary + " is missing: apt-get install " + debianPackage;
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        if (ci) {
             fail(why + " (CI=true, so this is a failure, not a skip)");
         }
         Assumptions.abort(why);
