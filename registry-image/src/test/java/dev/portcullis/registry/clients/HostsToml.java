@@ -10,12 +10,20 @@ import java.nio.file.Path;
  * keeps at {@code /etc/containerd/certs.d/HOST:PORT/hosts.toml}; {@code ctr --hosts-dir HOSTS_DIR} and the CRI plugin's
  * {@code config_path} both read it through the same resolver code.
  *
- * <p>Quirks worth knowing (containerd 1.6): the folder name is the registry name exactly as in the image reference,
- * port included ({@code 127.0.0.1:5000}); {@code [host."URL"]} entries are tried in order and {@code server} is tried
- * last, so a broken host entry can be silently covered by a working server; a host URL without a path gets
- * {@code /v2} appended; paths in {@code ca}/{@code client} should be absolute; and for a loopback name with no
- * hosts.toml at all ctr falls back to plain HTTP by itself, so a plain-HTTP pull of 127.0.0.1 does not prove that
- * hosts.toml was read (see {@link #writeAlias}).
+ * <p>Quirks worth knowing (containerd 1.6.20, from its behaviour here and its resolver source):
+ * <ul>
+ * <li>the folder name is the registry name exactly as in the image reference, port included ({@code 127.0.0.1:5000};
+ *     {@code 127.0.0.1_5000_} is also tried);</li>
+ * <li>{@code [host."URL"]} entries are tried in order and {@code server} last, so a broken host entry can be silently
+ *     covered by a working server; a URL without a path gets {@code /v2}; a {@code server} without a scheme is https;</li>
+ * <li>relative {@code ca}/{@code client} paths are resolved against the hosts.toml folder; we write absolute ones;</li>
+ * <li>a hosts.toml that fails to parse is only logged, and containerd falls back to Docker-style {@code *.crt},
+ *     {@code *.cert}/{@code *.key} files in the same folder, so a typo shows up as a TLS or HTTP error, not a config
+ *     error;</li>
+ * <li>for a loopback name with no hosts.toml at all, ctr 1.6 falls back to plain HTTP by itself, so a plain-HTTP pull
+ *     of 127.0.0.1 does not prove that hosts.toml was read (see {@link #writeAlias}); with TLS it does, since only
+ *     hosts.toml supplies the CA and client certificate.</li>
+ * </ul>
  */
 public final class HostsToml {
     private HostsToml() {}
@@ -27,7 +35,8 @@ public final class HostsToml {
 
     /**
      * Writes {@code hostsDir/NAME/hosts.toml} sending pulls of {@code NAME/...} to {@code target}. A pull of a name
-     * that resolves nowhere succeeds only if containerd really read this file.
+     * that resolves nowhere succeeds only if containerd really read this file. Requests to such a host carry
+     * {@code ?ns=NAME} (containerd's mirror convention), so this also checks that the registry ignores that parameter.
      */
     public static Path writeAlias(Path hostsDir, String name, RegistryTarget target, boolean skipVerify) {
         StringBuilder toml = new StringBuilder();
