@@ -197,6 +197,17 @@ public abstract class OciConformanceSuite {
         return Manifest.of(OCI_MANIFEST, json);
     }
 
+    /** Every manifest type this suite pushes; clients SHOULD send an Accept header naming what they support. */
+    static final String ACCEPT_ALL_MANIFESTS = String.join(", ", OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST);
+
+    Response getManifest(String repo, String reference) {
+        return registry().call("GET", "/v2/" + repo + "/manifests/" + reference).header("Accept", ACCEPT_ALL_MANIFESTS).send();
+    }
+
+    Response headManifest(String repo, String reference) {
+        return registry().call("HEAD", "/v2/" + repo + "/manifests/" + reference).header("Accept", ACCEPT_ALL_MANIFESTS).send();
+    }
+
     // ================================================================= base
 
     @Test
@@ -257,17 +268,17 @@ public abstract class OciConformanceSuite {
     void pull_unknownManifestIs404ManifestUnknown() {
         String repo = freshRepository();
         pushedOciImage(repo, "present");
-        assertError(registry().get("/v2/" + repo + "/manifests/absent"), 404, "MANIFEST_UNKNOWN");
+        assertError(getManifest(repo, "absent"), 404, "MANIFEST_UNKNOWN");
         String missing = RegistryClient.sha256(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
-        assertError(registry().get("/v2/" + repo + "/manifests/" + missing), 404, "MANIFEST_UNKNOWN");
-        registry().head("/v2/" + repo + "/manifests/absent").expect(404);
+        assertError(getManifest(repo, missing), 404, "MANIFEST_UNKNOWN");
+        headManifest(repo, "absent").expect(404);
     }
 
     @Test
     void pull_unknownRepositoryIs404NameUnknown() {
         String repo = freshRepository();
         assertError(registry().get("/v2/" + repo + "/tags/list"), 404, "NAME_UNKNOWN");
-        assertError(registry().get("/v2/" + repo + "/manifests/latest"), Set.of(404), Set.of("NAME_UNKNOWN", "MANIFEST_UNKNOWN"));
+        assertError(getManifest(repo, "latest"), Set.of(404), Set.of("NAME_UNKNOWN", "MANIFEST_UNKNOWN"));
     }
 
     /** Round trip of one manifest by tag and by digest: byte-identical body, pushed Content-Type, digest headers. */
@@ -286,6 +297,17 @@ public abstract class OciConformanceSuite {
             assertEquals(m.mediaType(), head.requireHeader("Content-Type"));
             assertNoBody(head);
         }
+    }
+
+    @Test
+    void pull_manifestWithoutAcceptHeaderIs200() {
+        // The Accept header is a client SHOULD; "A GET request to an existing manifest URL MUST provide the expected
+        // manifest, with a response code that MUST be 200 OK."
+        String repo = freshRepository();
+        Manifest m = pushedOciImage(repo, "plain");
+        Response r = registry().get("/v2/" + repo + "/manifests/plain").expect(200);
+        assertArrayEquals(m.bytes(), r.body());
+        assertEquals(OCI_MANIFEST, r.requireHeader("Content-Type"));
     }
 
     @Test
@@ -511,7 +533,7 @@ public abstract class OciConformanceSuite {
         Manifest m = ociImage(repo).manifest();
         Response put = registry().pushManifest(repo, m.digest(), m).expect(201);
         put.requireHeader("Location");
-        assertArrayEquals(m.bytes(), registry().get("/v2/" + repo + "/manifests/" + m.digest()).expect(200).body());
+        assertArrayEquals(m.bytes(), getManifest(repo, m.digest()).expect(200).body());
     }
 
     @Test
@@ -524,7 +546,7 @@ public abstract class OciConformanceSuite {
         Manifest m = Manifest.of(OCI_MANIFEST, "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
                 + descriptor(OCI_CONFIG, config) + ",\"layers\":[" + descriptor(OCI_LAYER, missing) + "]}");
         assertError(registry().pushManifest(repo, "broken", m), 400, "MANIFEST_BLOB_UNKNOWN");
-        registry().head("/v2/" + repo + "/manifests/broken").expect(404);
+        headManifest(repo, "broken").expect(404);
     }
 
     @Test
@@ -533,7 +555,7 @@ public abstract class OciConformanceSuite {
         pushedOciImage(repo, "present");
         Manifest m = Manifest.of(OCI_MANIFEST, "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":");
         assertError(registry().pushManifest(repo, "garbage", m), 400, "MANIFEST_INVALID");
-        registry().head("/v2/" + repo + "/manifests/garbage").expect(404);
+        headManifest(repo, "garbage").expect(404);
     }
 
     @Test
@@ -542,8 +564,8 @@ public abstract class OciConformanceSuite {
         Manifest m = ociImage(repo).manifest();
         String wrong = RegistryClient.sha256("something else".getBytes(StandardCharsets.UTF_8));
         assertError(registry().pushManifest(repo, wrong, m), 400, "DIGEST_INVALID");
-        registry().head("/v2/" + repo + "/manifests/" + wrong).expect(404);
-        registry().head("/v2/" + repo + "/manifests/" + m.digest()).expect(404);
+        headManifest(repo, wrong).expect(404);
+        headManifest(repo, m.digest()).expect(404);
     }
 
     @Test
@@ -554,7 +576,7 @@ public abstract class OciConformanceSuite {
         Manifest notPushed = ociImage(repo).manifest();
         Manifest a = artifact(repo, "application/vnd.portcullis.test.sbom", notPushed.descriptor(), "early");
         registry().pushManifest(repo, a.digest(), a).expect(201);
-        assertArrayEquals(a.bytes(), registry().get("/v2/" + repo + "/manifests/" + a.digest()).expect(200).body());
+        assertArrayEquals(a.bytes(), getManifest(repo, a.digest()).expect(200).body());
     }
 
     @Test
@@ -756,9 +778,9 @@ public abstract class OciConformanceSuite {
         String repo = freshRepository();
         Manifest m = pushedOciImage(repo, "doomed");
         registry().delete("/v2/" + repo + "/manifests/" + m.digest()).expect(202);
-        assertError(registry().get("/v2/" + repo + "/manifests/" + m.digest()), 404, "MANIFEST_UNKNOWN");
+        assertError(getManifest(repo, m.digest()), 404, "MANIFEST_UNKNOWN");
         // "Once deleted, a GET to /v2/<name>/manifests/<digest> and any tag pointing to that digest will return a 404."
-        assertError(registry().get("/v2/" + repo + "/manifests/doomed"), 404, "MANIFEST_UNKNOWN");
+        assertError(getManifest(repo, "doomed"), 404, "MANIFEST_UNKNOWN");
     }
 
     @Test
@@ -769,14 +791,14 @@ public abstract class OciConformanceSuite {
         Response r = registry().delete("/v2/" + repo + "/manifests/drop");
         if (supportsDeleteByTag()) {
             r.expect(202);
-            assertError(registry().get("/v2/" + repo + "/manifests/drop"), 404, "MANIFEST_UNKNOWN");
-            registry().get("/v2/" + repo + "/manifests/keep").expect(200);
-            registry().get("/v2/" + repo + "/manifests/" + m.digest()).expect(200);
+            assertError(getManifest(repo, "drop"), 404, "MANIFEST_UNKNOWN");
+            getManifest(repo, "keep").expect(200);
+            getManifest(repo, m.digest()).expect(200);
         } else {
             // "If tag deletion is disabled, the registry MUST respond with either a 400 Bad Request or a 405"
             assertTrue(r.status() == 400 || r.status() == 405, r::describe);
             assertSpecErrorBodyIfJson(r);
-            registry().get("/v2/" + repo + "/manifests/drop").expect(200);
+            getManifest(repo, "drop").expect(200);
         }
     }
 
@@ -811,7 +833,7 @@ public abstract class OciConformanceSuite {
     void assertNameRefused(String name) {
         for (Response r : List.of(
                 registry().get("/v2/" + name + "/tags/list"),
-                registry().get("/v2/" + name + "/manifests/latest"),
+                getManifest(name, "latest"),
                 registry().call("POST", "/v2/" + name + "/blobs/uploads/").send())) {
             assertTrue(r.status() == 400 || r.status() == 404, () -> "invalid name must be refused: " + r.describe());
             if (r.status() == 400) {
@@ -890,7 +912,7 @@ public abstract class OciConformanceSuite {
     }
 
     @Test
-    void hostile_unsatisfiableRangeIs416() {
+    void hostile_unsatisfiableRangeIs416() throws Exception {
         String repo = freshRepository();
         Blob b = randomBlob(100);
         registry().pushBlob(repo, b);
@@ -900,7 +922,7 @@ public abstract class OciConformanceSuite {
     }
 
     @Test
-    void hostile_garbageRangeIsIgnoredOrRefused() {
+    void hostile_garbageRangeIsIgnoredOrRefused() throws Exception {
         String repo = freshRepository();
         Blob b = randomBlob(100);
         registry().pushBlob(repo, b);
@@ -930,17 +952,30 @@ public abstract class OciConformanceSuite {
                 .header("Content-Type", "application/octet-stream").body(b.bytes()).send().expect(201);
     }
 
-    @Test
-    void hostile_oversizedManifestIsRefusedAndNotStored() {
-        String repo = freshRepository();
-        Image img = ociImage(repo);
+    /** An OCI image manifest of exactly {@code size} bytes, padded with an annotation. */
+    Manifest paddedManifest(Image img, int size) {
         String head = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
                 + descriptor(OCI_CONFIG, img.config()) + ",\"layers\":[" + descriptor(OCI_LAYER, img.layer())
                 + "],\"annotations\":{\"pad\":\"";
         String tail = "\"}}";
-        int pad = maxManifestBytes() + 1 - head.length() - tail.length();
-        Manifest big = Manifest.of(OCI_MANIFEST, head + "x".repeat(pad) + tail);
-        assertEquals(maxManifestBytes() + 1, big.size());
+        Manifest m = Manifest.of(OCI_MANIFEST, head + "x".repeat(size - head.length() - tail.length()) + tail);
+        assertEquals(size, m.size());
+        return m;
+    }
+
+    @Test
+    void push_manifestOfMaximumSizeIsAccepted() {
+        // "Clients and registries SHOULD expect to support manifest uploads of at least 4 MiB."
+        String repo = freshRepository();
+        Manifest m = paddedManifest(ociImage(repo), maxManifestBytes());
+        registry().pushManifest(repo, "large", m).expect(201);
+        assertArrayEquals(m.bytes(), getManifest(repo, "large").expect(200).body());
+    }
+
+    @Test
+    void hostile_oversizedManifestIsRefusedAndNotStored() {
+        String repo = freshRepository();
+        Manifest big = paddedManifest(ociImage(repo), maxManifestBytes() + 1);
         Response r = registry().pushManifest(repo, "huge", big);
         assertTrue(r.status() == 413 || r.status() == 400, () -> "oversized manifest must be refused: " + r.describe());
         if (r.status() == 400) {
@@ -948,8 +983,8 @@ public abstract class OciConformanceSuite {
         } else {
             assertSpecErrorBodyIfJson(r);
         }
-        registry().head("/v2/" + repo + "/manifests/huge").expect(404);
-        registry().head("/v2/" + repo + "/manifests/" + big.digest()).expect(404);
+        headManifest(repo, "huge").expect(404);
+        headManifest(repo, big.digest()).expect(404);
         assertRegistryStillServes();
     }
 }
