@@ -221,4 +221,21 @@ class DistributionConformanceTest extends OciConformanceSuite {
         assertEquals(500, r.status(), r::describe);
         assertTrue(r.text().contains("\"UNKNOWN\""), r::describe);
     }
+
+    /**
+     * DEVIATION (minor): a body shorter than its Content-Length (client half-closes) is answered with the non-standard
+     * status 499 and code UNKNOWN ("client disconnected"). Spec: "The code field MUST be one of the following" (UNKNOWN
+     * is not). Nothing is stored, which is what matters.
+     */
+    @Test
+    @Override
+    void hostile_contentLengthLargerThanBodyStoresNothing() throws Exception {
+        String repo = freshRepository();
+        Blob sent = randomBlob(1000);
+        RegistryClient.RawResponse r = registry().raw("PUT", RegistryClient.withQuery(uploadPath(repo), "digest=" + sent.digest()),
+                List.of("Content-Type: application/octet-stream", "Content-Length: 5000"), sent.bytes());
+        assertEquals(499, r.status(), r::text);
+        assertTrue(r.text().contains("\"UNKNOWN\""), r::text);
+        registry().head("/v2/" + repo + "/blobs/" + sent.digest()).expect(404);
+    }
 }

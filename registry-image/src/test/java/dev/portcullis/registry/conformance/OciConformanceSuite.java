@@ -2,6 +2,7 @@ package dev.portcullis.registry.conformance;
 
 import static dev.portcullis.registry.conformance.RegistryClient.assertError;
 import static dev.portcullis.registry.conformance.RegistryClient.assertNoBody;
+import static dev.portcullis.registry.conformance.RegistryClient.assertRefused;
 import static dev.portcullis.registry.conformance.RegistryClient.assertSpecErrorBodyIfJson;
 import static dev.portcullis.registry.conformance.RegistryClient.withQuery;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -185,12 +186,17 @@ public abstract class OciConformanceSuite {
 
     /** An OCI artifact manifest (image manifest with artifactType, empty config) pointing at {@code subject}. */
     Manifest artifact(String repo, String artifactType, String subjectDescriptor, String annotationValue) {
+        return artifact(repo, artifactType, OCI_EMPTY, subjectDescriptor, annotationValue);
+    }
+
+    /** As above with a chosen config media type, which names the artifact when artifactType is absent. */
+    Manifest artifact(String repo, String artifactType, String configMediaType, String subjectDescriptor, String annotationValue) {
         registry().pushBlob(repo, EMPTY_CONFIG);
         Blob layer = Blob.of("artifact " + UUID.randomUUID());
         registry().pushBlob(repo, layer);
         String json = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
                 + (artifactType == null ? "" : "\"artifactType\":\"" + artifactType + "\",")
-                + "\"config\":" + descriptor(OCI_EMPTY, EMPTY_CONFIG) + ","
+                + "\"config\":" + descriptor(configMediaType, EMPTY_CONFIG) + ","
                 + "\"layers\":[" + descriptor("application/octet-stream", layer) + "],"
                 + "\"subject\":" + subjectDescriptor + ","
                 + "\"annotations\":{\"dev.portcullis.note\":\"" + annotationValue + "\"}}";
@@ -713,7 +719,7 @@ public abstract class OciConformanceSuite {
         String repo = freshRepository();
         Manifest subject = pushedOciImage(repo, "subject");
         Manifest sbom = artifact(repo, "application/vnd.portcullis.test.sbom", subject.descriptor(), "sbom-note");
-        Manifest untyped = artifact(repo, null, subject.descriptor(), "untyped-note");
+        Manifest untyped = artifact(repo, null, "application/vnd.portcullis.test.config", subject.descriptor(), "untyped-note");
         registry().pushManifest(repo, sbom.digest(), sbom).expect(201);
         registry().pushManifest(repo, untyped.digest(), untyped).expect(201);
 
@@ -732,7 +738,7 @@ public abstract class OciConformanceSuite {
                 assertEquals(untyped.digest(), digest);
                 // "If the referenced manifest has no artifactType, the descriptor's artifactType MUST be set to the
                 // config descriptor's mediaType."
-                assertEquals(OCI_EMPTY, d.get("artifactType").asText());
+                assertEquals("application/vnd.portcullis.test.config", d.get("artifactType").asText());
                 assertEquals("untyped-note", d.get("annotations").get("dev.portcullis.note").asText());
             }
         }
@@ -759,6 +765,53 @@ public abstract class OciConformanceSuite {
             // filtering is a SHOULD; unfiltered, both referrers are listed
             assertEquals(2, manifests.size(), r::describe);
         }
+    }
+
+    @Test
+    void discovery_referrersIncludeIndexWithSubject() {
+        assumeTrue(supportsReferrers(), "registry does not implement the referrers API");
+        String repo = freshRepository();
+        Manifest subject = pushedOciImage(repo, "subject");
+        Manifest child = pushedOciImage(repo, null);
+        Manifest idx = Manifest.of(OCI_INDEX, "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_INDEX + "\",\"manifests\":["
+                + child.descriptor() + "],\"subject\":" + subject.descriptor()
+                + ",\"annotations\":{\"dev.portcullis.note\":\"index-note\"}}");
+        Response put = registry().pushManifest(repo, idx.digest(), idx).expect(201);
+        assertEquals(subject.digest(), put.requireHeader("OCI-Subject"));
+
+        JsonNode manifests = registry().get("/v2/" + repo + "/referrers/" + subject.digest()).expect(200).json().get("manifests");
+        assertEquals(1, manifests.size(), manifests::toString);
+        JsonNode d = manifests.get(0);
+        assertEquals(idx.digest(), d.get("digest").asText());
+        assertEquals(OCI_INDEX, d.get("mediaType").asText());
+        // "If the referenced index has no artifactType, the descriptor's artifactType MUST be omitted."
+        assertFalse(d.has("artifactType"), d::toString);
+        assertEquals("index-note", d.get("annotations").get("dev.portcullis.note").asText());
+    }
+
+    @Test
+    void discovery_referrersOfSubjectNeverPushedListReferrer() {
+        assumeTrue(supportsReferrers(), "registry does not implement the referrers API");
+        String repo = freshRepository();
+        Manifest absent = ociImage(repo).manifest(); // built, never pushed
+        Manifest a = artifact(repo, "application/vnd.portcullis.test.sbom", absent.descriptor(), "early");
+        Response put = registry().pushManifest(repo, a.digest(), a).expect(201);
+        assertEquals(absent.digest(), put.requireHeader("OCI-Subject"));
+        JsonNode manifests = registry().get("/v2/" + repo + "/referrers/" + absent.digest()).expect(200).json().get("manifests");
+        assertEquals(1, manifests.size(), manifests::toString);
+        assertEquals(a.digest(), manifests.get(0).get("digest").asText());
+    }
+
+    @Test
+    void discovery_deletedReferrerLeavesReferrersList() {
+        assumeTrue(supportsReferrers(), "registry does not implement the referrers API");
+        String repo = freshRepository();
+        Manifest subject = pushedOciImage(repo, "subject");
+        Manifest a = artifact(repo, "application/vnd.portcullis.test.sig", subject.descriptor(), "gone");
+        registry().pushManifest(repo, a.digest(), a).expect(201);
+        registry().delete("/v2/" + repo + "/manifests/" + a.digest()).expect(202);
+        JsonNode manifests = registry().get("/v2/" + repo + "/referrers/" + subject.digest()).expect(200).json().get("manifests");
+        assertTrue(manifests.isEmpty(), manifests::toString);
     }
 
     @Test
@@ -793,6 +846,7 @@ public abstract class OciConformanceSuite {
             r.expect(202);
             assertError(getManifest(repo, "drop"), 404, "MANIFEST_UNKNOWN");
             getManifest(repo, "keep").expect(200);
+            assertEquals(List.of("keep"), tagsOf(registry().get("/v2/" + repo + "/tags/list").expect(200)));
             getManifest(repo, m.digest()).expect(200);
         } else {
             // "If tag deletion is disabled, the registry MUST respond with either a 400 Bad Request or a 405"
@@ -880,7 +934,7 @@ public abstract class OciConformanceSuite {
         Blob sent = randomBlob(1000);
         RawResponse r = registry().raw("PUT", withQuery(uploadPath(repo), "digest=" + sent.digest()),
                 List.of("Content-Type: application/octet-stream", "Content-Length: 5000"), sent.bytes());
-        assertFalse(r.success(), () -> "a truncated body must not complete the upload: " + r.text());
+        assertRefused(r);
         registry().head("/v2/" + repo + "/blobs/" + sent.digest()).expect(404);
         assertRegistryStillServes();
     }
@@ -892,7 +946,7 @@ public abstract class OciConformanceSuite {
         Blob declared = Blob.of(Arrays.copyOf(sent.bytes(), 1000));
         RawResponse r = registry().raw("PUT", withQuery(uploadPath(repo), "digest=" + sent.digest()),
                 List.of("Content-Type: application/octet-stream", "Content-Length: 1000"), sent.bytes());
-        assertFalse(r.success(), () -> "only the declared bytes belong to the request: " + r.text());
+        assertRefused(r); // only the declared 1000 bytes belong to the request, and they do not match the digest
         registry().head("/v2/" + repo + "/blobs/" + sent.digest()).expect(404);
         registry().head("/v2/" + repo + "/blobs/" + declared.digest()).expect(404);
         assertRegistryStillServes();

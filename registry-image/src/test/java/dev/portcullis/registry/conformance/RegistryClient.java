@@ -266,16 +266,20 @@ final class RegistryClient {
 
     /** The codes of a spec error body; fails if the body is not one. */
     static List<String> errorCodes(Response r) {
-        JsonNode errors = r.json().get("errors");
-        assertNotNull(errors, () -> "no \"errors\" member: " + r.describe());
-        assertTrue(errors.isArray() && errors.size() > 0, () -> "\"errors\" must be a non-empty array: " + r.describe());
+        return errorCodes(r.json(), r.describe());
+    }
+
+    static List<String> errorCodes(JsonNode body, String describe) {
+        JsonNode errors = body.get("errors");
+        assertNotNull(errors, () -> "no \"errors\" member: " + describe);
+        assertTrue(errors.isArray() && errors.size() > 0, () -> "\"errors\" must be a non-empty array: " + describe);
         List<String> codes = new ArrayList<>();
         for (JsonNode e : errors) {
             JsonNode code = e.get("code");
-            assertTrue(code != null && code.isTextual(), () -> "error without a string code: " + r.describe());
-            assertTrue(code.asText().matches("[A-Z_]+"), () -> "code must be upper case and underscores: " + r.describe());
+            assertTrue(code != null && code.isTextual(), () -> "error without a string code: " + describe);
+            assertTrue(code.asText().matches("[A-Z_]+"), () -> "code must be upper case and underscores: " + describe);
             assertTrue(SPEC_ERROR_CODES.contains(code.asText()),
-                    () -> "code " + code.asText() + " is not one the spec defines: " + r.describe());
+                    () -> "code " + code.asText() + " is not one the spec defines: " + describe);
             codes.add(code.asText());
         }
         return codes;
@@ -339,6 +343,26 @@ final class RegistryClient {
                 return new RawResponse(-1, text);
             }
             return new RawResponse(Integer.parseInt(text.substring(9, 12)), text);
+        }
+    }
+
+    /**
+     * A malformed request must be refused: either the connection is closed without an answer, or the answer is a 4xx
+     * whose body, if JSON, is the spec's error document.
+     */
+    static void assertRefused(RawResponse r) {
+        if (r.status() == -1) {
+            return;
+        }
+        assertTrue(r.status() >= 400 && r.status() < 500, () -> "must be refused with a 4xx: " + r.text());
+        int start = r.text().indexOf("\r\n\r\n");
+        String body = start < 0 ? "" : r.text().substring(start + 4).trim();
+        if (body.startsWith("{")) {
+            try {
+                errorCodes(JSON.readTree(body.substring(0, body.lastIndexOf('}') + 1)), r.text());
+            } catch (IOException e) {
+                fail("4xx body looks like JSON but is not: " + r.text(), e);
+            }
         }
     }
 
