@@ -292,6 +292,9 @@ public abstract class OciConformanceSuite {
         Response put = registry().pushManifest(repo, "v1", m).expect(201);
         put.requireHeader("Location");
         assertEquals(m.digest(), put.requireHeader("Docker-Content-Digest"));
+        // the same bytes PUT by digest are the same manifest
+        Response byDigest = registry().pushManifest(repo, m.digest(), m).expect(201);
+        assertEquals(m.digest(), byDigest.requireHeader("Docker-Content-Digest"));
         for (String ref : List.of("v1", m.digest())) {
             Response get = registry().call("GET", "/v2/" + repo + "/manifests/" + ref).header("Accept", m.mediaType()).send().expect(200);
             assertArrayEquals(m.bytes(), get.body(), "manifest must be served byte-identical (" + ref + ")");
@@ -697,6 +700,16 @@ public abstract class OciConformanceSuite {
         assertEquals(sorted, seen, "catalog must be in lexical order across pages");
         assertTrue(seen.containsAll(repos), () -> "catalog misses " + repos + ": " + seen);
         assertEquals(seen.size(), Set.copyOf(seen).size(), "a repository appears on two pages");
+    }
+
+    @Test
+    void discovery_registryWithoutReferrersApiAnswers404() {
+        // "A client querying the referrers API and receiving a 404 Not Found MUST fallback to using an image index
+        // pushed to a tag described by the referrers tag schema": without the API, 404 is the only safe answer.
+        assumeTrue(!supportsReferrers(), "registry implements the referrers API");
+        String repo = freshRepository();
+        Manifest m = pushedOciImage(repo, "present");
+        registry().get("/v2/" + repo + "/referrers/" + m.digest()).expect(404);
     }
 
     @Test
