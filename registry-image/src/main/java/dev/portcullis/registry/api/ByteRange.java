@@ -16,7 +16,7 @@ record ByteRange(long start, long end) {
         return "bytes " + start + "-" + end + "/" + size;
     }
 
-    /** Null for no Range header; RANGE_INVALID (416) for one we cannot satisfy or read. */
+    /** Null for no Range header; 416 for one we cannot satisfy or read. */
     static ByteRange parse(String header, long size) {
         if (header == null || header.isBlank()) {
             return null;
@@ -49,6 +49,8 @@ record ByteRange(long start, long end) {
     }
 
     private static dev.portcullis.registry.oci.RegistryException unsatisfiable(long size, String detail) {
-        return ErrorCode.RANGE_INVALID.exception(detail).withHeader("Content-Range", "bytes */" + size);
+        // The spec has no code for this; SIZE_INVALID is the closest, the 416 and Content-Range say the rest.
+        return ErrorCode.SIZE_INVALID.exception("requested range not satisfiable: " + detail).withStatus(416)
+                .withHeader("Content-Range", "bytes */" + size);
     }
 }

@@ -76,13 +76,13 @@ final class ManifestHandler {
             }
             for (String tag : ctx.queryParam("tag")) {
                 if (!Tag.isValid(tag)) {
-                    throw ErrorCode.TAG_INVALID.exception("invalid tag " + shown(tag));
+                    throw ErrorCode.MANIFEST_INVALID.exception("invalid tag " + shown(tag));
                 }
                 tags.add(tag);
             }
         } else {
             if (!Tag.isValid(reference)) {
-                throw ErrorCode.TAG_INVALID.exception("invalid tag " + shown(reference));
+                throw ErrorCode.MANIFEST_INVALID.exception("invalid tag " + shown(reference));
             }
             digest = Digest.sha256(content);
             tags.add(reference);

@@ -140,17 +140,17 @@ final class UploadHandler {
         }
         Matcher m = CONTENT_RANGE.matcher(header.trim());
         if (!m.matches()) {
-            throw ErrorCode.RANGE_INVALID.exception("Content-Range must be START-END");
+            throw ErrorCode.BLOB_UPLOAD_INVALID.exception("Content-Range must be START-END").withStatus(416);
         }
         try {
             long start = Long.parseLong(m.group(1));
             long end = Long.parseLong(m.group(2));
             if (end < start) {
-                throw ErrorCode.RANGE_INVALID.exception("Content-Range ends before it starts");
+                throw ErrorCode.BLOB_UPLOAD_INVALID.exception("Content-Range ends before it starts").withStatus(416);
             }
             return new long[] {start, end - start + 1};
         } catch (NumberFormatException e) {
-            throw ErrorCode.RANGE_INVALID.exception("Content-Range numbers too large");
+            throw ErrorCode.BLOB_UPLOAD_INVALID.exception("Content-Range numbers too large").withStatus(416);
         }
     }
 

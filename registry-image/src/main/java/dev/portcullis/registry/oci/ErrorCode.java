@@ -12,13 +12,11 @@ public enum ErrorCode {
     NAME_INVALID(400, "invalid repository name"),
     NAME_UNKNOWN(404, "repository name not known to registry"),
     SIZE_INVALID(400, "provided length did not match content length"),
-    TAG_INVALID(400, "manifest tag did not match URI"),
     UNAUTHORIZED(401, "authentication required"),
     DENIED(403, "requested access to the resource is denied"),
     UNSUPPORTED(405, "the operation is unsupported"),
     TOOMANYREQUESTS(429, "too many requests"),
     PAGINATION_NUMBER_INVALID(400, "invalid number of results requested"),
-    RANGE_INVALID(416, "requested range not satisfiable"),
     NOT_FOUND(404, "no such endpoint"),
     UNAVAILABLE(503, "service unavailable");
 

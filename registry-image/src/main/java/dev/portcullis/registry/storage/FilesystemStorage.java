@@ -190,8 +190,8 @@ public final class FilesystemStorage implements RegistryStorage {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 long start = ch.size();
                 if (expectedOffset >= 0 && expectedOffset != start) {
-                    throw ErrorCode.RANGE_INVALID.exception("chunk starts at " + expectedOffset + " but the upload holds "
-                            + start + " bytes");
+                    throw ErrorCode.BLOB_UPLOAD_INVALID.exception("chunk starts at " + expectedOffset
+                            + " but the upload holds " + start + " bytes").withStatus(416);
                 }
                 HashState state = hashStates.get(dir);
                 MessageDigest md = state != null && state.offset() == start ? state.sha256() : null;
