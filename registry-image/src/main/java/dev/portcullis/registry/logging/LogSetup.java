@@ -1,14 +1,13 @@
 package dev.portcullis.registry.logging;
 
 import dev.portcullis.registry.config.LogSettings;
-import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Map;
-import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
 
 /** Routes java.util.logging (ours and Vert.x's) to one line per record on stderr, in text or JSON. */
 public final class LogSetup {
@@ -19,9 +18,17 @@ public final class LogSetup {
         for (var h : root.getHandlers()) {
             root.removeHandler(h);
         }
-        ConsoleHandler handler = new ConsoleHandler() {
-            {
-                setOutputStream(new PrintStream(System.err, true));
+        // Not ConsoleHandler: replacing its stream would close System.err, where fatal errors are printed.
+        StreamHandler handler = new StreamHandler(System.err, new TextFormatter(Map.of())) {
+            @Override
+            public synchronized void publish(LogRecord r) {
+                super.publish(r);
+                flush();
+            }
+
+            @Override
+            public synchronized void close() {
+                flush();
             }
         };
         Level level = toLevel(settings.level());

@@ -1,0 +1,90 @@
+package dev.portcullis.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.registry.testsupport.DistributionProcess;
+import dev.portcullis.registry.testsupport.RegistryHttp;
+import dev.portcullis.registry.testsupport.RegistryProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: one clear line and a non-zero exit for every mistake, never a stack trace. */
+class MainCommandLineTest {
+    @TempDir
+    Path dir;
+
+    private String failure(Map<String, String> env, String... args) throws Exception {
+        try (RegistryProcess p = RegistryProcess.start(dir, List.of(), env, args)) {
+            int code = p.waitForExit(Duration.ofSeconds(30));
+            String out = p.output().strip();
+            assertTrue(code != 0, "exit code for " + List.of(args) + " was 0: " + out);
+            assertFalse(out.contains("\tat "), "no stack trace: " + out);
+            return code + " " + out;
+        }
+    }
+
+    @Test
+    void missingConfigFile() throws Exception {
+        String out = failure(Map.of(), "serve", dir.resolve("nope.yml").toString());
+        assertTrue(out.startsWith("2 portcullis-registry: config error: " + dir.resolve("nope.yml") + ": cannot read"), out);
+        assertEquals(1, out.lines().count(), out);
+    }
+
+    @Test
+    void badValueNamesTheKey() throws Exception {
+        Files.writeString(dir.resolve("c.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /tmp/x\nhttp:\n  addr: bogus\n");
+        String out = failure(Map.of(), "serve", dir.resolve("c.yml").toString());
+        assertEquals("2 portcullis-registry: config error: http.addr: 'bogus' is not HOST:PORT (for example :5000 or 127.0.0.1:5000)", out);
+    }
+
+    @Test
+    void badEnvironmentOverrideNamesTheKey() throws Exception {
+        Files.writeString(dir.resolve("c.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /tmp/x\n");
+        String out = failure(Map.of("REGISTRY_STORAGE_DELETE_ENABLED", "perhaps"), "serve", dir.resolve("c.yml").toString());
+        assertEquals("2 portcullis-registry: config error: storage.delete.enabled: 'perhaps' is not true or false", out);
+    }
+
+    @Test
+    void plainHttpOffLoopbackIsRefused() throws Exception {
+        Files.writeString(dir.resolve("c.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " + dir.resolve("s")
+                + "\nhttp:\n  addr: 0.0.0.0:0\n");
+        String out = failure(Map.of(), "serve", dir.resolve("c.yml").toString());
+        assertTrue(out.startsWith("2 portcullis-registry: config error: http.addr: plain HTTP on 0.0.0.0:0"), out);
+        assertTrue(out.contains("http.insecure: true"), out);
+    }
+
+    @Test
+    void portInUseIsOneLine() throws Exception {
+        try (var busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Files.writeString(dir.resolve("c.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
+                    + dir.resolve("s") + "\nhttp:\n  addr: 127.0.0.1:" + busy.getLocalPort() + "\n");
+            String out = failure(Map.of(), "serve", dir.resolve("c.yml").toString());
+            assertTrue(out.startsWith("1 portcullis-registry: cannot listen on 127.0.0.1:" + busy.getLocalPort()), out);
+        }
+    }
+
+    @Test
+    void unknownCommand() throws Exception {
+        String out = failure(Map.of(), "frobnicate");
+        assertTrue(out.startsWith("2 portcullis-registry: unknown command 'frobnicate'"), out);
+    }
+
+    @Test
+    void noArgumentsRunsTheEmbeddedDefaultAndSaysHowToPush() throws Exception {
+        int port = DistributionProcess.freePort();
+        try (RegistryProcess p = RegistryProcess.start(dir, List.of(), Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:" + port))) {
+            p.awaitListening(port, Duration.ofSeconds(30));
+            RegistryHttp http = new RegistryHttp("http://127.0.0.1:" + port);
+            http.pushImage("first/push", "v1", "hello".getBytes());
+            assertTrue(Files.isDirectory(dir.resolve("registry-data/docker/registry/v2/repositories/first/push")));
+            assertTrue(p.output().contains("skopeo copy"), p.output());
+        }
+    }
+}

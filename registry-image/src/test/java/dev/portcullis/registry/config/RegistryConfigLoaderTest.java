@@ -1,0 +1,166 @@
+package dev.portcullis.registry.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RegistryConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    /** Debian's own /etc/docker/registry/config.yml, the shape most users start from. */
+    private static final String DISTRIBUTION_DEFAULT = """
+            version: 0.1
+            log:
+              fields:
+                service: registry
+            storage:
+              cache:
+                blobdescriptor: inmemory
+              filesystem:
+                rootdirectory: /var/lib/docker-registry
+              delete:
+                enabled: true
+            http:
+              addr: :5000
+              headers:
+                X-Content-Type-Options: [nosniff]
+            health:
+              storagedriver:
+                enabled: true
+                interval: 10s
+                threshold: 3
+            """;
+
+    private static RegistryConfig load(String yaml, Map<String, String> env) {
+        return RegistryConfigLoader.fromTree(ConfigTree.parse(yaml, "config.yml").withEnvironment(env));
+    }
+
+    @Test
+    void distributionsDefaultConfigLoadsWithoutWarnings() {
+        RegistryConfig c = load(DISTRIBUTION_DEFAULT, Map.of());
+        assertEquals(List.of(), c.warnings());
+        assertEquals("filesystem", c.storage().driver());
+        assertEquals(Path.of("/var/lib/docker-registry"), RegistryConfigLoader.filesystemRoot(c.storage()));
+        assertTrue(c.storage().deleteEnabled());
+        assertEquals(new ListenAddress("0.0.0.0", 5000), c.http().addr());
+        assertEquals(Map.of("X-Content-Type-Options", List.of("nosniff")), c.http().headers());
+        assertEquals("registry", c.log().fields().get("service"));
+    }
+
+    @Test
+    void environmentOverridesNameKeysTheDistributionWay() {
+        RegistryConfig c = load(DISTRIBUTION_DEFAULT, Map.of(
+                "REGISTRY_HTTP_ADDR", "127.0.0.1:6000",
+                "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", "/data",
+                "REGISTRY_STORAGE_DELETE_ENABLED", "false",
+                "REGISTRY_LOG_LEVEL", "debug",
+                "REGISTRY_HTTP_DEBUG_ADDR", ":5001",
+                "UNRELATED", "x"));
+        assertEquals(new ListenAddress("127.0.0.1", 6000), c.http().addr());
+        assertEquals(Path.of("/data"), RegistryConfigLoader.filesystemRoot(c.storage()));
+        assertFalse(c.storage().deleteEnabled());
+        assertEquals("debug", c.log().level());
+        assertEquals(5001, c.http().debugAddr().orElseThrow().port());
+    }
+
+    @Test
+    void environmentCanSwitchTheStorageDriverAndKeepGenericSections() {
+        ConfigTree tree = ConfigTree.parse(DISTRIBUTION_DEFAULT, "x").withEnvironment(Map.of(
+                "REGISTRY_STORAGE", "inmemory"));
+        RegistryConfig c = RegistryConfigLoader.fromTree(tree);
+        assertEquals("inmemory", c.storage().driver());
+        assertTrue(c.storage().deleteEnabled());
+    }
+
+    @Test
+    void environmentListsAreYamlFlow(@TempDir Path certs) throws Exception {
+        Path a = Files.writeString(certs.resolve("a.pem"), "x");
+        Path b = Files.writeString(certs.resolve("b.pem"), "x");
+        RegistryConfig c = load(DISTRIBUTION_DEFAULT, Map.of(
+                "REGISTRY_HTTP_TLS_CERTIFICATE", a.toString(),
+                "REGISTRY_HTTP_TLS_KEY", b.toString(),
+                "REGISTRY_HTTP_TLS_CLIENTCAS", "[" + a + ", " + b + "]"));
+        assertEquals(List.of(a, b), c.http().tls().orElseThrow().clientCas());
+        assertEquals(TlsSettings.ClientAuth.REQUIRE, c.http().tls().orElseThrow().clientAuth());
+    }
+
+    @Test
+    void unknownAndUnsupportedKeysAreWarnings() {
+        RegistryConfig c = load(DISTRIBUTION_DEFAULT + """
+                notifications:
+                  endpoints: []
+                htpp:
+                  addr: typo
+                """, Map.of());
+        assertEquals(2, c.warnings().size(), c.warnings().toString());
+        assertTrue(c.warnings().get(0).contains("notifications"));
+        assertTrue(c.warnings().get(1).contains("unknown config key htpp.addr"));
+    }
+
+    @Test
+    void badValuesNameTheKey() {
+        assertProblem("http.addr", "http:\n  addr: nonsense\n");
+        assertProblem("http.addr", "http:\n  addr: :99999\n");
+        assertProblem("log.level", "log:\n  level: loud\n");
+        assertProblem("storage.delete.enabled", "storage:\n  filesystem:\n    rootdirectory: /x\n  delete:\n    enabled: maybe\n");
+        assertProblem("health.storagedriver.interval", "health:\n  storagedriver:\n    interval: 10\n");
+        assertProblem("storage.maintenance.uploadpurging.age",
+                "storage:\n  filesystem: {rootdirectory: /x}\n  maintenance:\n    uploadpurging:\n      age: soon\n");
+        assertProblem("http.tls.certificate", "http:\n  tls:\n    certificate: /nonexistent/cert.pem\n    key: /nonexistent/key.pem\n");
+        assertProblem("http.tls.minimumtls", "http:\n  tls:\n    certificate: %s\n    key: %s\n    minimumtls: tls1.0\n");
+        assertProblem("storage", "storage:\n  filesystem: {rootdirectory: /x}\n  s3: {bucket: b}\n");
+        assertProblem("storage.azure", "storage:\n  azure: {accountname: x}\n");
+        assertProblem("version", "version: 0.2\n");
+    }
+
+    private void assertProblem(String key, String yaml) {
+        String withFiles;
+        try {
+            Path cert = Files.writeString(dir.resolve("c.pem"), "x");
+            withFiles = yaml.formatted(cert, cert);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+        String full = withFiles.contains("storage:") ? withFiles
+                : "storage:\n  filesystem:\n    rootdirectory: /x\n" + withFiles;
+        ConfigException e = assertThrows(ConfigException.class, () -> {
+            RegistryConfig c = load(full, Map.of());
+            // Durations of sections read later are still checked at load time through the tree.
+            c.tree().duration("health.storagedriver.interval", Duration.ofSeconds(10));
+        });
+        assertTrue(e.getMessage().startsWith(key + ":") || e.getMessage().contains(key),
+                "message should name " + key + ": " + e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    @Test
+    void goDurations() {
+        assertEquals(Duration.ofSeconds(10), GoDuration.parse("k", "10s"));
+        assertEquals(Duration.ofMinutes(90), GoDuration.parse("k", "1h30m"));
+        assertEquals(Duration.ofMillis(1500), GoDuration.parse("k", "1.5s"));
+        assertEquals(Duration.ofMillis(300), GoDuration.parse("k", "300ms"));
+        assertThrows(ConfigException.class, () -> GoDuration.parse("k", "10"));
+        assertThrows(ConfigException.class, () -> GoDuration.parse("k", "10 s"));
+        assertThrows(ConfigException.class, () -> GoDuration.parse("k", "s10"));
+    }
+
+    @Test
+    void plainYamlErrorsAreOneLine() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("http: [unclosed", Map.of()));
+        assertTrue(e.getMessage().startsWith("config.yml: not valid YAML"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load("- a\n- b\n", Map.of()));
+        assertTrue(e.getMessage().contains("top level"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load("http:\n  addr: :1\nhttp:\n  addr: :2\n", Map.of()));
+        assertTrue(e.getMessage().contains("not valid YAML"), e.getMessage());
+    }
+}
