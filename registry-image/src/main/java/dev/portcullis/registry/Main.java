@@ -16,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
     static final String USAGE = """
             usage: portcullis-registry [COMMAND]
-              (no command)          run a registry on 127.0.0.1:5000 storing under ./registry-data
+              (no command)          run an HTTPS registry on port 5000 with a generated CA and admin password,
+                                    storing under ./registry-data
               serve CONFIG.yml      run a registry from a CNCF Distribution config file (REGISTRY_* env overrides apply)
               --version             print the version
             """;
@@ -34,14 +35,15 @@ public final class Main {
     static int run(List<String> args, Map<String, String> env) {
         try {
             if (args.isEmpty()) {
-                return serve(EmbeddedDefault.config(env), true);
+                EmbeddedDefault.Prepared embedded = EmbeddedDefault.prepare(env);
+                return serve(embedded.config(), embedded.defaults());
             }
             return switch (args.get(0)) {
                 case "serve" -> {
                     if (args.size() != 2) {
                         yield usage("serve needs exactly one argument: the config file");
                     }
-                    yield serve(RegistryConfigLoader.load(Path.of(args.get(1)), env), false);
+                    yield serve(RegistryConfigLoader.load(Path.of(args.get(1)), env), null);
                 }
                 case "--version", "version" -> {
                     System.out.println("portcullis-registry " + version());
@@ -68,12 +70,12 @@ public final class Main {
         return 2;
     }
 
-    private static int serve(RegistryConfig config, boolean embedded) throws IOException {
+    private static int serve(RegistryConfig config, EmbeddedDefault embedded) throws IOException {
         LogSetup.apply(config.log());
         config.warnings().forEach(w -> java.util.logging.Logger.getLogger("config").warning(w));
         RegistryServer server = RegistryServer.start(config);
-        if (embedded) {
-            EmbeddedDefault.printWelcome(server);
+        if (embedded != null) {
+            embedded.printWelcome(server);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

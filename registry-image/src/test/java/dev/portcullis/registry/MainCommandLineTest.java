@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.registry.testsupport.DistributionProcess;
 import dev.portcullis.registry.testsupport.RegistryHttp;
 import dev.portcullis.registry.testsupport.RegistryProcess;
+import dev.portcullis.registry.testsupport.TlsContexts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,14 +78,28 @@ class MainCommandLineTest {
     }
 
     @Test
-    void noArgumentsRunsTheEmbeddedDefaultAndSaysHowToPush() throws Exception {
+    void noArgumentsRunsASecureRegistryWithGeneratedCredentials() throws Exception {
         int port = DistributionProcess.freePort();
+        String password;
         try (RegistryProcess p = RegistryProcess.start(dir, List.of(), Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:" + port))) {
             p.awaitListening(port, Duration.ofSeconds(30));
-            RegistryHttp http = new RegistryHttp("http://127.0.0.1:" + port);
-            http.pushImage("first/push", "v1", "hello".getBytes());
+            password = Files.readString(dir.resolve("registry-data/auth/admin-password")).strip();
+            p.awaitOutput("docker push", Duration.ofSeconds(10));
+            assertTrue(p.output().contains("password: " + password), "printed once on the first run: " + p.output());
+            assertTrue(p.output().contains("skopeo login --cert-dir registry-data/certs -u admin -p " + password), p.output());
+            var ssl = TlsContexts.trusting(dir.resolve("registry-data/certs/ca.crt"));
+            RegistryHttp anonymous = new RegistryHttp("https://127.0.0.1:" + port, ssl, null, null);
+            var refused = anonymous.get("/v2/");
+            assertEquals(401, refused.statusCode());
+            assertEquals("Basic realm=\"portcullis\"", refused.headers().firstValue("WWW-Authenticate").orElseThrow());
+            anonymous.as(ssl, "admin", password).pushImage("first/push", "v1", "hello".getBytes());
             assertTrue(Files.isDirectory(dir.resolve("registry-data/docker/registry/v2/repositories/first/push")));
-            assertTrue(p.output().contains("skopeo copy"), p.output());
+        }
+        try (RegistryProcess again = RegistryProcess.start(dir, List.of(), Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:" + port))) {
+            again.awaitListening(port, Duration.ofSeconds(30));
+            again.awaitOutput("docker push", Duration.ofSeconds(10));
+            assertFalse(again.output().contains(password), "a later run never prints the password: " + again.output());
+            assertTrue(again.output().contains("$(cat registry-data/auth/admin-password)"), again.output());
         }
     }
 }

@@ -2,7 +2,12 @@ package dev.portcullis.registry.server;
 
 import dev.portcullis.registry.api.ApiSettings;
 import dev.portcullis.registry.api.RegistryApi;
+import dev.portcullis.registry.auth.AuthMetrics;
 import dev.portcullis.registry.auth.Authorizer;
+import dev.portcullis.registry.auth.AuthorizerFactory;
+import dev.portcullis.registry.tls.CertificateReloader;
+import dev.portcullis.registry.tls.TlsOptionsFactory;
+import java.util.Optional;
 import dev.portcullis.registry.config.ConfigException;
 import dev.portcullis.registry.config.HttpSettings;
 import dev.portcullis.registry.config.RegistryConfig;
@@ -27,29 +32,39 @@ public final class RegistryServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RegistryServer.class.getName());
     /** Uploads hold a worker thread while they stream, so the pool bounds concurrent uploads, not requests. */
     private static final int STORAGE_THREADS = 64;
+    /** How often the TLS files are compared with what is served: a renewal is live within this delay. */
+    private static final long CERTIFICATE_CHECK_MILLIS = 2000;
 
     private final Vertx vertx;
     private final HttpServer server;
     private final RegistryConfig config;
+    private final CertificateReloader reloader;
 
-    private RegistryServer(Vertx vertx, HttpServer server, RegistryConfig config) {
+    private RegistryServer(Vertx vertx, HttpServer server, RegistryConfig config, CertificateReloader reloader) {
         this.vertx = vertx;
         this.server = server;
         this.config = config;
+        this.reloader = reloader;
     }
 
     public static RegistryServer start(RegistryConfig config) throws IOException {
         HttpSettings http = config.http();
         refuseUnsafeListeners(config);
+        Optional<TlsOptionsFactory> tls = http.tls().map(TlsOptionsFactory::new);
+        Optional<TlsOptionsFactory.Material> material = tls.map(TlsOptionsFactory::readForStartup);
         RegistryStorage storage = openStorage(config);
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         try {
             WorkerExecutor workers = vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS,
                     24, TimeUnit.HOURS);
+            // bcrypt gets its own small pool: a flood of bad logins must not starve uploads of threads.
+            WorkerExecutor authWorkers = vertx.createSharedWorkerExecutor("portcullis-auth",
+                    Math.max(2, Runtime.getRuntime().availableProcessors()), 1, TimeUnit.MINUTES);
+            Authorizer authorizer = AuthorizerFactory.create(config.tree(), authWorkers, AuthMetrics.NONE);
             ApiSettings api = new ApiSettings(http.prefix(), config.storage().deleteEnabled(), config.storage().readOnly(),
                     config.catalogMaxEntries(), http.externalUrl(), http.headers(),
                     ApiSettings.DEFAULT_MAX_MANIFEST_BYTES, Duration.ofMinutes(5).toMillis());
-            Router apiRouter = new RegistryApi(storage, api, Authorizer.OPEN, workers).router(vertx);
+            Router apiRouter = new RegistryApi(storage, api, authorizer, workers).router(vertx);
             Router root = apiRouter;
             if (!http.prefix().equals("/")) {
                 root = Router.router(vertx);
@@ -62,10 +77,15 @@ public final class RegistryServer implements AutoCloseable {
                     .setCompressionSupported(false)
                     .setIdleTimeout(300)
                     .setIdleTimeoutUnit(TimeUnit.SECONDS);
+            if (tls.isPresent()) {
+                tls.get().applyTo(options, material.get());
+            }
             HttpServer server = vertx.createHttpServer(options).requestHandler(root);
             server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            LOG.info("listening on " + http.addr().host() + ":" + server.actualPort() + " (http)");
-            return new RegistryServer(vertx, server, config);
+            LOG.info("listening on " + http.addr().host() + ":" + server.actualPort() + (tls.isPresent() ? " (https)" : " (http)"));
+            CertificateReloader reloader = tls.isEmpty() ? null
+                    : new CertificateReloader(vertx, server, tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
+            return new RegistryServer(vertx, server, config, reloader);
         } catch (java.util.concurrent.ExecutionException e) {
             vertx.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -81,12 +101,6 @@ public final class RegistryServer implements AutoCloseable {
         if (http.tls().isEmpty() && !http.insecure() && !http.addr().isLoopback()) {
             throw new ConfigException("http.addr", "plain HTTP on " + http.addr() + " would expose credentials and images"
                     + " to the network; configure http.tls, listen on 127.0.0.1, or set http.insecure: true to accept the risk");
-        }
-        if (http.tls().isPresent()) {
-            throw new ConfigException("http.tls", "TLS is not supported by this build yet");
-        }
-        if (config.tree().has("auth")) {
-            throw new ConfigException("auth", "authentication is not supported by this build yet");
         }
     }
 
@@ -117,8 +131,16 @@ public final class RegistryServer implements AutoCloseable {
         return config;
     }
 
+    /** The certificate new handshakes get, or empty without TLS. */
+    public Optional<java.security.cert.X509Certificate> servedCertificate() {
+        return Optional.ofNullable(reloader).map(CertificateReloader::currentCertificate);
+    }
+
     @Override
     public void close() {
+        if (reloader != null) {
+            reloader.close();
+        }
         try {
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -13,17 +13,38 @@ import java.util.HexFormat;
 /** A small HTTP client for protocol tests: raw requests, and the spec's error code out of an error body. */
 public final class RegistryHttp {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client;
     private final String base;
+    private final String authorization;
 
     public RegistryHttp(String base) {
+        this(base, null, null, null);
+    }
+
+    /** Over TLS with {@code ssl}, and Basic credentials when {@code user} is not null. */
+    public RegistryHttp(String base, javax.net.ssl.SSLContext ssl, String user, String password) {
         this.base = base;
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
+        if (ssl != null) {
+            b.sslContext(ssl);
+        }
+        this.client = b.build();
+        this.authorization = user == null ? null : "Basic " + java.util.Base64.getEncoder()
+                .encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The same registry with other credentials (or none). */
+    public RegistryHttp as(javax.net.ssl.SSLContext ssl, String user, String password) {
+        return new RegistryHttp(base, ssl, user, password);
     }
 
     public HttpResponse<byte[]> send(String method, String path, byte[] body, String... headers)
             throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }

@@ -66,6 +66,15 @@ public final class RegistryProcess implements AutoCloseable {
         throw new IOException("registry did not listen on " + port + " within " + timeout + ": " + output());
     }
 
+    /** Waits until the output contains {@code text}, for what is printed after the port opens. */
+    public String awaitOutput(String text, Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!output().contains(text) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(50);
+        }
+        return output();
+    }
+
     public String output() {
         try {
             return Files.readString(log);

@@ -1,0 +1,60 @@
+package dev.portcullis.registry.auth;
+
+import dev.portcullis.registry.config.ConfigException;
+import dev.portcullis.registry.config.ConfigTree;
+import io.vertx.core.WorkerExecutor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Builds the access decision point from the {@code auth} section, the way Distribution reads it. */
+public final class AuthorizerFactory {
+    private AuthorizerFactory() {}
+
+    public static Authorizer create(ConfigTree tree, WorkerExecutor authWorkers, AuthMetrics metrics) {
+        Set<String> schemes = new HashSet<>(tree.map("auth").keySet());
+        schemes.remove("anonymous");
+        if (schemes.contains("silly")) {
+            throw new ConfigException("auth.silly", "Distribution's test-only scheme accepts any credentials; refused");
+        }
+        if (schemes.size() > 1) {
+            throw new ConfigException("auth", "configure one scheme, not " + String.join(" and ", schemes.stream().sorted().toList()));
+        }
+        Authorizer base;
+        if (schemes.isEmpty()) {
+            base = Authorizer.OPEN;
+        } else if (schemes.contains("htpasswd")) {
+            base = htpasswd(tree, authWorkers, metrics);
+        } else if (schemes.contains("token")) {
+            throw new ConfigException("auth.token", "token authentication is not supported by this build yet");
+        } else {
+            throw new ConfigException("auth." + schemes.iterator().next(), "unknown auth scheme (htpasswd, token)");
+        }
+        if (tree.bool("auth.anonymous.pull", false)) {
+            if (base == Authorizer.OPEN) {
+                throw new ConfigException("auth.anonymous.pull", "needs auth.htpasswd or auth.token for the clients that push");
+            }
+            base = new AnonymousPull(base, tree.stringList("auth.anonymous.repositories"));
+        }
+        return new ClientCertificateIdentity(base);
+    }
+
+    private static Authorizer htpasswd(ConfigTree tree, WorkerExecutor workers, AuthMetrics metrics) {
+        String realm = tree.string("auth.htpasswd.realm")
+                .orElseThrow(() -> new ConfigException("auth.htpasswd.realm", "missing"));
+        String path = tree.string("auth.htpasswd.path")
+                .orElseThrow(() -> new ConfigException("auth.htpasswd.path", "missing"));
+        if (!Files.isRegularFile(Path.of(path))) {
+            throw new ConfigException("auth.htpasswd.path", "cannot read file " + path);
+        }
+        Duration ttl = tree.duration("auth.htpasswd.cachettl", Duration.ofMinutes(5));
+        CredentialCache cache = new CredentialCache(ttl, 10_000);
+        HtpasswdFile file = new HtpasswdFile(Path.of(path), cache::clear);
+        LoginThrottle throttle = new LoginThrottle(5, Duration.ofSeconds(1), Duration.ofMinutes(5));
+        List<String> pullOnly = tree.stringList("auth.htpasswd.pullonly");
+        return new HtpasswdAuthorizer(realm, file, cache, throttle, Set.copyOf(pullOnly), workers, metrics);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.portcullis.registry.tls;
+
+import dev.portcullis.registry.config.ConfigException;
+import dev.portcullis.registry.config.TlsSettings;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.ServerSSLOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builds the server's TLS options from the files {@code http.tls} names. The files are read into memory (not passed by
+ * path) so that options built after a renewal differ from the old ones and Vert.x really swaps them.
+ */
+public final class TlsOptionsFactory {
+    private final TlsSettings settings;
+
+    public TlsOptionsFactory(TlsSettings settings) {
+        this.settings = settings;
+    }
+
+    /** What the server presents now: the files' bytes, read once, so a reload sees a consistent pair. */
+    public record Material(byte[] certificate, byte[] key, List<byte[]> clientCas, String fingerprint,
+                           X509Certificate leaf) {}
+
+    public Material read() throws IOException {
+        byte[] cert = Files.readAllBytes(settings.certificate());
+        byte[] key = Files.readAllBytes(settings.key());
+        List<byte[]> cas = new ArrayList<>();
+        for (Path ca : settings.clientCas()) {
+            cas.add(Files.readAllBytes(ca));
+        }
+        X509Certificate leaf = firstCertificate(cert);
+        if (!PemKeys.matches(leaf, PemKeys.privateKey(key))) {
+            // Typical in the middle of a non-atomic renewal: the new certificate beside the old key.
+            throw new IOException("the key in " + settings.key() + " does not belong to the certificate in "
+                    + settings.certificate());
+        }
+        MessageDigest md = sha256();
+        md.update(cert);
+        md.update(key);
+        cas.forEach(md::update);
+        return new Material(cert, key, cas, HexFormat.of().formatHex(md.digest()), leaf);
+    }
+
+    public ServerSSLOptions options(Material m) {
+        ServerSSLOptions o = new ServerSSLOptions()
+                .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(m.certificate()))
+                        .setKeyValue(Buffer.buffer(m.key())))
+                .setEnabledSecureTransportProtocols(settings.minimumTls().equals("tls1.3")
+                        ? Set.of("TLSv1.3") : Set.of("TLSv1.2", "TLSv1.3"))
+                .setUseAlpn(true);
+        for (String suite : settings.cipherSuites()) {
+            o.addEnabledCipherSuite(suite);
+        }
+        if (!m.clientCas().isEmpty()) {
+            PemTrustOptions trust = new PemTrustOptions();
+            m.clientCas().forEach(ca -> trust.addCertValue(Buffer.buffer(ca)));
+            o.setTrustOptions(trust);
+        }
+        o.setClientAuth(switch (settings.clientAuth()) {
+            case NONE -> ClientAuth.NONE;
+            case VERIFY_IF_GIVEN -> ClientAuth.REQUEST;
+            case REQUIRE -> ClientAuth.REQUIRED;
+        });
+        return o;
+    }
+
+    /** Turns TLS on in the server's start-up options with what {@link #options} would give a running server. */
+    public void applyTo(io.vertx.core.http.HttpServerOptions http, Material m) {
+        ServerSSLOptions o = options(m);
+        http.setSsl(true)
+                .setKeyCertOptions(o.getKeyCertOptions())
+                .setTrustOptions(o.getTrustOptions())
+                .setClientAuth(o.getClientAuth())
+                .setEnabledSecureTransportProtocols(o.getEnabledSecureTransportProtocols())
+                .setUseAlpn(o.isUseAlpn());
+        o.getEnabledCipherSuites().forEach(http::addEnabledCipherSuite);
+    }
+
+    /** Reads and checks the files at start-up: a broken certificate is a config error, not a failed handshake later. */
+    public Material readForStartup() {
+        try {
+            Material m = read();
+            for (int i = 0; i < m.clientCas().size(); i++) {
+                if (parse(m.clientCas().get(i)).isEmpty()) {
+                    throw new ConfigException("http.tls.clientcas", settings.clientCas().get(i) + " holds no PEM certificate");
+                }
+            }
+            return m;
+        } catch (IOException e) {
+            throw new ConfigException("http.tls.certificate", "cannot read the certificate or key: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("http.tls.certificate", settings.certificate() + ": " + e.getMessage());
+        }
+    }
+
+    private static X509Certificate firstCertificate(byte[] pem) {
+        List<X509Certificate> certs = parse(pem);
+        if (certs.isEmpty()) {
+            throw new IllegalArgumentException("no PEM certificate found");
+        }
+        return certs.get(0);
+    }
+
+    static List<X509Certificate> parse(byte[] pem) {
+        try {
+            Collection<? extends java.security.cert.Certificate> all = CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new java.io.ByteArrayInputStream(pem));
+            List<X509Certificate> out = new ArrayList<>();
+            for (var c : all) {
+                out.add((X509Certificate) c);
+            }
+            return out;
+        } catch (java.security.cert.CertificateException e) {
+            return List.of();
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
