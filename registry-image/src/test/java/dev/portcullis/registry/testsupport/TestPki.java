@@ -95,7 +95,7 @@ public final class TestPki {
         Path certFile = dir.resolve(name + ".crt");
         Path keyFile = dir.resolve(name + ".key");
         Files.writeString(certFile, pem(cert));
-        Files.writeString(keyFile, pem(kp.getPrivate()));
+        Files.writeString(keyFile, pkcs8(kp.getPrivate()));
         return new Issued(certFile, keyFile, cert, kp);
     }
 
@@ -110,7 +110,13 @@ public final class TestPki {
         return g.generateKeyPair();
     }
 
-    /** PEM of a certificate, key or other object BouncyCastle can write (keys come out as PKCS#1/SEC1 for key pairs, PKCS#8 for private keys). */
+    /** PKCS#8 PEM ("PRIVATE KEY"). BouncyCastle's writer would turn an EC key into SEC1 without its curve. */
+    public static String pkcs8(java.security.PrivateKey key) {
+        return "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+    }
+
+    /** PEM of a certificate, or of an RSA key pair as PKCS#1 ("RSA PRIVATE KEY"). */
     public static String pem(Object o) throws IOException {
         StringWriter sw = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(sw)) {

@@ -44,7 +44,7 @@ class KeyIdsTest {
             Path traditional = dir.resolve(alg + "-trad.key");
             Files.writeString(traditional, alg == TestPki.Alg.EC ? sec1(kp) : TestPki.pem(kp));
             Path pkcs8 = dir.resolve(alg + "-pkcs8.key");
-            Files.writeString(pkcs8, TestPki.pem(kp.getPrivate()));
+            Files.writeString(pkcs8, TestPki.pkcs8(kp.getPrivate()));
             assertEquals(secret(kp.getPrivate()), secret(PemFiles.readPrivateKey(traditional)), alg + " traditional");
             assertEquals(secret(kp.getPrivate()), secret(PemFiles.readPrivateKey(pkcs8)), alg + " pkcs8");
         }
