@@ -188,10 +188,11 @@ public final class AuthServer implements AutoCloseable {
                 byte[] content = Files.readAllBytes(config.usersFile());
                 byte[] d = sha256(content);
                 if (!Arrays.equals(d, usersFileDigest)) {
+                    // Remembered before parsing: a broken file is reported once, not at every tick.
+                    usersFileDigest = d;
                     Map<String, String> merged = new LinkedHashMap<>(config.users());
                     merged.putAll(UsersFile.parse(new String(content, java.nio.charset.StandardCharsets.UTF_8), "users_file"));
                     users.replace(merged);
-                    usersFileDigest = d;
                     LOG.log(System.Logger.Level.INFO, "users file reloaded: {0} users", merged.size());
                 }
             } catch (IOException | ConfigException e) {
@@ -205,11 +206,12 @@ public final class AuthServer implements AutoCloseable {
                 byte[] key = Files.readAllBytes(s.key());
                 byte[] d = digest(cert, key);
                 if (!Arrays.equals(d, tlsDigest)) {
+                    // Remembered first: a half-written pair fails once and is retried when the files change again.
+                    tlsDigest = d;
                     // Values rather than paths: options that differ are what makes Vert.x rebuild its SSL context.
                     server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pemOptions(cert, key))
                                     .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3")), true)
                             .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-                    tlsDigest = d;
                     LOG.log(System.Logger.Level.INFO, "TLS certificate reloaded");
                 }
             } catch (Exception e) {
