@@ -8,6 +8,8 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.portcullis.registry.auth.token.PemFiles;
 import dev.portcullis.registry.auth.token.TokenAlgorithms;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.MultiMap;
@@ -107,7 +109,9 @@ public final class AuthServer implements AutoCloseable {
         if (config.kubernetes().enabled()) {
             KubernetesClient client = kubernetesClient;
             if (client == null) {
-                client = owned = new KubernetesClientBuilder().build();
+                // In-cluster service account config; few retries and short timeouts, since a login is waiting.
+                client = owned = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.autoConfigure(null))
+                        .withRequestRetryBackoffLimit(1).withConnectionTimeout(5_000).withRequestTimeout(10_000).build()).build();
             }
             k8s = Optional.of(new KubernetesAuthenticator(client, config.kubernetes().audiences(), config.kubernetes().namespaces()));
         }

@@ -50,7 +50,8 @@ final class KubernetesAuthenticator {
             answer = client.authentication().v1().tokenReviews().create(request);
         } catch (KubernetesClientException e) {
             // The message of a client exception never contains the request body, so the token is not logged.
-            throw new UnavailableException("TokenReview failed: HTTP " + e.getCode() + " " + e.getStatus(), e);
+            String why = e.getCode() > 0 ? "HTTP " + e.getCode() : String.valueOf(e.getCause() != null ? e.getCause() : e.getMessage());
+            throw new UnavailableException("TokenReview failed: " + why, e);
         }
         TokenReviewStatus status = answer == null ? null : answer.getStatus();
         if (status == null || !Boolean.TRUE.equals(status.getAuthenticated()) || status.getUser() == null) {
