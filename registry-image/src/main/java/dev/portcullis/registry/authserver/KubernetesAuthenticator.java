@@ -50,7 +50,11 @@ final class KubernetesAuthenticator {
             answer = client.authentication().v1().tokenReviews().create(request);
         } catch (KubernetesClientException e) {
             // The message of a client exception never contains the request body, so the token is not logged.
-            String why = e.getCode() > 0 ? "HTTP " + e.getCode() : String.valueOf(e.getCause() != null ? e.getCause() : e.getMessage());
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String why = e.getCode() > 0 ? "HTTP " + e.getCode() : root.getClass().getSimpleName() + ": " + root.getMessage();
             throw new UnavailableException("TokenReview failed: " + why, e);
         }
         TokenReviewStatus status = answer == null ? null : answer.getStatus();

@@ -86,7 +86,7 @@ final class TokenEndpoint {
             refreshable = ok.refreshable();
         }
         boolean offline = "true".equals(r.first("offline_token")) && refreshable;
-        return grant(account, requested, offline, false);
+        return grant(account, requested, offline, false, r.authorization() == null ? "anonymous" : "basic");
     }
 
     /** {@code POST /auth} with a form: grant_type, service, client_id, access_type, scope, username/password or refresh_token. */
@@ -113,7 +113,7 @@ final class TokenEndpoint {
             if (!(result instanceof Authenticator.Success ok)) {
                 return loginFailed(result, true);
             }
-            return grant(ok.account(), requested, offline && ok.refreshable(), true);
+            return grant(ok.account(), requested, offline && ok.refreshable(), true, "password grant");
         }
         if ("refresh_token".equals(grantType)) {
             String refresh = r.first("refresh_token");
@@ -130,12 +130,12 @@ final class TokenEndpoint {
                 return oauthError(400, "invalid_grant", "the account no longer exists");
             }
             // The spec lets the client keep its refresh token; a new one is returned only when asked for.
-            return grant(subject, requested, offline, true);
+            return grant(subject, requested, offline, true, "refresh grant");
         }
         return oauthError(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
     }
 
-    private Reply grant(String account, List<AccessEntry> requested, boolean withRefresh, boolean oauth) {
+    private Reply grant(String account, List<AccessEntry> requested, boolean withRefresh, boolean oauth, String via) {
         List<AccessEntry> granted = acl.authorize(account, service, requested);
         TokenIssuer.Issued issued;
         String refresh = null;
@@ -148,8 +148,9 @@ final class TokenEndpoint {
             LOG.log(System.Logger.Level.ERROR, "cannot sign a token: " + e.getMessage());
             return error(500, "INTERNAL", "cannot sign a token");
         }
-        LOG.log(System.Logger.Level.INFO, "token issued: account={0} requested=[{1}] granted=[{2}]",
-                account.isEmpty() ? "(anonymous)" : Scopes.printable(account), scopes(requested), scopes(granted));
+        LOG.log(System.Logger.Level.INFO, "token issued: account={0} via={1} requested=[{2}] granted=[{3}]{4}",
+                account.isEmpty() ? "(anonymous)" : Scopes.printable(account), via, scopes(requested), scopes(granted),
+                refresh != null ? " +refresh token" : "");
         Map<String, Object> body = new LinkedHashMap<>();
         if (!oauth) {
             body.put("token", issued.token());

@@ -3,6 +3,7 @@ package dev.portcullis.registry.authserver;
 import dev.portcullis.registry.auth.token.AccessEntry;
 import dev.portcullis.registry.auth.token.KidFormat;
 import dev.portcullis.registry.auth.token.PemFiles;
+import dev.portcullis.registry.testsupport.ContainerdProcess;
 import dev.portcullis.registry.testsupport.DistributionProcess;
 import dev.portcullis.registry.testsupport.TestPki;
 import org.junit.jupiter.api.AfterAll;
@@ -185,6 +186,54 @@ class DistributionInteropTest {
         assertTrue(pull.output.toLowerCase().contains("401") || pull.output.toLowerCase().contains("unauthorized"), pull.output);
     }
 
+    @Test
+    void ctrPullsAndPushesThroughTheOAuth2TokenDance() throws Exception {
+        assumeTrue(ContainerdProcess.usable(), "containerd/ctr not installed or not root");
+        // containerd reads HOST:PORT/hosts.toml; the CA there is used for the token realm too.
+        Path hostsDir = dir.resolve("hosts.d");
+        Path hostDir = Files.createDirectories(hostsDir.resolve(registry.hostPort()));
+        Files.writeString(hostDir.resolve("hosts.toml"), """
+                server = "https://%s"
+                [host."https://%s"]
+                  capabilities = ["pull", "resolve", "push"]
+                  ca = "%s"
+                """.formatted(registry.hostPort(), registry.hostPort(), pki.caFile()));
+        String host = registry.hostPort();
+        try (ContainerdProcess ctd = ContainerdProcess.start()) {
+            ContainerdProcess.Result r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw",
+                    "--snapshotter", "native", host + "/alice/app:v1"), 180);
+            assertEquals(0, r.exit(), r.output());
+
+            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/alice/app:v1", host + "/alice/from-ctr:v1"), 30).exit());
+            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw", host + "/alice/from-ctr:v1"), 180);
+            assertEquals(0, r.exit(), r.output());
+
+            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/alice/app:v1", host + "/bob/from-alice:v1"), 30).exit());
+            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw", host + "/bob/from-alice:v1"), 180);
+            assertNotEquals(0, r.exit(), "alice may not push into bob's namespace: " + r.output());
+
+            // A new tag: pushing a tag that already holds the same manifest is a no-op containerd skips after a HEAD.
+            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/alice/app:v1", host + "/alice/by-puller:v1"), 30).exit());
+            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "puller:puller-pw", host + "/alice/by-puller:v1"), 180);
+            assertNotEquals(0, r.exit(), "pull-only user may not push: " + r.output());
+            assertEquals(404, tagsList("alice/by-puller", "puller"), "and nothing was written");
+            assertEquals(404, tagsList("bob/from-alice", "bob"));
+            assertEquals(200, tagsList("alice/from-ctr", "alice"));
+
+            r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--user", "alice:wrong",
+                    "--snapshotter", "native", host + "/alice/from-ctr:v1"), 180);
+            assertNotEquals(0, r.exit(), "wrong password: " + r.output());
+
+            // The OAuth2 refresh_token grant, as containerd sends it, with a refresh token from the password grant.
+            var offline = IssuerFixture.post(http, "https://127.0.0.1:" + issuer.port() + "/auth", java.util.Map.of("grant_type", "password",
+                    "service", SERVICE, "client_id", "test", "access_type", "offline", "username", "alice", "password", "alice-pw"));
+            String refresh = new io.vertx.core.json.JsonObject(offline.body()).getString("refresh_token");
+            r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--refresh", refresh,
+                    "--snapshotter", "native", host + "/alice/from-ctr:v1"), 180);
+            assertEquals(0, r.exit(), r.output());
+        }
+    }
+
     // ---- tokens minted directly, to show what Distribution checks ----
 
     private static TokenIssuer minter(TestPki.Issued key, KidFormat kid, boolean x5c, Clock clock) throws Exception {
@@ -194,6 +243,13 @@ class DistributionInteropTest {
 
     private static int tagsList(String token) throws Exception {
         return IssuerFixture.get(http, "https://" + registry.hostPort() + "/v2/alice/app/tags/list", "Bearer " + token).statusCode();
+    }
+
+    /** GET /v2/REPO/tags/list with a freshly minted pull token: 200 if the repository exists, 404 if not. */
+    private static int tagsList(String repo, String subject) throws Exception {
+        String token = minter(signing, KidFormat.LIBTRUST, true, Clock.systemUTC())
+                .issueAccess(subject, SERVICE, List.of(new AccessEntry("repository", repo, List.of("pull")))).token();
+        return IssuerFixture.get(http, "https://" + registry.hostPort() + "/v2/" + repo + "/tags/list", "Bearer " + token).statusCode();
     }
 
     private static String pullToken(TokenIssuer t, String service) throws Exception {
