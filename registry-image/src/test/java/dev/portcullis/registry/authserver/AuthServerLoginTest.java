@@ -78,6 +78,27 @@ class AuthServerLoginTest {
         }
     }
 
+    @Test
+    void plainHttpOnLoopbackWithThumbprintKidsForDistribution3(@TempDir Path dir) throws Exception {
+        TestPki pki = new TestPki(dir, "test");
+        TestPki.Issued signing = pki.signing(dir, "token-signing", TestPki.Alg.EC);
+        Path config = dir.resolve("auth.yml");
+        Files.writeString(config, """
+                server: {addr: "127.0.0.1:0"}
+                token: {issuer: iss, service: svc, certificate: "%s", key: "%s", kidformat: thumbprint, x5c: false}
+                users: {"": {}}
+                acl: [{match: {}, actions: [pull]}]
+                """.formatted(signing.cert(), signing.key()));
+        try (AuthServer server = AuthServer.start(AuthServerConfig.load(config))) {
+            HttpResponse<String> r = get(HttpClient.newHttpClient(),
+                    "http://127.0.0.1:" + server.port() + "/auth?service=svc&scope=repository:x:pull,push", null);
+            assertEquals(200, r.statusCode(), r.body());
+            var jwt = com.nimbusds.jwt.SignedJWT.parse(new io.vertx.core.json.JsonObject(r.body()).getString("token"));
+            assertEquals(dev.portcullis.registry.auth.token.KeyIds.thumbprint(signing.certificate().getPublicKey()), jwt.getHeader().getKeyID());
+            assertEquals(null, jwt.getHeader().getX509CertChain());
+        }
+    }
+
     private static int status(HttpClient http, String url, String auth) {
         try {
             return get(http, url, auth).statusCode();
