@@ -34,6 +34,11 @@ final class UserStore {
         return !name.isEmpty() && snapshot.users.containsKey(name);
     }
 
+    /** The bcrypt cost an unknown user's check pays: the highest among the configured hashes. */
+    int dummyCost() {
+        return PasswordHashes.cost(snapshot.dummyHash);
+    }
+
     int size() {
         return snapshot.users.size();
     }
