@@ -23,11 +23,16 @@ public final class Acl {
      * reduced to its allowed actions; entries left with no action are dropped.
      */
     public List<AccessEntry> authorize(String account, String service, List<AccessEntry> requested) {
+        return authorize(account, service, null, requested);
+    }
+
+    /** As above, for a client at {@code address} (rules with {@code match.ip} need it; null matches no such rule). */
+    public List<AccessEntry> authorize(String account, String service, String address, List<AccessEntry> requested) {
         List<AccessEntry> granted = new ArrayList<>();
         for (AccessEntry want : requested) {
             Map<String, String> request = Map.of("account", account, "name", want.name(), "type", want.type(), "service", service);
             for (AclRule rule : rules) {
-                if (rule.matches(request)) {
+                if (rule.matches(request, address)) {
                     List<String> actions = rule.allowsAll()
                             ? want.actions()
                             : want.actions().stream().filter(rule.actions()::contains).toList();

@@ -165,13 +165,13 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
             Map<String, Object> rule = map(list.get(i), at);
             unknownKeys(rule, Set.of("match", "actions", "comment"), at + ".");
             Map<String, Object> match = map(rule.get("match"), at + ".match");
-            unknownKeys(match, Set.of("account", "name", "type", "service"), at + ".match.");
+            unknownKeys(match, Set.of("account", "name", "type", "service", "ip"), at + ".match.");
             if (!rule.containsKey("actions")) {
                 throw new ConfigException(at + ".actions", "required ([] denies, [\"*\"] allows everything)");
             }
             List<String> actions = strings(rule.get("actions"), at + ".actions");
             rules.add(new AclRule(pattern(match, "account", at), pattern(match, "name", at), pattern(match, "type", at),
-                    pattern(match, "service", at), actions, rule.get("comment") == null ? "" : String.valueOf(rule.get("comment"))));
+                    pattern(match, "service", at), ip(match.get("ip"), at + ".match.ip"), actions, rule.get("comment") == null ? "" : String.valueOf(rule.get("comment"))));
         }
         return rules;
     }
@@ -188,6 +188,17 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
             return AclPattern.compile(s);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(at + ".match." + field, e.getMessage());
+        }
+    }
+
+    private static IpMatch ip(Object v, String key) throws ConfigException {
+        if (v == null) {
+            return null;
+        }
+        try {
+            return IpMatch.parse(String.valueOf(v));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
         }
     }
 

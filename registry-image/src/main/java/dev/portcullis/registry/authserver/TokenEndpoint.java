@@ -86,7 +86,7 @@ final class TokenEndpoint {
             refreshable = ok.refreshable();
         }
         boolean offline = "true".equals(r.first("offline_token")) && refreshable;
-        return grant(account, requested, offline, false, r.authorization() == null ? "anonymous" : "basic");
+        return grant(account, r.address(), requested, offline, false, r.authorization() == null ? "anonymous" : "basic");
     }
 
     /** {@code POST /auth} with a form: grant_type, service, client_id, access_type, scope, username/password or refresh_token. */
@@ -113,7 +113,7 @@ final class TokenEndpoint {
             if (!(result instanceof Authenticator.Success ok)) {
                 return loginFailed(result, true);
             }
-            return grant(ok.account(), requested, offline && ok.refreshable(), true, "password grant");
+            return grant(ok.account(), r.address(), requested, offline && ok.refreshable(), true, "password grant");
         }
         if ("refresh_token".equals(grantType)) {
             String refresh = r.first("refresh_token");
@@ -130,13 +130,13 @@ final class TokenEndpoint {
                 return oauthError(400, "invalid_grant", "the account no longer exists");
             }
             // The spec lets the client keep its refresh token; a new one is returned only when asked for.
-            return grant(subject, requested, offline, true, "refresh grant");
+            return grant(subject, r.address(), requested, offline, true, "refresh grant");
         }
         return oauthError(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
     }
 
-    private Reply grant(String account, List<AccessEntry> requested, boolean withRefresh, boolean oauth, String via) {
-        List<AccessEntry> granted = acl.authorize(account, service, requested);
+    private Reply grant(String account, String address, List<AccessEntry> requested, boolean withRefresh, boolean oauth, String via) {
+        List<AccessEntry> granted = acl.authorize(account, service, address, requested);
         TokenIssuer.Issued issued;
         String refresh = null;
         try {

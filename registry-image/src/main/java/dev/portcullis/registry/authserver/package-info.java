@@ -24,7 +24,7 @@
  *   "": {}                        # allows anonymous requests
  * users_file: /users/users.yml    # (+) same mapping, or htpasswd lines; reloaded on change; wins over users
  * acl:                            # first matching rule decides; no match = deny
- *   - match: {account: "/.+/", name: "${account}/*"}   # globs (path.Match) or /regex/ (unanchored)
+ *   - match: {account: "/.+/", name: "${account}/*"}   # globs (path.Match) or /regex/ (unanchored); also type, service, ip
  *     actions: ["*"]
  * kubernetes:                     # (+) ServiceAccount tokens as passwords, checked with a TokenReview
  *   enabled: false

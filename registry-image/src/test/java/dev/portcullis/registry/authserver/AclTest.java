@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AclTest {
     private static AclRule rule(String account, String name, String type, List<String> actions) {
         return new AclRule(account == null ? null : AclPattern.compile(account), name == null ? null : AclPattern.compile(name),
-                type == null ? null : AclPattern.compile(type), null, actions, "");
+                type == null ? null : AclPattern.compile(type), null, null, actions, "");
     }
 
     private static AccessEntry repo(String name, String... actions) {
@@ -94,6 +94,23 @@ class AclTest {
         Acl k8s = new Acl(List.of(rule("system:serviceaccount:ci:*", "ci/*", null, List.of("pull", "push"))));
         assertEquals(List.of(repo("ci/app", "push")), k8s.authorize("system:serviceaccount:ci:builder", "svc", List.of(repo("ci/app", "push"))));
         assertEquals(List.of(), k8s.authorize("system:serviceaccount:dev:builder", "svc", List.of(repo("ci/app", "push"))));
+    }
+
+    @Test
+    void ipRulesMatchAddressesAndSubnets() {
+        Acl byIp = new Acl(List.of(
+                new AclRule(null, null, null, null, IpMatch.parse("127.0.0.0/8"), List.of("*"), "loopback"),
+                new AclRule(null, null, null, null, IpMatch.parse("::1"), List.of("*"), "loopback v6"),
+                new AclRule(null, null, null, null, IpMatch.parse("10.1.0.0/23"), List.of("pull"), "")));
+        List<AccessEntry> want = List.of(repo("x", "pull", "push"));
+        assertEquals(want, byIp.authorize("", "svc", "127.9.9.9", want));
+        assertEquals(want, byIp.authorize("", "svc", "::ffff:127.0.0.1", want));
+        assertEquals(want, byIp.authorize("", "svc", "0:0:0:0:0:0:0:1", want));
+        assertEquals(List.of(repo("x", "pull")), byIp.authorize("", "svc", "10.1.1.200", want));
+        assertEquals(List.of(), byIp.authorize("", "svc", "10.1.2.1", want));
+        assertEquals(List.of(), byIp.authorize("", "svc", null, want));
+        assertThrows(IllegalArgumentException.class, () -> IpMatch.parse("example.com"));
+        assertThrows(IllegalArgumentException.class, () -> IpMatch.parse("10.0.0.0/33"));
     }
 
     @Test

@@ -86,7 +86,8 @@ class AuthServerConfigTest {
         assertEquals("acl[0].match.name", errorKey(MINIMAL + "acl:\n  - match: {name: \"/(/\"}\n    actions: []\n"));
         assertEquals("acl[0].match.name", errorKey(MINIMAL + "acl:\n  - match: {name: \"${user}/*\"}\n    actions: []\n"));
         assertEquals("acl[0].actions", errorKey(MINIMAL + "acl:\n  - match: {name: x}\n"));
-        assertEquals("acl[0].match.ip", errorKey(MINIMAL + "acl:\n  - match: {ip: 127.0.0.1}\n    actions: []\n"));
+        assertEquals("acl[0].match.ip", errorKey(MINIMAL + "acl:\n  - match: {ip: localhost}\n    actions: []\n"));
+        assertEquals("acl[0].match.labels", errorKey(MINIMAL + "acl:\n  - match: {labels: {a: b}}\n    actions: []\n"));
         assertEquals("google_auth", errorKey(MINIMAL + "google_auth: {domain: x}\n"));
         assertEquals("throttle.max_failures", errorKey(MINIMAL + "throttle: {max_failures: -1}\n"));
     }
