@@ -1,7 +1,6 @@
 package dev.portcullis.registry.authserver;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The static users: the config's inline {@code users:} merged with the users file (whose entries win), swapped
@@ -53,9 +52,5 @@ final class UserStore {
         boolean known = hash != null && PasswordHashes.isBcrypt(hash);
         boolean ok = PasswordHashes.verify(password, known ? hash : s.dummyHash);
         return known && ok;
-    }
-
-    Optional<String> hashOf(String name) {
-        return Optional.ofNullable(snapshot.users.get(name));
     }
 }
