@@ -1,0 +1,327 @@
+package dev.portcullis.registry.authserver;
+
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
+import dev.portcullis.registry.auth.token.PemFiles;
+import dev.portcullis.registry.auth.token.TokenAlgorithms;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The running auth-server: wires the configuration into an HTTP(S) server on Vert.x. Routes:
+ * {@code GET|POST /auth} (tokens), {@code GET /certs.pem} (the certificates to give registries as
+ * {@code rootcertbundle}), {@code GET /.well-known/jwks.json} (the same keys for Distribution 3's {@code jwks}),
+ * {@code GET /healthz}. Password checks and TokenReviews block, so they run on Vert.x worker threads.
+ * A timer re-reads the users file and the TLS certificate/key and applies them when their contents change.
+ */
+public final class AuthServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(AuthServer.class.getName());
+    private static final int MAX_BODY = 16 * 1024;
+
+    private final AuthServerConfig config;
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final UserStore users;
+    private final KubernetesClient ownedClient;
+    private byte[] usersFileDigest;
+    private byte[] tlsDigest;
+
+    private AuthServer(AuthServerConfig config, Vertx vertx, HttpServer server, UserStore users, KubernetesClient ownedClient,
+                       byte[] usersFileDigest, byte[] tlsDigest) {
+        this.config = config;
+        this.vertx = vertx;
+        this.server = server;
+        this.users = users;
+        this.ownedClient = ownedClient;
+        this.usersFileDigest = usersFileDigest;
+        this.tlsDigest = tlsDigest;
+    }
+
+    /** Starts with the in-cluster Kubernetes client (when {@code kubernetes.enabled}) and the system clock. */
+    public static AuthServer start(AuthServerConfig config) throws ConfigException, IOException {
+        return start(config, null, Clock.systemUTC());
+    }
+
+    /**
+     * Starts the server. {@code kubernetesClient} replaces the in-cluster client (tests pass the mock server's);
+     * {@code clock} dates tokens. File problems are reported as ConfigException naming the key.
+     */
+    public static AuthServer start(AuthServerConfig config, KubernetesClient kubernetesClient, Clock clock)
+            throws ConfigException, IOException {
+        AuthServerConfig.Token t = config.token();
+        SigningKey signingKey = loadSigningKey(t);
+        List<X509Certificate> trusted = new ArrayList<>();
+        for (int i = 0; i < t.trustedCertificates().size(); i++) {
+            trusted.addAll(readCerts(t.trustedCertificates().get(i), "token.trusted_certificates[" + i + "]"));
+        }
+        Map<String, String> initialUsers = new LinkedHashMap<>(config.users());
+        byte[] usersDigest = null;
+        if (config.usersFile() != null) {
+            byte[] content = read(config.usersFile(), "users_file");
+            usersDigest = sha256(content);
+            initialUsers.putAll(UsersFile.parse(new String(content, java.nio.charset.StandardCharsets.UTF_8), "users_file"));
+        }
+        UserStore users = new UserStore(initialUsers);
+
+        KubernetesClient owned = null;
+        Optional<KubernetesAuthenticator> k8s = Optional.empty();
+        if (config.kubernetes().enabled()) {
+            KubernetesClient client = kubernetesClient;
+            if (client == null) {
+                // In-cluster service account config; few retries and short timeouts, since a login is waiting.
+                client = owned = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.autoConfigure(null))
+                        .withRequestRetryBackoffLimit(1).withConnectionTimeout(5_000).withRequestTimeout(10_000).build()).build();
+            }
+            k8s = Optional.of(new KubernetesAuthenticator(client, config.kubernetes().audiences(), config.kubernetes().namespaces()));
+        }
+        AuthServerConfig.Throttle th = config.throttle();
+        Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.window(), th.lockout(), clock));
+        TokenIssuer issuer = new TokenIssuer(t.issuer(), t.expiration(), t.refreshExpiration(), signingKey, t.x5c(), trusted, t.kidFormat(), clock);
+        TokenEndpoint endpoint = new TokenEndpoint(t.service(), t.issuer(), authenticator, new Acl(config.acl()), issuer);
+
+        List<X509Certificate> published = new ArrayList<>();
+        published.add(signingKey.chain.get(0));
+        published.addAll(trusted);
+        String certsPem = pem(published);
+        String jwks = jwks(issuer.trustedKeys());
+
+        Vertx vertx = Vertx.vertx();
+        Router router = Router.router(vertx);
+        router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));
+        router.get("/certs.pem").handler(ctx -> ctx.response().putHeader("Content-Type", "application/x-pem-file").end(certsPem));
+        router.get("/.well-known/jwks.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(jwks));
+        router.get("/auth").handler(ctx -> answer(vertx, ctx, () -> endpoint.get(request(ctx, ctx.request().params()))));
+        router.post("/auth").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
+                .handler(ctx -> answer(vertx, ctx, () -> endpoint.post(request(ctx, ctx.request().formAttributes()))));
+
+        AuthServerConfig.Server s = config.server();
+        HttpServerOptions options = new HttpServerOptions().setHost(s.host()).setPort(s.port());
+        byte[] tlsDigest = null;
+        if (s.tls()) {
+            byte[] cert = read(s.certificate(), "server.certificate");
+            byte[] key = read(s.key(), "server.key");
+            tlsDigest = digest(cert, key);
+            options.setSsl(true)
+                    .setKeyCertOptions(pemOptions(cert, key))
+                    .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"));
+        }
+        HttpServer http = vertx.createHttpServer(options).requestHandler(router);
+        try {
+            http.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            vertx.close();
+            if (owned != null) {
+                owned.close();
+            }
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new ConfigException("server.addr", "cannot listen on " + s.host() + ":" + s.port() + ": " + cause.getMessage());
+        }
+        AuthServer running = new AuthServer(config, vertx, http, users, owned, usersDigest, tlsDigest);
+        long every = Math.max(100, s.reloadInterval().toMillis());
+        vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> {
+            running.reloadIfChanged();
+            return null;
+        }));
+        LOG.log(System.Logger.Level.INFO, "auth-server listening on {0}:{1} ({2}), issuer={3}, service={4}, kid={5}, users={6}",
+                s.host(), Integer.toString(http.actualPort()), s.tls() ? "https" : "http", t.issuer(), t.service(),
+                signingKey.keyId, users.size());
+        return running;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "closing: " + e);
+        }
+        if (ownedClient != null) {
+            ownedClient.close();
+        }
+    }
+
+    /** Re-applies the users file and the TLS files when their bytes changed; a broken new file keeps the old. */
+    synchronized void reloadIfChanged() {
+        if (config.usersFile() != null) {
+            try {
+                byte[] content = Files.readAllBytes(config.usersFile());
+                byte[] d = sha256(content);
+                if (!Arrays.equals(d, usersFileDigest)) {
+                    // Remembered before parsing: a broken file is reported once, not at every tick.
+                    usersFileDigest = d;
+                    Map<String, String> merged = new LinkedHashMap<>(config.users());
+                    merged.putAll(UsersFile.parse(new String(content, java.nio.charset.StandardCharsets.UTF_8), "users_file"));
+                    users.replace(merged);
+                    LOG.log(System.Logger.Level.INFO, "users file reloaded: {0} users", merged.size());
+                }
+            } catch (IOException | ConfigException e) {
+                LOG.log(System.Logger.Level.WARNING, "users file not reloaded, keeping the previous users: " + e.getMessage());
+            }
+        }
+        AuthServerConfig.Server s = config.server();
+        if (s.tls()) {
+            try {
+                byte[] cert = Files.readAllBytes(s.certificate());
+                byte[] key = Files.readAllBytes(s.key());
+                byte[] d = digest(cert, key);
+                if (!Arrays.equals(d, tlsDigest)) {
+                    // Remembered first: a half-written pair fails once and is retried when the files change again.
+                    tlsDigest = d;
+                    // Values rather than paths: options that differ are what makes Vert.x rebuild its SSL context.
+                    server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pemOptions(cert, key))
+                                    .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3")), true)
+                            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    LOG.log(System.Logger.Level.INFO, "TLS certificate reloaded");
+                }
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "TLS certificate not reloaded, keeping the previous one: " + e.getMessage());
+            }
+        }
+    }
+
+    private interface ReplySupplier {
+        TokenEndpoint.Reply get();
+    }
+
+    private static void answer(Vertx vertx, RoutingContext ctx, ReplySupplier work) {
+        vertx.executeBlocking(work::get, false).onComplete(ar -> {
+            TokenEndpoint.Reply reply = ar.succeeded() ? ar.result()
+                    : new TokenEndpoint.Reply(500, Map.of(), Map.of("errors", List.of(Map.of("code", "INTERNAL", "message", "internal error"))));
+            if (ar.failed()) {
+                LOG.log(System.Logger.Level.ERROR, "token request failed: " + ar.cause());
+            }
+            var resp = ctx.response().setStatusCode(reply.status()).putHeader("Content-Type", "application/json");
+            reply.headers().forEach(resp::putHeader);
+            resp.end(new JsonObject(reply.body()).encode());
+        });
+    }
+
+    private static TokenEndpoint.Request request(RoutingContext ctx, MultiMap params) {
+        Map<String, List<String>> p = new LinkedHashMap<>();
+        for (String name : params.names()) {
+            p.put(name, params.getAll(name));
+        }
+        return new TokenEndpoint.Request(p, ctx.request().getHeader("Authorization"), ctx.request().remoteAddress().hostAddress());
+    }
+
+    private static SigningKey loadSigningKey(AuthServerConfig.Token t) throws ConfigException {
+        List<X509Certificate> chain = readCerts(t.certificate(), "token.certificate");
+        PrivateKey key;
+        try {
+            key = PemFiles.readPrivateKey(t.key());
+        } catch (IOException e) {
+            throw new ConfigException("token.key", t.key() + ": " + e.getMessage());
+        }
+        try {
+            TokenAlgorithms.forKey(chain.get(0).getPublicKey());
+            return new SigningKey(key, chain, t.kidFormat());
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new ConfigException("token.key", e.getMessage());
+        }
+    }
+
+    private static List<X509Certificate> readCerts(Path p, String key) throws ConfigException {
+        try {
+            return PemFiles.readCertificates(p);
+        } catch (IOException e) {
+            throw new ConfigException(key, p + ": " + e.getMessage());
+        }
+    }
+
+    private static byte[] read(Path p, String key) throws ConfigException {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new ConfigException(key, "cannot read " + p + ": " + e.getMessage());
+        }
+    }
+
+    private static PemKeyCertOptions pemOptions(byte[] cert, byte[] key) {
+        return new PemKeyCertOptions().setCertValue(Buffer.buffer(cert)).setKeyValue(Buffer.buffer(key));
+    }
+
+    private static byte[] digest(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(sha256(a), 64);
+        System.arraycopy(sha256(b), 0, both, 32, 32);
+        return both;
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String pem(List<X509Certificate> certs) throws ConfigException {
+        StringBuilder sb = new StringBuilder();
+        Base64.Encoder enc = Base64.getMimeEncoder(64, new byte[] {'\n'});
+        for (X509Certificate c : certs) {
+            try {
+                sb.append("-----BEGIN CERTIFICATE-----\n").append(enc.encodeToString(c.getEncoded())).append("\n-----END CERTIFICATE-----\n");
+            } catch (CertificateEncodingException e) {
+                throw new ConfigException("token.certificate", "cannot encode: " + e.getMessage());
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String jwks(Map<String, PublicKey> keys) {
+        List<JWK> list = new ArrayList<>();
+        keys.forEach((kid, k) -> {
+            if (k instanceof RSAPublicKey rsa) {
+                list.add(new RSAKey.Builder(rsa).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(TokenAlgorithms.forKey(k)).build());
+            } else if (k instanceof ECPublicKey ec) {
+                list.add(new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec).keyID(kid).keyUse(KeyUse.SIGNATURE)
+                        .algorithm(TokenAlgorithms.forKey(k)).build());
+            }
+        });
+        return new JWKSet(list).toString(true);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.portcullis.registry.authserver;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code auth-server CONFIG.yml}: the Docker token issuer. Runs until the JVM is asked to stop. Configuration
+ * mistakes print one line naming the key and exit non-zero, so a crash-looping pod says what to fix.
+ */
+public final class AuthServerCommand {
+    /** Exit code for a configuration problem (as opposed to 1, an unexpected failure). */
+    public static final int EXIT_CONFIG = 2;
+
+    private AuthServerCommand() {
+    }
+
+    public static int run(List<String> args) {
+        if (args.size() != 1 || args.get(0).startsWith("-")) {
+            System.err.println("usage: auth-server CONFIG.yml");
+            return EXIT_CONFIG;
+        }
+        AuthServer server;
+        try {
+            server = AuthServer.start(AuthServerConfig.load(Path.of(args.get(0))));
+        } catch (ConfigException e) {
+            System.err.println("auth-server: configuration error: " + e.getMessage());
+            return EXIT_CONFIG;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("auth-server: cannot start: " + e);
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "auth-server-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.close();
+        }
+        return 0;
+    }
+}

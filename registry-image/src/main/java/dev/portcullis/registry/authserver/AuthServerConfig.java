@@ -1,0 +1,332 @@
+package dev.portcullis.registry.authserver;
+
+import dev.portcullis.registry.auth.token.KidFormat;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The auth-server's configuration: docker_auth's format wherever docker_auth has the feature ({@code server},
+ * {@code token}, {@code users}, {@code acl}), plus Portcullis extensions. Parsing checks everything that can be
+ * checked without touching files, and names the key of the first mistake. Unknown keys are errors: a typo
+ * silently ignored in an access-control file is a hole.
+ */
+public record AuthServerConfig(Server server, Token token, Map<String, String> users, Path usersFile,
+                               List<AclRule> acl, Kubernetes kubernetes, Throttle throttle) {
+
+    /** {@code addr} is docker_auth's ":5001" / "127.0.0.1:5001" / "[::1]:5001"; port 0 picks a free one. */
+    public record Server(String host, int port, Path certificate, Path key, boolean insecureHttp, Duration reloadInterval) {
+        public boolean tls() {
+            return certificate != null;
+        }
+    }
+
+    public record Token(String issuer, String service, Duration expiration, Path certificate, Path key,
+                        KidFormat kidFormat, boolean x5c, List<Path> trustedCertificates, Duration refreshExpiration) {
+    }
+
+    public record Kubernetes(boolean enabled, List<String> audiences, List<String> namespaces) {
+    }
+
+    public record Throttle(int maxFailures, Duration window, Duration lockout) {
+    }
+
+    private static final Set<String> TOP = Set.of("server", "token", "users", "users_file", "acl", "kubernetes", "throttle");
+
+    public static AuthServerConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), "cannot read the configuration file: " + e.getMessage());
+        }
+        return parse(text, file.toAbsolutePath().getParent());
+    }
+
+    /** Parses YAML text; relative paths are resolved against {@code baseDir}. */
+    public static AuthServerConfig parse(String yaml, Path baseDir) throws ConfigException {
+        Object root;
+        try {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
+        } catch (RuntimeException e) {
+            throw new ConfigException("(file)", "not valid YAML: " + firstLine(e.getMessage()));
+        }
+        Map<String, Object> top = map(root, "(top level)");
+        unknownKeys(top, TOP, "");
+        Server server = server(map(top.get("server"), "server"), baseDir);
+        Token token = token(map(top.get("token"), "token"), server, baseDir);
+        Map<String, String> users = top.get("users") == null ? Map.of() : UsersFile.parseMapping(map(top.get("users"), "users"), "users");
+        Path usersFile = path(top.get("users_file"), "users_file", baseDir);
+        List<AclRule> acl = acl(top.get("acl"));
+        Kubernetes kubernetes = kubernetes(map(top.get("kubernetes"), "kubernetes"));
+        Throttle throttle = throttle(map(top.get("throttle"), "throttle"));
+        if (users.isEmpty() && usersFile == null && !kubernetes.enabled()) {
+            throw new ConfigException("users", "no authentication configured: set users, users_file or kubernetes.enabled "
+                    + "(users: {\"\": {}} allows anonymous requests)");
+        }
+        return new AuthServerConfig(server, token, users, usersFile, acl, kubernetes, throttle);
+    }
+
+    private static Server server(Map<String, Object> m, Path base) throws ConfigException {
+        unknownKeys(m, Set.of("addr", "certificate", "key", "insecure_http", "reload_interval"), "server.");
+        String addr = string(m.get("addr"), "server.addr", ":5001");
+        int colon = addr.lastIndexOf(':');
+        if (colon < 0) {
+            throw new ConfigException("server.addr", "must be HOST:PORT or :PORT, not '" + addr + "'");
+        }
+        String host = addr.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.isEmpty()) {
+            host = "0.0.0.0";
+        }
+        int port;
+        try {
+            port = Integer.parseInt(addr.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("server.addr", "bad port in '" + addr + "'");
+        }
+        Path cert = path(m.get("certificate"), "server.certificate", base);
+        Path key = path(m.get("key"), "server.key", base);
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException(cert == null ? "server.certificate" : "server.key", "certificate and key go together");
+        }
+        boolean insecure = bool(m.get("insecure_http"), "server.insecure_http", false);
+        if (cert == null && !insecure && !loopback(host)) {
+            throw new ConfigException("server.certificate", "required: plain HTTP is only served on a loopback address "
+                    + "(set server.insecure_http: true to serve it on " + host + " anyway)");
+        }
+        Duration reload = duration(m.get("reload_interval"), "server.reload_interval", Duration.ofSeconds(2));
+        return new Server(host, port, cert, key, insecure, reload);
+    }
+
+    private static Token token(Map<String, Object> m, Server server, Path base) throws ConfigException {
+        unknownKeys(m, Set.of("issuer", "service", "expiration", "certificate", "key", "kidformat", "x5c",
+                "trusted_certificates", "refresh_expiration"), "token.");
+        String issuer = required(m, "issuer", "token.issuer");
+        String service = required(m, "service", "token.service");
+        Duration exp = duration(m.get("expiration"), "token.expiration", Duration.ofSeconds(900));
+        if (exp.compareTo(Duration.ofSeconds(60)) < 0) {
+            throw new ConfigException("token.expiration", "must be at least 60 seconds (clients treat shorter as 60)");
+        }
+        Path cert = path(m.get("certificate"), "token.certificate", base);
+        Path key = path(m.get("key"), "token.key", base);
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException(cert == null ? "token.certificate" : "token.key", "certificate and key go together");
+        }
+        if (cert == null) {
+            if (!server.tls()) {
+                throw new ConfigException("token.certificate", "required (there is no server.certificate to sign with instead)");
+            }
+            cert = server.certificate();
+            key = server.key();
+        }
+        KidFormat kid;
+        try {
+            kid = KidFormat.parse(string(m.get("kidformat"), "token.kidformat", "libtrust"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("token.kidformat", e.getMessage());
+        }
+        boolean x5c = bool(m.get("x5c"), "token.x5c", true);
+        List<Path> trusted = new ArrayList<>();
+        for (String s : strings(m.get("trusted_certificates"), "token.trusted_certificates")) {
+            trusted.add(base == null ? Path.of(s) : base.resolve(s));
+        }
+        Duration refresh = duration(m.get("refresh_expiration"), "token.refresh_expiration", Duration.ofDays(7));
+        return new Token(issuer, service, exp, cert, key, kid, x5c, trusted, refresh);
+    }
+
+    private static List<AclRule> acl(Object o) throws ConfigException {
+        if (o == null) {
+            return List.of();
+        }
+        if (!(o instanceof List<?> list)) {
+            throw new ConfigException("acl", "must be a list of {match: {...}, actions: [...]}");
+        }
+        List<AclRule> rules = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String at = "acl[" + i + "]";
+            Map<String, Object> rule = map(list.get(i), at);
+            unknownKeys(rule, Set.of("match", "actions", "comment"), at + ".");
+            Map<String, Object> match = map(rule.get("match"), at + ".match");
+            unknownKeys(match, Set.of("account", "name", "type", "service", "ip"), at + ".match.");
+            if (!rule.containsKey("actions")) {
+                throw new ConfigException(at + ".actions", "required ([] denies, [\"*\"] allows everything)");
+            }
+            List<String> actions = strings(rule.get("actions"), at + ".actions");
+            rules.add(new AclRule(pattern(match, "account", at), pattern(match, "name", at), pattern(match, "type", at),
+                    pattern(match, "service", at), ip(match.get("ip"), at + ".match.ip"), actions, rule.get("comment") == null ? "" : String.valueOf(rule.get("comment"))));
+        }
+        return rules;
+    }
+
+    private static AclPattern pattern(Map<String, Object> match, String field, String at) throws ConfigException {
+        Object v = match.get(field);
+        if (v == null) {
+            return null;
+        }
+        if (!(v instanceof String s)) {
+            throw new ConfigException(at + ".match." + field, "must be a string (glob or /regex/)");
+        }
+        try {
+            return AclPattern.compile(s);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at + ".match." + field, e.getMessage());
+        }
+    }
+
+    private static IpMatch ip(Object v, String key) throws ConfigException {
+        if (v == null) {
+            return null;
+        }
+        try {
+            return IpMatch.parse(String.valueOf(v));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+    }
+
+    private static Kubernetes kubernetes(Map<String, Object> m) throws ConfigException {
+        unknownKeys(m, Set.of("enabled", "audiences", "namespaces"), "kubernetes.");
+        return new Kubernetes(bool(m.get("enabled"), "kubernetes.enabled", false),
+                strings(m.get("audiences"), "kubernetes.audiences"), strings(m.get("namespaces"), "kubernetes.namespaces"));
+    }
+
+    private static Throttle throttle(Map<String, Object> m) throws ConfigException {
+        unknownKeys(m, Set.of("max_failures", "window", "lockout"), "throttle.");
+        Object mf = m.getOrDefault("max_failures", 5);
+        if (!(mf instanceof Integer n) || n < 0) {
+            throw new ConfigException("throttle.max_failures", "must be a whole number >= 0 (0 disables throttling)");
+        }
+        return new Throttle(n, duration(m.get("window"), "throttle.window", Duration.ofMinutes(1)),
+                duration(m.get("lockout"), "throttle.lockout", Duration.ofMinutes(1)));
+    }
+
+    // ---- small typed readers, each naming the key it reads ----
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o, String key) throws ConfigException {
+        if (o == null) {
+            return new LinkedHashMap<>();
+        }
+        if (!(o instanceof Map)) {
+            throw new ConfigException(key, "must be a mapping");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<Object, Object> e : ((Map<Object, Object>) o).entrySet()) {
+            out.put(e.getKey() == null ? "" : String.valueOf(e.getKey()), e.getValue());
+        }
+        return out;
+    }
+
+    private static void unknownKeys(Map<String, Object> m, Set<String> known, String prefix) throws ConfigException {
+        for (String k : m.keySet()) {
+            if (!known.contains(k)) {
+                throw new ConfigException(prefix + k, "unknown key (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+            }
+        }
+    }
+
+    private static String required(Map<String, Object> m, String k, String key) throws ConfigException {
+        String s = string(m.get(k), key, null);
+        if (s == null || s.isBlank()) {
+            throw new ConfigException(key, "required");
+        }
+        return s;
+    }
+
+    private static String string(Object o, String key, String dflt) throws ConfigException {
+        if (o == null) {
+            return dflt;
+        }
+        if (o instanceof String || o instanceof Number) {
+            return String.valueOf(o);
+        }
+        throw new ConfigException(key, "must be a string");
+    }
+
+    private static boolean bool(Object o, String key, boolean dflt) throws ConfigException {
+        if (o == null) {
+            return dflt;
+        }
+        if (o instanceof Boolean b) {
+            return b;
+        }
+        throw new ConfigException(key, "must be true or false");
+    }
+
+    private static Duration duration(Object o, String key, Duration dflt) throws ConfigException {
+        if (o == null) {
+            return dflt;
+        }
+        try {
+            return Durations.parse(o);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, e.getMessage());
+        }
+    }
+
+    private static Path path(Object o, String key, Path base) throws ConfigException {
+        String s = string(o, key, null);
+        if (s == null || s.isBlank()) {
+            return null;
+        }
+        return base == null ? Path.of(s) : base.resolve(s);
+    }
+
+    private static List<String> strings(Object o, String key) throws ConfigException {
+        if (o == null) {
+            return List.of();
+        }
+        if (!(o instanceof List<?> l)) {
+            throw new ConfigException(key, "must be a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (Object e : l) {
+            if (!(e instanceof String s)) {
+                throw new ConfigException(key, "must be a list of strings");
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static boolean loopback(String host) {
+        if (host.equals("localhost")) {
+            return true;
+        }
+        try {
+            // Only literal addresses: resolving a name here would ask DNS at start-up.
+            if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                return false;
+            }
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

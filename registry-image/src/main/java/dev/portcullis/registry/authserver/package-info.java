@@ -1,0 +1,41 @@
+/**
+ * {@code auth-server}: the Docker token issuer ({@link dev.portcullis.registry.authserver.AuthServerCommand}).
+ * <p>
+ * Configuration follows docker_auth's format where docker_auth has the feature; Portcullis extensions are marked (+).
+ * <pre>
+ * server:
+ *   addr: ":5001"                 # HOST:PORT or :PORT (all interfaces)
+ *   certificate: /tls/tls.crt     # PEM; required unless addr is loopback or insecure_http
+ *   key: /tls/tls.key             # PEM (PKCS#8, PKCS#1 or SEC1); both re-read when they change
+ *   insecure_http: false          # (+) allow plain HTTP on a non-loopback addr
+ *   reload_interval: 2s           # (+) how often users_file and TLS files are checked
+ * token:
+ *   issuer: "Acme auth server"    # = auth.token.issuer in the registry
+ *   service: "Acme registry"      # (+) = auth.token.service; other services are refused
+ *   expiration: 900               # seconds or "15m"; at least 60
+ *   certificate: /keys/token.crt  # signing certificate (chain, leaf first); default: server's
+ *   key: /keys/token.key
+ *   kidformat: libtrust           # (+) libtrust (Distribution 2.x) | thumbprint (RFC 7638, Distribution 3)
+ *   x5c: true                     # (+) put the certificate chain in the header
+ *   trusted_certificates: []      # (+) earlier signing certificates: published and accepted for refresh
+ *   refresh_expiration: 168h      # (+) lifetime of OAuth2 refresh tokens
+ * users:                          # static users, bcrypt ($2y$/$2a$/$2b$)
+ *   alice: {password: "$2y$..."}
+ *   "": {}                        # allows anonymous requests
+ * users_file: /users/users.yml    # (+) same mapping, or htpasswd lines; reloaded on change; wins over users
+ * acl:                            # first matching rule decides; no match = deny
+ *   - match: {account: "/.+/", name: "${account}/*"}   # globs (path.Match) or /regex/ (unanchored); also type, service, ip
+ *     actions: ["*"]
+ * kubernetes:                     # (+) ServiceAccount tokens as passwords, checked with a TokenReview
+ *   enabled: false
+ *   audiences: []                 # sent in the TokenReview and required in its answer
+ *   namespaces: []                # only these namespaces' ServiceAccounts (empty = any)
+ * throttle:                       # (+) failed logins per account and per address
+ *   max_failures: 5               # 0 disables
+ *   window: 1m
+ *   lockout: 1m
+ * </pre>
+ * Routes: {@code GET|POST /auth}, {@code GET /certs.pem} (the registry's {@code rootcertbundle}),
+ * {@code GET /.well-known/jwks.json}, {@code GET /healthz}.
+ */
+package dev.portcullis.registry.authserver;

@@ -1,0 +1,134 @@
+package dev.portcullis.registry.authserver;
+
+import dev.portcullis.registry.auth.token.KidFormat;
+import dev.portcullis.registry.testsupport.TestPki;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AuthServerConfigTest {
+    private static final String MINIMAL = """
+            server: {addr: "127.0.0.1:5001"}
+            token: {issuer: iss, service: svc, certificate: t.crt, key: t.key}
+            users: {"": {}}
+            """;
+
+    private static String errorKey(String yaml) {
+        return assertThrows(ConfigException.class, () -> AuthServerConfig.parse(yaml, Path.of("/etc/auth"))).key();
+    }
+
+    @Test
+    void docker_authStyleConfigParsesWithDefaults() throws Exception {
+        AuthServerConfig c = AuthServerConfig.parse("""
+                server:
+                  addr: ":5001"
+                  certificate: /tls/tls.crt
+                  key: /tls/tls.key
+                token:
+                  issuer: "Acme auth server"
+                  service: "Acme registry"
+                  expiration: 900
+                users:
+                  admin:
+                    password: "$2y$05$LO.vzwpWC5LZGqThvEfznu8qhb5SGqvBSWY1J3yZ4AxtMRZ3kN5jC"
+                  "": {}
+                acl:
+                  - match: {account: "admin"}
+                    actions: ["*"]
+                    comment: "Admin has full access to everything."
+                  - match: {account: "/.+/", name: "${account}/*"}
+                    actions: ["*"]
+                """, Path.of("/etc/auth"));
+        assertEquals("0.0.0.0", c.server().host());
+        assertEquals(5001, c.server().port());
+        assertEquals(Path.of("/tls/tls.crt"), c.token().certificate(), "token certificate defaults to the server's, as in docker_auth");
+        assertEquals(KidFormat.LIBTRUST, c.token().kidFormat());
+        assertTrue(c.token().x5c());
+        assertEquals(Duration.ofSeconds(900), c.token().expiration());
+        assertEquals(Duration.ofDays(7), c.token().refreshExpiration());
+        assertEquals(2, c.acl().size());
+        assertEquals(2, c.users().size());
+        assertEquals(5, c.throttle().maxFailures());
+    }
+
+    @Test
+    void relativePathsAreResolvedAgainstTheConfigFolder() throws Exception {
+        AuthServerConfig c = AuthServerConfig.parse(MINIMAL + "users_file: users.yml\n", Path.of("/etc/auth"));
+        assertEquals(Path.of("/etc/auth/t.crt"), c.token().certificate());
+        assertEquals(Path.of("/etc/auth/users.yml"), c.usersFile());
+    }
+
+    @Test
+    void mistakesNameTheirKey() {
+        assertEquals("server.certificate", errorKey(MINIMAL.replace("127.0.0.1:5001", ":5001")));
+        assertEquals("token.issuer", errorKey(MINIMAL.replace("issuer: iss, ", "")));
+        assertEquals("token.service", errorKey(MINIMAL.replace("service: svc, ", "")));
+        assertEquals("token.expirtion", errorKey(MINIMAL.replace("service: svc,", "service: svc, expirtion: 5,")));
+        assertEquals("token.expiration", errorKey(MINIMAL.replace("service: svc,", "service: svc, expiration: 30,")));
+        assertEquals("token.expiration", errorKey(MINIMAL.replace("service: svc,", "service: svc, expiration: \"soon\",")));
+        assertEquals("token.kidformat", errorKey(MINIMAL.replace("service: svc,", "service: svc, kidformat: x509,")));
+        assertEquals("token.certificate", errorKey(MINIMAL.replace(", certificate: t.crt, key: t.key", "")));
+        assertEquals("token.key", errorKey(MINIMAL.replace(", key: t.key", "")));
+        assertEquals("users.alice.password", errorKey(MINIMAL.replace("users: {\"\": {}}", "users: {alice: {password: plaintext}}")));
+        assertEquals("users", errorKey(MINIMAL.replace("users: {\"\": {}}\n", "")));
+        assertEquals("acl[0].match.name", errorKey(MINIMAL + "acl:\n  - match: {name: \"/(/\"}\n    actions: []\n"));
+        assertEquals("acl[0].match.name", errorKey(MINIMAL + "acl:\n  - match: {name: \"${user}/*\"}\n    actions: []\n"));
+        assertEquals("acl[0].actions", errorKey(MINIMAL + "acl:\n  - match: {name: x}\n"));
+        assertEquals("acl[0].match.ip", errorKey(MINIMAL + "acl:\n  - match: {ip: localhost}\n    actions: []\n"));
+        assertEquals("acl[0].match.labels", errorKey(MINIMAL + "acl:\n  - match: {labels: {a: b}}\n    actions: []\n"));
+        assertEquals("google_auth", errorKey(MINIMAL + "google_auth: {domain: x}\n"));
+        assertEquals("throttle.max_failures", errorKey(MINIMAL + "throttle: {max_failures: -1}\n"));
+    }
+
+    @Test
+    void plainHttpOffLoopbackNeedsExplicitOptIn() throws Exception {
+        AuthServerConfig c = AuthServerConfig.parse(MINIMAL.replace("127.0.0.1:5001", ":5001").replace("server: {", "server: {insecure_http: true, "), null);
+        assertFalse(c.server().tls());
+    }
+
+    @Test
+    void commandPrintsOneLineAndExitsNonZeroOnBadConfig(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("auth.yml");
+        Files.writeString(config, MINIMAL.replace("issuer: iss, ", ""));
+        assertEquals(AuthServerCommand.EXIT_CONFIG, runCapturingStderr(List.of(config.toString()))[0].length());
+        String err = runCapturingStderr(List.of(config.toString()))[1];
+        assertEquals("auth-server: configuration error: token.issuer: required", err.strip());
+
+        // A key that does not belong to the certificate is caught at start, not by every registry later.
+        TestPki pki = new TestPki(dir, "t");
+        TestPki.Issued a = pki.signing(dir, "a", TestPki.Alg.EC);
+        TestPki.Issued b = pki.signing(dir, "b", TestPki.Alg.EC);
+        Files.writeString(config, MINIMAL.replace("t.crt", a.cert().toString()).replace("t.key", b.key().toString()));
+        String mismatch = runCapturingStderr(List.of(config.toString()))[1];
+        assertTrue(mismatch.startsWith("auth-server: configuration error: token.key: "), mismatch);
+        assertEquals(1, mismatch.strip().lines().count());
+
+        assertEquals("usage: auth-server CONFIG.yml", runCapturingStderr(List.of())[1].strip());
+    }
+
+    /** Runs the command; returns {exit code as a string of that many characters, stderr}. */
+    private static String[] runCapturingStderr(List<String> args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = AuthServerCommand.run(args);
+        } finally {
+            System.setErr(saved);
+        }
+        return new String[] {"x".repeat(code), buf.toString(StandardCharsets.UTF_8)};
+    }
+}

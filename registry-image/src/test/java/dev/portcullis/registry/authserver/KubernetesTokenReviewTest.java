@@ -1,0 +1,131 @@
+package dev.portcullis.registry.authserver;
+
+import com.nimbusds.jwt.SignedJWT;
+import dev.portcullis.registry.auth.token.AccessEntry;
+import dev.portcullis.registry.testsupport.TestPki;
+import io.fabric8.kubernetes.api.model.authentication.TokenReview;
+import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+import static dev.portcullis.registry.authserver.IssuerFixture.SERVICE;
+import static dev.portcullis.registry.authserver.IssuerFixture.basic;
+import static dev.portcullis.registry.authserver.IssuerFixture.get;
+import static dev.portcullis.registry.authserver.IssuerFixture.post;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Kubernetes authenticator against Fabric8's mock API server (expectation mode): a ServiceAccount token as the
+ * password is sent in a TokenReview, and the account becomes what the API server says.
+ */
+class KubernetesTokenReviewTest {
+    /** Looks like a JWS to the pre-check; the mock API server decides what it is worth. */
+    static final String CI_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln";
+    static final String DEV_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZXYifQ.c2ln";
+    static final String FORGED = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.eA";
+
+    KubernetesMockServer apiServer;
+    KubernetesClient client;
+    AuthServer server;
+    HttpClient http;
+    String url;
+    volatile List<String> askedAudiences;
+
+    @BeforeEach
+    void start(@TempDir Path dir) throws Exception {
+        apiServer = new KubernetesMockServer(false);
+        apiServer.init();
+        // No retries: the unreachable-server test should not wait out a back-off.
+        client = apiServer.createClient(b -> b.editOrNewConfig().withRequestRetryBackoffLimit(0).endConfig());
+        apiServer.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, request -> {
+            TokenReview asked = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(request.getUtf8Body(), TokenReview.class);
+            String token = asked.getSpec().getToken();
+            askedAudiences = asked.getSpec().getAudiences();
+            String user = token.equals(CI_TOKEN) ? "system:serviceaccount:ci:builder"
+                    : token.equals(DEV_TOKEN) ? "system:serviceaccount:dev:builder" : null;
+            return new TokenReviewBuilder(asked).withNewStatus().withAuthenticated(user != null)
+                    .withAudiences(asked.getSpec().getAudiences())
+                    .withNewUser().withUsername(user).endUser().endStatus().build();
+        }).always();
+
+        TestPki pki = new TestPki(dir, "test");
+        TestPki.Issued tls = pki.server(dir, "auth-tls");
+        TestPki.Issued signing = pki.signing(dir, "token-signing", TestPki.Alg.EC);
+        Path config = IssuerFixture.writeConfig(dir, tls, signing, null, """
+                kubernetes:
+                  enabled: true
+                  audiences: ["portcullis-test"]
+                  namespaces: ["ci"]
+                acl:
+                  - match: {account: "system:serviceaccount:ci:*", name: "ci/*"}
+                    actions: [pull, push]
+                throttle: {max_failures: 1000}
+                """);
+        server = AuthServer.start(AuthServerConfig.load(config), client, Clock.systemUTC());
+        http = IssuerFixture.client(pki.caFile());
+        url = "https://127.0.0.1:" + server.port() + "/auth?service=" + SERVICE + "&scope=repository:ci/app:pull,push";
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (apiServer != null) {
+            apiServer.destroy();
+        }
+    }
+
+    @Test
+    void serviceAccountTokenLogsInAsTheServiceAccount() throws Exception {
+        // The Basic user name is whatever the CI tool needs to send; the identity comes from the TokenReview.
+        HttpResponse<String> r = get(http, url, basic("ignored", CI_TOKEN));
+        assertEquals(200, r.statusCode(), r.body());
+        SignedJWT jwt = SignedJWT.parse(new JsonObject(r.body()).getString("token"));
+        assertEquals("system:serviceaccount:ci:builder", jwt.getJWTClaimsSet().getSubject());
+        assertEquals(List.of(new AccessEntry("repository", "ci/app", List.of("pull", "push"))),
+                AccessEntry.fromClaimList(jwt.getJWTClaimsSet().getClaim("access")));
+        assertEquals(List.of("portcullis-test"), askedAudiences, "kubernetes.audiences sent in the TokenReview");
+    }
+
+    @Test
+    void rejectedTokensAndOtherNamespacesGetNoToken() throws Exception {
+        assertEquals(401, get(http, url, basic("x", FORGED)).statusCode());
+        assertEquals(401, get(http, url, basic("x", DEV_TOKEN)).statusCode(), "namespace not in kubernetes.namespaces");
+    }
+
+    @Test
+    void noRefreshTokenForServiceAccounts() throws Exception {
+        // A refresh could not re-check the ServiceAccount token, so none is issued.
+        HttpResponse<String> r = post(http, url.substring(0, url.indexOf('?')), Map.of("grant_type", "password", "service", SERVICE,
+                "access_type", "offline", "username", "builder", "password", CI_TOKEN));
+        assertEquals(200, r.statusCode(), r.body());
+        assertFalse(new JsonObject(r.body()).containsKey("refresh_token"));
+    }
+
+    @Test
+    void unreachableApiServerIs503NotALoginFailure() throws Exception {
+        apiServer.destroy();
+        apiServer = null;
+        HttpResponse<String> r = get(http, url, basic("x", CI_TOKEN));
+        assertEquals(503, r.statusCode(), r.body());
+        assertTrue(!r.body().contains(CI_TOKEN), "token not echoed");
+    }
+}
