@@ -19,6 +19,7 @@ public final class Main {
               (no command)          run an HTTPS registry on port 5000 with a generated CA and admin password,
                                     storing under ./registry-data
               serve CONFIG.yml      run a registry from a CNCF Distribution config file (REGISTRY_* env overrides apply)
+              auth-server CONFIG.yml  run the token issuer (docker_auth's config format)
               --version             print the version
             """;
 
@@ -45,6 +46,7 @@ public final class Main {
                     }
                     yield serve(RegistryConfigLoader.load(Path.of(args.get(1)), env), null);
                 }
+                case "auth-server" -> dev.portcullis.registry.authserver.AuthServerCommand.run(args.subList(1, args.size()));
                 case "--version", "version" -> {
                     System.out.println("portcullis-registry " + version());
                     yield 0;

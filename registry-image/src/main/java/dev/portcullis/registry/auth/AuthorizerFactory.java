@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import dev.portcullis.registry.auth.token.KeyIds;
+import dev.portcullis.registry.auth.token.PemFiles;
 
 /** Builds the access decision point from the {@code auth} section, the way Distribution reads it. */
 public final class AuthorizerFactory {
@@ -29,7 +31,7 @@ public final class AuthorizerFactory {
         } else if (schemes.contains("htpasswd")) {
             base = htpasswd(tree, authWorkers, metrics);
         } else if (schemes.contains("token")) {
-            throw new ConfigException("auth.token", "token authentication is not supported by this build yet");
+            base = token(tree, metrics);
         } else {
             throw new ConfigException("auth." + schemes.iterator().next(), "unknown auth scheme (htpasswd, token)");
         }
@@ -40,6 +42,61 @@ public final class AuthorizerFactory {
             base = new AnonymousPull(base, tree.stringList("auth.anonymous.repositories"));
         }
         return new ClientCertificateIdentity(base);
+    }
+
+    private static Authorizer token(ConfigTree tree, AuthMetrics metrics) {
+        String realm = required(tree, "auth.token.realm");
+        String service = required(tree, "auth.token.service");
+        String issuer = required(tree, "auth.token.issuer");
+        java.util.List<java.security.cert.X509Certificate> roots = new java.util.ArrayList<>();
+        java.util.Map<String, java.security.PublicKey> keys = new java.util.HashMap<>();
+        tree.string("auth.token.rootcertbundle").ifPresent(bundle -> {
+            try {
+                roots.addAll(PemFiles.readCertificates(Path.of(bundle)));
+            } catch (java.io.IOException e) {
+                throw new ConfigException("auth.token.rootcertbundle", "cannot read " + bundle + ": " + e.getMessage());
+            }
+            if (roots.isEmpty()) {
+                throw new ConfigException("auth.token.rootcertbundle", bundle + " holds no PEM certificate");
+            }
+            for (var cert : roots) {
+                keys.put(KeyIds.libtrust(cert.getPublicKey()), cert.getPublicKey());
+                keys.put(KeyIds.thumbprint(cert.getPublicKey()), cert.getPublicKey());
+            }
+        });
+        tree.string("auth.token.jwks").ifPresent(jwks -> {
+            try {
+                for (var jwk : com.nimbusds.jose.jwk.JWKSet.load(Path.of(jwks).toFile()).getKeys()) {
+                    java.security.PublicKey key = jwk instanceof com.nimbusds.jose.jwk.AsymmetricJWK a ? a.toPublicKey() : null;
+                    if (key == null || jwk.getKeyID() == null) {
+                        throw new ConfigException("auth.token.jwks", "every key needs a kid and a public key");
+                    }
+                    keys.put(jwk.getKeyID(), key);
+                }
+            } catch (java.io.IOException | java.text.ParseException | com.nimbusds.jose.JOSEException e) {
+                throw new ConfigException("auth.token.jwks", "cannot read " + jwks + ": " + e.getMessage());
+            }
+        });
+        if (keys.isEmpty()) {
+            throw new ConfigException("auth.token.rootcertbundle", "missing: tokens cannot be verified without trusted keys");
+        }
+        Set<com.nimbusds.jose.JWSAlgorithm> algorithms = new HashSet<>();
+        for (String alg : tree.stringList("auth.token.signingalgorithms")) {
+            com.nimbusds.jose.JWSAlgorithm a = com.nimbusds.jose.JWSAlgorithm.parse(alg);
+            if (!TokenVerifier.ASYMMETRIC.contains(a)) {
+                throw new ConfigException("auth.token.signingalgorithms", "'" + alg
+                        + "' is refused: only asymmetric algorithms (RS*, PS*, ES*) can be verified safely");
+            }
+            algorithms.add(a);
+        }
+        TokenVerifier verifier = new TokenVerifier(issuer, service, roots, keys,
+                algorithms.isEmpty() ? TokenVerifier.ASYMMETRIC : algorithms, Duration.ofSeconds(60),
+                java.time.Clock.systemUTC());
+        return new TokenAuthorizer(realm, service, verifier, java.time.Clock.systemUTC(), metrics);
+    }
+
+    private static String required(ConfigTree tree, String key) {
+        return tree.string(key).orElseThrow(() -> new ConfigException(key, "missing"));
     }
 
     private static Authorizer htpasswd(ConfigTree tree, WorkerExecutor workers, AuthMetrics metrics) {

@@ -4,11 +4,11 @@ import dev.portcullis.registry.auth.token.AccessEntry;
 import dev.portcullis.registry.auth.token.KidFormat;
 import dev.portcullis.registry.auth.token.PemFiles;
 import dev.portcullis.registry.testsupport.ContainerdProcess;
-import dev.portcullis.registry.testsupport.DistributionProcess;
 import dev.portcullis.registry.testsupport.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -32,25 +32,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The compatibility proof: CNCF Distribution 2.8 (Debian's docker-registry), configured with {@code auth.token}
- * pointing at our issuer and at the certificate bundle the issuer publishes, accepts our tokens. skopeo does the
- * whole token dance (401 challenge, GET to our realm with Basic credentials, Bearer retry) over verified TLS.
+ * The token dance against a registry configured with {@code auth.token} pointing at our issuer and at the certificate
+ * bundle the issuer publishes: skopeo does the whole dance (401 challenge, GET to our realm with Basic credentials,
+ * Bearer retry) over verified TLS, and ctr the OAuth2 form. Run against CNCF Distribution 2.8 it is the compatibility
+ * proof; run against Portcullis it proves our verifier.
  */
-class DistributionInteropTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class TokenDanceContract {
     @TempDir
     static Path dir;
-    static TestPki pki;
-    static TestPki.Issued signing;
-    static TestPki.Issued oldSigning;
-    static AuthServer issuer;
-    static DistributionProcess registry;
-    static Path certDir;
-    static Path image;
-    static HttpClient http;
+    TestPki pki;
+    TestPki.Issued signing;
+    TestPki.Issued oldSigning;
+    AuthServer issuer;
+    String registryHostPort;
+    Path certDir;
+    Path image;
+    HttpClient http;
+
+    /** Starts the registry under test from a Distribution config with ${PORT} and ${ROOT}; returns its host:port. */
+    protected abstract String startRegistry(Path workDir, String configYaml) throws Exception;
+
+    protected abstract void stopRegistry();
+
+    /** Distribution 2.8 knows only libtrust key ids; Distribution 3 and Portcullis also RFC 7638 thumbprints. */
+    protected abstract boolean acceptsThumbprintKeyIds();
 
     @BeforeAll
-    static void start() throws Exception {
-        assumeTrue(DistributionProcess.installed(), "docker-registry is not installed");
+    void start() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed");
         pki = new TestPki(dir, "interop");
         TestPki.Issued authTls = pki.server(dir, "auth-tls");
@@ -68,7 +77,7 @@ class DistributionInteropTest {
         assertEquals(2, PemFiles.readCertificates(bundle).size());
 
         TestPki.Issued registryTls = pki.server(dir, "registry-tls");
-        registry = DistributionProcess.start(dir.resolve("distribution"), """
+        registryHostPort = startRegistry(dir.resolve("registry"), """
                 version: 0.1
                 log:
                   level: info
@@ -104,10 +113,8 @@ class DistributionInteropTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (registry != null) {
-            registry.close();
-        }
+    void stop() {
+        stopRegistry();
         if (issuer != null) {
             issuer.close();
         }
@@ -116,11 +123,11 @@ class DistributionInteropTest {
     record Result(int exit, String output) {
     }
 
-    static String ref(String repoTag) {
-        return "docker://" + registry.hostPort() + "/" + repoTag;
+    String ref(String repoTag) {
+        return "docker://" + registryHostPort + "/" + repoTag;
     }
 
-    static Result skopeo(String user, String password, String from, String to) throws Exception {
+    Result skopeo(String user, String password, String from, String to) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("skopeo", "--insecure-policy", "copy", "--retry-times", "0"));
         if (from.startsWith("docker://")) {
             cmd.addAll(List.of("--src-cert-dir", certDir.toString(), "--src-creds", user + ":" + password));
@@ -133,7 +140,7 @@ class DistributionInteropTest {
         return run(cmd, 180);
     }
 
-    static Result run(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
+    Result run(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "cmd", ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
         // No user auth files or registries.conf surprises: a private HOME.
@@ -146,7 +153,7 @@ class DistributionInteropTest {
         return new Result(p.exitValue(), Files.readString(out));
     }
 
-    static List<String> blobs(Path layout) throws IOException {
+    List<String> blobs(Path layout) throws IOException {
         try (Stream<Path> s = Files.list(layout.resolve("blobs/sha256"))) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
@@ -191,14 +198,14 @@ class DistributionInteropTest {
         assumeTrue(ContainerdProcess.usable(), "containerd/ctr not installed or not root");
         // containerd reads HOST:PORT/hosts.toml; the CA there is used for the token realm too.
         Path hostsDir = dir.resolve("hosts.d");
-        Path hostDir = Files.createDirectories(hostsDir.resolve(registry.hostPort()));
+        Path hostDir = Files.createDirectories(hostsDir.resolve(registryHostPort));
         Files.writeString(hostDir.resolve("hosts.toml"), """
                 server = "https://%s"
                 [host."https://%s"]
                   capabilities = ["pull", "resolve", "push"]
                   ca = "%s"
-                """.formatted(registry.hostPort(), registry.hostPort(), pki.caFile()));
-        String host = registry.hostPort();
+                """.formatted(registryHostPort, registryHostPort, pki.caFile()));
+        String host = registryHostPort;
         try (ContainerdProcess ctd = ContainerdProcess.start()) {
             ContainerdProcess.Result r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw",
                     "--snapshotter", "native", host + "/alice/app:v1"), 180);
@@ -236,23 +243,23 @@ class DistributionInteropTest {
 
     // ---- tokens minted directly, to show what Distribution checks ----
 
-    private static TokenIssuer minter(TestPki.Issued key, KidFormat kid, boolean x5c, Clock clock) throws Exception {
+    private TokenIssuer minter(TestPki.Issued key, KidFormat kid, boolean x5c, Clock clock) throws Exception {
         SigningKey sk = new SigningKey(PemFiles.readPrivateKey(key.key()), List.of(key.certificate()), kid);
         return new TokenIssuer(ISSUER, Duration.ofMinutes(5), Duration.ofHours(1), sk, x5c, List.of(), kid, clock);
     }
 
-    private static int tagsList(String token) throws Exception {
-        return IssuerFixture.get(http, "https://" + registry.hostPort() + "/v2/alice/app/tags/list", "Bearer " + token).statusCode();
+    private int tagsList(String token) throws Exception {
+        return IssuerFixture.get(http, "https://" + registryHostPort + "/v2/alice/app/tags/list", "Bearer " + token).statusCode();
     }
 
     /** GET /v2/REPO/tags/list with a freshly minted pull token: 200 if the repository exists, 404 if not. */
-    private static int tagsList(String repo, String subject) throws Exception {
+    private int tagsList(String repo, String subject) throws Exception {
         String token = minter(signing, KidFormat.LIBTRUST, true, Clock.systemUTC())
                 .issueAccess(subject, SERVICE, List.of(new AccessEntry("repository", repo, List.of("pull")))).token();
-        return IssuerFixture.get(http, "https://" + registry.hostPort() + "/v2/" + repo + "/tags/list", "Bearer " + token).statusCode();
+        return IssuerFixture.get(http, "https://" + registryHostPort + "/v2/" + repo + "/tags/list", "Bearer " + token).statusCode();
     }
 
-    private static String pullToken(TokenIssuer t, String service) throws Exception {
+    private String pullToken(TokenIssuer t, String service) throws Exception {
         return t.issueAccess("alice", service, List.of(new AccessEntry("repository", "alice/app", List.of("pull")))).token();
     }
 
@@ -267,7 +274,7 @@ class DistributionInteropTest {
     }
 
     @Test
-    void distributionRefusesExpiredForeignAndUntrustedTokens() throws Exception {
+    void registryRefusesExpiredForeignAndUntrustedTokens() throws Exception {
         Clock hourAgo = Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC);
         assertEquals(401, tagsList(pullToken(minter(signing, KidFormat.LIBTRUST, true, hourAgo), SERVICE)), "replayed past exp");
         assertEquals(401, tagsList(pullToken(minter(signing, KidFormat.LIBTRUST, true, Clock.systemUTC()), "other-service")), "aud");
@@ -276,7 +283,7 @@ class DistributionInteropTest {
         assertEquals(401, tagsList(pullToken(minter(stranger, KidFormat.LIBTRUST, true, Clock.systemUTC()), SERVICE)),
                 "x5c chaining to a CA that is not in the bundle");
         // Distribution 2.8 does not know RFC 7638 key ids: why libtrust is the default kidformat.
-        assertEquals(401, tagsList(pullToken(minter(signing, KidFormat.THUMBPRINT, false, Clock.systemUTC()), SERVICE)));
+        assertEquals(acceptsThumbprintKeyIds() ? 200 : 401, tagsList(pullToken(minter(signing, KidFormat.THUMBPRINT, false, Clock.systemUTC()), SERVICE)));
         // A refresh token is no access token.
         assertEquals(401, tagsList(minter(signing, KidFormat.LIBTRUST, true, Clock.systemUTC()).issueRefresh("alice", SERVICE)));
     }

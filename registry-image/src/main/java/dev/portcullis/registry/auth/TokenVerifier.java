@@ -1,0 +1,171 @@
+package dev.portcullis.registry.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.util.Base64;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.portcullis.registry.auth.token.AccessEntry;
+import java.io.ByteArrayInputStream;
+import java.security.PublicKey;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Verifies a registry token as Distribution does: the signature against a trusted key (an {@code x5c} chain to the
+ * root bundle, or a {@code kid} naming a trusted key by libtrust id or RFC 7638 thumbprint), an allowed asymmetric
+ * algorithm, then issuer, audience and the time window with a small leeway.
+ */
+public final class TokenVerifier {
+    /** Asymmetric algorithms only: an HMAC "signed" with a public key as secret must never verify. */
+    public static final Set<JWSAlgorithm> ASYMMETRIC = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
+            JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256,
+            JWSAlgorithm.ES384, JWSAlgorithm.ES512);
+
+    private final String issuer;
+    private final String service;
+    private final Set<TrustAnchor> anchors;
+    private final Map<String, PublicKey> keysById;
+    private final Set<JWSAlgorithm> allowed;
+    private final Duration leeway;
+    private final Clock clock;
+
+    /** A token that verified: who it names, what it grants, until when. */
+    public record Verified(String subject, List<AccessEntry> access, Instant expires) {}
+
+    /** Why a token was refused; the message is safe to show (it never contains the token). */
+    public static final class Invalid extends Exception {
+        public Invalid(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public TokenVerifier(String issuer, String service, List<X509Certificate> roots, Map<String, PublicKey> keysById,
+                         Set<JWSAlgorithm> allowed, Duration leeway, Clock clock) {
+        this.issuer = issuer;
+        this.service = service;
+        this.anchors = new HashSet<>();
+        roots.forEach(r -> anchors.add(new TrustAnchor(r, null)));
+        this.keysById = Map.copyOf(keysById);
+        this.allowed = Set.copyOf(allowed);
+        this.leeway = leeway;
+        this.clock = clock;
+    }
+
+    public Verified verify(String token) throws Invalid {
+        SignedJWT jwt;
+        try {
+            jwt = SignedJWT.parse(token);
+        } catch (ParseException | IllegalArgumentException e) {
+            throw new Invalid("malformed or unsigned token");
+        }
+        JWSHeader header = jwt.getHeader();
+        if (!allowed.contains(header.getAlgorithm())) {
+            throw new Invalid("signing algorithm " + header.getAlgorithm() + " is not allowed");
+        }
+        PublicKey key = signingKey(header);
+        try {
+            if (!jwt.verify(verifier(key, header.getAlgorithm()))) {
+                throw new Invalid("signature does not verify");
+            }
+        } catch (JOSEException e) {
+            throw new Invalid("signature does not verify with the trusted key");
+        }
+        JWTClaimsSet claims;
+        try {
+            claims = jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            throw new Invalid("malformed claims");
+        }
+        if (!issuer.equals(claims.getIssuer())) {
+            throw new Invalid("issuer is not " + issuer);
+        }
+        if (claims.getAudience() == null || !claims.getAudience().contains(service)) {
+            throw new Invalid("audience is not " + service);
+        }
+        Instant now = clock.instant();
+        Date exp = claims.getExpirationTime();
+        if (exp == null || now.isAfter(exp.toInstant().plus(leeway))) {
+            throw new Invalid("token expired");
+        }
+        Date nbf = claims.getNotBeforeTime();
+        if (nbf != null && now.plus(leeway).isBefore(nbf.toInstant())) {
+            throw new Invalid("token not valid yet");
+        }
+        List<AccessEntry> access;
+        try {
+            access = AccessEntry.fromClaimList(claims.getClaim("access"));
+        } catch (IllegalArgumentException e) {
+            throw new Invalid("malformed access claim");
+        }
+        return new Verified(claims.getSubject() == null ? "-" : claims.getSubject(), access, exp.toInstant());
+    }
+
+    private PublicKey signingKey(JWSHeader header) throws Invalid {
+        List<Base64> x5c = header.getX509CertChain();
+        if (x5c != null && !x5c.isEmpty()) {
+            return chainToRoots(x5c);
+        }
+        String kid = header.getKeyID();
+        if (kid == null) {
+            throw new Invalid("token names no key (no x5c, no kid)");
+        }
+        PublicKey key = keysById.get(kid);
+        if (key == null) {
+            throw new Invalid("token signed by an untrusted key");
+        }
+        return key;
+    }
+
+    private PublicKey chainToRoots(List<Base64> x5c) throws Invalid {
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            List<X509Certificate> chain = new ArrayList<>();
+            for (Base64 der : x5c) {
+                chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der.decode())));
+            }
+            // The leaf itself may be in the bundle (Distribution publishes signing certificates directly).
+            for (TrustAnchor a : anchors) {
+                if (a.getTrustedCert().equals(chain.get(0))) {
+                    return chain.get(0).getPublicKey();
+                }
+            }
+            PKIXParameters params = new PKIXParameters(anchors);
+            params.setRevocationEnabled(false);
+            params.setDate(Date.from(clock.instant()));
+            CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(chain), params);
+            return chain.get(0).getPublicKey();
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            throw new Invalid("x5c chain does not lead to a trusted root");
+        }
+    }
+
+    private static JWSVerifier verifier(PublicKey key, JWSAlgorithm alg) throws Invalid, JOSEException {
+        if (key instanceof RSAPublicKey rsa && JWSAlgorithm.Family.RSA.contains(alg)) {
+            return new RSASSAVerifier(rsa);
+        }
+        if (key instanceof ECPublicKey ec && JWSAlgorithm.Family.EC.contains(alg)) {
+            return new ECDSAVerifier(ec);
+        }
+        throw new Invalid("algorithm " + alg + " does not match the signing key");
+    }
+}
