@@ -446,6 +446,89 @@ public final class FilesystemStorage implements RegistryStorage {
         return out;
     }
 
+    // ---- enumeration -------------------------------------------------------------------------------------------
+
+    @Override
+    public List<BlobRecord> allBlobs() throws IOException {
+        List<BlobRecord> out = new ArrayList<>();
+        for (Digest.Algorithm algorithm : Digest.Algorithm.values()) {
+            Path dir = blobs.resolve(algorithm.id());
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> walk = Files.walk(dir, 3)) {
+                for (Path data : (Iterable<Path>) walk.filter(p -> p.getFileName().toString().equals("data"))::iterator) {
+                    String hex = data.getParent().getFileName().toString();
+                    try {
+                        var attrs = Files.readAttributes(data, java.nio.file.attribute.BasicFileAttributes.class);
+                        out.add(new BlobRecord(new Digest(algorithm, hex), attrs.size(), attrs.lastModifiedTime().toInstant()));
+                    } catch (NoSuchFileException | dev.portcullis.registry.oci.RegistryException gone) {
+                        // Deleted meanwhile, or not a blob folder: nothing to report.
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean deleteBlobContent(Digest digest) throws IOException {
+        Path data = blobData(digest);
+        if (!Files.exists(data)) {
+            return false;
+        }
+        deleteTree(data.getParent());
+        return true;
+    }
+
+    @Override
+    public List<Digest> manifestRevisions(RepositoryName repo) throws IOException {
+        return linksUnder(repo(repo).resolve("_manifests/revisions")).stream().map(LinkRecord::digest).toList();
+    }
+
+    @Override
+    public List<LinkRecord> blobLinks(RepositoryName repo) throws IOException {
+        return linksUnder(repo(repo).resolve("_layers"));
+    }
+
+    private List<LinkRecord> linksUnder(Path dir) throws IOException {
+        List<LinkRecord> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> walk = Files.walk(dir, 3)) {
+            for (Path link : (Iterable<Path>) walk.filter(p -> p.getFileName().toString().equals("link"))::iterator) {
+                Optional<Digest> d = readLink(link);
+                if (d.isPresent()) {
+                    try {
+                        out.add(new LinkRecord(d.get(), Files.getLastModifiedTime(link).toInstant()));
+                    } catch (NoSuchFileException gone) {
+                        // Unlinked meanwhile.
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<UploadState> uploads(RepositoryName repo) throws IOException {
+        Path dir = repo(repo).resolve("_uploads");
+        List<UploadState> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String id = p.getFileName().toString();
+                if (UPLOAD_ID.matcher(id).matches()) {
+                    upload(repo, id).ifPresent(out::add);
+                }
+            }
+        }
+        return out;
+    }
+
     // ---- file primitives ---------------------------------------------------------------------------------------
 
     private static long copy(InputStream in, FileChannel out, MessageDigest md) throws IOException {

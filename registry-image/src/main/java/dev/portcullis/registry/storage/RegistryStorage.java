@@ -78,4 +78,21 @@ public interface RegistryStorage {
 
     /** Digests of the manifests in {@code repo} whose subject is {@code subject}. */
     List<Digest> referrers(RepositoryName repo, Digest subject) throws IOException;
+
+    // ---- enumeration, for garbage collection and upload purging -------------------------------------------------
+
+    /** Every stored blob (content, not links), with its size and when it was written. */
+    List<BlobRecord> allBlobs() throws IOException;
+
+    /** Deletes a blob's content. The caller has made sure nothing references it. */
+    boolean deleteBlobContent(Digest digest) throws IOException;
+
+    /** The manifests linked in {@code repo} (its revisions), whether tagged or not. */
+    List<Digest> manifestRevisions(RepositoryName repo) throws IOException;
+
+    /** The blobs linked in {@code repo}, with when each link was written. */
+    List<LinkRecord> blobLinks(RepositoryName repo) throws IOException;
+
+    /** The upload sessions of {@code repo}. */
+    List<UploadState> uploads(RepositoryName repo) throws IOException;
 }
