@@ -529,6 +529,76 @@ public final class FilesystemStorage implements RegistryStorage {
         return out;
     }
 
+    @Override
+    public Optional<StorageLock> tryLock(String name, java.time.Duration ttl) throws IOException {
+        if (!name.matches("[a-z0-9-]+")) {
+            throw new IllegalArgumentException("lock name " + name);
+        }
+        Path file = v2.resolve("_locks").resolve(name);
+        Files.createDirectories(file.getParent());
+        String owner = UUID.randomUUID().toString();
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                Files.writeString(file, owner + " " + Instant.now().plus(ttl), StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE);
+                return Optional.of(new FileLock(file, owner, ttl));
+            } catch (FileAlreadyExistsException held) {
+                if (!FileLock.expired(file)) {
+                    return Optional.empty();
+                }
+                // The holder died without releasing: clear its lock and try once more (CREATE_NEW arbitrates).
+                Files.deleteIfExists(file);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A lock file holding its owner and expiry; replaced atomically on renew. */
+    private final class FileLock implements StorageLock {
+        private final Path file;
+        private final String owner;
+        private final java.time.Duration ttl;
+
+        FileLock(Path file, String owner, java.time.Duration ttl) {
+            this.file = file;
+            this.owner = owner;
+            this.ttl = ttl;
+        }
+
+        static boolean expired(Path file) {
+            try {
+                String[] parts = Files.readString(file).trim().split(" ");
+                return parts.length != 2 || Instant.now().isAfter(Instant.parse(parts[1]));
+            } catch (IOException | RuntimeException e) {
+                return !Files.exists(file);
+            }
+        }
+
+        private boolean mine() {
+            try {
+                return Files.readString(file).startsWith(owner + " ");
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public boolean renew() throws IOException {
+            if (!mine()) {
+                return false;
+            }
+            writeAtomically(file, (owner + " " + Instant.now().plus(ttl)).getBytes(StandardCharsets.UTF_8));
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (mine()) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
     // ---- file primitives ---------------------------------------------------------------------------------------
 
     private static long copy(InputStream in, FileChannel out, MessageDigest md) throws IOException {

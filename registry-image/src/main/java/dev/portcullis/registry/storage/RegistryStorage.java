@@ -95,4 +95,10 @@ public interface RegistryStorage {
 
     /** The upload sessions of {@code repo}. */
     List<UploadState> uploads(RepositoryName repo) throws IOException;
+
+    /**
+     * Takes the named lock if nobody holds it (or its holder let it expire); empty otherwise. It expires after
+     * {@code ttl} unless renewed, so a crashed holder cannot block the others forever.
+     */
+    Optional<StorageLock> tryLock(String name, java.time.Duration ttl) throws IOException;
 }
