@@ -5,12 +5,12 @@ import dev.portcullis.registry.config.ConfigTree;
 import dev.portcullis.registry.config.RegistryConfig;
 import dev.portcullis.registry.config.RegistryConfigLoader;
 import dev.portcullis.registry.logging.LogSetup;
+import dev.portcullis.registry.server.GracefulShutdown;
 import dev.portcullis.registry.server.RegistryServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 /** The registry image's command line: parses it and hands over to one command. Nothing else. */
 public final class Main {
@@ -79,11 +79,7 @@ public final class Main {
         if (embedded != null) {
             embedded.printWelcome(server);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "shutdown"));
+        GracefulShutdown.onTerminationSignals(server::drainAndClose);
         return -1;
     }
 

@@ -15,6 +15,9 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import dev.portcullis.registry.logging.AccessLog;
+import dev.portcullis.registry.metrics.RegistryMetrics;
 import java.util.function.Function;
 
 /**
@@ -25,6 +28,7 @@ import java.util.function.Function;
 public final class RegistryApi {
     /** Key under which the request's {@link Identity} is kept in the routing context, for the access log. */
     public static final String IDENTITY = "portcullis.identity";
+    private static final String ROUTE = "portcullis.route";
 
     private static final String NAME = "(?<name>.+)";
 
@@ -42,8 +46,17 @@ public final class RegistryApi {
         Reply apply(RoutingContext ctx, RequestBodyStream body) throws Exception;
     }
 
-    public RegistryApi(RegistryStorage storage, ApiSettings settings, Authorizer authorizer, WorkerExecutor workers) {
+    private final RegistryMetrics metrics;
+    private final BooleanSupplier serving;
+
+    /**
+     * @param serving false while a health check that gates the API fails: requests then get 503, as in Distribution
+     */
+    public RegistryApi(RegistryStorage storage, ApiSettings settings, Authorizer authorizer, WorkerExecutor workers,
+                       RegistryMetrics metrics, BooleanSupplier serving) {
         this.settings = settings;
+        this.metrics = metrics;
+        this.serving = serving;
         this.authorizer = authorizer;
         this.workers = workers;
         this.blobs = new BlobHandler(storage, settings);
@@ -55,41 +68,42 @@ public final class RegistryApi {
 
     public Router router(Vertx vertx) {
         Router r = Router.router(vertx);
+        r.route().handler(this::observe);
         r.route().handler(this::commonHeaders);
 
-        on(r, "/v2/?", HttpMethod.GET, HttpMethod.HEAD)
+        on(r, "base", "/v2/?", HttpMethod.GET, HttpMethod.HEAD)
                 .handler(ctx -> dispatch(ctx, c -> List.of(), false, false,
                         (c, b) -> Reply.json(200, new JsonObject())));
-        on(r, "/v2/_catalog", HttpMethod.GET)
+        on(r, "catalog", "/v2/_catalog", HttpMethod.GET)
                 .handler(ctx -> dispatch(ctx, c -> List.of(Access.catalog()), false, false,
                         (c, b) -> listings.catalog(c)));
-        on(r, "/v2/" + NAME + "/tags/list", HttpMethod.GET)
+        on(r, "tags", "/v2/" + NAME + "/tags/list", HttpMethod.GET)
                 .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> listings.tags(c)));
 
-        on(r, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
+        on(r, "manifest", "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
                 .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> manifests.get(c)));
-        on(r, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.PUT)
+        on(r, "manifest", "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.PUT)
                 .handler(ctx -> dispatch(ctx, pushAndPull(), true, true, manifests::put));
-        on(r, "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.DELETE)
+        on(r, "manifest", "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.DELETE)
                 .handler(ctx -> dispatch(ctx, delete(), true, false, (c, b) -> manifests.delete(c)));
 
-        on(r, "/v2/" + NAME + "/blobs/uploads/?", HttpMethod.POST)
+        on(r, "upload_start", "/v2/" + NAME + "/blobs/uploads/?", HttpMethod.POST)
                 .handler(ctx -> dispatch(ctx, this::uploadAccess, true, true, uploads::start));
-        on(r, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.GET)
+        on(r, "upload", "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.GET)
                 .handler(ctx -> dispatch(ctx, pushAndPull(), false, false, (c, b) -> uploads.status(c)));
-        on(r, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.PATCH)
+        on(r, "upload", "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.PATCH)
                 .handler(ctx -> dispatch(ctx, pushAndPull(), true, true, uploads::patch));
-        on(r, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.PUT)
+        on(r, "upload", "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.PUT)
                 .handler(ctx -> dispatch(ctx, pushAndPull(), true, true, uploads::finish));
-        on(r, "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.DELETE)
+        on(r, "upload", "/v2/" + NAME + "/blobs/uploads/(?<uuid>[^/]+)", HttpMethod.DELETE)
                 .handler(ctx -> dispatch(ctx, pushAndPull(), true, false, (c, b) -> uploads.cancel(c)));
 
-        on(r, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
+        on(r, "blob", "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
                 .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> blobs.get(c)));
-        on(r, "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", HttpMethod.DELETE)
+        on(r, "blob", "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", HttpMethod.DELETE)
                 .handler(ctx -> dispatch(ctx, delete(), true, false, (c, b) -> blobs.delete(c)));
 
-        on(r, "/v2/" + NAME + "/referrers/(?<digest>[^/]+)", HttpMethod.GET)
+        on(r, "referrers", "/v2/" + NAME + "/referrers/(?<digest>[^/]+)", HttpMethod.GET)
                 .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> referrers.list(c)));
 
         r.errorHandler(404, ctx -> ReplyWriter.send(ctx, ErrorReplies.of(ErrorCode.NOT_FOUND, ctx.request().path())));
@@ -100,12 +114,36 @@ public final class RegistryApi {
         return r;
     }
 
-    private static Route on(Router r, String regex, HttpMethod... methods) {
+    private static Route on(Router r, String name, String regex, HttpMethod... methods) {
         Route route = r.routeWithRegex(regex);
         for (HttpMethod m : methods) {
             route.method(m);
         }
-        return route;
+        return route.handler(ctx -> {
+            ctx.put(ROUTE, name);
+            ctx.next();
+        });
+    }
+
+    /** Metrics and the access log, once the response is complete. */
+    private void observe(RoutingContext ctx) {
+        long start = System.nanoTime();
+        ctx.addEndHandler(done -> {
+            long nanos = System.nanoTime() - start;
+            String route = ctx.get(ROUTE, "none");
+            int status = ctx.response().getStatusCode();
+            long in = ctx.request().bytesRead();
+            long out = ctx.response().bytesWritten();
+            String method = ctx.request().method().name();
+            metrics.request(method, route, status, java.time.Duration.ofNanos(nanos), in, out);
+            if (settings.accessLog()) {
+                Identity who = ctx.get(IDENTITY, Identity.ANONYMOUS);
+                AccessLog.log(ctx.request().remoteAddress() == null ? "-" : ctx.request().remoteAddress().hostAddress(),
+                        method, ctx.request().path(), route, status, in, out, nanos / 1e6, who.subject(), who.method(),
+                        ctx.request().getHeader("User-Agent"));
+            }
+        });
+        ctx.next();
     }
 
     private void commonHeaders(RoutingContext ctx) {
@@ -113,6 +151,10 @@ public final class RegistryApi {
         ctx.request().pause();
         ctx.response().putHeader("Docker-Distribution-API-Version", "registry/2.0");
         settings.headers().forEach((name, values) -> ctx.response().putHeader(name, values));
+        if (!serving.getAsBoolean()) {
+            ReplyWriter.send(ctx, ErrorReplies.of(ErrorCode.UNAVAILABLE, "a health check is failing; see /readyz"));
+            return;
+        }
         // Vert.x would quietly turn a//b or a/../b into another repository's path; a client that sent those meant
         // something else, so it gets the grammar error instead.
         if (!ctx.request().path().equals(ctx.normalizedPath())) {

@@ -132,7 +132,8 @@ public final class RegistryConfigLoader {
         }
         return new HttpSettings(addr, host.map(h -> h.endsWith("/") ? h.substring(0, h.length() - 1) : h), prefix,
                 Map.copyOf(headers), tree.bool("http.relativeurls", false),
-                tree.duration("http.draintimeout", Duration.ZERO),
+                // Distribution's default (0) drops in-flight pushes on SIGTERM; 25s fits Kubernetes' 30s grace period.
+                tree.duration("http.draintimeout", Duration.ofSeconds(25)),
                 debug, tree.bool("http.debug.prometheus.enabled", false), promPath, tls(tree),
                 tree.bool("http.insecure", false), tree.bool("http.http2.disabled", false));
     }

@@ -84,8 +84,17 @@ public final class LogSetup {
 
         @Override
         public String format(LogRecord r) {
-            return Instant.ofEpochMilli(r.getMillis()) + " level=" + levelName(r.getLevel()) + fields + " msg=\""
-                    + message(r).replace("\"", "\\\"") + "\"" + System.lineSeparator();
+            StringBuilder extra = new StringBuilder();
+            if (r instanceof AccessLog.Record access) {
+                access.fields().forEach((k, v) -> extra.append(' ').append(k).append('=').append(quoted(String.valueOf(v))));
+            }
+            return Instant.ofEpochMilli(r.getMillis()) + " level=" + levelName(r.getLevel()) + fields + " msg="
+                    + quoted(message(r)) + extra + System.lineSeparator();
+        }
+
+        private static String quoted(String v) {
+            return v.isEmpty() || v.contains(" ") || v.contains("\"") || v.contains("=")
+                    ? "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"" : v;
         }
     }
 
@@ -104,6 +113,9 @@ public final class LogSetup {
                     .put("msg", message(r))
                     .put("logger", r.getLoggerName());
             fields.forEach(o::put);
+            if (r instanceof AccessLog.Record access) {
+                access.fields().forEach(o::put);
+            }
             return o.encode() + System.lineSeparator();
         }
     }

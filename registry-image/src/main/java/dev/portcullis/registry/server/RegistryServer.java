@@ -2,7 +2,11 @@ package dev.portcullis.registry.server;
 
 import dev.portcullis.registry.api.ApiSettings;
 import dev.portcullis.registry.api.RegistryApi;
-import dev.portcullis.registry.auth.AuthMetrics;
+import dev.portcullis.registry.health.Checks;
+import dev.portcullis.registry.health.HealthEndpoints;
+import dev.portcullis.registry.health.HealthMonitor;
+import dev.portcullis.registry.metrics.MeteredStorage;
+import dev.portcullis.registry.metrics.RegistryMetrics;
 import dev.portcullis.registry.auth.Authorizer;
 import dev.portcullis.registry.auth.AuthorizerFactory;
 import dev.portcullis.registry.tls.CertificateReloader;
@@ -37,14 +41,19 @@ public final class RegistryServer implements AutoCloseable {
 
     private final Vertx vertx;
     private final HttpServer server;
+    private final HttpServer debugServer;
     private final RegistryConfig config;
     private final CertificateReloader reloader;
+    private final HealthMonitor health;
 
-    private RegistryServer(Vertx vertx, HttpServer server, RegistryConfig config, CertificateReloader reloader) {
+    private RegistryServer(Vertx vertx, HttpServer server, HttpServer debugServer, RegistryConfig config,
+                           CertificateReloader reloader, HealthMonitor health) {
         this.vertx = vertx;
         this.server = server;
+        this.debugServer = debugServer;
         this.config = config;
         this.reloader = reloader;
+        this.health = health;
     }
 
     public static RegistryServer start(RegistryConfig config) throws IOException {
@@ -52,7 +61,8 @@ public final class RegistryServer implements AutoCloseable {
         refuseUnsafeListeners(config);
         Optional<TlsOptionsFactory> tls = http.tls().map(TlsOptionsFactory::new);
         Optional<TlsOptionsFactory.Material> material = tls.map(TlsOptionsFactory::readForStartup);
-        RegistryStorage storage = openStorage(config);
+        RegistryMetrics metrics = new RegistryMetrics();
+        RegistryStorage storage = new MeteredStorage(openStorage(config), metrics);
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         try {
             WorkerExecutor workers = vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS,
@@ -60,16 +70,21 @@ public final class RegistryServer implements AutoCloseable {
             // bcrypt gets its own small pool: a flood of bad logins must not starve uploads of threads.
             WorkerExecutor authWorkers = vertx.createSharedWorkerExecutor("portcullis-auth",
                     Math.max(2, Runtime.getRuntime().availableProcessors()), 1, TimeUnit.MINUTES);
-            Authorizer authorizer = AuthorizerFactory.create(config.tree(), authWorkers, AuthMetrics.NONE);
+            Authorizer authorizer = AuthorizerFactory.create(config.tree(), authWorkers, metrics);
+            HealthMonitor health = new HealthMonitor(vertx, workers);
+            for (Checks.Configured c : Checks.fromConfig(config.tree(), config.storage().driver(), storage)) {
+                health.add(c.check(), c.gatesApi());
+            }
+            metrics.watch(health);
             ApiSettings api = new ApiSettings(http.prefix(), config.storage().deleteEnabled(), config.storage().readOnly(),
                     config.catalogMaxEntries(), http.externalUrl(), http.headers(),
-                    ApiSettings.DEFAULT_MAX_MANIFEST_BYTES, Duration.ofMinutes(5).toMillis());
-            Router apiRouter = new RegistryApi(storage, api, authorizer, workers).router(vertx);
-            Router root = apiRouter;
-            if (!http.prefix().equals("/")) {
-                root = Router.router(vertx);
-                root.route(http.prefix() + "*").subRouter(apiRouter);
-            }
+                    ApiSettings.DEFAULT_MAX_MANIFEST_BYTES, Duration.ofMinutes(5).toMillis(),
+                    !config.log().accessLogDisabled());
+            Router apiRouter = new RegistryApi(storage, api, authorizer, workers, metrics, health::serving).router(vertx);
+            Router root = Router.router(vertx);
+            // Probes need no credentials and must work while the API answers 503.
+            new HealthEndpoints(health).mount(root);
+            root.route(http.prefix() + "*").subRouter(apiRouter);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(http.addr().host())
                     .setPort(http.addr().port())
@@ -85,7 +100,9 @@ public final class RegistryServer implements AutoCloseable {
             LOG.info("listening on " + http.addr().host() + ":" + server.actualPort() + (tls.isPresent() ? " (https)" : " (http)"));
             CertificateReloader reloader = tls.isEmpty() ? null
                     : new CertificateReloader(vertx, server, tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
-            return new RegistryServer(vertx, server, config, reloader);
+            HttpServer debug = http.debugAddr().isEmpty() ? null : startDebugServer(vertx, http, health, metrics);
+            health.start();
+            return new RegistryServer(vertx, server, debug, config, reloader, health);
         } catch (java.util.concurrent.ExecutionException e) {
             vertx.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -94,6 +111,27 @@ public final class RegistryServer implements AutoCloseable {
             vertx.close();
             throw new IOException("cannot listen on " + http.addr() + ": timed out", e);
         }
+    }
+
+    /**
+     * {@code http.debug.addr}: health and metrics over plain HTTP, for the kubelet's probes and Prometheus, which
+     * cannot present the client certificate a mutual-TLS main port demands. It serves no registry content.
+     */
+    private static HttpServer startDebugServer(Vertx vertx, HttpSettings http, HealthMonitor health, RegistryMetrics metrics)
+            throws java.util.concurrent.ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        Router debug = Router.router(vertx);
+        new HealthEndpoints(health).mount(debug);
+        if (http.prometheusEnabled()) {
+            debug.get(http.prometheusPath()).handler(ctx -> ctx.vertx().<String>executeBlocking(metrics::scrape, false)
+                    .onSuccess(text -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                            .end(text))
+                    .onFailure(ctx::fail));
+        }
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(http.debugAddr().get().host())
+                .setPort(http.debugAddr().get().port())).requestHandler(debug);
+        server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        LOG.info("debug server (health, metrics) listening on " + http.debugAddr().get().host() + ":" + server.actualPort());
+        return server;
     }
 
     private static void refuseUnsafeListeners(RegistryConfig config) {
@@ -131,6 +169,31 @@ public final class RegistryServer implements AutoCloseable {
         return config;
     }
 
+    public Optional<Integer> debugPort() {
+        return Optional.ofNullable(debugServer).map(HttpServer::actualPort);
+    }
+
+    public HealthMonitor health() {
+        return health;
+    }
+
+    /**
+     * Graceful stop, as for SIGTERM: readiness turns false, the listener stops accepting, requests and uploads in
+     * flight get up to {@code http.draintimeout} to finish, then everything closes.
+     */
+    public void drainAndClose() {
+        health.drain();
+        Duration timeout = config.http().drainTimeout();
+        LOG.info("draining for up to " + timeout.toSeconds() + "s");
+        try {
+            server.shutdown(timeout.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture()
+                    .get(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warning("drain did not complete: " + e);
+        }
+        close();
+    }
+
     /** The certificate new handshakes get, or empty without TLS. */
     public Optional<java.security.cert.X509Certificate> servedCertificate() {
         return Optional.ofNullable(reloader).map(CertificateReloader::currentCertificate);
@@ -141,7 +204,11 @@ public final class RegistryServer implements AutoCloseable {
         if (reloader != null) {
             reloader.close();
         }
+        health.close();
         try {
+            if (debugServer != null) {
+                debugServer.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.fine("closing the server: " + e);

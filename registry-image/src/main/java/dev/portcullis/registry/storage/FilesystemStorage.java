@@ -599,6 +599,21 @@ public final class FilesystemStorage implements RegistryStorage {
         }
     }
 
+    @Override
+    public void healthCheck() throws IOException {
+        // No createDirectories here: a storage root that vanished or became unwritable must fail the probe.
+        Path probe = v2.resolve("_scratch").resolve("health-" + UUID.randomUUID());
+        byte[] content = probe.getFileName().toString().getBytes(StandardCharsets.UTF_8);
+        try {
+            Files.write(probe, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            if (!java.util.Arrays.equals(content, Files.readAllBytes(probe))) {
+                throw new IOException("storage returned different bytes than written");
+            }
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
     // ---- file primitives ---------------------------------------------------------------------------------------
 
     private static long copy(InputStream in, FileChannel out, MessageDigest md) throws IOException {

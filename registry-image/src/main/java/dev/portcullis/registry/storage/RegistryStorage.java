@@ -101,4 +101,7 @@ public interface RegistryStorage {
      * {@code ttl} unless renewed, so a crashed holder cannot block the others forever.
      */
     Optional<StorageLock> tryLock(String name, java.time.Duration ttl) throws IOException;
+
+    /** A cheap round trip through the storage (write, read, delete a probe), for the health check. */
+    void healthCheck() throws IOException;
 }

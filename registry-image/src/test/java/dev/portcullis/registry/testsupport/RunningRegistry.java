@@ -49,6 +49,10 @@ public final class RunningRegistry implements AutoCloseable {
         return server.port();
     }
 
+    public int debugPort() {
+        return server.debugPort().orElseThrow(() -> new IllegalStateException("no http.debug.addr configured"));
+    }
+
     public String hostPort() {
         return "127.0.0.1:" + port();
     }

@@ -1,0 +1,110 @@
+package dev.portcullis.registry.health;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * Runs the configured checks on their schedules and keeps their state. {@link #serving()} gates the API (only the
+ * checks Distribution would gate on); {@link #ready()} is what Kubernetes and the operator read, and also turns false
+ * while the registry drains for shutdown.
+ */
+public final class HealthMonitor implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(HealthMonitor.class.getName());
+
+    private final Vertx vertx;
+    private final WorkerExecutor workers;
+    private final Map<String, HealthCheck> checks = new LinkedHashMap<>();
+    private final Map<String, Boolean> gatesApi = new LinkedHashMap<>();
+    private final Map<String, CheckState> states = new ConcurrentHashMap<>();
+    private final List<Long> timers = new ArrayList<>();
+    private volatile boolean draining;
+
+    public HealthMonitor(Vertx vertx, WorkerExecutor workers) {
+        this.vertx = vertx;
+        this.workers = workers;
+    }
+
+    /** Adds a check; {@code gatesApi} makes API requests answer 503 while it fails, as Distribution does. */
+    public HealthMonitor add(HealthCheck check, boolean gatesApi) {
+        checks.put(check.name(), check);
+        this.gatesApi.put(check.name(), gatesApi);
+        states.put(check.name(), CheckState.initial(check.name()));
+        return this;
+    }
+
+    public void start() {
+        for (HealthCheck check : checks.values()) {
+            run(check);
+            timers.add(vertx.setPeriodic(Math.max(1, check.interval().toMillis()), id -> run(check)));
+        }
+    }
+
+    private void run(HealthCheck check) {
+        Instant started = Instant.now();
+        workers.executeBlocking(() -> {
+            check.probe();
+            return null;
+        }, false).onComplete(done -> {
+            Duration took = Duration.between(started, Instant.now());
+            String failure = done.succeeded() ? null : describe(done.cause());
+            CheckState before = states.get(check.name());
+            CheckState after = before.after(done.succeeded(), failure, started, took, check.threshold());
+            states.put(check.name(), after);
+            if (after.failing() && !before.failing()) {
+                LOG.warning("health check " + check.name() + " failing after " + after.consecutiveFailures()
+                        + " failures: " + failure);
+            } else if (!after.failing() && before.failing()) {
+                LOG.info("health check " + check.name() + " recovered");
+            }
+        });
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+
+    /** False while a check that gates the API is failing. */
+    public boolean serving() {
+        for (CheckState s : states.values()) {
+            if (s.failing() && gatesApi.get(s.name())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public boolean ready() {
+        return !draining && states.values().stream().noneMatch(CheckState::failing);
+    }
+
+    public List<CheckState> states() {
+        List<CheckState> out = new ArrayList<>();
+        for (String name : checks.keySet()) {
+            out.add(states.get(name));
+        }
+        return out;
+    }
+
+    /** Shutting down: readiness turns false so Kubernetes routes new requests elsewhere. */
+    public void drain() {
+        draining = true;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    @Override
+    public void close() {
+        timers.forEach(vertx::cancelTimer);
+    }
+}
