@@ -20,6 +20,8 @@ public final class Main {
                                     storing under ./registry-data
               serve CONFIG.yml      run a registry from a CNCF Distribution config file (REGISTRY_* env overrides apply)
               auth-server CONFIG.yml  run the token issuer (docker_auth's config format)
+              node-agent --source DIR [--containerd DIR] [--docker DIR] [--interval 10s] [--once]
+                                    keep a node's certs.d trusting the registries listed in DIR/registries.yaml
               --version             print the version
             """;
 
@@ -47,6 +49,7 @@ public final class Main {
                     yield serve(RegistryConfigLoader.load(Path.of(args.get(1)), env), null);
                 }
                 case "auth-server" -> dev.portcullis.registry.authserver.AuthServerCommand.run(args.subList(1, args.size()));
+                case "node-agent" -> dev.portcullis.registry.nodeagent.NodeAgentCommand.run(args.subList(1, args.size()));
                 case "--version", "version" -> {
                     System.out.println("portcullis-registry " + version());
                     yield 0;

@@ -106,12 +106,17 @@ public final class RegistryApi {
         on(r, "referrers", "/v2/" + NAME + "/referrers/(?<digest>[^/]+)", HttpMethod.GET)
                 .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> referrers.list(c)));
 
+        installErrorHandlers(r);
+        return r;
+    }
+
+    /** Spec-shaped JSON for what no route answers; also needed on a router this one is mounted under. */
+    public static void installErrorHandlers(Router r) {
         r.errorHandler(404, ctx -> ReplyWriter.send(ctx, ErrorReplies.of(ErrorCode.NOT_FOUND, ctx.request().path())));
         r.errorHandler(405, ctx -> ReplyWriter.send(ctx,
                 ErrorReplies.of(ErrorCode.UNSUPPORTED, ctx.request().method() + " is not allowed here")));
         r.errorHandler(500, ctx -> ReplyWriter.send(ctx, ErrorReplies.of(ctx.failure() == null
                 ? new IllegalStateException("routing failed") : ctx.failure(), ctx.request().path())));
-        return r;
     }
 
     private static Route on(Router r, String name, String regex, HttpMethod... methods) {

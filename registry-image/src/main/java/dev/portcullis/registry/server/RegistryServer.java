@@ -85,6 +85,7 @@ public final class RegistryServer implements AutoCloseable {
             // Probes need no credentials and must work while the API answers 503.
             new HealthEndpoints(health).mount(root);
             root.route(http.prefix() + "*").subRouter(apiRouter);
+            RegistryApi.installErrorHandlers(root);
             HttpServerOptions options = new HttpServerOptions()
                     .setHost(http.addr().host())
                     .setPort(http.addr().port())

@@ -201,7 +201,11 @@ public final class Skopeo {
             ObjectNode auths = root.has("auths") ? (ObjectNode) root.get("auths") : root.putObject("auths");
             auths.putObject(hostPort).put("auth",
                     Base64.getEncoder().encodeToString(c.pair().getBytes(StandardCharsets.UTF_8)));
-            JSON.writeValue(authFile.toFile(), root);
+            // Written aside and renamed: a skopeo running concurrently must never read half a file.
+            Path tmpFile = authFile.resolveSibling("auth.json.tmp");
+            JSON.writeValue(tmpFile.toFile(), root);
+            Files.move(tmpFile, authFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

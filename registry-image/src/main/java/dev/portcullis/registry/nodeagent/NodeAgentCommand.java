@@ -1,0 +1,101 @@
+package dev.portcullis.registry.nodeagent;
+
+import dev.portcullis.registry.config.ConfigException;
+import dev.portcullis.registry.config.GoDuration;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * {@code node-agent --source DIR [--containerd DIR] [--docker DIR] [--interval 10s] [--once]}: keeps a node's
+ * {@code certs.d} folders matching the registries listed in {@code DIR/registries.yaml}, so containerd (and Docker)
+ * trust the cluster's Portcullis registries with no manual step and no restart. On SIGTERM it stops and leaves the
+ * files in place: an agent upgrade must not make nodes distrust their registries, even for a moment.
+ */
+public final class NodeAgentCommand {
+    private static final Logger LOG = Logger.getLogger(NodeAgentCommand.class.getName());
+
+    private NodeAgentCommand() {}
+
+    public static int run(List<String> args) {
+        Path source = null;
+        List<CertsDirectory> targets = new ArrayList<>();
+        Duration interval = Duration.ofSeconds(10);
+        boolean once = false;
+        try {
+            for (int i = 0; i < args.size(); i++) {
+                String a = args.get(i);
+                switch (a) {
+                    case "--source" -> source = Path.of(value(args, ++i, a));
+                    case "--containerd" -> targets.add(new CertsDirectory(Path.of(value(args, ++i, a)),
+                            CertsDirectory.Layout.CONTAINERD));
+                    case "--docker" -> targets.add(new CertsDirectory(Path.of(value(args, ++i, a)), CertsDirectory.Layout.DOCKER));
+                    case "--interval" -> interval = GoDuration.parse("--interval", value(args, ++i, a));
+                    case "--once" -> once = true;
+                    default -> throw new ConfigException(a, "unknown option");
+                }
+            }
+            if (source == null) {
+                throw new ConfigException("--source", "missing: the folder holding registries.yaml");
+            }
+            if (targets.isEmpty()) {
+                targets.add(new CertsDirectory(Path.of("/etc/containerd/certs.d"), CertsDirectory.Layout.CONTAINERD));
+            }
+        } catch (ConfigException e) {
+            System.err.println("node-agent: " + e.getMessage());
+            System.err.println("usage: node-agent --source DIR [--containerd DIR] [--docker DIR] [--interval 10s] [--once]");
+            return 2;
+        }
+        Path file = source.resolve("registries.yaml");
+        if (once) {
+            return reconcile(file, targets) ? 0 : 1;
+        }
+        dev.portcullis.registry.logging.LogSetup.apply(new dev.portcullis.registry.config.LogSettings("info", "text",
+                java.util.Map.of("service", "node-agent"), true));
+        CountDownLatch stop = new CountDownLatch(1);
+        // Files are renamed into place, so stopping between two writes leaves every entry whole.
+        dev.portcullis.registry.server.GracefulShutdown.onTerminationSignals(stop::countDown);
+        LOG.info("node agent watching " + file + " every " + interval.toMillis() + "ms");
+        try {
+            do {
+                reconcile(file, targets);
+            } while (!stop.await(interval.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /** One pass; a bad or missing list is logged and the node keeps what it had. */
+    static boolean reconcile(Path file, List<CertsDirectory> targets) {
+        List<TrustedRegistry> registries;
+        try {
+            registries = TrustSource.read(file);
+        } catch (IOException | ConfigException e) {
+            LOG.warning("cannot read " + file + ", keeping the node as it is: " + e.getMessage());
+            return false;
+        }
+        boolean ok = true;
+        for (CertsDirectory target : targets) {
+            try {
+                target.reconcile(registries).forEach(LOG::info);
+            } catch (IOException e) {
+                LOG.warning("cannot update the node's certificates: " + e);
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    private static String value(List<String> args, int i, String option) {
+        if (i >= args.size()) {
+            throw new ConfigException(option, "needs a value");
+        }
+        return args.get(i);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.portcullis.registry.nodeagent;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One registry the node must trust: the names it is reached by ({@code host} or {@code host:port}), its CA, and, in
+ * mutual-TLS mode, the client certificate and key the node presents.
+ */
+public record TrustedRegistry(String id, List<String> hosts, String caPem, Optional<Path> clientCertificate,
+                              Optional<Path> clientKey, List<String> capabilities) {
+}
