@@ -12,9 +12,12 @@ import java.util.Map;
 public final class HtpasswdSecretModel {
   private HtpasswdSecretModel() {}
 
-  public static Secret desired(
-      SecureRegistry r, List<Htpasswd.Credential> credentials, Secret existing) {
-    String file = Htpasswd.build(credentials, SecretInputs.htpasswdFileOf(existing));
+  /** The htpasswd file, reusing the hashes of {@code existing} for unchanged passwords. */
+  public static String file(List<Htpasswd.Credential> credentials, Secret existing) {
+    return Htpasswd.build(credentials, SecretInputs.htpasswdFileOf(existing));
+  }
+
+  public static Secret desired(SecureRegistry r, String file) {
     return new SecretBuilder()
         .withMetadata(Meta.of(r, Names.htpasswdSecret(r)))
         .withType("Opaque")
