@@ -126,4 +126,248 @@ class SecureRegistryOperatorTest {
           "CertificatesReady", "AuthReady", "StorageReady", "Available", "Ready");
     });
   }
+
+  /** Creates the registry and its password Secret, waits until it is Ready with pods running. */
+  static void readyHtpasswdRegistry(String ns) {
+    cluster.client.resource(Registries.password(ns, "rackham", "first-password")).create();
+    cluster.client.resource(Registries.htpasswd(ns, "reg", "rackham")).create();
+    await().until(() -> get(Deployment.class, ns, "reg") != null
+        && get(Secret.class, ns, "reg-tls") != null
+        && get(Secret.class, ns, "reg-htpasswd") != null);
+    markDeploymentReady(ns, "reg", 1);
+    await().until(() -> condition(get(ns, "reg"), ConditionTypes.READY).startsWith("True"));
+  }
+
+  @Test
+  void passwordChangeUpdatesHtpasswdWithoutRollingPods() {
+    String ns = namespace();
+    readyHtpasswdRegistry(ns);
+    var template = get(Deployment.class, ns, "reg").getSpec().getTemplate();
+    String before = decode(get(Secret.class, ns, "reg-htpasswd"), "htpasswd");
+
+    cluster.client.resource(Registries.password(ns, "rackham", "second-password")).update();
+
+    await().untilAsserted(() -> {
+      String line = decode(get(Secret.class, ns, "reg-htpasswd"), "htpasswd").trim();
+      assertThat(line).isNotEqualTo(before.trim());
+      assertThat(BCrypt.checkpw("second-password", "$2a$" + line.substring("rackham:$2y$".length())))
+          .isTrue();
+    });
+    assertThat(get(Deployment.class, ns, "reg").getSpec().getTemplate()).isEqualTo(template);
+  }
+
+  @Test
+  void specChangeRollsPodsButCertificateRenewalDoesNot() {
+    String ns = namespace();
+    readyHtpasswdRegistry(ns);
+    var deployment = get(Deployment.class, ns, "reg");
+    String tlsBefore = decode(get(Secret.class, ns, "reg-tls"), "tls.crt");
+
+    long seen = cluster.reconciler.reconcileCount();
+    cluster.certManager().renew(ns, "reg-tls");
+    await().until(() -> !decode(get(Secret.class, ns, "reg-tls"), "tls.crt").equals(tlsBefore));
+    // the operator sees the renewal (it watches the TLS Secret) and changes nothing in the pods
+    await().until(() -> cluster.reconciler.reconcileCount() > seen);
+    assertThat(get(Deployment.class, ns, "reg").getMetadata().getResourceVersion())
+        .isEqualTo(deployment.getMetadata().getResourceVersion());
+
+    var r = get(ns, "reg");
+    r.getSpec().health = new dev.portcullis.operator.api.HealthSpec();
+    r.getSpec().health.storageDriver = new dev.portcullis.operator.api.HealthSpec.StorageDriver();
+    r.getSpec().health.storageDriver.interval = "30s";
+    cluster.client.resource(r).update();
+
+    String hashBefore = deployment.getSpec().getTemplate().getMetadata().getAnnotations()
+        .get(DeploymentModel.CONFIG_HASH_ANNOTATION);
+    await().untilAsserted(() -> {
+      assertThat(get(Deployment.class, ns, "reg").getSpec().getTemplate().getMetadata()
+          .getAnnotations().get(DeploymentModel.CONFIG_HASH_ANNOTATION)).isNotEqualTo(hashBefore);
+      assertThat(get(ConfigMap.class, ns, "reg-config").getData().get("config.yml"))
+          .contains("interval: 30s");
+    });
+  }
+
+  @Test
+  void unchangedRegistryReconciledAgainMakesNoWrites() throws Exception {
+    String ns = namespace();
+    readyHtpasswdRegistry(ns);
+    // let the last events settle
+    Thread.sleep(1500);
+    cluster.stopOperator();
+    cluster.drainRequests();
+
+    // a restarted operator reconciles every registry once: nothing may be written
+    long before = cluster.reconciler.reconcileCount();
+    cluster.startOperator();
+    await().until(() -> cluster.reconciler.reconcileCount() > before);
+    Thread.sleep(1000);
+    assertThat(cluster.writesSinceDrain()).isEmpty();
+
+    // a change to a watched Secret that does not change the password: reconciled, nothing written
+    long again = cluster.reconciler.reconcileCount();
+    var secret = get(Secret.class, ns, "rackham-password");
+    secret.getMetadata().setLabels(java.util.Map.of("touched", "yes"));
+    cluster.client.resource(secret).update();
+    cluster.drainRequests();
+    await().until(() -> cluster.reconciler.reconcileCount() > again);
+    Thread.sleep(500);
+    assertThat(cluster.writesSinceDrain()).isEmpty();
+  }
+
+  @Test
+  void deletionKeepsTheClaimUnlessRetainOnDeleteIsFalse() {
+    String ns = namespace();
+    var kept = Registries.basic(ns, "kept");
+    var dropped = Registries.basic(ns, "dropped");
+    dropped.getSpec().storage.persistentVolumeClaim.retainOnDelete = false;
+    cluster.client.resource(kept).create();
+    cluster.client.resource(dropped).create();
+    await().until(() -> get(PersistentVolumeClaim.class, ns, "kept-data") != null
+        && get(PersistentVolumeClaim.class, ns, "dropped-data") != null
+        && get(Deployment.class, ns, "kept") != null);
+
+    // the mock server runs no garbage collector: the owner references are what Kubernetes acts on
+    var keptUid = get(ns, "kept").getMetadata().getUid();
+    var droppedUid = get(ns, "dropped").getMetadata().getUid();
+    assertThat(get(PersistentVolumeClaim.class, ns, "kept-data").getMetadata().getOwnerReferences())
+        .noneMatch(o -> o.getUid().equals(keptUid));
+    assertThat(get(PersistentVolumeClaim.class, ns, "dropped-data").getMetadata()
+        .getOwnerReferences()).anyMatch(o -> o.getUid().equals(droppedUid));
+    assertThat(get(Deployment.class, ns, "kept").getMetadata().getOwnerReferences())
+        .anyMatch(o -> o.getUid().equals(keptUid));
+
+    cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("kept").delete();
+    await().until(() -> get(ns, "kept") == null);
+    assertThat(get(PersistentVolumeClaim.class, ns, "kept-data")).isNotNull();
+  }
+
+  @Test
+  void missingPasswordSecretIsReportedAndNothingIsCreated() {
+    String ns = namespace();
+    cluster.client.resource(Registries.htpasswd(ns, "reg", "rackham")).create();
+    await().untilAsserted(() -> {
+      var r = get(ns, "reg");
+      assertThat(condition(r, ConditionTypes.AUTH_READY))
+          .isEqualTo("False SecretNotFound: Secret rackham-password not found"
+              + " (password of user rackham)");
+      assertThat(condition(r, ConditionTypes.READY)).startsWith("False");
+      assertThat(r.getStatus().phase).isEqualTo("Failed");
+    });
+    assertThat(get(Deployment.class, ns, "reg")).isNull();
+
+    // the Secret appears: the operator notices by itself
+    cluster.client.resource(Registries.password(ns, "rackham", "late-password")).create();
+    await().until(() -> get(Secret.class, ns, "reg-htpasswd") != null
+        && get(Deployment.class, ns, "reg") != null);
+    await().until(() -> condition(get(ns, "reg"), ConditionTypes.AUTH_READY).startsWith("True"));
+  }
+
+  @Test
+  void invalidChangeIsReportedWithoutTouchingWhatRuns() {
+    String ns = namespace();
+    readyHtpasswdRegistry(ns);
+    var deployment = get(Deployment.class, ns, "reg");
+
+    var r = get(ns, "reg");
+    r.getSpec().replicas = 3; // on a ReadWriteOnce claim
+    cluster.client.resource(r).update();
+    await().untilAsserted(() -> assertThat(condition(get(ns, "reg"), ConditionTypes.STORAGE_READY))
+        .isEqualTo("False ReplicasNeedSharedStorage: replicas: 3 needs s3 storage or a"
+            + " ReadWriteMany claim"));
+    assertThat(get(Deployment.class, ns, "reg").getMetadata().getResourceVersion())
+        .isEqualTo(deployment.getMetadata().getResourceVersion());
+  }
+
+  @Test
+  void tokenModeIsAcceptedButNotSupportedYet() {
+    String ns = namespace();
+    var r = Registries.basic(ns, "reg");
+    r.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
+    r.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
+    cluster.client.resource(r).create();
+    await().untilAsserted(() -> assertThat(condition(get(ns, "reg"), ConditionTypes.AUTH_READY))
+        .startsWith("False NotSupported: auth.mode Token is not supported yet"));
+  }
+
+  @Test
+  void tlsDisabledWithEmptyDirRunsPlainHttpWithoutCertificates() {
+    String ns = namespace();
+    var r = Registries.tls(Registries.basic(ns, "plain"),
+        dev.portcullis.operator.api.TlsSpec.Mode.Disabled);
+    r.getSpec().storage = new dev.portcullis.operator.api.StorageSpec();
+    r.getSpec().storage.emptyDir = new dev.portcullis.operator.api.StorageSpec.EmptyDir();
+    cluster.client.resource(r).create();
+    await().until(() -> get(Deployment.class, ns, "plain") != null);
+    String config = get(ConfigMap.class, ns, "plain-config").getData().get("config.yml");
+    assertThat(config).contains("insecure: true").doesNotContain("tls:").doesNotContain("auth:");
+    assertThat(get(Certificate.class, ns, "plain-tls")).isNull();
+    assertThat(get(PersistentVolumeClaim.class, ns, "plain-data")).isNull();
+    assertThat(get(Deployment.class, ns, "plain").getSpec().getTemplate().getSpec().getVolumes())
+        .extracting(v -> v.getName()).containsExactly("config", "data", "tmp");
+    markDeploymentReady(ns, "plain", 1);
+    await().untilAsserted(() -> {
+      assertThat(condition(get(ns, "plain"), ConditionTypes.CERTIFICATES_READY))
+          .startsWith("True TLSDisabled");
+      assertThat(condition(get(ns, "plain"), ConditionTypes.READY)).startsWith("True");
+    });
+  }
+
+  @Test
+  void s3StorageTakesCredentialsFromTheSecretAsEnvVars() {
+    String ns = namespace();
+    var r = Registries.basic(ns, "s3reg");
+    r.getSpec().replicas = 2;
+    r.getSpec().storage = new dev.portcullis.operator.api.StorageSpec();
+    var s3 = new dev.portcullis.operator.api.StorageSpec.S3();
+    s3.bucket = "images";
+    s3.region = "eu-west-1";
+    s3.endpoint = "https://minio.storage:9000";
+    s3.forcePathStyle = true;
+    s3.credentialsSecretRef = new dev.portcullis.operator.api.StorageSpec.S3Credentials();
+    s3.credentialsSecretRef.name = "s3-creds";
+    r.getSpec().storage.s3 = s3;
+    cluster.client.resource(Registries.secret(ns, "s3-creds",
+        java.util.Map.of("accessKey", "AKIAEXAMPLE", "secretKey", "very-secret"))).create();
+    cluster.client.resource(r).create();
+    await().until(() -> get(Deployment.class, ns, "s3reg") != null);
+    String config = get(ConfigMap.class, ns, "s3reg-config").getData().get("config.yml");
+    assertThat(config).contains("bucket: images", "regionendpoint: https://minio.storage:9000",
+        "forcepathstyle: true").doesNotContain("very-secret").doesNotContain("AKIAEXAMPLE");
+    var deployment = get(Deployment.class, ns, "s3reg");
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+    var env = deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+    assertThat(env).extracting(e -> e.getName() + "=" + e.getValueFrom().getSecretKeyRef()
+        .getName() + "/" + e.getValueFrom().getSecretKeyRef().getKey())
+        .containsExactly("REGISTRY_STORAGE_S3_ACCESSKEY=s3-creds/accessKey",
+            "REGISTRY_STORAGE_S3_SECRETKEY=s3-creds/secretKey");
+    assertThat(get(PersistentVolumeClaim.class, ns, "s3reg-data")).isNull();
+  }
+
+  @Test
+  void issuerRefUsesTheUsersIssuerAndNoBootstrapCa() {
+    String ns = namespace();
+    cluster.client.resource(new io.fabric8.certmanager.api.model.v1.ClusterIssuerBuilder()
+        .withNewMetadata().withName("corp-selfsigned").endMetadata()
+        .withNewSpec().withNewSelfSigned().endSelfSigned().endSpec().build()).create();
+    var r = Registries.tls(Registries.basic(ns, "corp"),
+        dev.portcullis.operator.api.TlsSpec.Mode.MutualTLS);
+    r.getSpec().tls.issuerRef = new dev.portcullis.operator.api.TlsSpec.IssuerRef();
+    r.getSpec().tls.issuerRef.name = "corp-selfsigned";
+    r.getSpec().tls.issuerRef.kind = "ClusterIssuer";
+    r.getSpec().tls.duration = "720h";
+    r.getSpec().host = java.util.List.of("registry.corp.example");
+    cluster.client.resource(r).create();
+    await().until(() -> get(Secret.class, ns, "corp-tls") != null
+        && get(ConfigMap.class, ns, "corp-config") != null);
+    var cert = get(Certificate.class, ns, "corp-tls");
+    assertThat(cert.getSpec().getIssuerRef().getName()).isEqualTo("corp-selfsigned");
+    assertThat(cert.getSpec().getIssuerRef().getKind()).isEqualTo("ClusterIssuer");
+    assertThat(cert.getSpec().getDnsNames()).containsExactly("registry.corp.example");
+    assertThat(get(Issuer.class, ns, Names.CA_ISSUER)).isNull();
+    assertThat(get(ConfigMap.class, ns, "corp-config").getData().get("config.yml"))
+        .contains("clientcas:", "- /etc/portcullis/tls/ca.crt");
+    await().untilAsserted(() -> assertThat(get(ns, "corp").getStatus().endpoint)
+        .isEqualTo("registry.corp.example:5000"));
+  }
 }
