@@ -2,6 +2,7 @@ package dev.portcullis.operator.dependent;
 
 import dev.portcullis.operator.api.SecureRegistry;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -57,6 +58,26 @@ abstract class SharedCaDependent<R extends HasMetadata>
     return super.informerConfigurationBuilder(context)
         .withPrimaryToSecondaryMapper(
             (SecureRegistry p) -> Set.of(new ResourceID(objectName, p.getMetadata().getNamespace())));
+  }
+
+  /**
+   * Two registries of a namespace reconciled at once both create the shared object; the loser
+   * of that race takes the winner's, which is identical by construction.
+   */
+  @Override
+  public R create(R desired, SecureRegistry primary, Context<SecureRegistry> context) {
+    try {
+      return super.create(desired, primary, context);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      R existing = context.getClient().resource(desired).get();
+      if (existing == null) {
+        throw e;
+      }
+      return existing;
+    }
   }
 
   @Override
