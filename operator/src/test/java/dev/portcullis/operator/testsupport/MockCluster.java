@@ -102,16 +102,19 @@ public final class MockCluster implements AutoCloseable {
     }
   }
 
-  /** The write requests (anything but GET) recorded since the last drain, as "METHOD path". */
-  public List<String> writesSinceDrain() throws InterruptedException {
-    var writes = new ArrayList<String>();
+  /** Every request recorded since the last drain, as "METHOD path". */
+  public List<String> requestsSinceDrain() throws InterruptedException {
+    var requests = new ArrayList<String>();
     RecordedRequest r;
     while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-      if (!"GET".equalsIgnoreCase(r.getMethod())) {
-        writes.add(r.getMethod() + " " + r.getPath());
-      }
+      requests.add(r.getMethod() + " " + r.getPath());
     }
-    return writes;
+    return requests;
+  }
+
+  /** Requests that change something: anything but GET (reads, lists and watches). */
+  public static List<String> writes(List<String> requests) {
+    return requests.stream().filter(r -> !r.startsWith("GET ")).toList();
   }
 
   @Override
