@@ -394,4 +394,29 @@ class SecureRegistryOperatorTest {
       }
     }
   }
+
+  @Test
+  void existingHtpasswdSecretIsMountedAsItIs() {
+    String ns = namespace();
+    var r = Registries.basic(ns, "own");
+    r.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
+    r.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Htpasswd;
+    r.getSpec().auth.htpasswd = new dev.portcullis.operator.api.AuthSpec.Htpasswd();
+    r.getSpec().auth.htpasswd.existingSecretRef = new dev.portcullis.operator.api.AuthSpec.SecretRef();
+    r.getSpec().auth.htpasswd.existingSecretRef.name = "my-htpasswd";
+    cluster.client.resource(r).create();
+    await().untilAsserted(() -> assertThat(condition(get(ns, "own"), ConditionTypes.AUTH_READY))
+        .isEqualTo("False SecretNotFound: Secret my-htpasswd not found"
+            + " (auth.htpasswd.existingSecretRef)"));
+
+    cluster.client.resource(Registries.secret(ns, "my-htpasswd", java.util.Map.of("htpasswd",
+        "rackham:" + BCrypt.hashpw("pw", BCrypt.gensalt(4)) + "\n"))).create();
+    await().until(() -> get(Deployment.class, ns, "own") != null);
+    var volumes = get(Deployment.class, ns, "own").getSpec().getTemplate().getSpec().getVolumes();
+    assertThat(volumes).filteredOn(v -> v.getName().equals("auth"))
+        .extracting(v -> v.getSecret().getSecretName()).containsExactly("my-htpasswd");
+    assertThat(get(Secret.class, ns, "own-htpasswd")).isNull();
+    await().untilAsserted(() -> assertThat(condition(get(ns, "own"), ConditionTypes.AUTH_READY))
+        .startsWith("True ExistingSecret"));
+  }
 }
