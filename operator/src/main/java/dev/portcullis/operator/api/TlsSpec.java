@@ -28,11 +28,11 @@ public class TlsSpec {
   public IssuerRef issuerRef;
 
   @JsonPropertyDescription("Lifetime of the server certificate, a Go duration such as 2160h.")
-  @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+  @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$")
   public String duration;
 
   @JsonPropertyDescription("How long before expiry cert-manager renews, a Go duration such as 360h.")
-  @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+  @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$")
   public String renewBefore;
 
   public Mode effectiveMode() {
