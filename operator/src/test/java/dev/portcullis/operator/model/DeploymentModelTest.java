@@ -71,4 +71,15 @@ class DeploymentModelTest {
     assertThat(DeploymentModel.desired(r).getSpec().getTemplate().getSpec().getContainers().get(0)
         .getImage()).isEqualTo("registry.example/portcullis:dev");
   }
+
+  @Test
+  void resourcesAreCopiedNotShared() {
+    var r = Registries.basic("apps", "reg");
+    r.getSpec().resources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+        .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("100m")).build();
+    var requests = DeploymentModel.desired(r).getSpec().getTemplate().getSpec().getContainers()
+        .get(0).getResources().getRequests();
+    // the dependent aligns quantities in place: the cached primary must not change with them
+    assertThat(requests).isNotSameAs(r.getSpec().resources.getRequests()).containsKey("cpu");
+  }
 }

@@ -89,6 +89,8 @@ class SecureRegistryOperatorTest {
       assertThat(get(Certificate.class, ns, Names.CA_CERTIFICATE).getSpec().getIsCA()).isTrue();
       assertThat(get(Issuer.class, ns, Names.CA_ISSUER).getSpec().getCa().getSecretName())
           .isEqualTo(Names.CA_SECRET);
+      assertThat(get(Issuer.class, ns, Names.CA_ISSUER).getStatus().getConditions())
+          .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
       assertThat(get(Secret.class, ns, "reg-tls")).isNotNull();
       assertThat(get(Deployment.class, ns, "reg")).isNotNull();
       assertThat(get(Service.class, ns, "reg")).isNotNull();

@@ -107,6 +107,9 @@ public final class FakeCertManager implements AutoCloseable {
   }
 
   void sync() throws Exception {
+    for (Issuer issuer : client.resources(Issuer.class).inAnyNamespace().list().getItems()) {
+      markIssuerReady(issuer);
+    }
     for (Certificate cert : client.resources(Certificate.class).inAnyNamespace().list().getItems()) {
       String ns = cert.getMetadata().getNamespace();
       String key = ns + "/" + cert.getMetadata().getName();
@@ -238,6 +241,26 @@ public final class FakeCertManager implements AutoCloseable {
             .build())
         .build());
     client.resource(cert).updateStatus();
+  }
+
+  /** An Issuer is Ready when it can sign: SelfSigned always, CA once its Secret exists. */
+  private void markIssuerReady(Issuer issuer) {
+    var spec = issuer.getSpec();
+    boolean canSign = spec.getSelfSigned() != null || (spec.getCa() != null
+        && client.secrets().inNamespace(issuer.getMetadata().getNamespace())
+            .withName(spec.getCa().getSecretName()).get() != null);
+    var conditions = issuer.getStatus() == null ? null : issuer.getStatus().getConditions();
+    boolean ready = conditions != null && conditions.stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    if (!canSign || ready) {
+      return;
+    }
+    issuer.setStatus(new io.fabric8.certmanager.api.model.v1.IssuerStatusBuilder()
+        .withConditions(new io.fabric8.certmanager.api.model.v1.IssuerConditionBuilder()
+            .withType("Ready").withStatus("True").withReason("Ready").withMessage("Signing")
+            .build())
+        .build());
+    client.resource(issuer).updateStatus();
   }
 
   private static String decode(Secret s, String key) {
