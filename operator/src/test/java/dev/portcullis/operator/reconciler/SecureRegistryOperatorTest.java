@@ -369,6 +369,8 @@ class SecureRegistryOperatorTest {
     assertThat(cert.getSpec().getIssuerRef().getName()).isEqualTo("corp-selfsigned");
     assertThat(cert.getSpec().getIssuerRef().getKind()).isEqualTo("ClusterIssuer");
     assertThat(cert.getSpec().getDnsNames()).containsExactly("registry.corp.example");
+    // Fabric8 writes Go durations in nanoseconds ("2592000000000000ns"): same value for cert-manager
+    assertThat(cert.getSpec().getDuration().getValue()).isEqualTo(Duration.ofHours(720).toNanos());
     assertThat(get(Issuer.class, ns, Names.CA_ISSUER)).isNull();
     assertThat(get(ConfigMap.class, ns, "corp-config").getData().get("config.yml"))
         .contains("clientcas:", "- /etc/portcullis/tls/ca.crt");
