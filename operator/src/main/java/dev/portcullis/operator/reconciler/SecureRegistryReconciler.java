@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -56,6 +57,8 @@ import org.slf4j.LoggerFactory;
  */
 @Workflow(
     explicitInvocation = true,
+    // dependent errors come back in the result: the reconciler puts them in the Ready condition
+    handleExceptionsInReconciler = true,
     dependents = {
       @Dependent(name = "config", type = ConfigMapDependent.class),
       @Dependent(
@@ -145,7 +148,7 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
       result.getErroredDependents().forEach((dependent, e) -> {
         log.warn("{}/{}: dependent {} failed", r.getMetadata().getNamespace(),
             r.getMetadata().getName(), dependent.name(), e);
-        errors.add(dependent.name() + ": " + e.getMessage());
+        errors.add(dependent.name() + ": " + describe(e));
       });
     } else {
       log.info("{}/{}: not applied: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(),
@@ -171,6 +174,22 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
     return retry ? control.rescheduleAfter(RETRY) : control;
   }
 
+  /** The API server's own words when there are some: they name the object and the cause. */
+  static String describe(Exception e) {
+    Throwable t = e;
+    while (t != null) {
+      if (t instanceof KubernetesClientException k && k.getStatus() != null
+          && k.getStatus().getMessage() != null) {
+        String hint = k.getCode() == 409 && k.getStatus().getMessage().contains("already exists")
+            ? " (an object of that name not created by Portcullis is in the way)"
+            : "";
+        return k.getStatus().getMessage() + hint;
+      }
+      t = t.getCause();
+    }
+    return e.getMessage();
+  }
+
   /** A secondary resource by name; empty when its informer is not registered (no cert-manager). */
   private static <T extends HasMetadata> T named(
       Context<SecureRegistry> context, Class<T> type, String name) {
@@ -183,18 +202,32 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
     }
   }
 
+  /**
+   * An unexpected failure: only the Ready condition tells about it, the other conditions keep what
+   * was observed before. Written only when it changes, since JOSDK retries with backoff.
+   */
   @Override
   public ErrorStatusUpdateControl<SecureRegistry> updateErrorStatus(
       SecureRegistry r, Context<SecureRegistry> context, Exception e) {
+    log.warn("{}/{}: reconcile failed", r.getMetadata().getNamespace(), r.getMetadata().getName(),
+        e);
     var observed = new Observed(null, null, null, null, null,
         List.of(e.getClass().getSimpleName() + ": " + e.getMessage()));
-    var status = StatusAggregator.aggregate(r, observed, List.of(), clock.instant());
-    // keep what was observed before; only Ready tells about the error
-    if (r.getStatus() != null) {
-      var previous = r.getStatus();
-      previous.conditions.removeIf(c -> ConditionTypes.READY.equals(c.getType()));
-      status.condition(ConditionTypes.READY).ifPresent(previous.conditions::add);
-      status = previous;
+    var fresh = StatusAggregator.aggregate(r, observed, List.of(), clock.instant());
+    var previous = r.getStatus();
+    SecureRegistryStatus status;
+    if (previous == null) {
+      status = fresh;
+    } else {
+      status = context.getClient().getKubernetesSerialization().clone(previous);
+      status.conditions = new ArrayList<>(status.conditions == null ? List.of()
+          : status.conditions);
+      status.conditions.removeIf(c -> ConditionTypes.READY.equals(c.getType()));
+      fresh.condition(ConditionTypes.READY).ifPresent(status.conditions::add);
+      status.phase = "Pending";
+    }
+    if (status.equals(previous)) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
     }
     r.setStatus(status);
     return ErrorStatusUpdateControl.patchStatus(r);

@@ -423,4 +423,20 @@ class SecureRegistryOperatorTest {
     await().untilAsserted(() -> assertThat(condition(get(ns, "own"), ConditionTypes.AUTH_READY))
         .startsWith("True ExistingSecret"));
   }
+
+  @Test
+  void nameClashIsReportedInReady() {
+    String ns = namespace();
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+        .withNewMetadata().withName("clash-config").withNamespace(ns).endMetadata()
+        .addToData("config.yml", "someone else's").build()).create();
+    cluster.client.resource(Registries.basic(ns, "clash")).create();
+    await().untilAsserted(() -> assertThat(condition(get(ns, "clash"), ConditionTypes.READY))
+        .startsWith("False ReconcileError: config: ")
+        .contains("clash-config", "not created by Portcullis"));
+    // the other objects are reconciled all the same
+    assertThat(get(Deployment.class, ns, "clash")).isNotNull();
+    assertThat(get(ConfigMap.class, ns, "clash-config").getData().get("config.yml"))
+        .isEqualTo("someone else's");
+  }
 }
