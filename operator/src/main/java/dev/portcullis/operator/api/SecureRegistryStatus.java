@@ -14,7 +14,9 @@ public class SecureRegistryStatus {
 
   public Long observedGeneration;
 
-  @JsonPropertyDescription("Pending, Ready, Degraded or Failed.")
+  @JsonPropertyDescription(
+      "Ready; Pending (on its way); Degraded (the spec cannot be applied, the previous one still"
+          + " serves); Failed (the spec cannot be applied and nothing serves).")
   public String phase;
 
   @JsonPropertyDescription("host:port clients push to and pull from.")

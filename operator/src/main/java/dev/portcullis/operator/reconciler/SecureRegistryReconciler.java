@@ -150,9 +150,6 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
             r.getMetadata().getName(), dependent.name(), e);
         errors.add(dependent.name() + ": " + describe(e));
       });
-    } else {
-      log.info("{}/{}: not applied: {}", r.getMetadata().getNamespace(), r.getMetadata().getName(),
-          problems.stream().map(Problem::message).toList());
     }
 
     var observed = new Observed(
@@ -168,6 +165,10 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
     if (status.equals(r.getStatus())) {
       control = UpdateControl.noUpdate();
     } else {
+      if (!problems.isEmpty()) {
+        log.info("{}/{}: not applied: {}", r.getMetadata().getNamespace(),
+            r.getMetadata().getName(), problems.stream().map(Problem::message).toList());
+      }
       r.setStatus(status);
       control = UpdateControl.patchStatus(r);
     }

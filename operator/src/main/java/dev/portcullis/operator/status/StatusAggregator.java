@@ -57,7 +57,10 @@ public final class StatusAggregator {
     }
     status.conditions = conditions;
     boolean ready = "True".equals(conditions.get(conditions.size() - 1).getStatus());
-    status.phase = !problems.isEmpty() ? "Failed" : ready ? "Ready" : "Pending";
+    boolean available = "True".equals(conditions.get(3).getStatus());
+    // a spec that cannot be applied leaves the running registry alone: Degraded, not Failed
+    status.phase = !problems.isEmpty() ? (available ? "Degraded" : "Failed")
+        : ready ? "Ready" : "Pending";
     return status;
   }
 

@@ -286,6 +286,7 @@ class SecureRegistryOperatorTest {
     await().untilAsserted(() -> assertThat(condition(get(ns, "reg"), ConditionTypes.STORAGE_READY))
         .isEqualTo("False ReplicasNeedSharedStorage: replicas: 3 needs s3 storage or a"
             + " ReadWriteMany claim"));
+    assertThat(get(ns, "reg").getStatus().phase).isEqualTo("Degraded");
     assertThat(get(Deployment.class, ns, "reg").getMetadata().getResourceVersion())
         .isEqualTo(deployment.getMetadata().getResourceVersion());
   }
