@@ -57,8 +57,8 @@ class RegistryConfigTest {
     Map<String, Object> http = (Map<String, Object>) parse(r).get("http");
     Map<String, Object> tls = (Map<String, Object>) http.get("tls");
     assertThat(tls.get("clientcas")).isEqualTo(java.util.List.of("/etc/portcullis/tls/ca.crt"));
-    assertThat(http).doesNotContainKey("insecure");
-    assertThat(parse(r)).doesNotContainKey("auth");
+    assertThat(http).doesNotContainKey("insecure").containsEntry("addr", ":5000");
+    assertThat(parse(r)).doesNotContainKey("auth").containsEntry("version", 0.1);
   }
 
   @Test
