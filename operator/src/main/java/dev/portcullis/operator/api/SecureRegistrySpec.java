@@ -1,0 +1,105 @@
+package dev.portcullis.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the user asks for. Every optional field has a schema default and the same default in the
+ * {@code effective...()} helpers, because the API server applies schema defaults but the mock
+ * server (and an old object stored before a default existed) does not.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value =
+        "!has(self.auth) || !has(self.auth.mode) || self.auth.mode != 'Htpasswd'"
+            + " || has(self.auth.htpasswd)",
+    message = "auth.mode Htpasswd needs auth.htpasswd (users or existingSecretRef)")
+@ValidationRule(
+    value =
+        "!has(self.replicas) || self.replicas <= 1 || has(self.storage.s3) ||"
+            + " (has(self.storage.persistentVolumeClaim) &&"
+            + " has(self.storage.persistentVolumeClaim.accessModes) &&"
+            + " 'ReadWriteMany' in self.storage.persistentVolumeClaim.accessModes)",
+    message = "replicas above 1 need s3 storage or a ReadWriteMany claim")
+public class SecureRegistrySpec {
+
+  @JsonPropertyDescription("Number of registry pods. Above 1 needs s3 storage or a ReadWriteMany claim.")
+  @Default("1")
+  @Min(0)
+  public Integer replicas;
+
+  @JsonPropertyDescription(
+      "Registry image. Defaults to the Portcullis registry image of the operator's version.")
+  public String image;
+
+  @JsonPropertyDescription("Extra DNS names clients use; they go into the server certificate.")
+  public List<String> host;
+
+  public ServiceSpec service;
+
+  public TlsSpec tls;
+
+  public AuthSpec auth;
+
+  @ValidationRule(
+      value =
+          "(has(self.persistentVolumeClaim) ? 1 : 0) + (has(self.emptyDir) ? 1 : 0)"
+              + " + (has(self.s3) ? 1 : 0) == 1",
+      message = "storage needs exactly one of persistentVolumeClaim, emptyDir, s3")
+  @Required
+  public StorageSpec storage;
+
+  public HealthSpec health;
+
+  @JsonPropertyDescription("Compute resources of the registry container.")
+  public ResourceRequirements resources;
+
+  public Map<String, String> nodeSelector;
+
+  public List<Toleration> tolerations;
+
+  public Affinity affinity;
+
+  public int effectiveReplicas() {
+    return replicas == null ? 1 : replicas;
+  }
+
+  public List<String> effectiveHosts() {
+    return host == null ? List.of() : host;
+  }
+
+  public ServiceSpec effectiveService() {
+    return service == null ? new ServiceSpec() : service;
+  }
+
+  public TlsSpec effectiveTls() {
+    return tls == null ? new TlsSpec() : tls;
+  }
+
+  public AuthSpec effectiveAuth() {
+    return auth == null ? new AuthSpec() : auth;
+  }
+
+  public HealthSpec effectiveHealth() {
+    return health == null ? new HealthSpec() : health;
+  }
+
+  /** Storage is required by the schema; a missing one (mock server) means a PVC with defaults. */
+  public StorageSpec effectiveStorage() {
+    if (storage == null) {
+      var s = new StorageSpec();
+      s.persistentVolumeClaim = new StorageSpec.PersistentVolumeClaim();
+      return s;
+    }
+    return storage;
+  }
+}

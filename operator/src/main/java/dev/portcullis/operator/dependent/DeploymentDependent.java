@@ -1,0 +1,50 @@
+package dev.portcullis.operator.dependent;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.model.DeploymentModel;
+import dev.portcullis.operator.model.Names;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.javaoperatorsdk.operator.processing.dependent.Matcher;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.List;
+
+/** The registry pods. Its status (ready replicas) feeds the Available condition. */
+@KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
+public class DeploymentDependent extends CRUDKubernetesDependentResource<Deployment, SecureRegistry> {
+
+  public DeploymentDependent() {
+    super(Deployment.class);
+  }
+
+  @Override
+  protected Deployment desired(SecureRegistry primary, Context<SecureRegistry> context) {
+    return DeploymentModel.desired(primary);
+  }
+
+  /**
+   * The API server stores quantities in canonical form ("1000m" comes back as "1"); JOSDK's
+   * generic matcher compares their text and would update forever. Numerically equal quantities
+   * are taken from the actual object before matching.
+   */
+  @Override
+  public Matcher.Result<Deployment> match(
+      Deployment actual, Deployment desired, SecureRegistry primary,
+      Context<SecureRegistry> context) {
+    Quantities.alignContainerResources(
+        desired.getSpec().getTemplate().getSpec().getContainers(),
+        actual.getSpec() == null || actual.getSpec().getTemplate() == null
+            ? List.of()
+            : actual.getSpec().getTemplate().getSpec().getContainers());
+    return super.match(actual, desired, primary, context);
+  }
+
+  @Override
+  protected ResourceID targetSecondaryResourceID(
+      SecureRegistry primary, Context<SecureRegistry> context) {
+    return new ResourceID(Names.deployment(primary), primary.getMetadata().getNamespace());
+  }
+}

@@ -1,0 +1,122 @@
+package dev.portcullis.operator.model;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.TlsSpec;
+import io.fabric8.certmanager.api.model.v1.Certificate;
+import io.fabric8.certmanager.api.model.v1.CertificateBuilder;
+import io.fabric8.certmanager.api.model.v1.Issuer;
+import io.fabric8.certmanager.api.model.v1.IssuerBuilder;
+import io.fabric8.kubernetes.api.model.Duration;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * cert-manager objects. Without {@code tls.issuerRef} the operator bootstraps one CA per
+ * namespace (SelfSigned Issuer -> CA Certificate -> CA Issuer), shared by the namespace's
+ * registries so that clients trust one CA per namespace; the server Certificate is per registry.
+ */
+public final class CertificateModel {
+
+  public static final String CERT_MANAGER_GROUP = "cert-manager.io";
+  /** The bootstrap CA lives long: replacing it means every client re-trusts. */
+  static final String CA_DURATION = "87600h";
+
+  private CertificateModel() {}
+
+  public static Issuer selfSignedIssuer(String namespace) {
+    return new IssuerBuilder()
+        .withMetadata(sharedMeta(Names.SELF_SIGNED_ISSUER, namespace))
+        .withNewSpec().withNewSelfSigned().endSelfSigned().endSpec()
+        .build();
+  }
+
+  public static Certificate caCertificate(String namespace) {
+    return new CertificateBuilder()
+        .withMetadata(sharedMeta(Names.CA_CERTIFICATE, namespace))
+        .withNewSpec()
+          .withIsCA(true)
+          .withCommonName("Portcullis CA " + namespace)
+          .withSecretName(Names.CA_SECRET)
+          .withDuration(duration(CA_DURATION))
+          .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).endPrivateKey()
+          .withNewIssuerRef()
+            .withName(Names.SELF_SIGNED_ISSUER).withKind("Issuer").withGroup(CERT_MANAGER_GROUP)
+          .endIssuerRef()
+          .withNewSecretTemplate().withLabels(Names.sharedLabels()).endSecretTemplate()
+        .endSpec()
+        .build();
+  }
+
+  public static Issuer caIssuer(String namespace) {
+    return new IssuerBuilder()
+        .withMetadata(sharedMeta(Names.CA_ISSUER, namespace))
+        .withNewSpec().withNewCa().withSecretName(Names.CA_SECRET).endCa().endSpec()
+        .build();
+  }
+
+  /** The DNS names clients may use: the Service's in-cluster names, then the user's hosts. */
+  public static List<String> dnsNames(SecureRegistry r) {
+    String svc = Names.service(r);
+    String ns = r.getMetadata().getNamespace();
+    var names = new ArrayList<String>();
+    names.add(svc);
+    names.add(svc + "." + ns);
+    names.add(svc + "." + ns + ".svc");
+    names.add(svc + "." + ns + ".svc.cluster.local");
+    for (String h : r.getSpec().effectiveHosts()) {
+      if (!names.contains(h)) {
+        names.add(h);
+      }
+    }
+    return names;
+  }
+
+  public static Certificate serverCertificate(SecureRegistry r) {
+    TlsSpec tls = r.getSpec().effectiveTls();
+    String issuerName = Names.CA_ISSUER;
+    String issuerKind = "Issuer";
+    String issuerGroup = CERT_MANAGER_GROUP;
+    if (tls.issuerRef != null) {
+      issuerName = tls.issuerRef.name;
+      issuerKind = tls.issuerRef.effectiveKind();
+      issuerGroup = tls.issuerRef.effectiveGroup();
+    }
+    List<String> dnsNames = dnsNames(r);
+    // Let's Encrypt refuses in-cluster names: with the user's issuer and hosts, only the hosts.
+    if (tls.issuerRef != null && !r.getSpec().effectiveHosts().isEmpty()) {
+      dnsNames = r.getSpec().effectiveHosts();
+    }
+    var labels = Names.labels(r);
+    return new CertificateBuilder()
+        .withMetadata(Meta.of(r, Names.serverCertificate(r)))
+        .withNewSpec()
+          .withSecretName(Names.tlsSecret(r))
+          .withDnsNames(dnsNames)
+          .withDuration(tls.duration == null ? null : duration(tls.duration))
+          .withRenewBefore(tls.renewBefore == null ? null : duration(tls.renewBefore))
+          .withUsages("server auth", "digital signature", "key encipherment")
+          .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).withRotationPolicy("Always")
+          .endPrivateKey()
+          .withNewIssuerRef().withName(issuerName).withKind(issuerKind).withGroup(issuerGroup)
+          .endIssuerRef()
+          // the labels let the operator's Secret informer see renewals and read ca.crt
+          .withNewSecretTemplate().withLabels(labels).endSecretTemplate()
+        .endSpec()
+        .build();
+  }
+
+  static Duration duration(String text) {
+    try {
+      return Duration.parse(text);
+    } catch (ParseException e) {
+      throw new IllegalArgumentException("not a Go duration: " + text, e);
+    }
+  }
+
+  private static io.fabric8.kubernetes.api.model.ObjectMeta sharedMeta(String name, String ns) {
+    return new ObjectMetaBuilder()
+        .withName(name).withNamespace(ns).withLabels(Names.sharedLabels()).build();
+  }
+}

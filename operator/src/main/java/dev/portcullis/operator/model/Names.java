@@ -1,0 +1,82 @@
+package dev.portcullis.operator.model;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Names and labels of everything a SecureRegistry produces, in one place so that the model, the
+ * dependents, the status and the tests agree on them.
+ */
+public final class Names {
+
+  public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+  public static final String MANAGED_BY = "portcullis-operator";
+  /** Label selector of every informer on objects the operator owns. */
+  public static final String MANAGED_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGED_BY;
+
+  public static final String NAME_LABEL = "app.kubernetes.io/name";
+  public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
+  public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
+
+  /** The per-namespace bootstrap CA, shared by every registry of the namespace without issuerRef. */
+  public static final String SELF_SIGNED_ISSUER = "portcullis-selfsigned";
+  public static final String CA_CERTIFICATE = "portcullis-ca";
+  public static final String CA_SECRET = "portcullis-ca";
+  public static final String CA_ISSUER = "portcullis-ca";
+
+  public static final int REGISTRY_PORT = 5000;
+  public static final int DEBUG_PORT = 5001;
+
+  private Names() {}
+
+  public static String configMap(SecureRegistry r) {
+    return r.getMetadata().getName() + "-config";
+  }
+
+  public static String htpasswdSecret(SecureRegistry r) {
+    return r.getMetadata().getName() + "-htpasswd";
+  }
+
+  public static String serverCertificate(SecureRegistry r) {
+    return r.getMetadata().getName() + "-tls";
+  }
+
+  public static String tlsSecret(SecureRegistry r) {
+    return r.getMetadata().getName() + "-tls";
+  }
+
+  public static String pvc(SecureRegistry r) {
+    return r.getMetadata().getName() + "-data";
+  }
+
+  public static String deployment(SecureRegistry r) {
+    return r.getMetadata().getName();
+  }
+
+  public static String service(SecureRegistry r) {
+    return r.getMetadata().getName();
+  }
+
+  /** Labels of the registry's own objects; also the pod selector, so never change them. */
+  public static Map<String, String> selectorLabels(SecureRegistry r) {
+    var labels = new LinkedHashMap<String, String>();
+    labels.put(NAME_LABEL, "portcullis-registry");
+    labels.put(INSTANCE_LABEL, r.getMetadata().getName());
+    return labels;
+  }
+
+  public static Map<String, String> labels(SecureRegistry r) {
+    var labels = new LinkedHashMap<>(selectorLabels(r));
+    labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+    return labels;
+  }
+
+  /** Labels of the shared per-namespace CA objects: no instance, since no single registry owns them. */
+  public static Map<String, String> sharedLabels() {
+    var labels = new LinkedHashMap<String, String>();
+    labels.put(NAME_LABEL, "portcullis-ca");
+    labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+    return labels;
+  }
+}

@@ -1,0 +1,131 @@
+package dev.portcullis.operator.model;
+
+import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.api.ConditionTypes;
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.StorageSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The user's Secrets a SecureRegistry reads: password Secrets, an existing htpasswd Secret, S3
+ * credentials. Resolves them through a lookup (the informer cache in production, a map in tests)
+ * and turns anything missing into a {@link Problem} naming the Secret and key.
+ */
+public final class SecretInputs {
+
+  private SecretInputs() {}
+
+  /** Names of all Secrets the registry reads, so that a change to any of them triggers a reconcile. */
+  public static Set<String> referencedSecretNames(SecureRegistry r) {
+    var names = new LinkedHashSet<String>();
+    var auth = r.getSpec().effectiveAuth();
+    if (auth.htpasswd != null) {
+      if (auth.htpasswd.users != null) {
+        for (AuthSpec.User u : auth.htpasswd.users) {
+          if (u.passwordSecretRef != null && u.passwordSecretRef.getName() != null) {
+            names.add(u.passwordSecretRef.getName());
+          }
+        }
+      }
+      if (auth.htpasswd.existingSecretRef != null) {
+        names.add(auth.htpasswd.existingSecretRef.name);
+      }
+    }
+    StorageSpec.S3 s3 = r.getSpec().effectiveStorage().s3;
+    if (s3 != null && s3.credentialsSecretRef != null) {
+      names.add(s3.credentialsSecretRef.name);
+    }
+    return names;
+  }
+
+  /** The users' credentials, in spec order, or the problems that keep them from being read. */
+  public record Credentials(List<Htpasswd.Credential> credentials, List<Problem> problems) {}
+
+  public static Credentials credentials(SecureRegistry r, Function<String, Secret> lookup) {
+    var creds = new ArrayList<Htpasswd.Credential>();
+    var problems = new ArrayList<Problem>();
+    var auth = r.getSpec().effectiveAuth();
+    if (auth.effectiveMode() != AuthSpec.Mode.Htpasswd || auth.htpasswd == null
+        || auth.htpasswd.users == null) {
+      return new Credentials(creds, problems);
+    }
+    for (AuthSpec.User u : auth.htpasswd.users) {
+      var ref = u.passwordSecretRef;
+      String key = ref.getKey() == null ? "password" : ref.getKey();
+      Secret secret = lookup.apply(ref.getName());
+      if (secret == null) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretNotFound",
+            "Secret " + ref.getName() + " not found (password of user " + u.username + ")"));
+        continue;
+      }
+      String password = value(secret, key);
+      if (password == null || password.isEmpty()) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
+            "Secret " + ref.getName() + " has no key " + key + " (password of user "
+                + u.username + ")"));
+        continue;
+      }
+      creds.add(new Htpasswd.Credential(u.username, password));
+    }
+    return new Credentials(creds, problems);
+  }
+
+  /** Problems with Secrets that are mounted or referenced as they are (not read into our objects). */
+  public static List<Problem> referenceProblems(SecureRegistry r, Function<String, Secret> lookup) {
+    var problems = new ArrayList<Problem>();
+    var auth = r.getSpec().effectiveAuth();
+    if (auth.effectiveMode() == AuthSpec.Mode.Htpasswd && auth.htpasswd != null
+        && auth.htpasswd.existingSecretRef != null) {
+      String name = auth.htpasswd.existingSecretRef.name;
+      Secret s = lookup.apply(name);
+      if (s == null) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretNotFound",
+            "Secret " + name + " not found (auth.htpasswd.existingSecretRef)"));
+      } else if (value(s, RegistryConfig.HTPASSWD_KEY) == null) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
+            "Secret " + name + " has no key " + RegistryConfig.HTPASSWD_KEY));
+      }
+    }
+    StorageSpec.S3 s3 = r.getSpec().effectiveStorage().s3;
+    if (r.getSpec().effectiveStorage().kind() == StorageSpec.Kind.S3
+        && s3.credentialsSecretRef != null) {
+      var ref = s3.credentialsSecretRef;
+      Secret s = lookup.apply(ref.name);
+      if (s == null) {
+        problems.add(new Problem(ConditionTypes.STORAGE_READY, "SecretNotFound",
+            "Secret " + ref.name + " not found (storage.s3.credentialsSecretRef)"));
+      } else {
+        for (String key : List.of(ref.effectiveAccessKeyKey(), ref.effectiveSecretKeyKey())) {
+          if (value(s, key) == null) {
+            problems.add(new Problem(ConditionTypes.STORAGE_READY, "SecretKeyNotFound",
+                "Secret " + ref.name + " has no key " + key + " (storage.s3.credentialsSecretRef)"));
+          }
+        }
+      }
+    }
+    return problems;
+  }
+
+  /** A Secret value from data (base64) or stringData (what a user may have written). */
+  static String value(Secret secret, String key) {
+    if (secret.getData() != null && secret.getData().get(key) != null) {
+      return new String(Base64.getDecoder().decode(secret.getData().get(key)),
+          StandardCharsets.UTF_8);
+    }
+    if (secret.getStringData() != null) {
+      return secret.getStringData().get(key);
+    }
+    return null;
+  }
+
+  public static String htpasswdFileOf(Secret secret) {
+    return secret == null ? null : value(secret, RegistryConfig.HTPASSWD_KEY);
+  }
+}

@@ -1,0 +1,41 @@
+package dev.portcullis.operator.model;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.ServiceSpec;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+
+/** The Service clients reach the registry through; only the registry port, never debug. */
+public final class ServiceModel {
+  private ServiceModel() {}
+
+  public static Service desired(SecureRegistry r) {
+    ServiceSpec s = r.getSpec().effectiveService();
+    var port = new ServicePortBuilder()
+        .withName("registry")
+        .withProtocol("TCP")
+        .withPort(s.effectivePort())
+        .withTargetPort(new IntOrString("registry"))
+        .withNodePort(s.effectiveType() == ServiceSpec.Type.ClusterIP ? null : s.nodePort)
+        .build();
+    return new ServiceBuilder()
+        .withMetadata(Meta.of(r, Names.service(r)))
+        .withNewSpec()
+          .withType(s.effectiveType().name())
+          .withSelector(Names.selectorLabels(r))
+          .withPorts(port)
+        .endSpec()
+        .build();
+  }
+
+  /** host:port clients use: the first user host if any, else the Service's cluster DNS name. */
+  public static String endpoint(SecureRegistry r) {
+    var hosts = r.getSpec().effectiveHosts();
+    String host = hosts.isEmpty()
+        ? Names.service(r) + "." + r.getMetadata().getNamespace() + ".svc"
+        : hosts.get(0);
+    return host + ":" + r.getSpec().effectiveService().effectivePort();
+  }
+}

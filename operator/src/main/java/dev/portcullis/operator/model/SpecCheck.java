@@ -1,0 +1,64 @@
+package dev.portcullis.operator.model;
+
+import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.api.ConditionTypes;
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.StorageSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The spec rules the operator enforces itself: the same ones as the CRD's CEL rules (for API
+ * servers without CEL, and objects stored before a rule existed) plus what a schema cannot say.
+ * A spec with problems is reported and not applied, so what already runs is left alone.
+ */
+public final class SpecCheck {
+
+  private SpecCheck() {}
+
+  public static List<Problem> check(SecureRegistry r) {
+    var problems = new ArrayList<Problem>();
+    var spec = r.getSpec();
+    var storage = spec.storage;
+    if (storage != null) {
+      int kinds = (storage.persistentVolumeClaim != null ? 1 : 0)
+          + (storage.emptyDir != null ? 1 : 0) + (storage.s3 != null ? 1 : 0);
+      if (kinds != 1) {
+        problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidStorage",
+            "storage needs exactly one of persistentVolumeClaim, emptyDir, s3 (found " + kinds + ")"));
+      }
+    }
+    int replicas = spec.effectiveReplicas();
+    StorageSpec effective = spec.effectiveStorage();
+    if (replicas > 1) {
+      boolean shared = switch (effective.kind()) {
+        case S3 -> true;
+        case EmptyDir -> false;
+        case PersistentVolumeClaim ->
+            effective.persistentVolumeClaim.effectiveAccessModes().contains("ReadWriteMany");
+      };
+      if (!shared) {
+        problems.add(new Problem(ConditionTypes.STORAGE_READY, "ReplicasNeedSharedStorage",
+            "replicas: " + replicas + " needs s3 storage or a ReadWriteMany claim"));
+      }
+    }
+    AuthSpec auth = spec.effectiveAuth();
+    if (auth.effectiveMode() == AuthSpec.Mode.Token) {
+      problems.add(new Problem(ConditionTypes.AUTH_READY, "NotSupported",
+          "auth.mode Token is not supported yet: use Htpasswd or None"));
+    }
+    if (auth.effectiveMode() == AuthSpec.Mode.Htpasswd) {
+      var h = auth.htpasswd;
+      if (h == null || (h.users == null) == (h.existingSecretRef == null)) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+            "auth.mode Htpasswd needs exactly one of auth.htpasswd.users, auth.htpasswd.existingSecretRef"));
+      }
+    }
+    if (spec.service != null && spec.service.nodePort != null
+        && spec.service.effectiveType() == dev.portcullis.operator.api.ServiceSpec.Type.ClusterIP) {
+      problems.add(new Problem(ConditionTypes.AVAILABLE, "InvalidService",
+          "service.nodePort needs service.type NodePort or LoadBalancer"));
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.portcullis.operator.reconciler;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.model.Names;
+import dev.portcullis.operator.model.SecretInputs;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * An informer on the Secrets a registry reads but does not own: the users' password Secrets, an
+ * existing htpasswd Secret, S3 credentials, and the TLS Secret cert-manager writes. A change to
+ * any of them reconciles exactly the registries that name it (an index on the primary cache), so
+ * a password change updates the htpasswd file and a renewal refreshes the CA bundle in status.
+ */
+public final class ReferencedSecrets {
+
+  public static final String NAME = "referenced-secrets";
+  private static final String INDEX = "portcullis.referenced-secrets";
+
+  private ReferencedSecrets() {}
+
+  public static InformerEventSource<Secret, SecureRegistry> eventSource(
+      EventSourceContext<SecureRegistry> context) {
+    context.getPrimaryCache().addIndexer(INDEX, r -> names(r).stream()
+        .map(n -> key(r.getMetadata().getNamespace(), n)).toList());
+    var config = InformerEventSourceConfiguration.from(Secret.class, SecureRegistry.class)
+        .withName(NAME)
+        .withSecondaryToPrimaryMapper((Secret s) -> context.getPrimaryCache()
+            .byIndex(INDEX, key(s.getMetadata().getNamespace(), s.getMetadata().getName()))
+            .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build();
+    return new InformerEventSource<>(config, context);
+  }
+
+  static List<String> names(SecureRegistry r) {
+    var names = new ArrayList<>(SecretInputs.referencedSecretNames(r));
+    if (r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled) {
+      names.add(Names.tlsSecret(r));
+    }
+    return names;
+  }
+
+  /** A Secret of the registry's namespace from the informer cache, or null. */
+  @SuppressWarnings("unchecked")
+  public static Secret get(Context<SecureRegistry> context, SecureRegistry r, String name) {
+    var source = (InformerEventSource<Secret, SecureRegistry>)
+        context.eventSourceRetriever().getEventSourceFor(Secret.class, NAME);
+    return source.get(new ResourceID(name, r.getMetadata().getNamespace())).orElse(null);
+  }
+
+  private static String key(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+}

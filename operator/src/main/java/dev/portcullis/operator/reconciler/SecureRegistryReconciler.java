@@ -1,0 +1,236 @@
+package dev.portcullis.operator.reconciler;
+
+import dev.portcullis.operator.api.ConditionTypes;
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.SecureRegistryStatus;
+import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.dependent.BootstrapCaNeeded;
+import dev.portcullis.operator.dependent.CaCertificateDependent;
+import dev.portcullis.operator.dependent.CaIssuerDependent;
+import dev.portcullis.operator.dependent.CertManager;
+import dev.portcullis.operator.dependent.CertManagerInstalled;
+import dev.portcullis.operator.dependent.ConfigMapDependent;
+import dev.portcullis.operator.dependent.DeploymentDependent;
+import dev.portcullis.operator.dependent.HtpasswdSecretDependent;
+import dev.portcullis.operator.dependent.HtpasswdUsersListed;
+import dev.portcullis.operator.dependent.PvcDependent;
+import dev.portcullis.operator.dependent.PvcStorage;
+import dev.portcullis.operator.dependent.SelfSignedIssuerDependent;
+import dev.portcullis.operator.dependent.ServerCertificateDependent;
+import dev.portcullis.operator.dependent.ServiceDependent;
+import dev.portcullis.operator.dependent.TlsEnabled;
+import dev.portcullis.operator.model.Names;
+import dev.portcullis.operator.model.Problem;
+import dev.portcullis.operator.model.SecretInputs;
+import dev.portcullis.operator.model.SpecCheck;
+import dev.portcullis.operator.status.Observed;
+import dev.portcullis.operator.status.StatusAggregator;
+import io.fabric8.certmanager.api.model.v1.Certificate;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a SecureRegistry. The workflow is invoked explicitly, after the spec and the Secrets
+ * it names have been checked: a spec that cannot be applied is reported in the conditions and
+ * nothing that already runs is touched. The workflow is flat on purpose: in JOSDK a dependent
+ * whose parent's condition fails is deleted, and nothing here should be deleted for that reason
+ * (cert-manager orders issuers and certificates by itself).
+ */
+@Workflow(
+    explicitInvocation = true,
+    // dependent errors come back in the result: the reconciler puts them in the Ready condition
+    handleExceptionsInReconciler = true,
+    dependents = {
+      @Dependent(name = "config", type = ConfigMapDependent.class),
+      @Dependent(
+          name = "htpasswd",
+          type = HtpasswdSecretDependent.class,
+          reconcilePrecondition = HtpasswdUsersListed.class),
+      @Dependent(
+          name = "selfsigned-issuer",
+          type = SelfSignedIssuerDependent.class,
+          activationCondition = CertManagerInstalled.class,
+          reconcilePrecondition = BootstrapCaNeeded.class),
+      @Dependent(
+          name = "ca-certificate",
+          type = CaCertificateDependent.class,
+          activationCondition = CertManagerInstalled.class,
+          reconcilePrecondition = BootstrapCaNeeded.class),
+      @Dependent(
+          name = "ca-issuer",
+          type = CaIssuerDependent.class,
+          activationCondition = CertManagerInstalled.class,
+          reconcilePrecondition = BootstrapCaNeeded.class),
+      @Dependent(
+          name = "server-certificate",
+          type = ServerCertificateDependent.class,
+          activationCondition = CertManagerInstalled.class,
+          reconcilePrecondition = TlsEnabled.class),
+      @Dependent(name = "pvc", type = PvcDependent.class, reconcilePrecondition = PvcStorage.class),
+      @Dependent(name = "deployment", type = DeploymentDependent.class),
+      @Dependent(name = "service", type = ServiceDependent.class),
+    })
+@ControllerConfiguration(name = "secureregistry")
+public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
+
+  private static final Logger log = LoggerFactory.getLogger(SecureRegistryReconciler.class);
+  /** How soon a registry with a problem is looked at again (a Secret may appear, cert-manager be installed). */
+  static final Duration RETRY = Duration.ofSeconds(30);
+
+  private final Clock clock;
+  private final AtomicLong reconciles = new AtomicLong();
+
+  public SecureRegistryReconciler() {
+    this(Clock.systemUTC());
+  }
+
+  public SecureRegistryReconciler(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Completed reconciles, for tests that must know a reconcile has happened. */
+  public long reconcileCount() {
+    return reconciles.get();
+  }
+
+  @Override
+  public List<EventSource<?, SecureRegistry>> prepareEventSources(
+      EventSourceContext<SecureRegistry> context) {
+    return List.of(ReferencedSecrets.eventSource(context));
+  }
+
+  @Override
+  public UpdateControl<SecureRegistry> reconcile(SecureRegistry r, Context<SecureRegistry> context) {
+    try {
+      return doReconcile(r, context);
+    } finally {
+      reconciles.incrementAndGet();
+    }
+  }
+
+  private UpdateControl<SecureRegistry> doReconcile(
+      SecureRegistry r, Context<SecureRegistry> context) {
+    var problems = new ArrayList<Problem>(SpecCheck.check(r));
+    var credentials = SecretInputs.credentials(r, n -> ReferencedSecrets.get(context, r, n));
+    problems.addAll(credentials.problems());
+    problems.addAll(SecretInputs.referenceProblems(r, n -> ReferencedSecrets.get(context, r, n)));
+    boolean tls = r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled;
+    if (tls && !CertManager.installed(context.getClient())) {
+      problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "CertManagerMissing",
+          "cert-manager CRDs are not installed (" + CertManager.CERTIFICATES_CRD
+              + "): install cert-manager, or set tls.mode: Disabled"));
+    }
+
+    var errors = new ArrayList<String>();
+    if (problems.isEmpty()) {
+      var shared = context.managedWorkflowAndDependentResourceContext();
+      shared.put(HtpasswdSecretDependent.CREDENTIALS, credentials.credentials());
+      var result = shared.reconcileManagedWorkflow();
+      result.getErroredDependents().forEach((dependent, e) -> {
+        log.warn("{}/{}: dependent {} failed", r.getMetadata().getNamespace(),
+            r.getMetadata().getName(), dependent.name(), e);
+        errors.add(dependent.name() + ": " + describe(e));
+      });
+    }
+
+    var observed = new Observed(
+        named(context, Deployment.class, Names.deployment(r)),
+        tls ? named(context, Certificate.class, Names.serverCertificate(r)) : null,
+        tls ? ReferencedSecrets.get(context, r, Names.tlsSecret(r)) : null,
+        named(context, PersistentVolumeClaim.class, Names.pvc(r)),
+        named(context, Secret.class, Names.htpasswdSecret(r)),
+        errors);
+    SecureRegistryStatus status = StatusAggregator.aggregate(r, observed, problems, clock.instant());
+    boolean retry = !problems.isEmpty() || !errors.isEmpty();
+    UpdateControl<SecureRegistry> control;
+    if (status.equals(r.getStatus())) {
+      control = UpdateControl.noUpdate();
+    } else {
+      if (!problems.isEmpty()) {
+        log.info("{}/{}: not applied: {}", r.getMetadata().getNamespace(),
+            r.getMetadata().getName(), problems.stream().map(Problem::message).toList());
+      }
+      r.setStatus(status);
+      control = UpdateControl.patchStatus(r);
+    }
+    return retry ? control.rescheduleAfter(RETRY) : control;
+  }
+
+  /** The API server's own words when there are some: they name the object and the cause. */
+  static String describe(Exception e) {
+    Throwable t = e;
+    while (t != null) {
+      if (t instanceof KubernetesClientException k && k.getStatus() != null
+          && k.getStatus().getMessage() != null) {
+        String hint = k.getCode() == 409 && k.getStatus().getMessage().contains("already exists")
+            ? " (an object of that name not created by Portcullis is in the way)"
+            : "";
+        return k.getStatus().getMessage() + hint;
+      }
+      t = t.getCause();
+    }
+    return e.getMessage();
+  }
+
+  /** A secondary resource by name; empty when its informer is not registered (no cert-manager). */
+  private static <T extends HasMetadata> T named(
+      Context<SecureRegistry> context, Class<T> type, String name) {
+    try {
+      return context.getSecondaryResourcesAsStream(type)
+          .filter(o -> name.equals(o.getMetadata().getName()))
+          .findFirst().orElse(null);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * An unexpected failure: only the Ready condition tells about it, the other conditions keep what
+   * was observed before. Written only when it changes, since JOSDK retries with backoff.
+   */
+  @Override
+  public ErrorStatusUpdateControl<SecureRegistry> updateErrorStatus(
+      SecureRegistry r, Context<SecureRegistry> context, Exception e) {
+    log.warn("{}/{}: reconcile failed", r.getMetadata().getNamespace(), r.getMetadata().getName(),
+        e);
+    var observed = new Observed(null, null, null, null, null,
+        List.of(e.getClass().getSimpleName() + ": " + e.getMessage()));
+    var fresh = StatusAggregator.aggregate(r, observed, List.of(), clock.instant());
+    var previous = r.getStatus();
+    SecureRegistryStatus status;
+    if (previous == null) {
+      status = fresh;
+    } else {
+      status = context.getClient().getKubernetesSerialization().clone(previous);
+      status.conditions = new ArrayList<>(status.conditions == null ? List.of()
+          : status.conditions);
+      status.conditions.removeIf(c -> ConditionTypes.READY.equals(c.getType()));
+      fresh.condition(ConditionTypes.READY).ifPresent(status.conditions::add);
+      status.phase = "Pending";
+    }
+    if (status.equals(previous)) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    r.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(r);
+  }
+}

@@ -1,0 +1,237 @@
+package dev.portcullis.operator.status;
+
+import static dev.portcullis.operator.api.ConditionTypes.AUTH_READY;
+import static dev.portcullis.operator.api.ConditionTypes.AVAILABLE;
+import static dev.portcullis.operator.api.ConditionTypes.CERTIFICATES_READY;
+import static dev.portcullis.operator.api.ConditionTypes.READY;
+import static dev.portcullis.operator.api.ConditionTypes.STORAGE_READY;
+
+import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.SecureRegistryStatus;
+import dev.portcullis.operator.api.StorageSpec;
+import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.model.Names;
+import dev.portcullis.operator.model.Problem;
+import dev.portcullis.operator.model.ServiceModel;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Turns spec problems and observed objects into the status: one condition per concern, each with
+ * a reason and a message a person can act on. Transition times are carried over from the previous
+ * status when nothing changed, so an unchanged registry produces an equal status and no write.
+ */
+public final class StatusAggregator {
+
+  private StatusAggregator() {}
+
+  public static SecureRegistryStatus aggregate(
+      SecureRegistry r, Observed o, List<Problem> problems, Instant now) {
+    var previous = r.getStatus();
+    long generation = r.getMetadata().getGeneration() == null ? 0L : r.getMetadata().getGeneration();
+    var conditions = new ArrayList<Condition>();
+    conditions.add(certificates(r, o, problems));
+    conditions.add(auth(r, o, problems));
+    conditions.add(storage(r, o, problems));
+    conditions.add(available(r, o, problems));
+    conditions.add(ready(r, o, conditions));
+
+    var status = new SecureRegistryStatus();
+    status.observedGeneration = generation;
+    status.endpoint = ServiceModel.endpoint(r);
+    status.readyReplicas = readyReplicas(o);
+    if (r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled) {
+      status.caSecretName = Names.tlsSecret(r);
+      status.caBundle = caBundle(o);
+    }
+    for (Condition c : conditions) {
+      c.setObservedGeneration(generation);
+      c.setLastTransitionTime(transitionTime(previous, c, now));
+    }
+    status.conditions = conditions;
+    boolean ready = "True".equals(conditions.get(conditions.size() - 1).getStatus());
+    boolean available = "True".equals(conditions.get(3).getStatus());
+    // a spec that cannot be applied leaves the running registry alone: Degraded, not Failed
+    status.phase = !problems.isEmpty() ? (available ? "Degraded" : "Failed")
+        : ready ? "Ready" : "Pending";
+    return status;
+  }
+
+  private static Condition certificates(SecureRegistry r, Observed o, List<Problem> problems) {
+    var p = first(problems, CERTIFICATES_READY);
+    if (p != null) {
+      return condition(CERTIFICATES_READY, false, p.reason(), p.message());
+    }
+    if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.Disabled) {
+      return condition(CERTIFICATES_READY, true, "TLSDisabled",
+          "tls.mode is Disabled: the registry serves plain HTTP");
+    }
+    String name = Names.serverCertificate(r);
+    var cert = o.serverCertificate();
+    if (cert == null) {
+      return condition(CERTIFICATES_READY, false, "CertificatePending",
+          "waiting for Certificate " + name + " to be created");
+    }
+    var ready = cert.getStatus() == null || cert.getStatus().getConditions() == null
+        ? null
+        : cert.getStatus().getConditions().stream()
+            .filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
+    if (ready == null) {
+      return condition(CERTIFICATES_READY, false, "CertificatePending",
+          "waiting for cert-manager to issue Certificate " + name);
+    }
+    if (!"True".equals(ready.getStatus())) {
+      return condition(CERTIFICATES_READY, false, "CertificateNotReady",
+          "Certificate " + name + " is not ready: " + ready.getReason() + ": " + ready.getMessage());
+    }
+    if (o.tlsSecret() == null) {
+      return condition(CERTIFICATES_READY, false, "SecretPending",
+          "Certificate " + name + " is ready but Secret " + Names.tlsSecret(r) + " is not there yet");
+    }
+    return condition(CERTIFICATES_READY, true, "CertificateReady",
+        "Certificate " + name + " is issued (Secret " + Names.tlsSecret(r) + ")");
+  }
+
+  private static Condition auth(SecureRegistry r, Observed o, List<Problem> problems) {
+    var p = first(problems, AUTH_READY);
+    if (p != null) {
+      return condition(AUTH_READY, false, p.reason(), p.message());
+    }
+    AuthSpec auth = r.getSpec().effectiveAuth();
+    if (auth.effectiveMode() == AuthSpec.Mode.None) {
+      return condition(AUTH_READY, true, "NoAuthentication",
+          "auth.mode is None: whoever reaches the registry can push and pull");
+    }
+    if (auth.htpasswd.existingSecretRef != null) {
+      return condition(AUTH_READY, true, "ExistingSecret",
+          "htpasswd file from Secret " + auth.htpasswd.existingSecretRef.name);
+    }
+    if (o.htpasswdSecret() == null) {
+      return condition(AUTH_READY, false, "HtpasswdPending",
+          "waiting for Secret " + Names.htpasswdSecret(r));
+    }
+    int users = auth.htpasswd.users.size();
+    return condition(AUTH_READY, true, "HtpasswdReady",
+        users + (users == 1 ? " user" : " users") + " in Secret " + Names.htpasswdSecret(r));
+  }
+
+  private static Condition storage(SecureRegistry r, Observed o, List<Problem> problems) {
+    var p = first(problems, STORAGE_READY);
+    if (p != null) {
+      return condition(STORAGE_READY, false, p.reason(), p.message());
+    }
+    StorageSpec s = r.getSpec().effectiveStorage();
+    return switch (s.kind()) {
+      case EmptyDir -> condition(STORAGE_READY, true, "EmptyDir",
+          "emptyDir storage: images are lost when a pod is deleted");
+      case S3 -> condition(STORAGE_READY, true, "S3",
+          "s3 bucket " + s.s3.bucket + " in region " + s.s3.region);
+      case PersistentVolumeClaim -> {
+        var claim = o.claim();
+        String name = Names.pvc(r);
+        if (claim == null) {
+          yield condition(STORAGE_READY, false, "ClaimPending",
+              "waiting for PersistentVolumeClaim " + name);
+        }
+        String phase = claim.getStatus() == null ? null : claim.getStatus().getPhase();
+        if ("Lost".equals(phase)) {
+          yield condition(STORAGE_READY, false, "ClaimLost",
+              "PersistentVolumeClaim " + name + " lost its volume");
+        }
+        yield condition(STORAGE_READY, true, "ClaimCreated",
+            "PersistentVolumeClaim " + name + (phase == null ? "" : " is " + phase));
+      }
+    };
+  }
+
+  private static Condition available(SecureRegistry r, Observed o, List<Problem> problems) {
+    var p = first(problems, AVAILABLE);
+    if (p != null) {
+      return condition(AVAILABLE, false, p.reason(), p.message());
+    }
+    int wanted = r.getSpec().effectiveReplicas();
+    if (o.deployment() == null) {
+      return condition(AVAILABLE, false, "DeploymentPending",
+          "waiting for Deployment " + Names.deployment(r));
+    }
+    if (wanted == 0) {
+      return condition(AVAILABLE, false, "ScaledToZero", "replicas is 0");
+    }
+    int ready = readyReplicas(o);
+    var st = o.deployment().getStatus();
+    int available = st == null || st.getAvailableReplicas() == null ? 0 : st.getAvailableReplicas();
+    if (available > 0) {
+      return condition(AVAILABLE, true, "MinimumReplicasAvailable",
+          ready + "/" + wanted + " replicas ready");
+    }
+    return condition(AVAILABLE, false, "NoReplicasAvailable",
+        ready + "/" + wanted + " replicas ready: see kubectl describe pods -l "
+            + Names.INSTANCE_LABEL + "=" + r.getMetadata().getName());
+  }
+
+  private static Condition ready(SecureRegistry r, Observed o, List<Condition> others) {
+    if (!o.errors().isEmpty()) {
+      return condition(READY, false, "ReconcileError", String.join("; ", o.errors()));
+    }
+    for (Condition c : others) {
+      if (!"True".equals(c.getStatus())) {
+        return condition(READY, false, c.getType() + "False", c.getMessage());
+      }
+    }
+    int wanted = r.getSpec().effectiveReplicas();
+    if (readyReplicas(o) < wanted) {
+      return condition(READY, false, "RolloutInProgress",
+          readyReplicas(o) + "/" + wanted + " replicas ready");
+    }
+    return condition(READY, true, "Ready", "serving at " + ServiceModel.endpoint(r));
+  }
+
+  private static int readyReplicas(Observed o) {
+    if (o.deployment() == null || o.deployment().getStatus() == null) {
+      return 0;
+    }
+    Integer ready = o.deployment().getStatus().getReadyReplicas();
+    return ready == null ? 0 : ready;
+  }
+
+  private static String caBundle(Observed o) {
+    if (o.tlsSecret() == null || o.tlsSecret().getData() == null) {
+      return null;
+    }
+    String ca = o.tlsSecret().getData().get("ca.crt");
+    return ca == null || ca.isEmpty()
+        ? null
+        : new String(Base64.getDecoder().decode(ca), StandardCharsets.UTF_8);
+  }
+
+  private static Problem first(List<Problem> problems, String type) {
+    return problems.stream().filter(p -> type.equals(p.conditionType())).findFirst().orElse(null);
+  }
+
+  private static Condition condition(String type, boolean status, String reason, String message) {
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(status ? "True" : "False")
+        .withReason(reason)
+        .withMessage(message)
+        .build();
+  }
+
+  private static String transitionTime(SecureRegistryStatus previous, Condition c, Instant now) {
+    if (previous != null) {
+      var old = previous.condition(c.getType()).orElse(null);
+      if (old != null && Objects.equals(old.getStatus(), c.getStatus())
+          && old.getLastTransitionTime() != null) {
+        return old.getLastTransitionTime();
+      }
+    }
+    return now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+  }
+}

@@ -1,0 +1,68 @@
+package dev.portcullis.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.testsupport.MockCluster;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.io.FileInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code java -jar target/portcullis-operator.jar} against the cluster of a kubeconfig (here the
+ * mock API server): proves the shaded jar starts, finds its HTTP client and reconciles.
+ */
+class JarSmokeIT {
+
+  @Test
+  void shadedJarReconcilesTheClusterOfTheKubeconfig() throws Exception {
+    Path jar = Path.of("target", "portcullis-operator.jar");
+    assertThat(jar).exists();
+    try (var cluster = new MockCluster(true)) {
+      Path kubeconfig = Path.of("target", "smoke-kubeconfig.yaml");
+      Files.writeString(kubeconfig, """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: mock, cluster: {server: "%s"}}]
+          users: [{name: smoke, user: {token: smoke}}]
+          contexts: [{name: mock, context: {cluster: mock, user: smoke, namespace: default}}]
+          current-context: mock
+          """.formatted(cluster.client.getMasterUrl()));
+      var builder = new ProcessBuilder(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+          jar.toString());
+      builder.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+      builder.redirectErrorStream(true);
+      builder.redirectOutput(Path.of("target", "smoke-operator.log").toFile());
+      Process operator = builder.start();
+      try {
+        try (var in = new FileInputStream(Path.of("..", "samples", "htpasswd.yaml").toFile())) {
+          for (var item : cluster.client.load(in).items()) {
+            item.getMetadata().setNamespace("default");
+            cluster.client.resource(item).create();
+          }
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+            .ignoreExceptions().untilAsserted(() -> {
+              var d = cluster.client.resources(Deployment.class).inNamespace("default")
+                  .withName("calculus").get();
+              assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                  .as("default image: the jar manifest's version")
+                  .isEqualTo("ghcr.io/portcullis-dev/portcullis-registry:"
+                      + System.getProperty("portcullis.version"));
+              var r = cluster.client.resources(SecureRegistry.class).inNamespace("default")
+                  .withName("calculus").get();
+              assertThat(r.getStatus().condition("CertificatesReady").orElseThrow().getStatus())
+                  .isEqualTo("True");
+            });
+      } finally {
+        operator.destroy();
+        operator.waitFor();
+      }
+    }
+  }
+}

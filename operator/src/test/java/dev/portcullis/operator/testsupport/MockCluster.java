@@ -1,0 +1,129 @@
+package dev.portcullis.operator.testsupport;
+
+import dev.portcullis.operator.OperatorMain;
+import dev.portcullis.operator.reconciler.SecureRegistryReconciler;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.javaoperatorsdk.operator.Operator;
+import java.io.FileInputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Fabric8 mock API server in CRUD mode with the SecureRegistry CRD, optionally cert-manager
+ * (its CRDs plus {@link FakeCertManager}), and the operator started through the same
+ * {@link OperatorMain#start} the jar uses.
+ */
+public final class MockCluster implements AutoCloseable {
+
+  /** The mock server logs every request at INFO through JUL; keep a reference so the level sticks. */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
+  public final KubernetesMockServer server;
+  public final KubernetesClient client;
+  public final SecureRegistryReconciler reconciler = new SecureRegistryReconciler();
+  private FakeCertManager certManager;
+  private Operator operator;
+
+  public MockCluster(boolean withCertManager) throws Exception {
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init();
+    client = server.createClient();
+    try (var in = new FileInputStream(Path.of("..", "crds",
+        "secureregistries.portcullis.dev-v1.yml").toFile())) {
+      client.resource(client.getKubernetesSerialization()
+          .unmarshal(in, CustomResourceDefinition.class)).create();
+    }
+    if (withCertManager) {
+      installCertManager();
+    }
+  }
+
+  /** Creates cert-manager's CRDs (names only: the mock server validates nothing) and its stand-in. */
+  public void installCertManager() {
+    for (String plural : List.of("certificates", "issuers", "clusterissuers")) {
+      client.resource(new CustomResourceDefinitionBuilder()
+          .withNewMetadata().withName(plural + ".cert-manager.io").endMetadata()
+          .withNewSpec().withGroup("cert-manager.io").withScope(
+              plural.startsWith("cluster") ? "Cluster" : "Namespaced")
+            .withNewNames().withPlural(plural).withKind(kind(plural)).endNames()
+            .addNewVersion().withName("v1").withServed(true).withStorage(true)
+              .withNewSubresources().withNewStatus().endStatus().endSubresources()
+            .endVersion()
+          .endSpec().build()).create();
+    }
+    certManager = new FakeCertManager(client).start();
+  }
+
+  private static String kind(String plural) {
+    return switch (plural) {
+      case "certificates" -> "Certificate";
+      case "issuers" -> "Issuer";
+      default -> "ClusterIssuer";
+    };
+  }
+
+  public FakeCertManager certManager() {
+    return certManager;
+  }
+
+  public MockCluster startOperator() {
+    operator = OperatorMain.start(client, reconciler, Set.of());
+    return this;
+  }
+
+  public void stopOperator() {
+    if (operator != null) {
+      operator.stop();
+      operator = null;
+    }
+  }
+
+  /** Forgets the requests recorded so far. */
+  public void drainRequests() throws InterruptedException {
+    while (server.takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+      // discard
+    }
+  }
+
+  /** Every request recorded since the last drain, as "METHOD path". */
+  public List<String> requestsSinceDrain() throws InterruptedException {
+    var requests = new ArrayList<String>();
+    RecordedRequest r;
+    while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      requests.add(r.getMethod() + " " + r.getPath());
+    }
+    return requests;
+  }
+
+  /** Requests that change something: anything but GET (reads, lists and watches). */
+  public static List<String> writes(List<String> requests) {
+    return requests.stream().filter(r -> !r.startsWith("GET ")).toList();
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+    if (certManager != null) {
+      certManager.close();
+    }
+    client.close();
+    server.destroy();
+  }
+}

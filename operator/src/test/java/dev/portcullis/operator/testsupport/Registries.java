@@ -1,0 +1,76 @@
+package dev.portcullis.operator.testsupport;
+
+import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.SecureRegistrySpec;
+import dev.portcullis.operator.api.StorageSpec;
+import dev.portcullis.operator.api.TlsSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/** Builders for the SecureRegistries and Secrets the tests apply. */
+public final class Registries {
+  private Registries() {}
+
+  /** TLS (bootstrap CA), no auth, a 1Gi ReadWriteOnce claim. */
+  public static SecureRegistry basic(String namespace, String name) {
+    var r = new SecureRegistry();
+    r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    var spec = new SecureRegistrySpec();
+    spec.storage = new StorageSpec();
+    spec.storage.persistentVolumeClaim = new StorageSpec.PersistentVolumeClaim();
+    spec.storage.persistentVolumeClaim.size = "1Gi";
+    r.setSpec(spec);
+    return r;
+  }
+
+  public static SecureRegistry htpasswd(String namespace, String name, String... users) {
+    var r = basic(namespace, name);
+    r.getSpec().auth = new AuthSpec();
+    r.getSpec().auth.mode = AuthSpec.Mode.Htpasswd;
+    r.getSpec().auth.htpasswd = new AuthSpec.Htpasswd();
+    var list = new ArrayList<AuthSpec.User>();
+    for (String u : users) {
+      var user = new AuthSpec.User();
+      user.username = u;
+      user.passwordSecretRef = new SecretKeySelector("password", u + "-password", null);
+      list.add(user);
+    }
+    r.getSpec().auth.htpasswd.users = list;
+    return r;
+  }
+
+  public static SecureRegistry tls(SecureRegistry r, TlsSpec.Mode mode) {
+    r.getSpec().tls = new TlsSpec();
+    r.getSpec().tls.mode = mode;
+    return r;
+  }
+
+  public static Secret secret(String namespace, String name, Map<String, String> values) {
+    var data = new java.util.LinkedHashMap<String, String>();
+    values.forEach((k, v) -> data.put(k,
+        Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    return new SecretBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build())
+        .withData(data).build();
+  }
+
+  public static Secret password(String namespace, String user, String password) {
+    return secret(namespace, user + "-password", Map.of("password", password));
+  }
+
+  public static String decode(Secret s, String key) {
+    return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
+  }
+
+  public static List<String> lines(String text) {
+    return List.of(text.split("\n"));
+  }
+}
