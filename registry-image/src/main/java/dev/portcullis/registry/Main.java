@@ -20,6 +20,8 @@ public final class Main {
                                     storing under ./registry-data
               serve CONFIG.yml      run a registry from a CNCF Distribution config file (REGISTRY_* env overrides apply)
               auth-server CONFIG.yml  run the token issuer (docker_auth's config format)
+              garbage-collect CONFIG.yml [--dry-run] [--delete-untagged]
+                                    remove unreferenced blobs (safe while a registry serves the storage)
               --version             print the version
             """;
 
@@ -46,6 +48,7 @@ public final class Main {
                     }
                     yield serve(RegistryConfigLoader.load(Path.of(args.get(1)), env), null);
                 }
+                case "garbage-collect" -> dev.portcullis.registry.gc.GarbageCollectCommand.run(args.subList(1, args.size()), env);
                 case "auth-server" -> dev.portcullis.registry.authserver.AuthServerCommand.run(args.subList(1, args.size()));
                 case "--version", "version" -> {
                     System.out.println("portcullis-registry " + version());

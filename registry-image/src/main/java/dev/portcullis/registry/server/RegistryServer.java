@@ -12,6 +12,7 @@ import dev.portcullis.registry.config.ConfigException;
 import dev.portcullis.registry.config.HttpSettings;
 import dev.portcullis.registry.config.RegistryConfig;
 import dev.portcullis.registry.config.RegistryConfigLoader;
+import dev.portcullis.registry.gc.Maintenance;
 import dev.portcullis.registry.storage.FilesystemStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
 import io.vertx.core.Vertx;
@@ -39,6 +40,7 @@ public final class RegistryServer implements AutoCloseable {
     private final HttpServer server;
     private final RegistryConfig config;
     private final CertificateReloader reloader;
+    private Maintenance maintenance;
 
     private RegistryServer(Vertx vertx, HttpServer server, RegistryConfig config, CertificateReloader reloader) {
         this.vertx = vertx;
@@ -53,6 +55,7 @@ public final class RegistryServer implements AutoCloseable {
         Optional<TlsOptionsFactory> tls = http.tls().map(TlsOptionsFactory::new);
         Optional<TlsOptionsFactory.Material> material = tls.map(TlsOptionsFactory::readForStartup);
         RegistryStorage storage = openStorage(config);
+        Maintenance maintenance = Maintenance.prepare(storage, config);
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         try {
             WorkerExecutor workers = vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS,
@@ -85,7 +88,9 @@ public final class RegistryServer implements AutoCloseable {
             LOG.info("listening on " + http.addr().host() + ":" + server.actualPort() + (tls.isPresent() ? " (https)" : " (http)"));
             CertificateReloader reloader = tls.isEmpty() ? null
                     : new CertificateReloader(vertx, server, tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
-            return new RegistryServer(vertx, server, config, reloader);
+            RegistryServer started = new RegistryServer(vertx, server, config, reloader);
+            started.maintenance = maintenance.start();
+            return started;
         } catch (java.util.concurrent.ExecutionException e) {
             vertx.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -104,7 +109,7 @@ public final class RegistryServer implements AutoCloseable {
         }
     }
 
-    private static RegistryStorage openStorage(RegistryConfig config) throws IOException {
+    public static RegistryStorage openStorage(RegistryConfig config) throws IOException {
         return switch (config.storage().driver()) {
             case "filesystem" -> {
                 Path root = RegistryConfigLoader.filesystemRoot(config.storage());
@@ -138,6 +143,9 @@ public final class RegistryServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (maintenance != null) {
+            maintenance.close();
+        }
         if (reloader != null) {
             reloader.close();
         }
