@@ -45,6 +45,7 @@ class ConcurrentCollectionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration GRACE = Duration.ofSeconds(2);
     private static final int WRITERS = 4;
+    private static final int POOL = 24;
     private static final long RUN_MILLIS = 12_000;
     private static final String MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
@@ -147,7 +148,7 @@ class ConcurrentCollectionTest {
                 }
                 // Layers from a small pool (shared across writers and repositories, so often collected and pushed
                 // again) plus one of the writer's own.
-                List<byte[]> layers = List.of(poolLayer(random.nextInt(6)),
+                List<byte[]> layers = List.of(poolLayer(random.nextInt(POOL)),
                         ("own layer " + id + " " + round).getBytes(StandardCharsets.UTF_8));
                 byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"variant\":\"" + random.nextInt(3) + "\"}")
                         .getBytes(StandardCharsets.UTF_8);
