@@ -276,7 +276,7 @@ public final class GarbageCollector {
                 return List.of();
             }
             if (options.dryRun()) {
-                doomed.forEach(d -> events.accept("manifest eligible for deletion: " + repo + "@" + d));
+                doomed.forEach(d -> events.accept("manifest eligible for deletion: " + d + " (repository " + repo + ")"));
                 manifestsDeleted += doomed.size();
                 return List.of();
             }
@@ -305,7 +305,7 @@ public final class GarbageCollector {
                     keepLock();
                     if (storage.deleteManifest(repo, d, refs(repo, d, refs).subject())) {
                         manifestsDeleted++;
-                        events.accept("manifest deleted: " + repo + "@" + d);
+                        events.accept("manifest deleted: " + d + " (repository " + repo + ")");
                     }
                 }
             }

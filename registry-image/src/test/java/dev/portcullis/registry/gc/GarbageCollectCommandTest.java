@@ -102,7 +102,7 @@ class GarbageCollectCommandTest {
 
         assertEquals(before, snapshot(), "not a file changed, not even a time");
         String printed = out();
-        assertTrue(printed.contains("manifest eligible for deletion: app@" + untagged), printed);
+        assertTrue(printed.contains("manifest eligible for deletion: " + untagged + " (repository app)"), printed);
         assertTrue(printed.contains("blob eligible for deletion: " + orphan), printed);
         assertTrue(printed.contains("blob eligible for deletion: " + untaggedLayer), printed);
         assertFalse(printed.contains(layer.toString()), printed);
