@@ -46,7 +46,8 @@ import java.util.logging.Logger;
  *
  * <p><b>Why this is safe while clients push.</b> The cutoff is the run's start minus the grace period, so anything
  * written, linked or touched during the run or within the grace period before it is never deleted. A blob uploaded but
- * not yet referenced is protected by its fresh content and link time. A manifest pushed during the run references
+ * not yet referenced is protected by its fresh content and link time, and its commit holds the digest's fence, so even
+ * an upload of content the sweep is deleting at that moment survives. A manifest pushed during the run references
  * blobs the mark may not have seen, but the push touches their links before checking they exist, under the fence
  * protocol that {@link GcFence} explains, so either the collector sees the touch or the push sees the deletion and
  * refuses the manifest. At most one collector runs across replicas ({@code tryLock("gc")}, renewed while running).

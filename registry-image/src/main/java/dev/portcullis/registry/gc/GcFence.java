@@ -27,6 +27,8 @@ import java.util.Optional;
  *       repository (their time becomes "now", which the collector's grace period protects), then <em>probes</em> the
  *       fence (takes and releases it at once, waiting while someone holds it), and only then checks that the blob
  *       exists.</li>
+ *   <li>A blob upload commits while {@linkplain #holding holding} the fence, so content uploaded during a sweep is
+ *       never removed by it (see there).</li>
  * </ul>
  * Since the fence is a mutual exclusion, the probe happens either before the collector took the fence, and then the
  * collector's re-read comes after the touch and sees a link newer than its cutoff, so it keeps the blob; or after
@@ -42,6 +44,8 @@ public final class GcFence {
     /** How long a push waits for a collector to release a fence before giving up with an error. */
     static final Duration PROBE_PATIENCE = Duration.ofSeconds(30);
     private static final Duration PROBE_TTL = Duration.ofSeconds(10);
+    /** Long enough for any commit (it may re-hash a large upload); a crashed holder only delays collection. */
+    private static final Duration HOLD_TTL = Duration.ofMinutes(10);
 
     private GcFence() {}
 
@@ -61,17 +65,21 @@ public final class GcFence {
     }
 
     /**
-     * Waits until nobody holds {@code digest}'s fence: takes it and releases it at once. Other pushes probing the
-     * same digest hold it for a moment too, so a busy fence is retried for up to {@link #PROBE_PATIENCE}.
+     * Waits until nobody holds {@code digest}'s fence: takes it and releases it at once. Other pushes probing or
+     * committing the same digest hold it for a moment too, so a busy fence is retried for up to
+     * {@link #PROBE_PATIENCE}.
      */
     public static void probe(RegistryStorage storage, Digest digest) throws IOException {
+        acquire(storage, digest, PROBE_TTL).close();
+    }
+
+    private static StorageLock acquire(RegistryStorage storage, Digest digest, Duration ttl) throws IOException {
         long deadline = System.nanoTime() + PROBE_PATIENCE.toNanos();
         long pause = 2;
         while (true) {
-            Optional<StorageLock> lock = storage.tryLock(lockName(digest), PROBE_TTL);
+            Optional<StorageLock> lock = storage.tryLock(lockName(digest), ttl);
             if (lock.isPresent()) {
-                lock.get().close();
-                return;
+                return lock.get();
             }
             if (System.nanoTime() > deadline) {
                 throw ErrorCode.UNAVAILABLE.exception("blob " + digest + " is being garbage collected; retry later");
@@ -83,6 +91,21 @@ public final class GcFence {
                 throw new IOException("interrupted while waiting for the garbage collector", e);
             }
             pause = Math.min(pause * 2, 200);
+        }
+    }
+
+    /**
+     * Runs {@code write} (a blob upload's commit) holding {@code digest}'s fence, so that a collector cannot have
+     * decided to delete that content before the write and delete it after: its re-check under the fence either comes
+     * after the write, and sees content newer than its cutoff, or its deletion comes before the write, which then
+     * stores the content again. Content uploaded during a collection is therefore never removed by it.
+     */
+    public static void holding(RegistryStorage storage, Digest digest, Store write) throws IOException {
+        StorageLock fence = acquire(storage, digest, HOLD_TTL);
+        try {
+            write.store();
+        } finally {
+            fence.close();
         }
     }
 

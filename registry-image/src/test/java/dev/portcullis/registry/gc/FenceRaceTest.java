@@ -148,6 +148,37 @@ class FenceRaceTest {
     }
 
     @Test
+    void aBlobUploadedWhileTheCollectorIsDeletingItsOldCopyStays() throws Exception {
+        ageEverything();
+        CompletableFuture<String> upload = new CompletableFuture<>();
+        RegistryStorage storage = hooked("deleteBlobContent", layerDigest, () -> {
+            CompletableFuture.runAsync(() -> {
+                try {
+                    upload.complete(http.pushBlob("race/app", layer));
+                } catch (Exception | AssertionError e) {
+                    upload.completeExceptionally(e);
+                }
+            });
+            try {
+                Thread.sleep(500); // the upload's commit waits on the fence meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            assertFalse(upload.isDone(), "the commit waits for the collector to release the fence");
+        });
+
+        assertTrue(collect(storage).blobsDeleted() >= 1);
+
+        assertEquals(layerDigest.toString(), upload.get(30, TimeUnit.SECONDS));
+        HttpResponse<byte[]> b = http.get("/v2/race/app/blobs/" + layerDigest);
+        assertEquals(200, b.statusCode(), "the blob uploaded during the sweep was not removed by it");
+        assertEquals(layerDigest.toString(), RegistryHttp.sha256(b.body()));
+        http.pushBlob("race/app", config); // collected in the same sweep
+        assertEquals(201, putManifest().statusCode());
+        assertPullsWhole();
+    }
+
+    @Test
     void reStoringOldManifestContentDuringItsDeletionStoresItAgain() throws Exception {
         // The manifest was pushed once and deleted: its content stays behind, unreferenced, until collected.
         assertEquals(201, putManifest().statusCode());
