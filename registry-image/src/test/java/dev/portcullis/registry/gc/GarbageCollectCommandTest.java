@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.storage.StorageLock;
+import dev.portcullis.registry.testsupport.RegistryProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -84,8 +85,24 @@ class GarbageCollectCommandTest {
     }
 
     @Test
-    void theMainCommandLineRoutesToIt() {
-        assertEquals(2, dev.portcullis.registry.MainAccess.run(List.of("garbage-collect"), Map.of()));
+    void asItsOwnProcessExitCodesAndOutput() throws Exception {
+        Digest orphan = fx.blob("app", "orphan");
+        fx.ageAll(Duration.ofHours(2));
+        try (var p = RegistryProcess.start(dir.resolve("p1"), List.of(), Map.of(), "garbage-collect")) {
+            assertEquals(2, p.waitForExit(Duration.ofMinutes(1)), p.output());
+            assertTrue(p.output().contains("the config file is missing"), p.output());
+        }
+        try (var p = RegistryProcess.start(dir.resolve("p2"), List.of(), Map.of(), "garbage-collect", config.toString(),
+                "--dry-run")) {
+            assertEquals(0, p.waitForExit(Duration.ofMinutes(1)), p.output());
+            assertTrue(p.output().contains("blob eligible for deletion: " + orphan), p.output());
+            assertTrue(p.output().contains("garbage collection (dry run): would free 1 blobs"), p.output());
+        }
+        assertTrue(fx.hasContent(orphan));
+        try (var p = RegistryProcess.start(dir.resolve("p3"), List.of(), Map.of(), "garbage-collect", config.toString())) {
+            assertEquals(0, p.waitForExit(Duration.ofMinutes(1)), p.output());
+        }
+        assertFalse(fx.hasContent(orphan));
     }
 
     @Test
