@@ -60,6 +60,8 @@ public final class GarbageCollector {
     /** Fences are not renewed: a deletion is skipped when its fence has less than the margin left. */
     static final Duration FENCE_TTL = Duration.ofMinutes(10);
     static final Duration FENCE_MARGIN = Duration.ofMinutes(3);
+    /** How many digests one batch of the sweep fences, re-checks and deletes. */
+    static final int FENCE_BATCH = 1000;
 
     /**
      * @param grace          nothing written, linked or touched more recently than this before the run starts is removed
@@ -140,7 +142,7 @@ public final class GarbageCollector {
                 keepLock();
                 markRepository(repo);
             }
-            sweep(repos);
+            sweep();
             Duration took = Duration.between(start, clock.instant());
             return new GcResult(options.dryRun(), repos.size(), marked.size(), manifestsDeleted, blobsDeleted,
                     bytesFreed, linksRemoved, keptByGrace, took);
@@ -315,7 +317,7 @@ public final class GarbageCollector {
 
         // ---- sweep ---------------------------------------------------------------------------------------------
 
-        private void sweep(List<RepositoryName> repos) throws IOException {
+        private void sweep() throws IOException {
             List<BlobRecord> candidates = new ArrayList<>();
             for (BlobRecord b : storage.allBlobs()) {
                 if (marked.contains(b.digest())) {
@@ -335,81 +337,103 @@ public final class GarbageCollector {
                 }
                 return;
             }
-            if (candidates.isEmpty()) {
-                removeDanglingLinks(Set.of(), null);
-                return;
+            // In batches, so that fences are held briefly and well within their lifetime on large storages.
+            for (int from = 0; from < candidates.size(); from += FENCE_BATCH) {
+                sweepBatch(candidates.subList(from, Math.min(candidates.size(), from + FENCE_BATCH)));
             }
+            removeDanglingLinks();
+        }
+
+        private void sweepBatch(List<BlobRecord> batch) throws IOException {
             try (Fences fences = new Fences()) {
                 Map<Digest, Long> sizes = new HashMap<>();
-                for (BlobRecord b : candidates) {
+                for (BlobRecord b : batch) {
                     if (fences.take(b.digest())) {
                         sizes.put(b.digest(), b.size());
                     }
                 }
+                if (sizes.isEmpty()) {
+                    return;
+                }
                 // Re-check right before deleting, under the fences: what is there now, not what the mark saw.
-                Map<Digest, Instant> contentNow = new HashMap<>();
-                for (BlobRecord b : storage.allBlobs()) {
-                    contentNow.put(b.digest(), b.written());
-                }
-                Set<Digest> revisionsNow = new HashSet<>();
-                Map<Digest, Instant> newestLink = new HashMap<>();
-                for (RepositoryName repo : repositories()) {
-                    keepLock();
-                    for (LinkRecord r : storage.manifestRevisionLinks(repo)) {
-                        revisionsNow.add(r.digest());
-                        newestLink.merge(r.digest(), r.linked(), GarbageCollector::later);
-                    }
-                    for (LinkRecord r : storage.blobLinks(repo)) {
-                        newestLink.merge(r.digest(), r.linked(), GarbageCollector::later);
-                    }
-                }
-                Set<Digest> deleted = new HashSet<>();
+                Snapshot now = snapshot();
                 for (Digest d : fences.held()) {
-                    Instant written = contentNow.get(d);
+                    Instant written = now.content.get(d);
                     if (written == null) {
                         continue;
                     }
-                    Instant linked = newestLink.get(d);
-                    if (written.isAfter(cutoff) || (linked != null && linked.isAfter(cutoff))) {
+                    if (written.isAfter(cutoff) || now.linkedAfter(d, cutoff)) {
                         keptByGrace++;
                         continue;
                     }
-                    if (revisionsNow.contains(d) || !fences.stillValid(d)) {
+                    if (now.revisions.contains(d) || !fences.stillValid(d)) {
                         continue;
                     }
                     keepLock();
                     if (storage.deleteBlobContent(d)) {
-                        deleted.add(d);
                         blobsDeleted++;
                         bytesFreed += sizes.getOrDefault(d, 0L);
                         events.accept("blob deleted: " + d);
+                        unlinkOld(now, d);
                     }
                 }
-                removeDanglingLinks(deleted, contentNow.keySet());
             }
         }
 
         /**
-         * Removes repository links, older than the cutoff, to content that this run deleted or that was already gone
-         * ({@code present} is the content seen under the fences; null to read it now).
+         * Removes repository links, older than the cutoff, to content that is gone (deleted by an earlier, interrupted
+         * run, or by hand), under the fences as well: an upload of that content re-links it while holding its fence.
          */
-        private void removeDanglingLinks(Set<Digest> deleted, Set<Digest> present) throws IOException {
-            Set<Digest> content = new HashSet<>();
-            if (present == null) {
-                storage.allBlobs().forEach(b -> content.add(b.digest()));
-            } else {
-                content.addAll(present);
-                content.removeAll(deleted);
-            }
-            for (RepositoryName repo : repositories()) {
-                keepLock();
-                for (LinkRecord r : storage.blobLinks(repo)) {
-                    if (!content.contains(r.digest()) && !r.linked().isAfter(cutoff)
-                            && storage.unlinkBlob(repo, r.digest())) {
-                        linksRemoved++;
+        private void removeDanglingLinks() throws IOException {
+            Snapshot seen = snapshot();
+            List<Digest> dangling = new ArrayList<>();
+            seen.links.forEach((d, links) -> {
+                if (!seen.content.containsKey(d) && links.stream().anyMatch(l -> !l.linked().isAfter(cutoff))) {
+                    dangling.add(d);
+                }
+            });
+            for (int from = 0; from < dangling.size(); from += FENCE_BATCH) {
+                try (Fences fences = new Fences()) {
+                    for (Digest d : dangling.subList(from, Math.min(dangling.size(), from + FENCE_BATCH))) {
+                        fences.take(d);
+                    }
+                    Snapshot now = snapshot();
+                    for (Digest d : fences.held()) {
+                        if (!now.content.containsKey(d) && fences.stillValid(d)) {
+                            unlinkOld(now, d);
+                        }
                     }
                 }
             }
+        }
+
+        /** Under {@code d}'s fence: removes the blob links to {@code d} that {@code now} saw older than the cutoff. */
+        private void unlinkOld(Snapshot now, Digest d) throws IOException {
+            for (RepoLink l : now.links.getOrDefault(d, List.of())) {
+                if (!l.linked().isAfter(cutoff) && storage.unlinkBlob(l.repo(), d)) {
+                    linksRemoved++;
+                }
+            }
+        }
+
+        /** Reads every blob's content time and every repository's blob links and revisions, now. */
+        private Snapshot snapshot() throws IOException {
+            Snapshot out = new Snapshot();
+            for (BlobRecord b : storage.allBlobs()) {
+                out.content.put(b.digest(), b.written());
+            }
+            for (RepositoryName repo : repositories()) {
+                keepLock();
+                for (LinkRecord r : storage.manifestRevisionLinks(repo)) {
+                    out.revisions.add(r.digest());
+                    out.newestLink.merge(r.digest(), r.linked(), GarbageCollector::later);
+                }
+                for (LinkRecord r : storage.blobLinks(repo)) {
+                    out.newestLink.merge(r.digest(), r.linked(), GarbageCollector::later);
+                    out.links.computeIfAbsent(r.digest(), k -> new ArrayList<>()).add(new RepoLink(repo, r.linked()));
+                }
+            }
+            return out;
         }
 
         /** The fences this run holds, each with when it was taken; released on close. */
@@ -447,6 +471,21 @@ public final class GarbageCollector {
                     }
                 }
             }
+        }
+    }
+
+    private record RepoLink(RepositoryName repo, Instant linked) {}
+
+    /** Every repository's blob links and revisions, and every blob's content time, as read at one moment. */
+    private static final class Snapshot {
+        final Map<Digest, Instant> content = new HashMap<>();
+        final Set<Digest> revisions = new HashSet<>();
+        final Map<Digest, Instant> newestLink = new HashMap<>();
+        final Map<Digest, List<RepoLink>> links = new HashMap<>();
+
+        boolean linkedAfter(Digest d, Instant cutoff) {
+            Instant t = newestLink.get(d);
+            return t != null && t.isAfter(cutoff);
         }
     }
 

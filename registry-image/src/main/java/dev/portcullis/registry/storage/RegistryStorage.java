@@ -118,6 +118,10 @@ public interface RegistryStorage {
     /**
      * Takes the named lock if nobody holds it (or its holder let it expire); empty otherwise. It expires after
      * {@code ttl} unless renewed, so a crashed holder cannot block the others forever.
+     *
+     * <p>Besides the collector's {@code gc} lock, the garbage-collection fences use one lock per digest
+     * ({@code blob-sha256-HEX}): every blob commit and every manifest push takes and releases a few of them, so this
+     * must be cheap (a conditional create and a delete) and mutually exclusive across processes.
      */
     Optional<StorageLock> tryLock(String name, java.time.Duration ttl) throws IOException;
 }

@@ -59,6 +59,21 @@ class GarbageCollectorTest {
     }
 
     @Test
+    void oldLinksToContentThatIsAlreadyGoneAreRemovedYoungOnesStay() throws Exception {
+        Digest old = fx.blob("app", "content lost earlier");
+        fx.ageAll(Duration.ofHours(2));
+        Digest young = fx.blob("app", "content lost just now");
+        fx.storage.deleteBlobContent(old);
+        fx.storage.deleteBlobContent(young);
+
+        GcResult r = collect(false, false);
+
+        assertEquals(1, r.linksRemoved());
+        assertFalse(fx.linked("app", old));
+        assertTrue(fx.linked("app", young), "a link younger than the grace period may be an upload in progress");
+    }
+
+    @Test
     void withoutDeleteUntaggedEveryRevisionKeepsItsBlobs() throws Exception {
         Digest layer = fx.blob("app", "old layer");
         Digest untagged = fx.image("app", null, layer);
