@@ -1,5 +1,6 @@
 package dev.portcullis.registry.api;
 
+import dev.portcullis.registry.gc.GcFence;
 import dev.portcullis.registry.oci.Descriptor;
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.ErrorCode;
@@ -87,9 +88,16 @@ final class ManifestHandler {
             digest = Digest.sha256(content);
             tags.add(reference);
         }
+        // The fence makes the existence checks and the store safe against an online garbage collector: see GcFence.
+        List<Digest> referenced = new ArrayList<>();
+        manifest.blobReferences().forEach(d -> referenced.add(d.digest()));
+        manifest.manifests().forEach(d -> referenced.add(d.digest()));
+        GcFence.protect(storage, repo, referenced);
         verifyReferences(repo, manifest);
         Optional<Digest> subject = manifest.subjectDescriptor().map(Descriptor::digest);
-        storage.putManifest(repo, new StoredManifest(digest, manifest.mediaType(), content), tags, subject);
+        StoredManifest stored = new StoredManifest(digest, manifest.mediaType(), content);
+        GcFence.storeThenProbe(storage, digest, () -> storage.putManifest(repo, stored, tags, subject),
+                () -> storage.manifest(repo, digest).isPresent());
         Reply reply = Reply.status(201)
                 .header("Location", settings.location("/v2/" + repo + "/manifests/" + digest))
                 .header("Docker-Content-Digest", digest)

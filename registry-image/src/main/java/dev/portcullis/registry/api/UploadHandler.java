@@ -1,5 +1,6 @@
 package dev.portcullis.registry.api;
 
+import dev.portcullis.registry.gc.GcFence;
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.ErrorCode;
 import dev.portcullis.registry.oci.RegistryException;
@@ -52,7 +53,7 @@ final class UploadHandler {
         UploadState state = storage.startUpload(repo);
         try {
             storage.appendToUpload(repo, state.id(), 0, declared, body);
-            storage.commitUpload(repo, state.id(), digest);
+            GcFence.holding(storage, digest, () -> storage.commitUpload(repo, state.id(), digest));
         } catch (IOException | RuntimeException e) {
             storage.cancelUpload(repo, state.id());
             throw rethrow(e, body);
@@ -104,7 +105,7 @@ final class UploadHandler {
                 storage.appendToUpload(repo, id, range == null ? state.offset() : range[0],
                         range == null ? declared : range[1], body);
             }
-            storage.commitUpload(repo, id, digest);
+            GcFence.holding(storage, digest, () -> storage.commitUpload(repo, id, digest));
         } catch (IOException | RuntimeException e) {
             throw rethrow(e, body);
         }

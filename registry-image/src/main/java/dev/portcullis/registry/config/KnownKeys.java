@@ -17,6 +17,7 @@ final class KnownKeys {
             "storage\\.delete\\.enabled", "storage\\.redirect\\.disable",
             "storage\\.maintenance\\.uploadpurging\\.(enabled|age|interval|dryrun)",
             "storage\\.maintenance\\.readonly\\.enabled",
+            "storage\\.maintenance\\.gc\\.(enabled|interval|grace|deleteuntagged|dryrun)",
             "storage\\.cache\\..+", "storage\\.tag\\..+",
             "auth\\.htpasswd\\.(realm|path|cachettl|pullonly)",
             "auth\\.token\\.(realm|service|issuer|rootcertbundle|jwks|signingalgorithms|autoredirect|autoredirectpath)",

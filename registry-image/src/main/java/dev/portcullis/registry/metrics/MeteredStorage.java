@@ -172,6 +172,21 @@ public final class MeteredStorage implements RegistryStorage {
     }
 
     @Override
+    public List<LinkRecord> manifestRevisionLinks(RepositoryName repo) throws IOException {
+        return timed("list_revision_links", () -> delegate.manifestRevisionLinks(repo));
+    }
+
+    @Override
+    public boolean touchLinks(RepositoryName repo, Digest digest) throws IOException {
+        return timed("touch_links", () -> delegate.touchLinks(repo, digest));
+    }
+
+    @Override
+    public List<String> repositoriesWithUploads() throws IOException {
+        return timed("list_upload_repositories", delegate::repositoriesWithUploads);
+    }
+
+    @Override
     public List<UploadState> uploads(RepositoryName repo) throws IOException {
         return timed("list_uploads", () -> delegate.uploads(repo));
     }

@@ -16,6 +16,7 @@ import dev.portcullis.registry.config.ConfigException;
 import dev.portcullis.registry.config.HttpSettings;
 import dev.portcullis.registry.config.RegistryConfig;
 import dev.portcullis.registry.config.RegistryConfigLoader;
+import dev.portcullis.registry.gc.Maintenance;
 import dev.portcullis.registry.storage.FilesystemStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
 import io.vertx.core.Vertx;
@@ -45,6 +46,7 @@ public final class RegistryServer implements AutoCloseable {
     private final RegistryConfig config;
     private final CertificateReloader reloader;
     private final HealthMonitor health;
+    private Maintenance maintenance;
 
     private RegistryServer(Vertx vertx, HttpServer server, HttpServer debugServer, RegistryConfig config,
                            CertificateReloader reloader, HealthMonitor health) {
@@ -63,6 +65,7 @@ public final class RegistryServer implements AutoCloseable {
         Optional<TlsOptionsFactory.Material> material = tls.map(TlsOptionsFactory::readForStartup);
         RegistryMetrics metrics = new RegistryMetrics();
         RegistryStorage storage = new MeteredStorage(openStorage(config), metrics);
+        Maintenance maintenance = Maintenance.prepare(storage, config);
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         try {
             WorkerExecutor workers = vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS,
@@ -103,7 +106,9 @@ public final class RegistryServer implements AutoCloseable {
                     : new CertificateReloader(vertx, server, tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
             HttpServer debug = http.debugAddr().isEmpty() ? null : startDebugServer(vertx, http, health, metrics);
             health.start();
-            return new RegistryServer(vertx, server, debug, config, reloader, health);
+            RegistryServer started = new RegistryServer(vertx, server, debug, config, reloader, health);
+            started.maintenance = maintenance.start();
+            return started;
         } catch (java.util.concurrent.ExecutionException e) {
             vertx.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -143,7 +148,7 @@ public final class RegistryServer implements AutoCloseable {
         }
     }
 
-    private static RegistryStorage openStorage(RegistryConfig config) throws IOException {
+    public static RegistryStorage openStorage(RegistryConfig config) throws IOException {
         return switch (config.storage().driver()) {
             case "filesystem" -> {
                 Path root = RegistryConfigLoader.filesystemRoot(config.storage());
@@ -202,6 +207,9 @@ public final class RegistryServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (maintenance != null) {
+            maintenance.close();
+        }
         if (reloader != null) {
             reloader.close();
         }

@@ -491,6 +491,27 @@ public final class FilesystemStorage implements RegistryStorage {
         return linksUnder(repo(repo).resolve("_layers"));
     }
 
+    @Override
+    public List<LinkRecord> manifestRevisionLinks(RepositoryName repo) throws IOException {
+        return linksUnder(repo(repo).resolve("_manifests/revisions"));
+    }
+
+    @Override
+    public boolean touchLinks(RepositoryName repo, Digest digest) throws IOException {
+        boolean touched = false;
+        var now = java.nio.file.attribute.FileTime.from(Instant.now());
+        for (Path link : List.of(layerLink(repo, digest), revisionDir(repo, digest).resolve("link"))) {
+            try {
+                // Only the time changes: a link removed meanwhile must stay removed, so nothing is (re)created.
+                Files.setLastModifiedTime(link, now);
+                touched = true;
+            } catch (NoSuchFileException absent) {
+                // No such link: nothing to protect.
+            }
+        }
+        return touched;
+    }
+
     private List<LinkRecord> linksUnder(Path dir) throws IOException {
         List<LinkRecord> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
@@ -526,6 +547,22 @@ public final class FilesystemStorage implements RegistryStorage {
                 }
             }
         }
+        return out;
+    }
+
+    @Override
+    public List<String> repositoriesWithUploads() throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(repositories)) {
+            walk.filter(p -> p.getFileName().toString().equals("_uploads") && Files.isDirectory(p))
+                    .map(p -> repositories.relativize(p.getParent()).toString().replace('\\', '/'))
+                    .filter(RepositoryName::isValid)
+                    .distinct()
+                    .forEach(out::add);
+        } catch (NoSuchFileException | java.io.UncheckedIOException e) {
+            // A repository deleted while we walk is simply not listed.
+        }
+        Collections.sort(out);
         return out;
     }
 

@@ -93,12 +93,35 @@ public interface RegistryStorage {
     /** The blobs linked in {@code repo}, with when each link was written. */
     List<LinkRecord> blobLinks(RepositoryName repo) throws IOException;
 
+    /** The manifests linked in {@code repo} (its revisions), with when each revision link was written or touched. */
+    List<LinkRecord> manifestRevisionLinks(RepositoryName repo) throws IOException;
+
+    /**
+     * Sets the write time of {@code repo}'s existing links to {@code digest} (its blob link and, for a manifest, its
+     * revision link) to now, creating nothing; false if there is no such link. A manifest push calls it for every
+     * blob and child manifest it references, so that the garbage collector's grace period protects them until the
+     * manifest is stored (see {@code dev.portcullis.registry.gc.GcFence}). A driver whose objects carry no settable
+     * time may keep the time in the link's content; what matters is that {@link #blobLinks} and
+     * {@link #manifestRevisionLinks} report the new time afterwards.
+     */
+    boolean touchLinks(RepositoryName repo, Digest digest) throws IOException;
+
     /** The upload sessions of {@code repo}. */
     List<UploadState> uploads(RepositoryName repo) throws IOException;
 
     /**
+     * Repositories holding upload sessions, in lexical order, including those that hold nothing else yet (a first
+     * push abandoned before any blob was committed), which {@link #repositories()} does not list.
+     */
+    List<String> repositoriesWithUploads() throws IOException;
+
+    /**
      * Takes the named lock if nobody holds it (or its holder let it expire); empty otherwise. It expires after
      * {@code ttl} unless renewed, so a crashed holder cannot block the others forever.
+     *
+     * <p>Besides the collector's {@code gc} lock, the garbage-collection fences use one lock per digest
+     * ({@code blob-sha256-HEX}): every blob commit and every manifest push takes and releases a few of them, so this
+     * must be cheap (a conditional create and a delete) and mutually exclusive across processes.
      */
     Optional<StorageLock> tryLock(String name, java.time.Duration ttl) throws IOException;
 
