@@ -1,36 +1,20 @@
 package dev.portcullis.registry.tls;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import dev.portcullis.registry.auth.token.PemFiles;
 
-/** PEM private keys in the encodings cert-manager and openssl write: PKCS#8, PKCS#1 (RSA) and SEC1 (EC). */
+/** A PEM private key from bytes, and whether it belongs to a certificate: what a TLS reload must check. */
 public final class PemKeys {
     private PemKeys() {}
 
     public static PrivateKey privateKey(byte[] pem) throws IOException {
-        try (PEMParser parser = new PEMParser(new StringReader(new String(pem, StandardCharsets.US_ASCII)))) {
-            for (Object o; (o = parser.readObject()) != null; ) {
-                JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-                if (o instanceof PEMKeyPair pair) {
-                    // SEC1 EC keys may carry no public key, so convert the private half alone.
-                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
-                }
-                if (o instanceof PrivateKeyInfo info) {
-                    return converter.getPrivateKey(info);
-                }
-            }
-        }
-        throw new IOException("no PEM private key found");
+        return PemFiles.parsePrivateKey(new String(pem, StandardCharsets.US_ASCII));
     }
 
     /** True when {@code key} is the private half of the certificate's public key: a signature proves it. */
