@@ -599,6 +599,16 @@ public final class FilesystemStorage implements RegistryStorage {
         }
     }
 
+    @Override
+    public void healthCheck() throws IOException {
+        if (!Files.isDirectory(repositories) || !Files.isWritable(scratch)) {
+            throw new IOException("storage root " + v2 + " is not a writable directory");
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(v2)) {
+            ds.iterator().hasNext();
+        }
+    }
+
     // ---- file primitives ---------------------------------------------------------------------------------------
 
     private static long copy(InputStream in, FileChannel out, MessageDigest md) throws IOException {

@@ -26,6 +26,15 @@ public interface RegistryStorage {
     /** Streams the blob from {@code offset}. The caller closes the stream. */
     InputStream openBlob(Digest digest, long offset) throws IOException;
 
+    /**
+     * A time-limited URL the client may fetch the blob from directly (a pre-signed object store URL), when the driver
+     * has one and redirects are not disabled ({@code storage.redirect.disable}). The caller has checked that the blob
+     * is visible in the repository.
+     */
+    default Optional<java.net.URI> blobRedirect(Digest digest, java.time.Duration validity) throws IOException {
+        return Optional.empty();
+    }
+
     /** Makes a blob of {@code from} visible in {@code to}; false if {@code from} does not hold it. */
     boolean mountBlob(RepositoryName from, RepositoryName to, Digest digest) throws IOException;
 
@@ -101,4 +110,9 @@ public interface RegistryStorage {
      * {@code ttl} unless renewed, so a crashed holder cannot block the others forever.
      */
     Optional<StorageLock> tryLock(String name, java.time.Duration ttl) throws IOException;
+
+    // ---- health --------------------------------------------------------------------------------------------------
+
+    /** A cheap probe of the backend (for {@code health.storagedriver}): returns if it answers, throws if not. */
+    void healthCheck() throws IOException;
 }
