@@ -77,4 +77,43 @@ class S3DistributionBucketTest {
             }
         }
     }
+
+    /**
+     * The other direction, with Distribution's own tree: Distribution writes to its filesystem driver (the same layout
+     * its S3 driver writes, key for path), the tree is copied into the bucket as it is, and Portcullis serves it.
+     */
+    @Test
+    void portcullisServesATreeWrittenByDistribution() throws Exception {
+        assumeTrue(DistributionProcess.installed(), "docker-registry (Distribution) is not installed");
+        Skopeo skopeo = Skopeo.create(dir.resolve("skopeo"));
+        OciImage image = OciImages.create(dir.resolve("src"), 2, 1, 83);
+        Path work = dir.resolve("distribution");
+        try (DistributionProcess distribution = DistributionProcess.startPlain(work)) {
+            skopeo.copy(new Skopeo.OciDir(image.dir(), "latest"),
+                    new Skopeo.Remote(RegistryTarget.plainHttp(distribution.hostPort()), "written/by-distribution:v1"),
+                    "--preserve-digests");
+        }
+        try (S3ProxyServer s3 = S3ProxyServer.start(dir)) {
+            String bucket = s3.createBucket();
+            Path root = work.resolve("storage");
+            try (var files = Files.walk(root)) {
+                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                    String key = "registry/" + root.relativize(f).toString().replace('\\', '/');
+                    s3.blobStore().putBlob(bucket, s3.blobStore().blobBuilder(key).payload(f.toFile())
+                            .contentLength(Files.size(f)).build());
+                }
+            }
+            try (RunningRegistry portcullis = RunningRegistry.startS3(dir.resolve("portcullis"), s3, bucket, false, "")) {
+                RegistryTarget p = RegistryTarget.plainHttp(portcullis.hostPort());
+                assertEquals(image.manifestDigest(), skopeo.inspectDigest(p, "written/by-distribution:v1"));
+                Path back = dir.resolve("back");
+                skopeo.copy(new Skopeo.Remote(p, "written/by-distribution:v1"), new Skopeo.OciDir(back, "v1"),
+                        "--preserve-digests");
+                for (String digest : image.allDigests()) {
+                    assertEquals(-1L, Files.mismatch(image.blob(digest), OciImage.read(back).blob(digest)), digest);
+                }
+                assertEquals(List.of("v1"), skopeo.listTags(p, "written/by-distribution"));
+            }
+        }
+    }
 }
