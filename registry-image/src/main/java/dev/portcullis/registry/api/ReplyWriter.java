@@ -118,7 +118,10 @@ final class ReplyWriter {
             res.end();
         } else if (reply.stream != null) {
             res.putHeader("Content-Length", Long.toString(reply.streamLength));
-            pump(ctx, res, reply.stream, reply.streamLength);
+            // A client that goes away while the write queue is full never drains it: release the storage stream.
+            InputStream in = reply.stream;
+            res.closeHandler(v -> closeQuietly(in));
+            pump(ctx, res, in, reply.streamLength);
         } else if (reply.file != null) {
             res.sendFile(reply.file.toString(), reply.fileOffset, reply.fileLength);
         } else if (reply.body != null) {

@@ -81,8 +81,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 public final class S3Storage implements RegistryStorage, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(S3Storage.class.getName());
     private static final Pattern UPLOAD_ID = Pattern.compile("[a-f0-9-]{36}");
-    private static final int READ_RETRIES = 4;
-    private static final long READ_RETRY_MILLIS = 100;
+    private static final int READ_RETRIES = 3;
+    private static final long READ_RETRY_MILLIS = 50;
     private static final long SINGLE_COPY_LIMIT = 5L * 1024 * 1024 * 1024;
 
     private final S3Settings settings;
@@ -297,7 +297,12 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
             String t = token;
             ListObjectsV2Response r = call("list " + prefix, () -> s3.listObjectsV2(ListObjectsV2Request.builder()
                     .bucket(bucket).prefix(prefix).continuationToken(t).build()));
-            out.addAll(r.contents());
+            for (S3Object o : r.contents()) {
+                // "Folder" markers (keys ending in /) that consoles and some stores list are no objects of ours.
+                if (!o.key().endsWith("/")) {
+                    out.add(o);
+                }
+            }
             token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
         } while (token != null);
         return out;
@@ -630,7 +635,7 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
                 delete(dataKey(prefix));
             }
             writeLink(layerLink(repo, expected), expected);
-            deleteUnder(prefix);
+            removeUpload(prefix, rec);
             uploadLocks.remove(prefix);
             return size;
         }
@@ -730,10 +735,23 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
                 return false;
             }
             abortQuietly(dataKey(prefix), rec.get().multipartId());
-            deleteUnder(prefix);
+            removeUpload(prefix, rec.get());
             uploadLocks.remove(prefix);
             return true;
         }
+    }
+
+    /**
+     * Deletes an upload's objects by name, the state first (from then on the session is unknown to every replica),
+     * so it does not depend on a listing seeing them; a listing then sweeps whatever an interrupted chunk left.
+     */
+    private void removeUpload(String prefix, UploadRecord rec) {
+        delete(stateKey(prefix));
+        if (rec.tailSize() > 0) {
+            delete(tailKey(prefix, rec.generation()));
+        }
+        delete(prefix + "startedat");
+        deleteUnder(prefix);
     }
 
     // ---- manifests -----------------------------------------------------------------------------------------------
