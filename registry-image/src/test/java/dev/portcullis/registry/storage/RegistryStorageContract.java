@@ -300,6 +300,33 @@ public abstract class RegistryStorageContract {
     }
 
     @Test
+    void replicasRacingForTheLockGetOneHolder() throws Exception {
+        List<RegistryStorage> replicas = List.of(storage, replica(), replica(), replica());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<Optional<StorageLock>>> attempts = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                RegistryStorage s = replicas.get(i % replicas.size());
+                attempts.add(pool.submit(() -> {
+                    go.await();
+                    return s.tryLock("race", Duration.ofMinutes(5));
+                }));
+            }
+            go.countDown();
+            int held = 0;
+            for (var f : attempts) {
+                if (f.get(60, java.util.concurrent.TimeUnit.SECONDS).isPresent()) {
+                    held++;
+                }
+            }
+            assertEquals(1, held, "exactly one replica holds the lock");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void anExpiredLockIsTakenOver() throws Exception {
         Optional<StorageLock> crashed = storage.tryLock("gc", Duration.ofMillis(1));
         assertTrue(crashed.isPresent());
