@@ -178,8 +178,8 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
         return uploadPrefix + "portcullis-state.json";
     }
 
-    private static String tailKey(String uploadPrefix, long generation) {
-        return uploadPrefix + "tail-" + generation;
+    private static String tailKey(String uploadPrefix, UploadRecord rec) {
+        return uploadPrefix + (rec.tailName() != null ? rec.tailName() : "tail-" + rec.generation());
     }
 
     private static String dataKey(String uploadPrefix) {
@@ -500,7 +500,7 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
             byte[] buf = new byte[partSize];
             int fill = 0;
             if (rec.tailSize() > 0) {
-                byte[] tail = getExpected(tailKey(prefix, rec.generation()))
+                byte[] tail = getExpected(tailKey(prefix, rec))
                         .orElseThrow(() -> new IOException("upload " + uploadId + " lost its buffered tail"));
                 if (tail.length != rec.tailSize()) {
                     throw new IOException("upload " + uploadId + " tail holds " + tail.length + " bytes, state says "
@@ -538,15 +538,16 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
                     return new UploadState(uploadId, rec.offset(), rec.startedAt());
                 }
                 long generation = rec.generation() + 1;
+                String tailName = fill > 0 ? "tail-" + generation + "-" + UUID.randomUUID().toString().substring(0, 8) : null;
                 if (fill > 0) {
-                    put(tailKey(prefix, generation), buf, fill);
+                    put(prefix + tailName, buf, fill);
                 }
                 UploadRecord next = new UploadRecord(uploadId, rec.startedAt(), rec.offset() + written, multipartId,
-                        List.copyOf(parts), fill, generation, sha.getEncodedState());
+                        List.copyOf(parts), fill, generation, tailName, sha.getEncodedState());
                 // The state is the commit point of the chunk: until it is written, the upload is as it was.
                 put(stateKey(prefix), next.toJson(), "application/json");
                 if (rec.tailSize() > 0) {
-                    delete(tailKey(prefix, rec.generation()));
+                    delete(tailKey(prefix, rec));
                 }
                 return new UploadState(uploadId, next.offset(), next.startedAt());
             } catch (IOException | RuntimeException e) {
@@ -610,7 +611,7 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
                 }
             }
             String blobKey = blobKey(expected);
-            byte[] tail = rec.tailSize() == 0 ? new byte[0] : getExpected(tailKey(prefix, rec.generation()))
+            byte[] tail = rec.tailSize() == 0 ? new byte[0] : getExpected(tailKey(prefix, rec))
                     .orElseThrow(() -> new IOException("upload " + uploadId + " lost its buffered tail"));
             boolean present = head(blobKey).map(h -> h.contentLength() == size).orElse(false);
             if (present) {
@@ -748,7 +749,7 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
     private void removeUpload(String prefix, UploadRecord rec) {
         delete(stateKey(prefix));
         if (rec.tailSize() > 0) {
-            delete(tailKey(prefix, rec.generation()));
+            delete(tailKey(prefix, rec));
         }
         delete(prefix + "startedat");
         deleteUnder(prefix);

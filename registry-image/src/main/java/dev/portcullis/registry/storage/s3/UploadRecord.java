@@ -13,17 +13,18 @@ import java.util.List;
 /**
  * An upload session as it lives in the bucket, so that any replica can continue it: the S3 multipart upload its full
  * parts went to, the tail shorter than a part (its own small object), and the running SHA-256 state, so the blob is
- * never read back to be verified. {@code generation} names the current tail object: a new tail gets a new key, so a
- * reader never sees a tail that does not belong to the state it read.
+ * never read back to be verified. {@code tailName} names the current tail object: every chunk writes its tail under a
+ * new, unique key, so the state always points at the very tail its writer wrote, even if two replicas were (wrongly)
+ * sent the same chunk at once; the parts are pinned by their ETags, which S3 checks when the upload completes.
  */
 record UploadRecord(String id, Instant startedAt, long offset, String multipartId, List<Part> parts, long tailSize,
-                    long generation, byte[] sha256State) {
+                    long generation, String tailName, byte[] sha256State) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record Part(int number, String etag, long size) {}
 
     static UploadRecord fresh(String id, Instant startedAt) {
-        return new UploadRecord(id, startedAt, 0, null, List.of(), 0, 0, null);
+        return new UploadRecord(id, startedAt, 0, null, List.of(), 0, 0, null, null);
     }
 
     byte[] toJson() {
@@ -40,6 +41,9 @@ record UploadRecord(String id, Instant startedAt, long offset, String multipartI
         }
         n.put("tailSize", tailSize);
         n.put("generation", generation);
+        if (tailName != null) {
+            n.put("tailName", tailName);
+        }
         if (sha256State != null) {
             n.put("sha256State", Base64.getEncoder().encodeToString(sha256State));
         }
@@ -68,7 +72,8 @@ record UploadRecord(String id, Instant startedAt, long offset, String multipartI
             started = Instant.EPOCH;
         }
         return new UploadRecord(n.path("id").asText(), started, n.path("offset").asLong(), mp, List.copyOf(parts),
-                n.path("tailSize").asLong(), n.path("generation").asLong(), sha);
+                n.path("tailSize").asLong(), n.path("generation").asLong(),
+                n.hasNonNull("tailName") ? n.get("tailName").asText() : null, sha);
     }
 
     long partsSize() {

@@ -104,4 +104,48 @@ class S3StorageContractTest extends RegistryStorageContract {
         opened.add(noRedirect);
         assertTrue(noRedirect.blobRedirect(d, Duration.ofMinutes(5)).isEmpty());
     }
+
+    /**
+     * A client that (wrongly) sends the same chunk to two replicas at once: whichever state wins, the upload stays
+     * self-consistent, so a commit either fails or publishes exactly the bytes its digest names.
+     */
+    @Test
+    void concurrentChunksOnTwoReplicasNeverPublishWrongBytes() throws Exception {
+        RepositoryName repo = RepositoryName.parse("race/chunks");
+        RegistryStorage other = replica();
+        byte[] head = random(2 * MIB, 20);
+        byte[] x = random(6 * MIB + 5, 21);
+        byte[] y = random(6 * MIB + 5, 22);
+        var u = storage.startUpload(repo);
+        storage.appendToUpload(repo, u.id(), 0, head.length, new java.io.ByteArrayInputStream(head));
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var fx = pool.submit(() -> storage.appendToUpload(repo, u.id(), head.length, x.length,
+                    new java.io.ByteArrayInputStream(x)));
+            var fy = pool.submit(() -> other.appendToUpload(repo, u.id(), head.length, y.length,
+                    new java.io.ByteArrayInputStream(y)));
+            for (var f : List.of(fx, fy)) {
+                try {
+                    f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException lost) {
+                    // One of them may be refused; what matters is what can be committed.
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (byte[] second : List.of(x, y)) {
+            byte[] whole = new byte[head.length + second.length];
+            System.arraycopy(head, 0, whole, 0, head.length);
+            System.arraycopy(second, 0, whole, head.length, second.length);
+            Digest d = Digest.sha256(whole);
+            try {
+                storage.commitUpload(repo, u.id(), d);
+            } catch (RuntimeException refused) {
+                continue;
+            }
+            assertArrayEquals(whole, read(storage, d, 0), "a committed blob holds exactly its digest's bytes");
+            return;
+        }
+    }
 }
