@@ -7,10 +7,15 @@ import dev.portcullis.registry.storage.RegistryStorage;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 
 /** {@code GET|HEAD|DELETE /v2/NAME/blobs/DIGEST}. */
 final class BlobHandler {
+    /** How long a pre-signed blob URL stays valid, as in Distribution. */
+    private static final Duration REDIRECT_VALIDITY = Duration.ofMinutes(20);
     private final RegistryStorage storage;
     private final ApiSettings settings;
 
@@ -40,8 +45,15 @@ final class BlobHandler {
         if (ctx.request().method() == HttpMethod.HEAD) {
             return reply.headOnly(length);
         }
-        Path file = storage.blobFile(digest).orElseThrow(() -> ErrorCode.BLOB_UNKNOWN.exception(digest.toString()));
-        return reply.file(file, offset, length);
+        Optional<URI> redirect = storage.blobRedirect(digest, REDIRECT_VALIDITY);
+        if (redirect.isPresent()) {
+            return Reply.status(307).header("Location", redirect.get()).header("Docker-Content-Digest", digest);
+        }
+        Optional<Path> file = storage.blobFile(digest);
+        if (file.isPresent()) {
+            return reply.file(file.get(), offset, length);
+        }
+        return reply.stream(storage.openBlob(digest, offset), length);
     }
 
     Reply delete(RoutingContext ctx) throws IOException {

@@ -18,6 +18,8 @@ public final class Reply {
     long fileOffset;
     long fileLength;
     boolean headOnly;
+    java.io.InputStream stream;
+    long streamLength;
 
     private Reply(int status) {
         this.status = status;
@@ -54,6 +56,13 @@ public final class Reply {
         this.file = path;
         this.fileOffset = offset;
         this.fileLength = length;
+        return this;
+    }
+
+    /** Sends {@code length} bytes read from {@code in}, with backpressure; the writer closes the stream. */
+    public Reply stream(java.io.InputStream in, long length) {
+        this.stream = in;
+        this.streamLength = length;
         return this;
     }
 

@@ -57,6 +57,11 @@ public final class MeteredStorage implements RegistryStorage {
     }
 
     @Override
+    public Optional<java.net.URI> blobRedirect(Digest digest, Duration validity) throws IOException {
+        return timed("blob_redirect", () -> delegate.blobRedirect(digest, validity));
+    }
+
+    @Override
     public InputStream openBlob(Digest digest, long offset) throws IOException {
         return timed("open_blob", () -> delegate.openBlob(digest, offset));
     }

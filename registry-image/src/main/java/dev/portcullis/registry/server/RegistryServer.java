@@ -163,6 +163,8 @@ public final class RegistryServer implements AutoCloseable {
                 yield new FilesystemStorage(root);
             }
             case "inmemory" -> new FilesystemStorage(Files.createTempDirectory("portcullis-inmemory"));
+            case "s3" -> new dev.portcullis.registry.storage.s3.S3Storage(dev.portcullis.registry.storage.s3.S3Settings
+                    .from(config.storage().parameters(), config.storage().redirectDisabled()));
             default -> throw new ConfigException("storage." + config.storage().driver(), "driver not supported by this build yet");
         };
     }

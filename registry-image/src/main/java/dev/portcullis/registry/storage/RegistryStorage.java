@@ -26,6 +26,15 @@ public interface RegistryStorage {
     /** Streams the blob from {@code offset}. The caller closes the stream. */
     InputStream openBlob(Digest digest, long offset) throws IOException;
 
+    /**
+     * A time-limited URL the client may fetch the blob from directly (a pre-signed object store URL), when the driver
+     * has one and redirects are not disabled ({@code storage.redirect.disable}). The caller has checked that the blob
+     * is visible in the repository.
+     */
+    default Optional<java.net.URI> blobRedirect(Digest digest, java.time.Duration validity) throws IOException {
+        return Optional.empty();
+    }
+
     /** Makes a blob of {@code from} visible in {@code to}; false if {@code from} does not hold it. */
     boolean mountBlob(RepositoryName from, RepositoryName to, Digest digest) throws IOException;
 

@@ -19,25 +19,42 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** What a careless or malicious client sends: each gets the spec's error, and nothing is stored. */
+/**
+ * What a careless or malicious client sends: each gets the spec's error, and nothing is stored. Runs on the filesystem
+ * driver; a subclass runs it on another driver through {@link #startRegistry(Path)} and {@link #assertStorageClean()}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileInputTest {
     @TempDir
     static Path dir;
-    static RunningRegistry registry;
-    static RegistryHttp http;
+    RunningRegistry registry;
+    RegistryHttp http;
+
+    /** The registry under test, with its working files under {@code dir}. */
+    protected RunningRegistry startRegistry(Path dir) throws Exception {
+        return RunningRegistry.start(dir);
+    }
+
+    /** Nothing was written outside the storage root. */
+    protected void assertStorageClean() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(java.util.List.of(dir.resolve("storage")), files.toList());
+        }
+    }
 
     @BeforeAll
-    static void start() throws IOException {
-        registry = RunningRegistry.start(dir);
+    void start() throws Exception {
+        registry = startRegistry(dir);
         http = new RegistryHttp(registry.url());
     }
 
     @AfterAll
-    static void stop() {
+    void stop() throws Exception {
         registry.close();
     }
 
@@ -251,17 +268,15 @@ class HostileInputTest {
         }
     }
 
-    private static String startUpload(String repo) throws Exception {
+    private String startUpload(String repo) throws Exception {
         HttpResponse<byte[]> r = http.send("POST", "/v2/" + repo + "/blobs/uploads/", new byte[0]);
         assertEquals(202, r.statusCode());
         return r.headers().firstValue("Location").orElseThrow();
     }
 
     /** Everything the registry wrote is under its storage root. */
-    private static void assertNothingOutsideRoot() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(java.util.List.of(dir.resolve("storage")), files.toList());
-        }
+    private void assertNothingOutsideRoot() throws IOException {
+        assertStorageClean();
         assertFalse(Files.exists(Path.of("/tmp/blobs")));
     }
 }

@@ -40,6 +40,22 @@ public final class RunningRegistry implements AutoCloseable {
         return startYaml(yaml, root, Map.of());
     }
 
+    /**
+     * Plain HTTP on 127.0.0.1 over the S3 driver: {@code bucket} of {@code s3}, root directory {@code /registry}, delete
+     * enabled, pre-signed redirects for blob GETs when {@code redirect}; {@code extraYaml} is appended.
+     */
+    public static RunningRegistry startS3(Path dir, S3ProxyServer s3, String bucket, boolean redirect, String extraYaml)
+            throws IOException {
+        String yaml = """
+                version: 0.1
+                log:
+                  level: warn
+                http:
+                  addr: 127.0.0.1:0
+                """ + s3.storageYaml(bucket, true, redirect) + extraYaml;
+        return startYaml(yaml, dir, Map.of());
+    }
+
     public static RunningRegistry startYaml(String yaml, Path storageRoot, Map<String, String> env) throws IOException {
         RegistryConfig config = RegistryConfigLoader.fromTree(ConfigTree.parse(yaml, "test").withEnvironment(env));
         return new RunningRegistry(RegistryServer.start(config), storageRoot);
