@@ -290,6 +290,19 @@ launch() {
 base() { echo "${SCHEME[$1]}://127.0.0.1:${PORT[$1]}"; }
 name() { [[ $1 == dist ]] && echo Distribution || echo Portcullis; }
 
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{printf "%d\n", ($14 + $15) * 1000 / hz}' "/proc/${PID[$1]}/stat"; }
+
+# timed WHO FILE CPUFILE CMD...: runs CMD (which prints seconds), appends them to FILE, and the server's CPU ms to CPUFILE
+timed() {
+    local who=$1 out=$2 cpu=$3 c0; shift 3
+    c0=$(cpu_ms "$who")
+    "$@" >> "$out"
+    echo $(( $(cpu_ms "$who") - c0 )) >> "$cpu"
+}
+
+# cpu_per_gib CPUFILE BYTES: the server's median CPU seconds per GiB moved
+cpu_per_gib() { median < "$1" | awk -v b="$2" '{ if ($1 == "-") print "-"; else printf "%.2f\n", $1 / 1000 / (b / 1073741824) }'; }
+
 rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/${PID[$1]}/status"; }
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "-"; exit} m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; print m}'; }
@@ -459,29 +472,35 @@ if want auth || want blob || want upload || want skopeo; then
     fi
 
     if want upload || want blob; then
-        for who in dist pc; do : > "$WORKDIR/up-$who"; done
+        for who in dist pc; do : > "$WORKDIR/up-$who"; : > "$WORKDIR/upcpu-$who"; done
         for _ in $(seq "$REPS"); do
             for who in dist pc; do
-                upload_blob "$who" bench/blob "$BLOB" "$BLOB_DIGEST" "${BASIC[@]}" >> "$WORKDIR/up-$who"
+                timed "$who" "$WORKDIR/up-$who" "$WORKDIR/upcpu-$who" \
+                    upload_blob "$who" bench/blob "$BLOB" "$BLOB_DIGEST" "${BASIC[@]}"
             done
         done
         if want upload; then
             record upload "monolithic blob upload ${BLOB_MB} MiB (TLS)" MiB/s high \
                 "$(mib_per_s "$BLOB_SIZE" "$(median < "$WORKDIR/up-dist")")" \
                 "$(mib_per_s "$BLOB_SIZE" "$(median < "$WORKDIR/up-pc")")" ">= 1.0" "POST + PUT ?digest=, median of $REPS"
+            record upcpu "  server CPU per GiB uploaded (TLS)" s/GiB low "$(cpu_per_gib "$WORKDIR/upcpu-dist" "$BLOB_SIZE")" \
+                "$(cpu_per_gib "$WORKDIR/upcpu-pc" "$BLOB_SIZE")" "-" "user+sys, median; robust to a busy machine"
         fi
     fi
 
     if want blob; then
-        for who in dist pc; do : > "$WORKDIR/get-$who"; done
+        for who in dist pc; do : > "$WORKDIR/get-$who"; : > "$WORKDIR/getcpu-$who"; done
         for _ in $(seq "$REPS"); do
             for who in dist pc; do
-                get_blob "$who" bench/blob "$BLOB_DIGEST" "$BLOB_SIZE" "${BASIC[@]}" >> "$WORKDIR/get-$who"
+                timed "$who" "$WORKDIR/get-$who" "$WORKDIR/getcpu-$who" \
+                    get_blob "$who" bench/blob "$BLOB_DIGEST" "$BLOB_SIZE" "${BASIC[@]}"
             done
         done
         record blobtls "blob GET ${BLOB_MB} MiB (TLS)" MiB/s high \
             "$(mib_per_s "$BLOB_SIZE" "$(median < "$WORKDIR/get-dist")")" \
             "$(mib_per_s "$BLOB_SIZE" "$(median < "$WORKDIR/get-pc")")" ">= 1.0" "curl, median of $REPS"
+        record getcpu "  server CPU per GiB served (TLS)" s/GiB low "$(cpu_per_gib "$WORKDIR/getcpu-dist" "$BLOB_SIZE")" \
+            "$(cpu_per_gib "$WORKDIR/getcpu-pc" "$BLOB_SIZE")" "-" "user+sys, median; robust to a busy machine"
     fi
 
     if want auth; then
@@ -530,13 +549,17 @@ if want plain; then
     record plainget "manifest GET, anonymous (plain HTTP)" req/s high "${RATE[dist]}" "${RATE[pc]}" ">= 1.0" \
         "$CONNECTIONS conns keep-alive"
     if want blob; then
-        for who in dist pc; do : > "$WORKDIR/pget-$who"; done
+        for who in dist pc; do : > "$WORKDIR/pget-$who"; : > "$WORKDIR/pgetcpu-$who"; done
         for _ in $(seq "$REPS"); do
-            for who in dist pc; do get_blob "$who" bench/blob "$BLOB_DIGEST" "$BLOB_SIZE" >> "$WORKDIR/pget-$who"; done
+            for who in dist pc; do
+                timed "$who" "$WORKDIR/pget-$who" "$WORKDIR/pgetcpu-$who" get_blob "$who" bench/blob "$BLOB_DIGEST" "$BLOB_SIZE"
+            done
         done
         record blobplain "blob GET ${BLOB_MB} MiB (plain HTTP)" MiB/s high \
             "$(mib_per_s "$BLOB_SIZE" "$(median < "$WORKDIR/pget-dist")")" \
             "$(mib_per_s "$BLOB_SIZE" "$(median < "$WORKDIR/pget-pc")")" ">= 1.0" "curl, median of $REPS"
+        record pgetcpu "  server CPU per GiB served (plain)" s/GiB low "$(cpu_per_gib "$WORKDIR/pgetcpu-dist" "$BLOB_SIZE")" \
+            "$(cpu_per_gib "$WORKDIR/pgetcpu-pc" "$BLOB_SIZE")" "-" "user+sys, median; robust to a busy machine"
     fi
     for who in dist pc; do stop "$who"; done
 fi
