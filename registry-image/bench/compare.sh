@@ -21,6 +21,7 @@ BLOB_MB=64
 IMAGE_MB=256
 IMAGE_LAYERS=4
 REPS=3
+XFER_WARMUP=5
 STARTS=3
 CONNECTIONS=8
 JAR="$MODULE/target/portcullis-registry.jar"
@@ -46,6 +47,7 @@ usage: bash registry-image/bench/compare.sh [options]
   --blob-mb N          blob size for the GET and upload transfers (default $BLOB_MB)
   --image-mb N         total layer size of the skopeo image (default $IMAGE_MB, in $IMAGE_LAYERS layers)
   --reps N             repetitions of each transfer; the median is reported (default $REPS)
+  --transfer-warmup N  unmeasured transfers per registry before those (default $XFER_WARMUP): the JIT's warm-up
   --starts N           cold starts measured per registry; the median is reported (default $STARTS)
   --only LIST          comma-separated subset of: $ONLY
   --jar PATH           Portcullis jar (default: registry-image/target/portcullis-registry.jar)
@@ -62,13 +64,14 @@ EOF
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --quick) DURATION=3; WARMUP=1; BLOB_MB=8; IMAGE_MB=32; REPS=2; STARTS=2 ;;
+        --quick) DURATION=3; WARMUP=1; BLOB_MB=8; IMAGE_MB=32; REPS=2; STARTS=2; XFER_WARMUP=1 ;;
         --duration) DURATION=$2; shift ;;
         --warmup) WARMUP=$2; shift ;;
         --connections) CONNECTIONS=$2; shift ;;
         --blob-mb) BLOB_MB=$2; shift ;;
         --image-mb) IMAGE_MB=$2; shift ;;
         --reps) REPS=$2; shift ;;
+        --transfer-warmup) XFER_WARMUP=$2; shift ;;
         --starts) STARTS=$2; shift ;;
         --only) ONLY=$2; shift ;;
         --jar) JAR=$2; shift ;;
@@ -158,7 +161,8 @@ record() {
 print_table() {
     echo
     echo "Portcullis vs CNCF Distribution $("$DISTRIBUTION" --version 2>/dev/null | awk '{print $NF}') — $(nproc) cores, $(date -u +%FT%TZ)"
-    echo "load: ${CONNECTIONS} keep-alive connections, ${WARMUP}s warm-up + ${DURATION}s measured (wrk); transfers: median of ${REPS};"
+    echo "load: ${CONNECTIONS} keep-alive connections, ${WARMUP}s warm-up + ${DURATION}s measured (wrk);"
+    echo "transfers: ${XFER_WARMUP} unmeasured, then the median of ${REPS}; skopeo push: one, cold"
     echo "Portcullis JVM flags: $JAVA_OPTS${PC_EXTRA_OPTS:+ $PC_EXTRA_OPTS (archive from a training run)}"
     echo "ratio: > 1 means Portcullis leads (rate: P/D; time and memory: D/P)"
     echo
@@ -460,19 +464,25 @@ if want auth || want blob || want upload || want skopeo; then
             log "$(name "$who") skopeo push ${IMAGE_MB} MiB: ${PUSH[$who]} s"
         done
         for who in dist pc; do : > "$WORKDIR/pull-$who"; done
-        for _ in $(seq "$REPS"); do
+        for _ in $(seq $(( XFER_WARMUP + REPS ))); do
             for who in dist pc; do
                 skopeo_pull "$who" bench/big:v1 "$WORKDIR/pulled" "$USER_NAME:$USER_PW" >> "$WORKDIR/pull-$who"
             done
         done
+        for who in dist pc; do   # the first XFER_WARMUP pulls were the warm-up
+            tail -n "$REPS" "$WORKDIR/pull-$who" > "$WORKDIR/pull-$who.m"; mv "$WORKDIR/pull-$who.m" "$WORKDIR/pull-$who"
+        done
         record push "skopeo copy push ${IMAGE_MB} MiB image (TLS)" s low "${PUSH[dist]}" "${PUSH[pc]}" ">= 1.0" \
             "one push into empty storage"
         record pull "skopeo copy pull ${IMAGE_MB} MiB image (TLS)" s low "$(median < "$WORKDIR/pull-dist")" \
-            "$(median < "$WORKDIR/pull-pc")" ">= 1.0" "median of $REPS, to dir:"
+            "$(median < "$WORKDIR/pull-pc")" ">= 1.0" "median of $REPS (after ${XFER_WARMUP} more), to dir:"
     fi
 
     if want upload || want blob; then
         for who in dist pc; do : > "$WORKDIR/up-$who"; : > "$WORKDIR/upcpu-$who"; done
+        for _ in $(seq "$XFER_WARMUP"); do
+            for who in dist pc; do upload_blob "$who" bench/blob "$BLOB" "$BLOB_DIGEST" "${BASIC[@]}" > /dev/null; done
+        done
         for _ in $(seq "$REPS"); do
             for who in dist pc; do
                 timed "$who" "$WORKDIR/up-$who" "$WORKDIR/upcpu-$who" \
@@ -490,6 +500,9 @@ if want auth || want blob || want upload || want skopeo; then
 
     if want blob; then
         for who in dist pc; do : > "$WORKDIR/get-$who"; : > "$WORKDIR/getcpu-$who"; done
+        for _ in $(seq "$XFER_WARMUP"); do
+            for who in dist pc; do get_blob "$who" bench/blob "$BLOB_DIGEST" "$BLOB_SIZE" "${BASIC[@]}" > /dev/null; done
+        done
         for _ in $(seq "$REPS"); do
             for who in dist pc; do
                 timed "$who" "$WORKDIR/get-$who" "$WORKDIR/getcpu-$who" \
@@ -550,6 +563,9 @@ if want plain; then
         "$CONNECTIONS conns keep-alive"
     if want blob; then
         for who in dist pc; do : > "$WORKDIR/pget-$who"; : > "$WORKDIR/pgetcpu-$who"; done
+        for _ in $(seq "$XFER_WARMUP"); do
+            for who in dist pc; do get_blob "$who" bench/blob "$BLOB_DIGEST" "$BLOB_SIZE" > /dev/null; done
+        done
         for _ in $(seq "$REPS"); do
             for who in dist pc; do
                 timed "$who" "$WORKDIR/pget-$who" "$WORKDIR/pgetcpu-$who" get_blob "$who" bench/blob "$BLOB_DIGEST" "$BLOB_SIZE"
