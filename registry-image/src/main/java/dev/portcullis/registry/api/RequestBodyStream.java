@@ -81,11 +81,19 @@ public final class RequestBodyStream extends InputStream {
         if (!nextBuffer()) {
             return -1;
         }
-        int n = Math.min(len, current.length() - position);
-        current.getBytes(position, position + n, b, off);
-        position += n;
-        consumed += n;
-        return n;
+        // Fill the caller's buffer from every chunk already queued (the HTTP decoder delivers 8 KiB pieces), so the
+        // storage hashes and writes in its own large blocks; never wait for more once some bytes are in hand.
+        int total = 0;
+        while (true) {
+            int n = Math.min(len - total, current.length() - position);
+            current.getBytes(position, position + n, b, off + total);
+            position += n;
+            consumed += n;
+            total += n;
+            if (total == len || !(queue.peek() instanceof Buffer) || !nextBuffer()) {
+                return total;
+            }
+        }
     }
 
     private boolean nextBuffer() throws IOException {

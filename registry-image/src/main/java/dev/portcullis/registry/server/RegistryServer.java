@@ -39,6 +39,7 @@ public final class RegistryServer implements AutoCloseable {
     private static final int STORAGE_THREADS = 64;
     /** How often the TLS files are compared with what is served: a renewal is live within this delay. */
     private static final long CERTIFICATE_CHECK_MILLIS = 2000;
+    static final int MAX_CHUNK_SIZE = 64 * 1024;
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -94,6 +95,8 @@ public final class RegistryServer implements AutoCloseable {
                     .setPort(http.addr().port())
                     .setHandle100ContinueAutomatically(true)
                     .setCompressionSupported(false)
+                    // Request bodies reach the upload in pieces of at most this size (Netty's default is 8 KiB).
+                    .setMaxChunkSize(MAX_CHUNK_SIZE)
                     .setIdleTimeout(300)
                     .setIdleTimeoutUnit(TimeUnit.SECONDS);
             if (tls.isPresent()) {

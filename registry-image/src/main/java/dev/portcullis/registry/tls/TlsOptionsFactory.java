@@ -87,6 +87,9 @@ public final class TlsOptionsFactory {
                 .setEnabledSecureTransportProtocols(o.getEnabledSecureTransportProtocols())
                 .setUseAlpn(o.isUseAlpn());
         o.getEnabledCipherSuites().forEach(http::addEnabledCipherSuite);
+        if (io.netty.handler.ssl.OpenSsl.isAvailable()) {
+            http.setSslEngineOptions(new io.vertx.core.net.OpenSSLEngineOptions());
+        }
     }
 
     /** Reads and checks the files at start-up: a broken certificate is a config error, not a failed handshake later. */
