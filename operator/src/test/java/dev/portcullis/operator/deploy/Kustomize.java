@@ -2,6 +2,7 @@ package dev.portcullis.operator.deploy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,14 +19,23 @@ final class Kustomize {
 
   @SuppressWarnings("unchecked")
   static List<Map<String, Object>> render(String dir) throws Exception {
-    var process = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve(dir).toString())
-        .redirectErrorStream(true).start();
+    // stderr apart: kustomize prints deprecation warnings there, and stdout must stay YAML
+    Path errors = Files.createTempFile("kustomize", ".err");
+    Process process;
+    try {
+      process = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve(dir).toString())
+          .redirectError(errors.toFile()).start();
+    } catch (java.io.IOException e) {
+      throw new AssertionError("kubectl is needed on the PATH to render " + dir
+          + " (kubectl kustomize, no cluster needed; kubectl 1.27 or later)", e);
+    }
     var out = new ByteArrayOutputStream();
     process.getInputStream().transferTo(out);
     if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
       throw new AssertionError("kubectl kustomize " + dir + " failed:\n"
-          + out.toString(StandardCharsets.UTF_8));
+          + Files.readString(errors));
     }
+    Files.deleteIfExists(errors);
     var options = new LoaderOptions();
     options.setCodePointLimit(16 * 1024 * 1024);
     var docs = new ArrayList<Map<String, Object>>();
