@@ -12,13 +12,13 @@ import java.util.Objects;
  */
 final class Rbac {
 
-  /** One API call: namespace is null for a cluster-scoped resource, {@link #ANY} for "any namespace". */
+  /** One API call: namespace is null cluster-wide (a cluster-scoped resource, or across all namespaces), {@link #ANY} for "any one namespace". */
   record Call(String group, String resource, String verb, String namespace, String name) {
     @Override
     public String toString() {
       return verb + " " + (group.isEmpty() ? "core" : group) + "/" + resource
           + (name == null ? "" : " " + name)
-          + (namespace == null ? " (cluster-scoped)" : " in " + namespace);
+          + (namespace == null ? " cluster-wide" : " in " + namespace);
     }
   }
 

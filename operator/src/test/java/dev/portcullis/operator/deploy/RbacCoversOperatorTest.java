@@ -52,6 +52,11 @@ class RbacCoversOperatorTest {
         .map(e -> (String) e.get("value")).findFirst().orElseThrow();
     recordedAll = run(Set.of());
     recordedSingle = run(Set.of(watched));
+    // for whoever changes the operator or deploy/: what it was seen to call
+    java.nio.file.Files.write(java.nio.file.Path.of("target", "operator-api-calls.txt"),
+        java.util.stream.Stream.concat(
+            recordedAll.stream().map(c -> "all namespaces: " + c),
+            recordedSingle.stream().map(c -> "namespace " + watched + ": " + c)).toList());
   }
 
   /** Runs a registry through its life with the operator on a client of its own, recording its calls. */
