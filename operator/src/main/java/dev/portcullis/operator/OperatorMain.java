@@ -23,10 +23,12 @@ public final class OperatorMain {
 
   private OperatorMain() {}
 
-  public static void main(String[] args) throws InterruptedException {
+  public static void main(String[] args) throws InterruptedException, java.io.IOException {
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator operator = start(client, new SecureRegistryReconciler(), watchedNamespaces());
+    HealthEndpoint health = HealthEndpoint.start(operator, HealthEndpoint.port());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      health.close();
       operator.stop();
       client.close();
     }, "portcullis-shutdown"));

@@ -36,6 +36,11 @@ class JarSmokeIT {
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
           jar.toString());
       builder.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+      int healthPort;
+      try (var socket = new java.net.ServerSocket(0)) {
+        healthPort = socket.getLocalPort();
+      }
+      builder.environment().put("PORTCULLIS_HEALTH_PORT", Integer.toString(healthPort));
       builder.redirectErrorStream(true);
       builder.redirectOutput(Path.of("target", "smoke-operator.log").toFile());
       Process operator = builder.start();
@@ -59,6 +64,15 @@ class JarSmokeIT {
               assertThat(r.getStatus().condition("CertificatesReady").orElseThrow().getStatus())
                   .isEqualTo("True");
             });
+        // the probes deploy/deployment.yaml points the kubelet at
+        var http = java.net.http.HttpClient.newHttpClient();
+        for (String path : new String[] {"/livez", "/readyz"}) {
+          await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+              assertThat(http.send(java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://127.0.0.1:" + healthPort + path)).build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode())
+                  .as(path).isEqualTo(200));
+        }
       } finally {
         operator.destroy();
         operator.waitFor();

@@ -1,0 +1,161 @@
+package dev.portcullis.operator.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.portcullis.operator.OperatorMain;
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.deploy.Rbac.Call;
+import dev.portcullis.operator.reconciler.SecureRegistryReconciler;
+import dev.portcullis.operator.testsupport.MockCluster;
+import dev.portcullis.operator.testsupport.Registries;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * deploy/ grants the operator what it uses. The calls are derived twice: from the code (every
+ * dependent of the workflow, with the verbs its JOSDK interfaces imply, and the primary) and from
+ * the wire (every request the operator sends while it runs a registry through creation, readiness
+ * and a spec change, recorded by the mock API server). A new dependent, informer, lease or
+ * cross-namespace write makes this test fail until deploy/ grants it.
+ */
+class RbacCoversOperatorTest {
+
+  static final String SA_NAMESPACE = "portcullis-system";
+  static final String SA = "portcullis-operator";
+  static final String AGENT = "portcullis-operator-under-test";
+
+  static List<Map<String, Object>> allNamespaces;
+  static List<Map<String, Object>> singleNamespace;
+  static String watched;
+  static Set<Call> recordedAll;
+  static Set<Call> recordedSingle;
+
+  @BeforeAll
+  static void renderAndRun() throws Exception {
+    allNamespaces = Kustomize.render("deploy");
+    singleNamespace = Kustomize.render("deploy/single-namespace");
+    List<Map<String, Object>> env = Kustomize.at(
+        Kustomize.one(singleNamespace, "Deployment", "portcullis-operator"),
+        "spec", "template", "spec", "containers", 0, "env");
+    watched = env.stream().filter(e -> OperatorMain.WATCH_NAMESPACES_ENV.equals(e.get("name")))
+        .map(e -> (String) e.get("value")).findFirst().orElseThrow();
+    recordedAll = run(Set.of());
+    recordedSingle = run(Set.of(watched));
+    // for whoever changes the operator or deploy/: what it was seen to call
+    java.nio.file.Files.write(java.nio.file.Path.of("target", "operator-api-calls.txt"),
+        java.util.stream.Stream.concat(
+            recordedAll.stream().map(c -> "all namespaces: " + c),
+            recordedSingle.stream().map(c -> "namespace " + watched + ": " + c)).toList());
+  }
+
+  /** Runs a registry through its life with the operator on a client of its own, recording its calls. */
+  static Set<Call> run(Set<String> namespaces) throws Exception {
+    try (var cluster = new MockCluster(true);
+         var client = new KubernetesClientBuilder().withConfig(
+             new ConfigBuilder(cluster.client.getConfiguration()).withUserAgent(AGENT).build())
+             .build()) {
+      var operator = OperatorMain.start(client, new SecureRegistryReconciler(), namespaces);
+      try {
+        cluster.client.resource(Registries.password(watched, "rackham", "pw-1")).create();
+        cluster.client.resource(Registries.htpasswd(watched, "reg", "rackham")).create();
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+            assertThat(registry(cluster).getStatus().condition("CertificatesReady")
+                .orElseThrow().getStatus()).isEqualTo("True"));
+        cluster.client.resources(SecureRegistry.class).inNamespace(watched).withName("reg")
+            .edit(r -> {
+              r.getSpec().replicas = 0;
+              return r;
+            });
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+            cluster.client.resources(Deployment.class).inNamespace(watched).withName("reg")
+                .get().getSpec().getReplicas() == 0);
+      } finally {
+        operator.stop();
+      }
+      var calls = new LinkedHashSet<Call>();
+      RecordedRequest request;
+      while ((request = cluster.server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+        String agent = request.getHeader("User-Agent");
+        if (agent != null && agent.startsWith(AGENT)) {
+          var call = OperatorApiCalls.fromRequest(request);
+          if (call != null) {
+            calls.add(call);
+          }
+        }
+      }
+      return calls;
+    }
+  }
+
+  private static SecureRegistry registry(MockCluster cluster) {
+    return cluster.client.resources(SecureRegistry.class).inNamespace(watched).withName("reg")
+        .get();
+  }
+
+  @Test
+  void everyRequestTheOperatorSendsIsAllowedByDeploy() {
+    assertThat(recordedAll).as("the operator's requests were recorded").isNotEmpty()
+        .anyMatch(c -> c.verb().equals("create"));
+    assertAllowed("deploy/", new Rbac(allNamespaces, SA_NAMESPACE, SA), recordedAll);
+  }
+
+  @Test
+  void everyRequestTheOperatorSendsIsAllowedBySingleNamespace() {
+    assertThat(recordedSingle).isNotEmpty();
+    assertAllowed("deploy/single-namespace/", new Rbac(singleNamespace, SA_NAMESPACE, SA),
+        recordedSingle);
+  }
+
+  @Test
+  void everyDependentAndThePrimaryAreCoveredInEveryNamespace() throws Exception {
+    var calls = OperatorApiCalls.fromDependents(SecureRegistryReconciler.class,
+        SecureRegistry.class, Rbac.ANY);
+    assertThat(calls).anyMatch(c -> c.resource().equals("deployments"));
+    assertAllowed("deploy/", new Rbac(allNamespaces, SA_NAMESPACE, SA), calls);
+  }
+
+  @Test
+  void everyDependentAndThePrimaryAreCoveredInTheWatchedNamespace() throws Exception {
+    var rbac = new Rbac(singleNamespace, SA_NAMESPACE, SA);
+    var calls = OperatorApiCalls.fromDependents(SecureRegistryReconciler.class,
+        SecureRegistry.class, watched);
+    assertAllowed("deploy/single-namespace/", rbac, calls);
+    // and not beyond it: the registries' objects are not granted in other namespaces
+    assertThat(rbac.allows(new Call("apps", "deployments", "create", "elsewhere", null)))
+        .as("single-namespace grants deployments outside %s", watched).isFalse();
+    assertThat(rbac.allows(new Call("portcullis.dev", "secureregistries", "list", null, null)))
+        .as("single-namespace lists SecureRegistries cluster-wide").isFalse();
+  }
+
+  @Test
+  void noWildcardsNorPrivilegeEscalation() {
+    for (var docs : List.of(allNamespaces, singleNamespace)) {
+      for (var rule : new Rbac(docs, SA_NAMESPACE, SA).rules) {
+        assertThat(rule.toString()).doesNotContain("*");
+        @SuppressWarnings("unchecked")
+        var verbs = (List<String>) rule.get("verbs");
+        assertThat(verbs).doesNotContain("escalate", "bind", "impersonate", "deletecollection");
+        @SuppressWarnings("unchecked")
+        var resources = (List<String>) rule.get("resources");
+        assertThat(resources).doesNotContain("pods/exec", "nodes", "roles", "rolebindings",
+            "clusterroles", "clusterrolebindings");
+      }
+    }
+  }
+
+  private static void assertAllowed(String install, Rbac rbac, Set<Call> calls) {
+    var denied = calls.stream().filter(c -> !rbac.allows(c)).map(Call::toString).toList();
+    assertThat(denied).as("API calls of the operator that %s does not allow", install).isEmpty();
+  }
+}
