@@ -83,6 +83,8 @@ public final class Kubelet implements AutoCloseable {
 
   public static final String MANAGED_SELECTOR = "app.kubernetes.io/managed-by=portcullis-operator";
   static final long PERIOD_MS = 200;
+  /** Consecutive failed readiness probes that make a ready pod unready. */
+  static final int PROBE_FAILURES = 3;
   /** How a container port reaches the registry process: its env override for the listen address. */
   public static final Map<Integer, String> PORT_ENV = new ConcurrentHashMap<>(Map.of(
       5000, "REGISTRY_HTTP_ADDR", 5001, "REGISTRY_HTTP_DEBUG_ADDR"));
@@ -347,6 +349,7 @@ public final class Kubelet implements AutoCloseable {
     volatile Process process;
     volatile boolean ready;
     volatile int starts;
+    private int failedProbes;
     volatile String pending = "not started";
     private long restartAfter;
 
@@ -421,6 +424,7 @@ public final class Kubelet implements AutoCloseable {
         return;
       }
       if (!process.isAlive()) {
+        note("container exited " + process.exitValue() + "; restarting in 1 s");
         ready = false;
         process = null;
         pending = "restarting after exit";
@@ -428,17 +432,41 @@ public final class Kubelet implements AutoCloseable {
         return;
       }
       refreshVolumes(spec.getVolumes(), c.getVolumeMounts());
-      ready = probe(c);
+      String failure = probe(c);
+      if (failure == null) {
+        if (!ready) {
+          note("readiness probe succeeded: ready");
+        }
+        failedProbes = 0;
+        ready = true;
+      } else if (++failedProbes >= PROBE_FAILURES && ready) {
+        // we probe every PERIOD_MS instead of every periodSeconds: one slow answer on a busy
+        // machine must not take the pod out of its Service, so a few failures in a row count
+        ready = false;
+        note("readiness probe failed " + failedProbes + " times: " + failure + ": not ready");
+      }
     }
 
-    private boolean probe(Container c) {
+    /** A kubelet event, written into the pod's log between the process's own lines. */
+    private void note(String event) {
+      try {
+        Files.writeString(log, "---- " + Instant.now() + " kubelet: " + event + "\n",
+            StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        // the report will lack one line
+      }
+    }
+
+    /** Null when the readiness probe passes, else why it failed. */
+    private String probe(Container c) {
       var probe = c.getReadinessProbe();
       if (probe == null || probe.getHttpGet() == null) {
-        return true;
+        return null;
       }
       Integer port = localPort(probe.getHttpGet().getPort());
       if (port == null) {
-        return false;
+        return "no container port " + probe.getHttpGet().getPort();
       }
       try {
         var conn = (HttpURLConnection) URI.create("http://127.0.0.1:" + port
@@ -447,9 +475,9 @@ public final class Kubelet implements AutoCloseable {
         conn.setReadTimeout(1000);
         int code = conn.getResponseCode();
         conn.disconnect();
-        return code >= 200 && code < 400;
+        return code >= 200 && code < 400 ? null : "HTTP " + code;
       } catch (IOException e) {
-        return false;
+        return e.toString();
       }
     }
 

@@ -89,6 +89,7 @@ public final class ServiceProxy implements AutoCloseable {
       }
       InetSocketAddress target = resolve(first[1]);
       if (target == null) {
+        System.err.println("service proxy: no ready endpoint for " + first[1]);
         out.write(("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
         return;
