@@ -9,6 +9,7 @@ import dev.portcullis.operator.api.TlsSpec;
 import dev.portcullis.operator.testsupport.FakeCertManager;
 import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
+import dev.portcullis.operator.testsupport.clients.ClusterNode;
 import dev.portcullis.operator.testsupport.clients.ClusterSkopeo;
 import dev.portcullis.operator.testsupport.clients.Exec;
 import dev.portcullis.operator.testsupport.kubelet.Kubelet;
@@ -106,6 +107,14 @@ class EndToEndIT {
     if (cluster != null) {
       cluster.close();
     }
+    // a failing journey has printed its logs already; -Dportcullis.e2e.keep=true keeps the files
+    if (root != null && !Boolean.getBoolean("portcullis.e2e.keep")) {
+      try (var walk = Files.walk(root)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
   }
 
   // ---- journeys ----
@@ -135,6 +144,43 @@ class EndToEndIT {
     String svc = "calculus." + ns + ".svc:5000";
     skopeo.login(svc, "rackham", "change-me-please").orThrow();
     assertThat(skopeo.inspectRaw(svc + "/treasure/map:v1").orThrow().output()).contains("layers");
+
+    // The node pulls with containerd through a certs.d hosts directory. With issue 8 the
+    // node-agent (run by the kubelet stand-in, hostPath under nodeRoot) writes that directory and
+    // the operator's pull secret holds the credentials; until then the test writes the entry the
+    // node-agent would write and uses the user's password: the plumbing (proxy, CA, hosts.toml,
+    // auth) is the same, only the source of the entry and the credentials differ.
+    Path hostsDir;
+    String userPass;
+    var pullSecret = pullSecrets(ns).stream().findFirst();
+    if (pullSecret.isPresent()) {
+      hostsDir = kubelet.nodeRoot().resolve("etc/containerd/certs.d");
+      await().atMost(READY_TIMEOUT).until(() -> Files.isRegularFile(
+          hostsDir.resolve(endpoint).resolve("hosts.toml")));
+      userPass = dockerConfigCredentials(pullSecret.get(), endpoint);
+    } else {
+      System.out.println("journey 1: issue 8 absent (no pull secret): the test writes the node's"
+          + " hosts.toml and uses the user's password");
+      hostsDir = tmp.resolve("certs.d");
+      Path ca = Files.createDirectories(hostsDir.resolve(endpoint)).resolve("ca.crt");
+      Files.writeString(ca, r.getStatus().caBundle);
+      Files.writeString(hostsDir.resolve(endpoint).resolve("hosts.toml"), """
+          server = "https://%1$s"
+
+          [host."https://%1$s"]
+            capabilities = ["pull", "resolve"]
+            ca = "%2$s"
+          """.formatted(endpoint, ca));
+      userPass = "rackham:change-me-please";
+    }
+    try (var node = ClusterNode.start(proxy.url())) {
+      String ref = endpoint + "/treasure/map:v1";
+      assertThat(node.pull(ref, hostsDir, null).ok()).as("anonymous node pull refused").isFalse();
+      Exec.Result pulled = node.pull(ref, hostsDir, userPass);
+      assertThat(pulled.ok()).as("%s\ncontainerd log:\n%s", pulled.describe(), node.readLog())
+          .isTrue();
+      assertThat(node.imageDigest(ref)).isEqualTo(digest);
+    }
   }
 
   /**
@@ -150,8 +196,7 @@ class EndToEndIT {
     applySample("htpasswd.yaml", ns);
     awaitReady(ns, "calculus");
     List<DaemonSet> agents = cluster.client.apps().daemonSets().inNamespace(ns).list().getItems();
-    List<Secret> pullSecrets = cluster.client.secrets().inNamespace(ns).list().getItems().stream()
-        .filter(s -> "kubernetes.io/dockerconfigjson".equals(s.getType())).toList();
+    List<Secret> pullSecrets = pullSecrets(ns);
     Assumptions.assumeTrue(!agents.isEmpty() || !pullSecrets.isEmpty(),
         "issue 8 (node trust DaemonSet, pull secrets) is not in this build: the operator created"
             + " neither a DaemonSet nor a dockerconfigjson Secret");
@@ -329,6 +374,22 @@ class EndToEndIT {
       cluster.client.resource(item).inNamespace(ns).create();
     }
     return items;
+  }
+
+  static List<Secret> pullSecrets(String ns) {
+    return cluster.client.secrets().inNamespace(ns).list().getItems().stream()
+        .filter(s -> "kubernetes.io/dockerconfigjson".equals(s.getType())).toList();
+  }
+
+  /** "user:password" for {@code registry} from a dockerconfigjson Secret. */
+  static String dockerConfigCredentials(Secret secret, String registry) throws IOException {
+    var auths = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(Registries.decode(secret, ".dockerconfigjson")).path("auths").path(registry);
+    if (auths.has("auth")) {
+      return new String(Base64.getDecoder().decode(auths.path("auth").asText()),
+          StandardCharsets.UTF_8);
+    }
+    return auths.path("username").asText() + ":" + auths.path("password").asText();
   }
 
   static SecureRegistry awaitReady(String ns, String name) {
