@@ -321,6 +321,20 @@ public final class Kubelet implements AutoCloseable {
     }
   }
 
+  /** {@code text} with every absolute path under a mount path replaced by where it landed. */
+  static String rewritePaths(String text, Map<String, Path> mounts) {
+    if (mounts.isEmpty()) {
+      return text;
+    }
+    var paths = new ArrayList<>(mounts.keySet());
+    paths.sort(Comparator.comparingInt(String::length).reversed());
+    Pattern p = Pattern.compile("(?<![\\w./-])("
+        + String.join("|", paths.stream().map(Pattern::quote).toList())
+        + ")(?=[/\\s\"',\\]}]|$)", Pattern.MULTILINE);
+    return p.matcher(text).replaceAll(m -> Matcher.quoteReplacement(
+        mounts.get(m.group(1)).toString()));
+  }
+
   static int freePort() {
     try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
@@ -579,16 +593,7 @@ public final class Kubelet implements AutoCloseable {
      * (longest mount path first), so a rewritten path is never rewritten again.
      */
     String rewrite(String text) {
-      if (mountMap.isEmpty()) {
-        return text;
-      }
-      var paths = new ArrayList<>(mountMap.keySet());
-      paths.sort(Comparator.comparingInt(String::length).reversed());
-      Pattern p = Pattern.compile("(?<![\\w./-])("
-          + String.join("|", paths.stream().map(Pattern::quote).toList())
-          + ")(?=[/\\s\"',\\]}]|$)", Pattern.MULTILINE);
-      return p.matcher(text).replaceAll(m -> Matcher.quoteReplacement(
-          mountMap.get(m.group(1)).toString()));
+      return rewritePaths(text, mountMap);
     }
 
     private void launch(Container c) throws IOException {
