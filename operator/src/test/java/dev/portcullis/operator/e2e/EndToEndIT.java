@@ -353,8 +353,43 @@ class EndToEndIT {
     assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
   }
 
-  // Journey 6 (S3, two replicas) waits for the S3 storage driver: this build's registry knows
-  // the "s3" key but has no driver behind it. Journeys 2 and 3 wait for issue 8.
+  /**
+   * Journey 6: samples/s3-ha.yaml, two replicas on one bucket. The operator half runs now: two pods
+   * started, the S3 credentials reaching the processes from the Secret as env vars, no claim. The
+   * registry half (push through one replica, pull through the other, against s3proxy in-process)
+   * waits for the S3 storage driver: while the registry answers "driver not supported by this
+   * build yet" the journey is skipped with that reason.
+   */
+  @Test
+  void journey6_s3TwoReplicas() throws Exception {
+    String ns = useNamespace("j6-s3");
+    applySample("s3-ha.yaml", ns);
+    try {
+      await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "shared").size() == 2
+          && kubelet.pods(ns, "shared").stream().allMatch(p -> p.starts() > 0));
+      for (Kubelet.Pod pod : kubelet.pods(ns, "shared")) {
+        assertThat(pod.env()).containsEntry("REGISTRY_STORAGE_S3_ACCESSKEY", "AKIAEXAMPLEEXAMPLE")
+            .containsEntry("REGISTRY_STORAGE_S3_SECRETKEY", "replace-with-the-real-secret-key");
+      }
+      assertThat(cluster.client.persistentVolumeClaims().inNamespace(ns).list().getItems())
+          .isEmpty();
+      await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "shared").stream()
+          .allMatch(p -> p.ready() || p.logText().contains("driver not supported")));
+      boolean noDriver = kubelet.pods(ns, "shared").stream()
+          .anyMatch(p -> p.logText().contains("driver not supported"));
+      Assumptions.assumeFalse(noDriver, "the registry in this build has no S3 storage driver"
+          + " (\"storage.s3: driver not supported by this build yet\"): push through one replica"
+          + " and pull through the other against s3proxy waits for it");
+      Assumptions.abort("S3 driver present: journey 6's registry half (s3proxy in-process as"
+          + " spec.storage.s3.endpoint, ServiceProxy pinned to each replica in turn) is to be"
+          + " written");
+    } finally {
+      // the replicas crash-loop without a driver: stop them before the next journey
+      cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("shared").delete();
+    }
+  }
+
+  // Journeys 2 (mutual TLS) and 3 (token issuer) wait for issue 8.
 
   // ---- helpers ----
 

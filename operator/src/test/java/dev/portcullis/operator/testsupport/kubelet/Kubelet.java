@@ -363,6 +363,7 @@ public final class Kubelet implements AutoCloseable {
     volatile Process process;
     volatile boolean ready;
     volatile int starts;
+    private volatile Map<String, String> lastEnv = Map.of();
     private int failedProbes;
     volatile String pending = "not started";
     private long restartAfter;
@@ -408,6 +409,20 @@ public final class Kubelet implements AutoCloseable {
 
     public Path logFile() {
       return log;
+    }
+
+    /** The environment the last process was started with (after port overrides). */
+    public Map<String, String> env() {
+      return lastEnv;
+    }
+
+    /** The pod's log so far: the process's output and the kubelet's events. */
+    public String logText() {
+      try {
+        return Files.exists(log) ? Files.readString(log) : "";
+      } catch (IOException e) {
+        return "";
+      }
     }
 
     /** Local port of a container port given by name or number. */
@@ -633,6 +648,7 @@ public final class Kubelet implements AutoCloseable {
       Files.writeString(log, "---- " + Instant.now() + " start " + String.join(" ", cmd) + "\n",
           StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
+      lastEnv = Map.copyOf(env);
       process = pb.start();
       process.getOutputStream().close();
       starts++;
@@ -647,9 +663,16 @@ public final class Kubelet implements AutoCloseable {
       if (from.getSecretKeyRef() != null) {
         Secret s = client.secrets().inNamespace(namespace)
             .withName(from.getSecretKeyRef().getName()).get();
-        String v = s == null || s.getData() == null ? null
-            : s.getData().get(from.getSecretKeyRef().getKey());
-        return v == null ? null : new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8);
+        if (s == null) {
+          return null;
+        }
+        String key = from.getSecretKeyRef().getKey();
+        String v = s.getData() == null ? null : s.getData().get(key);
+        if (v != null) {
+          return new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8);
+        }
+        // the mock server keeps stringData as written (a real API server folds it into data)
+        return s.getStringData() == null ? null : s.getStringData().get(key);
       }
       if (from.getConfigMapKeyRef() != null) {
         ConfigMap cm = client.configMaps().inNamespace(namespace)
