@@ -146,6 +146,11 @@ public final class Kubelet implements AutoCloseable {
 
   /** A ready pod's local port for Service {@code ns/svc} port {@code port}; null if none. */
   public Integer servicePort(String ns, String svc, int port) {
+    return servicePort(ns, svc, port, null);
+  }
+
+  /** As {@link #servicePort(String, String, int)}, restricted to {@code only} when not null. */
+  public Integer servicePort(String ns, String svc, int port, Pod only) {
     Service service = client.services().inNamespace(ns).withName(svc).get();
     if (service == null || service.getSpec().getSelector() == null) {
       return null;
@@ -158,7 +163,7 @@ public final class Kubelet implements AutoCloseable {
     IntOrString target = sp.getTargetPort() == null ? new IntOrString(port) : sp.getTargetPort();
     var selector = service.getSpec().getSelector();
     List<Pod> candidates = allPods().stream()
-        .filter(p -> p.namespace.equals(ns) && p.ready
+        .filter(p -> p.namespace.equals(ns) && p.ready && (only == null || p == only)
             && p.labels.entrySet().containsAll(selector.entrySet()))
         .toList();
     if (candidates.isEmpty()) {

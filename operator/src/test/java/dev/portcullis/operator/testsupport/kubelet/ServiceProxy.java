@@ -27,6 +27,7 @@ public final class ServiceProxy implements AutoCloseable {
   private final Kubelet kubelet;
   private final ServerSocket server;
   private final Map<String, String> aliases = new ConcurrentHashMap<>();
+  private final Map<String, Kubelet.Pod> pins = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   public ServiceProxy(Kubelet kubelet) throws IOException {
@@ -47,17 +48,35 @@ public final class ServiceProxy implements AutoCloseable {
     aliases.put(host, service + "." + ns + ".svc");
   }
 
+  /**
+   * Sends connections for {@code host} (a Service name or alias) to {@code pod} only, instead of
+   * any ready pod: how a journey pushes through one replica and pulls through another while the
+   * client still uses (and verifies) the Service's name. {@code null} unpins.
+   */
+  public void pin(String host, Kubelet.Pod pod) {
+    if (pod == null) {
+      pins.remove(host);
+    } else {
+      pins.put(host, pod);
+    }
+  }
+
   /** Maps "host:port" as a client asked for it to the local address serving it, or null. */
   public InetSocketAddress resolve(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
     String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
     int port = colon < 0 ? 443 : Integer.parseInt(hostPort.substring(colon + 1));
+    Kubelet.Pod pinned = pins.get(host);
     host = aliases.getOrDefault(host, host);
+    if (pinned == null) {
+      pinned = pins.get(host);
+    }
     String[] parts = host.split("\\.");
     if (parts.length < 2 || (parts.length > 2 && !"svc".equals(parts[2]))) {
       return null;
     }
-    Integer local = kubelet.servicePort(parts[1], parts[0], port);
+    Integer local = pinned != null ? kubelet.servicePort(parts[1], parts[0], port, pinned)
+        : kubelet.servicePort(parts[1], parts[0], port);
     return local == null ? null : new InetSocketAddress(InetAddress.getLoopbackAddress(), local);
   }
 
