@@ -154,9 +154,15 @@ class EndToEndIT {
     String userPass;
     var pullSecret = pullSecrets(ns).stream().findFirst();
     if (pullSecret.isPresent()) {
-      hostsDir = kubelet.nodeRoot().resolve("etc/containerd/certs.d");
+      // the node-agent's containerd folder: its DaemonSet's hostPath, materialised under nodeRoot
+      String hostPath = cluster.client.apps().daemonSets().inNamespace(ns).list().getItems()
+          .stream().flatMap(d -> d.getSpec().getTemplate().getSpec().getVolumes().stream())
+          .filter(v -> v.getHostPath() != null && v.getHostPath().getPath().contains("containerd"))
+          .map(v -> v.getHostPath().getPath()).findFirst().orElse("/etc/containerd/certs.d");
+      Path agentDir = kubelet.nodeRoot().resolve(hostPath.replaceFirst("^/+", ""));
       await().atMost(READY_TIMEOUT).until(() -> Files.isRegularFile(
-          hostsDir.resolve(endpoint).resolve("hosts.toml")));
+          agentDir.resolve(endpoint).resolve("hosts.toml")));
+      hostsDir = agentDir;
       userPass = dockerConfigCredentials(pullSecret.get(), endpoint);
     } else {
       System.out.println("journey 1: issue 8 absent (no pull secret): the test writes the node's"

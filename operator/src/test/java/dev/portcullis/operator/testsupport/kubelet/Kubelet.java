@@ -50,7 +50,8 @@ import java.util.regex.Pattern;
 
 /**
  * A kubelet (plus the Deployment and DaemonSet controllers) for the mock API server. For every
- * Deployment and DaemonSet labelled {@code app.kubernetes.io/managed-by=portcullis-operator} it
+ * Deployment and DaemonSet labelled {@code app.kubernetes.io/managed-by=portcullis-operator} or
+ * made from an image whose name contains {@code portcullis-registry}, it
  * runs each pod's container as a local process, {@code java -jar portcullis-registry.jar ARGS}
  * (the registry image's entrypoint), one per replica (one for a DaemonSet: there is one node).
  *
@@ -81,6 +82,8 @@ import java.util.regex.Pattern;
  */
 public final class Kubelet implements AutoCloseable {
 
+  /** Workloads whose image name contains this run too, whatever their labels. */
+  public static final String REGISTRY_IMAGE = "portcullis-registry";
   public static final String MANAGED_SELECTOR = "app.kubernetes.io/managed-by=portcullis-operator";
   static final long PERIOD_MS = 200;
   /** Consecutive failed readiness probes that make a ready pod unready. */
@@ -238,16 +241,18 @@ public final class Kubelet implements AutoCloseable {
   void sync() throws Exception {
     garbageCollector.collect();
     var desired = new LinkedHashMap<String, Workload>();
-    for (Deployment d : client.apps().deployments().inAnyNamespace().withLabel(
-        MANAGED_SELECTOR.split("=")[0], MANAGED_SELECTOR.split("=")[1]).list().getItems()) {
-      int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
-      var w = new Workload(key(d), d, d.getSpec().getTemplate(), replicas);
-      desired.put(w.key, w);
+    for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+      if (runs(d, d.getSpec().getTemplate())) {
+        int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+        var w = new Workload(key(d), d, d.getSpec().getTemplate(), replicas);
+        desired.put(w.key, w);
+      }
     }
-    for (DaemonSet d : client.apps().daemonSets().inAnyNamespace().withLabel(
-        MANAGED_SELECTOR.split("=")[0], MANAGED_SELECTOR.split("=")[1]).list().getItems()) {
-      var w = new Workload(key(d), d, d.getSpec().getTemplate(), 1);
-      desired.put(w.key, w);
+    for (DaemonSet d : client.apps().daemonSets().inAnyNamespace().list().getItems()) {
+      if (runs(d, d.getSpec().getTemplate())) {
+        var w = new Workload(key(d), d, d.getSpec().getTemplate(), 1);
+        desired.put(w.key, w);
+      }
     }
     // workloads that are gone: their pods go
     for (String key : List.copyOf(pods.keySet())) {
@@ -274,6 +279,17 @@ public final class Kubelet implements AutoCloseable {
       }
       writeStatus(w, current);
     }
+  }
+
+  /** Ours to run: the operator's (by label) or anything made from the registry image. */
+  static boolean runs(HasMetadata o, PodTemplateSpec template) {
+    var labels = o.getMetadata().getLabels();
+    String[] kv = MANAGED_SELECTOR.split("=");
+    if (labels != null && kv[1].equals(labels.get(kv[0]))) {
+      return true;
+    }
+    return template != null && template.getSpec() != null && template.getSpec().getContainers()
+        .stream().anyMatch(c -> c.getImage() != null && c.getImage().contains(REGISTRY_IMAGE));
   }
 
   private String templateHash(PodTemplateSpec template) {
