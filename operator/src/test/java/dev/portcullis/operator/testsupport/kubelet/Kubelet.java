@@ -110,6 +110,12 @@ public final class Kubelet implements AutoCloseable {
   private final AtomicInteger podCounter = new AtomicInteger();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private volatile String lastError;
+  private final Thread shutdownHook = new Thread(() -> allPods().forEach(p -> {
+    Process proc = p.process;
+    if (proc != null) {
+      proc.destroyForcibly();
+    }
+  }), "kubelet-shutdown");
 
   public Kubelet(KubernetesClient client, Path registryJar, Path root) throws IOException {
     this.client = client;
@@ -121,6 +127,8 @@ public final class Kubelet implements AutoCloseable {
   }
 
   public Kubelet start() {
+    // a test JVM stopped from outside (Maven timeout, Ctrl-C) must not leave registries running
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
     loop.scheduleWithFixedDelay(this::syncQuietly, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
     return this;
   }
@@ -216,6 +224,11 @@ public final class Kubelet implements AutoCloseable {
     }
     allPods().forEach(Pod::stop);
     pods.clear();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // shutting down already, or never started
+    }
   }
 
   // ---- the control loop ----
