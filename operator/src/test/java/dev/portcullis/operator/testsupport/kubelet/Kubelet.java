@@ -1,0 +1,800 @@
+package dev.portcullis.operator.testsupport.kubelet;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A kubelet (plus the Deployment and DaemonSet controllers) for the mock API server. For every
+ * Deployment and DaemonSet labelled {@code app.kubernetes.io/managed-by=portcullis-operator} or
+ * made from an image whose name contains {@code portcullis-registry}, it
+ * runs each pod's container as a local process, {@code java -jar portcullis-registry.jar ARGS}
+ * (the registry image's entrypoint), one per replica (one for a DaemonSet: there is one node).
+ *
+ * <ul>
+ * <li>Volumes: ConfigMap and Secret volumes are written under the pod's root at their mount path,
+ *     the kubelet's way ({@code ..TIMESTAMP/} files, a {@code ..data} symlink to it, and one
+ *     {@code KEY -> ..data/KEY} link per key); when the object changes the new files are written
+ *     beside and {@code ..data} is swapped atomically. A claim maps to a folder per claim name that
+ *     outlives pods and Deployments (so data survives a re-created registry, as a retained volume
+ *     does); emptyDir to a fresh folder; hostPath to {@link #nodeRoot()} + the path.</li>
+ * <li>Paths: absolute paths in args, env values and ConfigMap files that fall under a mount are
+ *     rewritten to where that mount was materialised (the one liberty taken with the product:
+ *     its config still says {@code /etc/portcullis/tls/tls.crt}, the process reads
+ *     {@code ROOT/etc/portcullis/tls/tls.crt}).</li>
+ * <li>Ports: each container port gets a free local port; the registry is told through its env
+ *     overrides ({@link #PORT_ENV}: 5000 -> REGISTRY_HTTP_ADDR, 5001 -> REGISTRY_HTTP_DEBUG_ADDR),
+ *     which win over config.yml. {@link #servicePort} resolves a Service port to a ready pod's
+ *     local port (used by {@link ServiceProxy}).</li>
+ * <li>Readiness: the readiness probe (httpGet) is polled every {@value #PERIOD_MS} ms rather than
+ *     every periodSeconds; the Deployment's status (replicas, updated, ready, available, the
+ *     Available condition, observedGeneration) or DaemonSet's status is written from it.</li>
+ * <li>Rollouts: a changed pod template stops the old pods and starts new ones (Recreate); a
+ *     process that exits is restarted, and {@link Pod#starts()} counts it.</li>
+ * <li>Garbage collection: objects whose owners are gone are deleted ({@link GarbageCollector}),
+ *     as the controller-manager would; the mock API server does not.</li>
+ * </ul>
+ * Liveness probes, resources and security contexts are not enforced.
+ */
+public final class Kubelet implements AutoCloseable {
+
+  /** Workloads whose image name contains this run too, whatever their labels. */
+  public static final String REGISTRY_IMAGE = "portcullis-registry";
+  public static final String MANAGED_SELECTOR = "app.kubernetes.io/managed-by=portcullis-operator";
+  static final long PERIOD_MS = 200;
+  /** Consecutive failed readiness probes that make a ready pod unready. */
+  static final int PROBE_FAILURES = 3;
+  /** How a container port reaches the registry process: its env override for the listen address. */
+  public static final Map<Integer, String> PORT_ENV = new ConcurrentHashMap<>(Map.of(
+      5000, "REGISTRY_HTTP_ADDR", 5001, "REGISTRY_HTTP_DEBUG_ADDR"));
+
+  private final KubernetesClient client;
+  private final Path jar;
+  private final Path root;
+  private final Path nodeRoot;
+  private final Path volumes;
+  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+    var t = new Thread(r, "kubelet");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Running (or pending) pods by workload key "Kind/ns/name". */
+  private final Map<String, List<Pod>> pods = new ConcurrentHashMap<>();
+  /** Every pod ever started, for failure reports. */
+  private final List<Pod> history = new CopyOnWriteArrayList<>();
+  private final GarbageCollector garbageCollector;
+  private final AtomicInteger podCounter = new AtomicInteger();
+  private final AtomicInteger roundRobin = new AtomicInteger();
+  private volatile String lastError;
+  private final Thread shutdownHook = new Thread(() -> allPods().forEach(p -> {
+    Process proc = p.process;
+    if (proc != null) {
+      proc.destroyForcibly();
+    }
+  }), "kubelet-shutdown");
+
+  public Kubelet(KubernetesClient client, Path registryJar, Path root) throws IOException {
+    this.client = client;
+    this.jar = registryJar.toAbsolutePath();
+    this.root = Files.createDirectories(root);
+    this.nodeRoot = Files.createDirectories(root.resolve("node"));
+    this.volumes = Files.createDirectories(root.resolve("volumes"));
+    this.garbageCollector = new GarbageCollector(client);
+  }
+
+  public Kubelet start() {
+    // a test JVM stopped from outside (Maven timeout, Ctrl-C) must not leave registries running
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    loop.scheduleWithFixedDelay(this::syncQuietly, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  /** The node's filesystem: hostPath volumes (e.g. /etc/containerd/certs.d) live under here. */
+  public Path nodeRoot() {
+    return nodeRoot;
+  }
+
+  /** Where a claim's data lives; kept when claims, pods and registries go away. */
+  public Path claimDir(String ns, String claim) {
+    return volumes.resolve(ns).resolve(claim);
+  }
+
+  /** The current pods of a Deployment (or DaemonSet) {@code ns/name}. */
+  public List<Pod> pods(String ns, String name) {
+    var out = new ArrayList<Pod>();
+    out.addAll(pods.getOrDefault("Deployment/" + ns + "/" + name, List.of()));
+    out.addAll(pods.getOrDefault("DaemonSet/" + ns + "/" + name, List.of()));
+    return out;
+  }
+
+  public List<Pod> allPods() {
+    return pods.values().stream().flatMap(List::stream).toList();
+  }
+
+  /** A ready pod's local port for Service {@code ns/svc} port {@code port}; null if none. */
+  public Integer servicePort(String ns, String svc, int port) {
+    return servicePort(ns, svc, port, null);
+  }
+
+  /** As {@link #servicePort(String, String, int)}, restricted to {@code only} when not null. */
+  public Integer servicePort(String ns, String svc, int port, Pod only) {
+    Service service = client.services().inNamespace(ns).withName(svc).get();
+    if (service == null || service.getSpec().getSelector() == null) {
+      return null;
+    }
+    ServicePort sp = service.getSpec().getPorts().stream()
+        .filter(p -> p.getPort() == port).findFirst().orElse(null);
+    if (sp == null) {
+      return null;
+    }
+    IntOrString target = sp.getTargetPort() == null ? new IntOrString(port) : sp.getTargetPort();
+    var selector = service.getSpec().getSelector();
+    List<Pod> candidates = allPods().stream()
+        .filter(p -> p.namespace.equals(ns) && p.ready && (only == null || p == only)
+            && p.labels.entrySet().containsAll(selector.entrySet()))
+        .toList();
+    if (candidates.isEmpty()) {
+      return null;
+    }
+    Pod pod = candidates.get(Math.floorMod(roundRobin.getAndIncrement(), candidates.size()));
+    return pod.localPort(target);
+  }
+
+  /** The last lines of the log of every process of {@code namespace} (null: all), and its state. */
+  public String report(String namespace, int lines) {
+    var sb = new StringBuilder();
+    if (lastError != null) {
+      sb.append("kubelet last error: ").append(lastError).append('\n');
+    }
+    for (Pod p : history) {
+      if (namespace != null && !namespace.equals(p.namespace)) {
+        continue;
+      }
+      sb.append("==== pod ").append(p.name).append(" (").append(p.workload).append(") ")
+          .append(p.state()).append(", starts=").append(p.starts)
+          .append(", ports=").append(p.portsByNumber).append(" log ").append(p.log).append('\n');
+      sb.append(tail(p.log, lines));
+    }
+    return sb.toString();
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      if (!Files.exists(file)) {
+        return "(no log)\n";
+      }
+      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
+    } catch (IOException | UncheckedIOException e) {
+      return "(unreadable log: " + e + ")\n";
+    }
+  }
+
+  @Override
+  public void close() {
+    loop.shutdownNow();
+    try {
+      loop.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    allPods().forEach(Pod::stop);
+    pods.clear();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      // shutting down already, or never started
+    }
+  }
+
+  // ---- the control loop ----
+
+  private void syncQuietly() {
+    try {
+      sync();
+    } catch (Throwable t) {
+      if (loop.isShutdown()) {
+        return;
+      }
+      String s = t.toString();
+      if (!s.equals(lastError)) {
+        System.err.println("kubelet: " + s);
+        t.printStackTrace();
+      }
+      lastError = s;
+    }
+  }
+
+  private record Workload(String key, HasMetadata object, PodTemplateSpec template, int replicas) {}
+
+  void sync() throws Exception {
+    garbageCollector.collect();
+    var desired = new LinkedHashMap<String, Workload>();
+    for (Deployment d : client.apps().deployments().inAnyNamespace().list().getItems()) {
+      if (runs(d, d.getSpec().getTemplate())) {
+        int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+        var w = new Workload(key(d), d, d.getSpec().getTemplate(), replicas);
+        desired.put(w.key, w);
+      }
+    }
+    for (DaemonSet d : client.apps().daemonSets().inAnyNamespace().list().getItems()) {
+      if (runs(d, d.getSpec().getTemplate())) {
+        var w = new Workload(key(d), d, d.getSpec().getTemplate(), 1);
+        desired.put(w.key, w);
+      }
+    }
+    // workloads that are gone: their pods go
+    for (String key : List.copyOf(pods.keySet())) {
+      if (!desired.containsKey(key)) {
+        pods.remove(key).forEach(Pod::stop);
+      }
+    }
+    for (Workload w : desired.values()) {
+      String hash = templateHash(w.template);
+      List<Pod> current = pods.computeIfAbsent(w.key, k -> new CopyOnWriteArrayList<>());
+      for (Pod p : List.copyOf(current)) {
+        if (!p.templateHash.equals(hash) || current.indexOf(p) >= w.replicas) {
+          p.stop();
+          current.remove(p);
+        }
+      }
+      while (current.size() < w.replicas) {
+        Pod p = new Pod(w, hash);
+        current.add(p);
+        history.add(p);
+      }
+      for (Pod p : current) {
+        p.tick(w);
+      }
+      writeStatus(w, current);
+    }
+  }
+
+  /** Ours to run: the operator's (by label) or anything made from the registry image. */
+  static boolean runs(HasMetadata o, PodTemplateSpec template) {
+    var labels = o.getMetadata().getLabels();
+    String[] kv = MANAGED_SELECTOR.split("=");
+    if (labels != null && kv[1].equals(labels.get(kv[0]))) {
+      return true;
+    }
+    return template != null && template.getSpec() != null && template.getSpec().getContainers()
+        .stream().anyMatch(c -> c.getImage() != null && c.getImage().contains(REGISTRY_IMAGE));
+  }
+
+  private String templateHash(PodTemplateSpec template) {
+    return Integer.toHexString(client.getKubernetesSerialization().asJson(template).hashCode());
+  }
+
+  private static String key(HasMetadata o) {
+    return o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+  }
+
+  private void writeStatus(Workload w, List<Pod> current) {
+    int ready = (int) current.stream().filter(p -> p.ready).count();
+    int running = (int) current.stream().filter(p -> p.process != null).count();
+    Long generation = w.object.getMetadata().getGeneration();
+    if (w.object instanceof Deployment d) {
+      DeploymentStatus old = d.getStatus();
+      boolean available = ready >= w.replicas;
+      var status = new DeploymentStatusBuilder()
+          .withObservedGeneration(generation)
+          .withReplicas(running)
+          .withUpdatedReplicas(running)
+          .withReadyReplicas(ready)
+          .withAvailableReplicas(ready)
+          .withUnavailableReplicas(Math.max(0, w.replicas - ready))
+          .withConditions(new DeploymentConditionBuilder().withType("Available")
+              .withStatus(available ? "True" : "False")
+              .withReason(available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable")
+              .withMessage(ready + "/" + w.replicas + " pods ready (test kubelet)").build())
+          .build();
+      if (old != null && Objects.equals(old.getObservedGeneration(), generation)
+          && Objects.equals(old.getReplicas(), running)
+          && Objects.equals(old.getReadyReplicas(), ready)
+          && Objects.equals(old.getAvailableReplicas(), ready)) {
+        return;
+      }
+      d.setStatus(status);
+      client.resource(d).updateStatus();
+    } else if (w.object instanceof DaemonSet ds) {
+      var old = ds.getStatus();
+      if (old != null && Objects.equals(old.getObservedGeneration(), generation)
+          && Objects.equals(old.getNumberReady(), ready)
+          && Objects.equals(old.getCurrentNumberScheduled(), running)) {
+        return;
+      }
+      ds.setStatus(new DaemonSetStatusBuilder().withObservedGeneration(generation)
+          .withDesiredNumberScheduled(1).withCurrentNumberScheduled(running)
+          .withUpdatedNumberScheduled(running).withNumberReady(ready).withNumberAvailable(ready)
+          .withNumberUnavailable(1 - ready).withNumberMisscheduled(0).build());
+      client.resource(ds).updateStatus();
+    }
+  }
+
+  /** {@code text} with every absolute path under a mount path replaced by where it landed. */
+  static String rewritePaths(String text, Map<String, Path> mounts) {
+    if (mounts.isEmpty()) {
+      return text;
+    }
+    var paths = new ArrayList<>(mounts.keySet());
+    paths.sort(Comparator.comparingInt(String::length).reversed());
+    Pattern p = Pattern.compile("(?<![\\w./-])("
+        + String.join("|", paths.stream().map(Pattern::quote).toList())
+        + ")(?=[/\\s\"',\\]}]|$)", Pattern.MULTILINE);
+    return p.matcher(text).replaceAll(m -> Matcher.quoteReplacement(
+        mounts.get(m.group(1)).toString()));
+  }
+
+  static int freePort() {
+    try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  // ---- a pod ----
+
+  /** One replica: its folder, ports, materialised volumes and process. */
+  public final class Pod {
+    final String namespace;
+    final String workload;
+    final String name;
+    final String templateHash;
+    final Map<String, String> labels;
+    final Path dir;
+    final Path log;
+    final Map<Integer, Integer> portsByNumber = new LinkedHashMap<>();
+    final Map<String, Integer> portsByName = new LinkedHashMap<>();
+    /** mount path -> where it is materialised, longest first when rewriting. */
+    final Map<String, Path> mountMap = new LinkedHashMap<>();
+    /** Secret/ConfigMap volumes: mount path -> the resourceVersion written. */
+    final Map<String, String> writtenVersions = new HashMap<>();
+    volatile Process process;
+    volatile boolean ready;
+    volatile int starts;
+    private volatile Map<String, String> lastEnv = Map.of();
+    private int failedProbes;
+    volatile String pending = "not started";
+    private long restartAfter;
+
+    Pod(Workload w, String templateHash) throws IOException {
+      this.namespace = w.object.getMetadata().getNamespace();
+      this.workload = w.key;
+      this.name = w.object.getMetadata().getName() + "-" + templateHash + "-"
+          + podCounter.incrementAndGet();
+      this.templateHash = templateHash;
+      this.labels = w.template.getMetadata().getLabels() == null ? Map.of()
+          : Map.copyOf(w.template.getMetadata().getLabels());
+      this.dir = Files.createDirectories(root.resolve("pods").resolve(name));
+      this.log = dir.resolve("container.log");
+      for (Container c : w.template.getSpec().getContainers()) {
+        for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
+          int local = freePort();
+          portsByNumber.put(p.getContainerPort(), local);
+          if (p.getName() != null) {
+            portsByName.put(p.getName(), local);
+          }
+        }
+      }
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public boolean ready() {
+      return ready;
+    }
+
+    /** How many times the process was started (1 while the first process still runs). */
+    public int starts() {
+      return starts;
+    }
+
+    public long pid() {
+      Process p = process;
+      return p == null ? -1 : p.pid();
+    }
+
+    public Path logFile() {
+      return log;
+    }
+
+    /** The environment the last process was started with (after port overrides). */
+    public Map<String, String> env() {
+      return lastEnv;
+    }
+
+    /** The pod's log so far: the process's output and the kubelet's events. */
+    public String logText() {
+      try {
+        return Files.exists(log) ? Files.readString(log) : "";
+      } catch (IOException e) {
+        return "";
+      }
+    }
+
+    /** Local port of a container port given by name or number. */
+    public Integer localPort(IntOrString port) {
+      return port.getStrVal() != null ? portsByName.get(port.getStrVal())
+          : portsByNumber.get(port.getIntVal());
+    }
+
+    String state() {
+      Process p = process;
+      if (p == null) {
+        return "pending: " + pending;
+      }
+      return p.isAlive() ? "running pid " + p.pid() + (ready ? " ready" : " not ready")
+          : "exited " + p.exitValue();
+    }
+
+    void tick(Workload w) throws Exception {
+      var spec = w.template.getSpec();
+      Container c = spec.getContainers().get(0);
+      if (process == null) {
+        if (System.currentTimeMillis() < restartAfter) {
+          return;
+        }
+        if (materialise(spec.getVolumes(), c.getVolumeMounts())) {
+          launch(c);
+        }
+        return;
+      }
+      if (!process.isAlive()) {
+        note("container exited " + process.exitValue() + "; restarting in 1 s");
+        ready = false;
+        process = null;
+        pending = "restarting after exit";
+        restartAfter = System.currentTimeMillis() + 1000; // CrashLoopBackOff, shortened
+        return;
+      }
+      refreshVolumes(spec.getVolumes(), c.getVolumeMounts());
+      String failure = probe(c);
+      if (failure == null) {
+        if (!ready) {
+          note("readiness probe succeeded: ready");
+        }
+        failedProbes = 0;
+        ready = true;
+      } else if (++failedProbes >= PROBE_FAILURES && ready) {
+        // we probe every PERIOD_MS instead of every periodSeconds: one slow answer on a busy
+        // machine must not take the pod out of its Service, so a few failures in a row count
+        ready = false;
+        note("readiness probe failed " + failedProbes + " times: " + failure + ": not ready");
+      }
+    }
+
+    /** A kubelet event, written into the pod's log between the process's own lines. */
+    private void note(String event) {
+      try {
+        Files.writeString(log, "---- " + Instant.now() + " kubelet: " + event + "\n",
+            StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        // the report will lack one line
+      }
+    }
+
+    /** Null when the readiness probe passes, else why it failed. */
+    private String probe(Container c) {
+      var probe = c.getReadinessProbe();
+      if (probe == null || probe.getHttpGet() == null) {
+        return null;
+      }
+      Integer port = localPort(probe.getHttpGet().getPort());
+      if (port == null) {
+        return "no container port " + probe.getHttpGet().getPort();
+      }
+      try {
+        var conn = (HttpURLConnection) URI.create("http://127.0.0.1:" + port
+            + probe.getHttpGet().getPath()).toURL().openConnection();
+        conn.setConnectTimeout(1000);
+        conn.setReadTimeout(1000);
+        int code = conn.getResponseCode();
+        conn.disconnect();
+        return code >= 200 && code < 400 ? null : "HTTP " + code;
+      } catch (IOException e) {
+        return e.toString();
+      }
+    }
+
+    /** Writes every volume; false (pod stays pending, as ContainerCreating) if a source is missing. */
+    private boolean materialise(List<Volume> vols, List<VolumeMount> mounts) throws IOException {
+      mountMap.clear();
+      for (VolumeMount m : mounts == null ? List.<VolumeMount>of() : mounts) {
+        Volume v = vols.stream().filter(x -> x.getName().equals(m.getName())).findFirst()
+            .orElseThrow(() -> new IllegalStateException("no volume " + m.getName()));
+        Path target;
+        if (v.getPersistentVolumeClaim() != null) {
+          target = Files.createDirectories(claimDir(namespace, v.getPersistentVolumeClaim()
+              .getClaimName()));
+        } else if (v.getHostPath() != null) {
+          target = Files.createDirectories(nodeRoot.resolve(v.getHostPath().getPath()
+              .replaceFirst("^/+", "")));
+        } else if (v.getEmptyDir() != null) {
+          target = Files.createDirectories(dir.resolve("emptydir").resolve(v.getName()));
+        } else {
+          target = dir.resolve("mounts").resolve(m.getMountPath().replaceFirst("^/+", ""));
+        }
+        mountMap.put(m.getMountPath(), target);
+      }
+      for (VolumeMount m : mounts == null ? List.<VolumeMount>of() : mounts) {
+        Volume v = vols.stream().filter(x -> x.getName().equals(m.getName())).findFirst().get();
+        if ((v.getSecret() != null || v.getConfigMap() != null) && !writeVolume(v, m)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private void refreshVolumes(List<Volume> vols, List<VolumeMount> mounts) throws IOException {
+      for (VolumeMount m : mounts == null ? List.<VolumeMount>of() : mounts) {
+        Volume v = vols.stream().filter(x -> x.getName().equals(m.getName())).findFirst().get();
+        if (v.getSecret() != null || v.getConfigMap() != null) {
+          writeVolume(v, m);
+        }
+      }
+    }
+
+    /** Writes a Secret or ConfigMap volume if its object changed since; false if it is missing. */
+    private boolean writeVolume(Volume v, VolumeMount m) throws IOException {
+      Map<String, byte[]> data = new LinkedHashMap<>();
+      String version;
+      List<KeyToPath> items;
+      if (v.getSecret() != null) {
+        Secret s = client.secrets().inNamespace(namespace).withName(v.getSecret().getSecretName())
+            .get();
+        if (s == null) {
+          pending = "Secret " + v.getSecret().getSecretName() + " not found";
+          return Boolean.TRUE.equals(v.getSecret().getOptional());
+        }
+        version = s.getMetadata().getResourceVersion();
+        if (s.getData() != null) {
+          s.getData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
+        }
+        if (s.getStringData() != null) {
+          s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+        }
+        items = v.getSecret().getItems();
+      } else {
+        ConfigMap cm = client.configMaps().inNamespace(namespace)
+            .withName(v.getConfigMap().getName()).get();
+        if (cm == null) {
+          pending = "ConfigMap " + v.getConfigMap().getName() + " not found";
+          return Boolean.TRUE.equals(v.getConfigMap().getOptional());
+        }
+        version = cm.getMetadata().getResourceVersion();
+        if (cm.getData() != null) {
+          // text files: the one place paths are rewritten to where the mounts landed
+          cm.getData().forEach((k, val) -> data.put(k,
+              rewrite(val).getBytes(StandardCharsets.UTF_8)));
+        }
+        items = v.getConfigMap().getItems();
+      }
+      if (version.equals(writtenVersions.get(m.getMountPath()))) {
+        return true;
+      }
+      Map<String, byte[]> files = data;
+      if (items != null && !items.isEmpty()) {
+        files = new LinkedHashMap<>();
+        for (KeyToPath item : items) {
+          if (data.containsKey(item.getKey())) {
+            files.put(item.getPath(), data.get(item.getKey()));
+          }
+        }
+      }
+      if (m.getSubPath() != null) {
+        throw new IllegalStateException("subPath mounts are not supported by the test kubelet");
+      }
+      AtomicWriter.write(mountMap.get(m.getMountPath()), files);
+      writtenVersions.put(m.getMountPath(), version);
+      return true;
+    }
+
+    /**
+     * Absolute paths under a mount, rewritten to where the mount was materialised, in one pass
+     * (longest mount path first), so a rewritten path is never rewritten again.
+     */
+    String rewrite(String text) {
+      return rewritePaths(text, mountMap);
+    }
+
+    private void launch(Container c) throws IOException {
+      if (c.getCommand() != null && !c.getCommand().isEmpty()) {
+        throw new IllegalStateException("container command overrides the image entrypoint;"
+            + " the test kubelet only runs the registry image's entrypoint: " + c.getCommand());
+      }
+      var cmd = new ArrayList<String>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.add("-XX:+UseSerialGC");
+      cmd.add("-Xmx256m");
+      Path tmp = mountMap.getOrDefault("/tmp", Files.createDirectories(dir.resolve("tmp")));
+      cmd.add("-Djava.io.tmpdir=" + tmp);
+      cmd.add("-jar");
+      cmd.add(jar.toString());
+      for (String a : c.getArgs() == null ? List.<String>of() : c.getArgs()) {
+        cmd.add(rewrite(a));
+      }
+      var pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      var env = pb.environment();
+      env.clear();
+      env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+      env.put("HOME", Files.createDirectories(dir.resolve("home")).toString());
+      for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+        String value = envValue(e);
+        if (value != null) {
+          env.put(e.getName(), value);
+        }
+      }
+      portsByNumber.forEach((containerPort, local) -> {
+        String var = PORT_ENV.get(containerPort);
+        if (var != null) {
+          env.put(var, "127.0.0.1:" + local);
+        }
+      });
+      Files.writeString(log, "---- " + Instant.now() + " start " + String.join(" ", cmd) + "\n",
+          StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+      lastEnv = Map.copyOf(env);
+      process = pb.start();
+      process.getOutputStream().close();
+      starts++;
+      pending = null;
+    }
+
+    private String envValue(EnvVar e) {
+      if (e.getValueFrom() == null) {
+        return e.getValue() == null ? "" : rewrite(e.getValue());
+      }
+      var from = e.getValueFrom();
+      if (from.getSecretKeyRef() != null) {
+        Secret s = client.secrets().inNamespace(namespace)
+            .withName(from.getSecretKeyRef().getName()).get();
+        if (s == null) {
+          return null;
+        }
+        String key = from.getSecretKeyRef().getKey();
+        String v = s.getData() == null ? null : s.getData().get(key);
+        if (v != null) {
+          return new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8);
+        }
+        // the mock server keeps stringData as written (a real API server folds it into data)
+        return s.getStringData() == null ? null : s.getStringData().get(key);
+      }
+      if (from.getConfigMapKeyRef() != null) {
+        ConfigMap cm = client.configMaps().inNamespace(namespace)
+            .withName(from.getConfigMapKeyRef().getName()).get();
+        return cm == null || cm.getData() == null ? null
+            : cm.getData().get(from.getConfigMapKeyRef().getKey());
+      }
+      if (from.getFieldRef() != null) {
+        return switch (from.getFieldRef().getFieldPath()) {
+          case "metadata.name" -> name;
+          case "metadata.namespace" -> namespace;
+          case "spec.nodeName" -> "node-0";
+          case "status.podIP", "status.hostIP" -> "127.0.0.1";
+          default -> null;
+        };
+      }
+      return null;
+    }
+
+    void stop() {
+      ready = false;
+      Process p = process;
+      if (p == null) {
+        return;
+      }
+      p.destroy(); // SIGTERM: the registry drains
+      try {
+        if (!p.waitFor(15, TimeUnit.SECONDS)) {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** The kubelet's atomic writer: new files in a fresh folder, then one rename of {@code ..data}. */
+  static final class AtomicWriter {
+    private static final AtomicInteger GENERATION = new AtomicInteger();
+
+    static void write(Path dir, Map<String, byte[]> files) throws IOException {
+      Files.createDirectories(dir);
+      Path data = dir.resolve("..data");
+      Path old = Files.isSymbolicLink(data) ? dir.resolve(Files.readSymbolicLink(data)) : null;
+      Path ts = dir.resolve("..%s_%d".formatted(
+          Instant.now().toString().replace(':', '_'), GENERATION.incrementAndGet()));
+      Files.createDirectories(ts);
+      for (var f : files.entrySet()) {
+        Path file = ts.resolve(f.getKey());
+        Files.createDirectories(file.getParent());
+        Files.write(file, f.getValue());
+      }
+      Path tmpLink = dir.resolve("..data_tmp");
+      Files.deleteIfExists(tmpLink);
+      Files.createSymbolicLink(tmpLink, ts.getFileName());
+      Files.move(tmpLink, data, StandardCopyOption.ATOMIC_MOVE);
+      for (String key : files.keySet()) {
+        String top = key.split("/", 2)[0];
+        Path link = dir.resolve(top);
+        if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.createSymbolicLink(link, Path.of("..data").resolve(top));
+        }
+      }
+      try (var listing = Files.list(dir)) {
+        for (Path p : listing.toList()) {
+          String n = p.getFileName().toString();
+          if (!n.startsWith("..") && Files.isSymbolicLink(p)
+              && files.keySet().stream().noneMatch(k -> k.split("/", 2)[0].equals(n))) {
+            Files.delete(p); // a key that went away
+          }
+        }
+      }
+      if (old != null && !old.equals(ts)) {
+        deleteTree(old);
+      }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+      if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      try (var walk = Files.walk(p)) {
+        for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(x);
+        }
+      }
+    }
+  }
+}

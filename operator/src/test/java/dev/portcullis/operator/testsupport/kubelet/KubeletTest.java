@@ -1,0 +1,66 @@
+package dev.portcullis.operator.testsupport.kubelet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The kubelet stand-in's file handling, without processes or an API server. */
+class KubeletTest {
+
+  @Test
+  void pathsUnderMountsAreRewrittenOnceAndOthersKept() {
+    var mounts = new LinkedHashMap<String, Path>();
+    mounts.put("/tmp", Path.of("/tmp/pcl/pod/tmp"));
+    mounts.put("/etc/portcullis/tls", Path.of("/tmp/pcl/pod/mounts/etc/portcullis/tls"));
+    mounts.put("/var/lib/registry", Path.of("/tmp/pcl/volumes/ns/reg-data"));
+    String config = """
+        storage:
+          filesystem:
+            rootdirectory: /var/lib/registry
+        http:
+          tls:
+            certificate: /etc/portcullis/tls/tls.crt
+            clientcas: ["/etc/portcullis/tls/ca.crt"]
+          other: /etc/portcullis/tlsx/keep /var/lib/registry2 x/tmp/y /tmp
+        """;
+    assertThat(Kubelet.rewritePaths(config, mounts)).isEqualTo("""
+        storage:
+          filesystem:
+            rootdirectory: /tmp/pcl/volumes/ns/reg-data
+        http:
+          tls:
+            certificate: /tmp/pcl/pod/mounts/etc/portcullis/tls/tls.crt
+            clientcas: ["/tmp/pcl/pod/mounts/etc/portcullis/tls/ca.crt"]
+          other: /etc/portcullis/tlsx/keep /var/lib/registry2 x/tmp/y /tmp/pcl/pod/tmp
+        """);
+  }
+
+  @Test
+  void atomicWriterSwapsDataLinkAndDropsOldFiles(@TempDir Path dir) throws Exception {
+    Kubelet.AtomicWriter.write(dir, Map.of("tls.crt", bytes("one"), "tls.key", bytes("k1")));
+    assertThat(Files.isSymbolicLink(dir.resolve("..data"))).isTrue();
+    assertThat(Files.readSymbolicLink(dir.resolve("tls.crt"))).isEqualTo(Path.of("..data/tls.crt"));
+    assertThat(Files.readString(dir.resolve("tls.crt"))).isEqualTo("one");
+    Path first = dir.resolve(Files.readSymbolicLink(dir.resolve("..data")));
+
+    Kubelet.AtomicWriter.write(dir, Map.of("tls.crt", bytes("two")));
+    assertThat(Files.readString(dir.resolve("tls.crt"))).isEqualTo("two");
+    assertThat(dir.resolve("tls.key")).doesNotExist(); // a key that went away
+    assertThat(first).doesNotExist();
+    assertThat(dir.resolve("..data_tmp")).doesNotExist();
+    try (var entries = Files.list(dir)) {
+      assertThat(entries.map(p -> p.getFileName().toString()))
+          .filteredOn(n -> n.startsWith("..") && !n.equals("..data")).hasSize(1);
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
