@@ -60,6 +60,8 @@ public class SecureRegistrySpec {
 
   public HealthSpec health;
 
+  public NodeTrustSpec nodeTrust;
+
   @JsonPropertyDescription("Compute resources of the registry container.")
   public ResourceRequirements resources;
 
@@ -87,6 +89,10 @@ public class SecureRegistrySpec {
 
   public AuthSpec effectiveAuth() {
     return auth == null ? new AuthSpec() : auth;
+  }
+
+  public NodeTrustSpec effectiveNodeTrust() {
+    return nodeTrust == null ? new NodeTrustSpec() : nodeTrust;
   }
 
   public HealthSpec effectiveHealth() {

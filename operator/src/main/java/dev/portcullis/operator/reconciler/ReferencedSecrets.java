@@ -45,6 +45,11 @@ public final class ReferencedSecrets {
     if (r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled) {
       names.add(Names.tlsSecret(r));
     }
+    // the nodes' client certificate: node trust copies it, and a renewal must reach the nodes
+    if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS
+        && r.getSpec().effectiveNodeTrust().effectiveEnabled()) {
+      names.add(Names.clientCertificate(r, Names.NODES_CLIENT));
+    }
     return names;
   }
 

@@ -9,6 +9,7 @@ import dev.portcullis.operator.dependent.CaCertificateDependent;
 import dev.portcullis.operator.dependent.CaIssuerDependent;
 import dev.portcullis.operator.dependent.CertManager;
 import dev.portcullis.operator.dependent.CertManagerInstalled;
+import dev.portcullis.operator.dependent.ClientCertificatesDependent;
 import dev.portcullis.operator.dependent.ConfigMapDependent;
 import dev.portcullis.operator.dependent.DeploymentDependent;
 import dev.portcullis.operator.dependent.HtpasswdSecretDependent;
@@ -31,7 +32,9 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -85,18 +88,24 @@ import org.slf4j.LoggerFactory;
           type = ServerCertificateDependent.class,
           activationCondition = CertManagerInstalled.class,
           reconcilePrecondition = TlsEnabled.class),
+      @Dependent(
+          name = "client-certificates",
+          type = ClientCertificatesDependent.class,
+          activationCondition = CertManagerInstalled.class),
       @Dependent(name = "pvc", type = PvcDependent.class, reconcilePrecondition = PvcStorage.class),
       @Dependent(name = "deployment", type = DeploymentDependent.class),
       @Dependent(name = "service", type = ServiceDependent.class),
     })
 @ControllerConfiguration(name = "secureregistry")
-public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
+public class SecureRegistryReconciler
+    implements Reconciler<SecureRegistry>, Cleaner<SecureRegistry> {
 
   private static final Logger log = LoggerFactory.getLogger(SecureRegistryReconciler.class);
   /** How soon a registry with a problem is looked at again (a Secret may appear, cert-manager be installed). */
   static final Duration RETRY = Duration.ofSeconds(30);
 
   private final Clock clock;
+  private final NodeTrustPublisher nodeTrust;
   private final AtomicLong reconciles = new AtomicLong();
 
   public SecureRegistryReconciler() {
@@ -104,7 +113,30 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
   }
 
   public SecureRegistryReconciler(Clock clock) {
+    this(clock, NodeTrustPublisher.fromEnvironment());
+  }
+
+  public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust) {
     this.clock = clock;
+    this.nodeTrust = nodeTrust;
+  }
+
+  /**
+   * The finalizer's work: what the operator wrote outside the registry's namespace goes (its
+   * node-trust entry and the nodes' copy of its client key). Owned objects go with Kubernetes'
+   * garbage collector; the claim stays unless retainOnDelete is false; user Secrets are never
+   * touched.
+   */
+  @Override
+  public DeleteControl cleanup(SecureRegistry r, Context<SecureRegistry> context) {
+    try {
+      nodeTrust.publish(context, r);
+    } catch (KubernetesClientException e) {
+      log.warn("{}/{}: node trust cleanup failed, retrying", r.getMetadata().getNamespace(),
+          r.getMetadata().getName(), e);
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY);
+    }
+    return DeleteControl.defaultDelete();
   }
 
   /** Completed reconciles, for tests that must know a reconcile has happened. */
@@ -150,6 +182,13 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
             r.getMetadata().getName(), dependent.name(), e);
         errors.add(dependent.name() + ": " + describe(e));
       });
+    }
+
+    try {
+      nodeTrust.publish(context, null);
+    } catch (KubernetesClientException e) {
+      log.warn("node trust: publishing failed", e);
+      errors.add("node-trust: " + describe(e));
     }
 
     var observed = new Observed(
