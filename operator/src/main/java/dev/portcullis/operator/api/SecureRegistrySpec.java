@@ -25,6 +25,11 @@ import java.util.Map;
     message = "auth.mode Htpasswd needs auth.htpasswd (users or existingSecretRef)")
 @ValidationRule(
     value =
+        "!has(self.pullSecrets) || (has(self.auth) && has(self.auth.mode)"
+            + " && self.auth.mode == 'Htpasswd' && has(self.auth.htpasswd.users))",
+    message = "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users")
+@ValidationRule(
+    value =
         "!has(self.replicas) || self.replicas <= 1 || has(self.storage.s3) ||"
             + " (has(self.storage.persistentVolumeClaim) &&"
             + " has(self.storage.persistentVolumeClaim.accessModes) &&"
@@ -61,6 +66,11 @@ public class SecureRegistrySpec {
   public HealthSpec health;
 
   public NodeTrustSpec nodeTrust;
+
+  @JsonPropertyDescription(
+      "dockerconfigjson Secrets with a generated pull-only robot account, in other namespaces."
+          + " Needs auth.mode Htpasswd with auth.htpasswd.users.")
+  public PullSecretsSpec pullSecrets;
 
   @JsonPropertyDescription("Compute resources of the registry container.")
   public ResourceRequirements resources;

@@ -43,7 +43,7 @@ public final class NodeTrustModel {
   /** The fixed NodePort of a registry, if its Service has one. */
   public static OptionalInt nodePort(SecureRegistry r) {
     ServiceSpec s = r.getSpec().effectiveService();
-    if (!r.getSpec().effectiveNodeTrust().effectiveEnabled()
+    if (!(r.getSpec().effectiveNodeTrust().effectiveEnabled() || r.getSpec().pullSecrets != null)
         || s.effectiveType() == ServiceSpec.Type.ClusterIP || s.nodePort == null) {
       return OptionalInt.empty();
     }

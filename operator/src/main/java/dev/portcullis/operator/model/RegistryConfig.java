@@ -45,8 +45,12 @@ public final class RegistryConfig {
     root.put("storage", storage(spec.effectiveStorage()));
     root.put("http", http(spec.effectiveTls().effectiveMode()));
     if (spec.effectiveAuth().effectiveMode() == AuthSpec.Mode.Htpasswd) {
-      root.put("auth", map("htpasswd",
-          map("realm", name, "path", AUTH_DIR + "/" + HTPASSWD_KEY)));
+      var htpasswd = map("realm", name, "path", AUTH_DIR + "/" + HTPASSWD_KEY);
+      if (spec.pullSecrets != null) {
+        // Portcullis' key: the robot of the pull secrets may pull, never push or delete
+        htpasswd.put("pullonly", List.of(PullRobot.USERNAME));
+      }
+      root.put("auth", map("htpasswd", htpasswd));
     }
     HealthSpec.StorageDriver health = spec.effectiveHealth().effectiveStorageDriver();
     root.put("health", map("storagedriver", map(

@@ -54,6 +54,16 @@ public final class SpecCheck {
             "auth.mode Htpasswd needs exactly one of auth.htpasswd.users, auth.htpasswd.existingSecretRef"));
       }
     }
+    if (spec.pullSecrets != null && (auth.effectiveMode() != AuthSpec.Mode.Htpasswd
+        || auth.htpasswd == null || auth.htpasswd.users == null)) {
+      problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidPullSecrets",
+          "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users"));
+    }
+    if (auth.htpasswd != null && auth.htpasswd.users != null && auth.htpasswd.users.stream()
+        .anyMatch(u -> PullRobot.USERNAME.equals(u.username))) {
+      problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+          "the user name " + PullRobot.USERNAME + " is reserved for the pull robot"));
+    }
     if (spec.service != null && spec.service.nodePort != null
         && spec.service.effectiveType() == dev.portcullis.operator.api.ServiceSpec.Type.ClusterIP) {
       problems.add(new Problem(ConditionTypes.AVAILABLE, "InvalidService",

@@ -106,6 +106,9 @@ public class SecureRegistryReconciler
 
   private final Clock clock;
   private final NodeTrustPublisher nodeTrust;
+  private final PullSecretsPublisher pullSecrets;
+  /** How often a registry with pull secrets is looked at again: label selections and rotation. */
+  static final Duration PULL_SECRETS_RESYNC = Duration.ofSeconds(60);
   private final AtomicLong reconciles = new AtomicLong();
 
   public SecureRegistryReconciler() {
@@ -119,6 +122,7 @@ public class SecureRegistryReconciler
   public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust) {
     this.clock = clock;
     this.nodeTrust = nodeTrust;
+    this.pullSecrets = new PullSecretsPublisher(clock);
   }
 
   /**
@@ -131,6 +135,7 @@ public class SecureRegistryReconciler
   public DeleteControl cleanup(SecureRegistry r, Context<SecureRegistry> context) {
     try {
       nodeTrust.publish(context, r);
+      pullSecrets.publish(context, r, null);
     } catch (KubernetesClientException e) {
       log.warn("{}/{}: node trust cleanup failed, retrying", r.getMetadata().getNamespace(),
           r.getMetadata().getName(), e);
@@ -173,9 +178,16 @@ public class SecureRegistryReconciler
     }
 
     var errors = new ArrayList<String>();
+    String robotPassword = null;
     if (problems.isEmpty()) {
+      var users = new ArrayList<>(credentials.credentials());
+      if (r.getSpec().pullSecrets != null) {
+        robotPassword = pullSecrets.robotPassword(context, r);
+        users.add(new dev.portcullis.operator.model.Htpasswd.Credential(
+            dev.portcullis.operator.model.PullRobot.USERNAME, robotPassword));
+      }
       var shared = context.managedWorkflowAndDependentResourceContext();
-      shared.put(HtpasswdSecretDependent.CREDENTIALS, credentials.credentials());
+      shared.put(HtpasswdSecretDependent.CREDENTIALS, users);
       var result = shared.reconcileManagedWorkflow();
       result.getErroredDependents().forEach((dependent, e) -> {
         log.warn("{}/{}: dependent {} failed", r.getMetadata().getNamespace(),
@@ -189,6 +201,15 @@ public class SecureRegistryReconciler
     } catch (KubernetesClientException e) {
       log.warn("node trust: publishing failed", e);
       errors.add("node-trust: " + describe(e));
+    }
+    // only once the htpasswd file knows the robot's password (or with no pullSecrets: removal)
+    if (problems.isEmpty() && errors.isEmpty()) {
+      try {
+        pullSecrets.publish(context, r, robotPassword);
+      } catch (KubernetesClientException e) {
+        log.warn("pull secrets: publishing failed", e);
+        errors.add("pull-secrets: " + describe(e));
+      }
     }
 
     var observed = new Observed(
@@ -211,7 +232,10 @@ public class SecureRegistryReconciler
       r.setStatus(status);
       control = UpdateControl.patchStatus(r);
     }
-    return retry ? control.rescheduleAfter(RETRY) : control;
+    if (retry) {
+      return control.rescheduleAfter(RETRY);
+    }
+    return r.getSpec().pullSecrets != null ? control.rescheduleAfter(PULL_SECRETS_RESYNC) : control;
   }
 
   /** The API server's own words when there are some: they name the object and the cause. */
