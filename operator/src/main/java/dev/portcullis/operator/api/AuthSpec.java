@@ -19,11 +19,15 @@ public class AuthSpec {
     Token
   }
 
-  @JsonPropertyDescription("None, Htpasswd (basic auth) or Token (not supported yet).")
+  @JsonPropertyDescription(
+      "None, Htpasswd (basic auth) or Token (Docker token auth; token.issuer External is"
+          + " supported, Managed not yet).")
   @Default("None")
   public Mode mode;
 
   public Htpasswd htpasswd;
+
+  public Token token;
 
   public Mode effectiveMode() {
     return mode == null ? Mode.None : mode;
@@ -50,6 +54,75 @@ public class AuthSpec {
     public String username;
 
     @Required public SecretKeySelector passwordSecretRef;
+  }
+
+  /** Docker token authentication: the registry trusts tokens signed by an issuer. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.issuer) || self.issuer != 'External' || has(self.external)",
+      message = "token.issuer External needs token.external")
+  public static class Token {
+    public enum Issuer {
+      Managed,
+      External
+    }
+
+    @JsonPropertyDescription(
+        "Managed (the operator runs Portcullis' auth-server; not supported yet) or External"
+            + " (docker_auth, Keycloak and the like).")
+    @Default("Managed")
+    public Issuer issuer;
+
+    public External external;
+
+    public Issuer effectiveIssuer() {
+      return issuer == null ? Issuer.Managed : issuer;
+    }
+  }
+
+  /** An issuer the operator does not run. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class External {
+    @JsonPropertyDescription("Where clients get tokens: the issuer's token endpoint URL.")
+    @Required
+    @Pattern("^https://.+")
+    public String realm;
+
+    @JsonPropertyDescription("The service name the issuer puts in tokens' audience.")
+    @Required
+    public String service;
+
+    @JsonPropertyDescription("The issuer name in tokens (iss).")
+    @Required
+    public String issuer;
+
+    @JsonPropertyDescription(
+        "A Secret with the PEM certificates that sign tokens (the registry's rootcertbundle).")
+    @Required
+    public SecretKeyRef rootCertBundleSecretRef;
+  }
+
+  /** A key of a Secret in the registry's namespace. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SecretKeyRef {
+    @Required public String name;
+
+    @JsonPropertyDescription("Key holding the PEM bundle (default ca.crt).")
+    @Default("ca.crt")
+    public String key;
+
+    public String effectiveKey() {
+      return key == null ? "ca.crt" : key;
+    }
+  }
+
+  /** The external token issuer, or null unless mode Token with issuer External. */
+  public External externalToken() {
+    if (effectiveMode() != Mode.Token || token == null
+        || token.effectiveIssuer() != Token.Issuer.External) {
+      return null;
+    }
+    return token.external;
   }
 
   /** A Secret in the registry's namespace. */

@@ -135,6 +135,9 @@ public final class DeploymentModel {
     if (spec.effectiveAuth().effectiveMode() == AuthSpec.Mode.Htpasswd) {
       mounts.add(mount("auth", RegistryConfig.AUTH_DIR));
     }
+    if (spec.effectiveAuth().externalToken() != null) {
+      mounts.add(mount("token", RegistryConfig.TOKEN_DIR));
+    }
     if (spec.effectiveStorage().kind() != StorageSpec.Kind.S3) {
       mounts.add(new VolumeMountBuilder().withName("data").withMountPath(RegistryConfig.DATA_DIR)
           .build());
@@ -159,6 +162,12 @@ public final class DeploymentModel {
     if (spec.effectiveAuth().effectiveMode() == AuthSpec.Mode.Htpasswd) {
       volumes.add(new VolumeBuilder().withName("auth")
           .withNewSecret().withSecretName(HtpasswdSecretModel.mountedSecretName(r)).endSecret()
+          .build());
+    }
+    var external = spec.effectiveAuth().externalToken();
+    if (external != null) {
+      volumes.add(new VolumeBuilder().withName("token")
+          .withNewSecret().withSecretName(external.rootCertBundleSecretRef.name).endSecret()
           .build());
     }
     StorageSpec storage = spec.effectiveStorage();

@@ -24,6 +24,7 @@ public final class RegistryConfig {
   public static final String TLS_DIR = "/etc/portcullis/tls";
   public static final String AUTH_DIR = "/etc/portcullis/auth";
   public static final String HTPASSWD_KEY = "htpasswd";
+  public static final String TOKEN_DIR = "/etc/portcullis/token";
   public static final String DATA_DIR = "/var/lib/registry";
 
   private RegistryConfig() {}
@@ -51,6 +52,14 @@ public final class RegistryConfig {
         htpasswd.put("pullonly", List.of(PullRobot.USERNAME));
       }
       root.put("auth", map("htpasswd", htpasswd));
+    }
+    var external = spec.effectiveAuth().externalToken();
+    if (external != null) {
+      root.put("auth", map("token", map(
+          "realm", external.realm,
+          "service", external.service,
+          "issuer", external.issuer,
+          "rootcertbundle", TOKEN_DIR + "/" + external.rootCertBundleSecretRef.effectiveKey())));
     }
     HealthSpec.StorageDriver health = spec.effectiveHealth().effectiveStorageDriver();
     root.put("health", map("storagedriver", map(

@@ -42,6 +42,10 @@ public final class SecretInputs {
     if (s3 != null && s3.credentialsSecretRef != null) {
       names.add(s3.credentialsSecretRef.name);
     }
+    var external = auth.externalToken();
+    if (external != null && external.rootCertBundleSecretRef != null) {
+      names.add(external.rootCertBundleSecretRef.name);
+    }
     return names;
   }
 
@@ -91,6 +95,20 @@ public final class SecretInputs {
       } else if (value(s, RegistryConfig.HTPASSWD_KEY) == null) {
         problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
             "Secret " + name + " has no key " + RegistryConfig.HTPASSWD_KEY));
+      }
+    }
+    var external = auth.externalToken();
+    if (external != null && external.rootCertBundleSecretRef != null) {
+      var ref = external.rootCertBundleSecretRef;
+      Secret s = lookup.apply(ref.name);
+      if (s == null) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretNotFound",
+            "Secret " + ref.name + " not found (auth.token.external.rootCertBundleSecretRef)"));
+      } else if (value(s, ref.effectiveKey()) == null
+          || !value(s, ref.effectiveKey()).contains("-----BEGIN CERTIFICATE-----")) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
+            "Secret " + ref.name + " has no PEM certificate under key " + ref.effectiveKey()
+                + " (auth.token.external.rootCertBundleSecretRef)"));
       }
     }
     StorageSpec.S3 s3 = r.getSpec().effectiveStorage().s3;

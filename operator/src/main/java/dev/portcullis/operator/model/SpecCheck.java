@@ -44,8 +44,17 @@ public final class SpecCheck {
     }
     AuthSpec auth = spec.effectiveAuth();
     if (auth.effectiveMode() == AuthSpec.Mode.Token) {
-      problems.add(new Problem(ConditionTypes.AUTH_READY, "NotSupported",
-          "auth.mode Token is not supported yet: use Htpasswd or None"));
+      if (auth.token == null || auth.token.effectiveIssuer() == AuthSpec.Token.Issuer.Managed) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "NotSupported",
+            "auth.token.issuer Managed is not supported yet: use token.issuer External,"
+                + " Htpasswd or None"));
+      } else if (auth.token.external == null || auth.token.external.rootCertBundleSecretRef == null
+          || auth.token.external.realm == null || auth.token.external.service == null
+          || auth.token.external.issuer == null) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+            "auth.token.issuer External needs token.external {realm, service, issuer,"
+                + " rootCertBundleSecretRef}"));
+      }
     }
     if (auth.effectiveMode() == AuthSpec.Mode.Htpasswd) {
       var h = auth.htpasswd;

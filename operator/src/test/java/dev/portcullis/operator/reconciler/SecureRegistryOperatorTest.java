@@ -299,7 +299,7 @@ class SecureRegistryOperatorTest {
     r.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
     cluster.client.resource(r).create();
     await().untilAsserted(() -> assertThat(condition(get(ns, "reg"), ConditionTypes.AUTH_READY))
-        .startsWith("False NotSupported: auth.mode Token is not supported yet"));
+        .startsWith("False NotSupported: auth.token.issuer Managed is not supported yet"));
   }
 
   @Test
