@@ -49,7 +49,8 @@ public class ClientCertificatesDependent
         .filter(c -> c.getMetadata().getOwnerReferences() != null && c.getMetadata()
             .getOwnerReferences().stream()
             .anyMatch(o -> o.getUid().equals(primary.getMetadata().getUid())))
-        .collect(Collectors.toMap(c -> c.getMetadata().getName(), c -> c));
+        // several Certificate informers (CA, server, these) may hold the same object
+        .collect(Collectors.toMap(c -> c.getMetadata().getName(), c -> c, (a, b) -> a));
   }
 
   @Override

@@ -87,6 +87,10 @@ public final class CertificateModel {
       return List.of();
     }
     var out = new ArrayList<>(tls.effectiveClientCertificates());
+    var probe = new TlsSpec.ClientCertificate();
+    probe.name = Names.PROBE_CLIENT;
+    probe.commonName = "portcullis-operator-probe";
+    out.add(probe);
     if (r.getSpec().effectiveNodeTrust().effectiveEnabled()) {
       var nodes = new TlsSpec.ClientCertificate();
       nodes.name = Names.NODES_CLIENT;
@@ -117,6 +121,7 @@ public final class CertificateModel {
           .withRenewBefore(c.renewBefore == null ? null : duration(c.renewBefore))
           .withUsages("client auth", "digital signature", "key encipherment")
           .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).withRotationPolicy("Always")
+            .withEncoding("PKCS8")
           .endPrivateKey()
           .withNewIssuerRef().withName(issuerName).withKind(issuerKind).withGroup(issuerGroup)
           .endIssuerRef()

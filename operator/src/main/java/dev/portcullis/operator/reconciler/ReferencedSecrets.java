@@ -48,6 +48,9 @@ public final class ReferencedSecrets {
     if (r.getSpec().pullSecrets != null) {
       names.add(dev.portcullis.operator.model.PullRobot.secretName(r));
     }
+    if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS) {
+      names.add(Names.clientCertificate(r, Names.PROBE_CLIENT));
+    }
     // the nodes' client certificate: node trust copies it, and a renewal must reach the nodes
     if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS
         && r.getSpec().effectiveNodeTrust().effectiveEnabled()) {

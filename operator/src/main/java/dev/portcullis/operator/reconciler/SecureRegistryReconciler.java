@@ -20,6 +20,8 @@ import dev.portcullis.operator.dependent.SelfSignedIssuerDependent;
 import dev.portcullis.operator.dependent.ServerCertificateDependent;
 import dev.portcullis.operator.dependent.ServiceDependent;
 import dev.portcullis.operator.dependent.TlsEnabled;
+import dev.portcullis.operator.health.HealthProber;
+import dev.portcullis.operator.health.HttpsHealthProber;
 import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.Problem;
 import dev.portcullis.operator.model.SecretInputs;
@@ -107,6 +109,9 @@ public class SecureRegistryReconciler
   private final Clock clock;
   private final NodeTrustPublisher nodeTrust;
   private final PullSecretsPublisher pullSecrets;
+  private final HealthProber prober;
+  /** How often an available registry's /readyz is probed. */
+  static final Duration PROBE_INTERVAL = Duration.ofSeconds(60);
   /** How often a registry with pull secrets is looked at again: label selections and rotation. */
   static final Duration PULL_SECRETS_RESYNC = Duration.ofSeconds(60);
   private final AtomicLong reconciles = new AtomicLong();
@@ -120,7 +125,12 @@ public class SecureRegistryReconciler
   }
 
   public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust) {
+    this(clock, nodeTrust, new HttpsHealthProber(clock, Duration.ofSeconds(5)));
+  }
+
+  public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust, HealthProber prober) {
     this.clock = clock;
+    this.prober = prober;
     this.nodeTrust = nodeTrust;
     this.pullSecrets = new PullSecretsPublisher(clock);
   }
@@ -219,7 +229,9 @@ public class SecureRegistryReconciler
         named(context, PersistentVolumeClaim.class, Names.pvc(r)),
         named(context, Secret.class, Names.htpasswdSecret(r)),
         errors);
-    SecureRegistryStatus status = StatusAggregator.aggregate(r, observed, problems, clock.instant());
+    var health = probe(context, r, observed);
+    SecureRegistryStatus status = StatusAggregator.aggregate(r, observed, problems,
+        clock.instant(), health);
     boolean retry = !problems.isEmpty() || !errors.isEmpty();
     UpdateControl<SecureRegistry> control;
     if (status.equals(r.getStatus())) {
@@ -235,7 +247,50 @@ public class SecureRegistryReconciler
     if (retry) {
       return control.rescheduleAfter(RETRY);
     }
+    if (health != null) {
+      return control.rescheduleAfter(PROBE_INTERVAL);
+    }
     return r.getSpec().pullSecrets != null ? control.rescheduleAfter(PULL_SECRETS_RESYNC) : control;
+  }
+
+  /**
+   * Probes /readyz over TLS once the Deployment has an available replica: trusting the CA of the
+   * server certificate's Secret, with the probe client certificate in MutualTLS mode. Null when
+   * there is nothing to probe yet (or the prober does not probe).
+   */
+  private dev.portcullis.operator.api.HealthStatus probe(
+      Context<SecureRegistry> context, SecureRegistry r, Observed observed) {
+    var mode = r.getSpec().effectiveTls().effectiveMode();
+    var d = observed.deployment();
+    if (mode == TlsSpec.Mode.Disabled || d == null || d.getStatus() == null
+        || d.getStatus().getAvailableReplicas() == null || d.getStatus().getAvailableReplicas() < 1
+        || observed.tlsSecret() == null) {
+      return null;
+    }
+    String ca = secretValue(observed.tlsSecret(), "ca.crt");
+    if (ca == null) {
+      return null;
+    }
+    java.util.Optional<String> crt = java.util.Optional.empty();
+    java.util.Optional<String> key = java.util.Optional.empty();
+    if (mode == TlsSpec.Mode.MutualTLS) {
+      Secret client = ReferencedSecrets.get(context, r,
+          Names.clientCertificate(r, Names.PROBE_CLIENT));
+      crt = java.util.Optional.ofNullable(secretValue(client, "tls.crt"));
+      key = java.util.Optional.ofNullable(secretValue(client, "tls.key"));
+    }
+    var url = java.net.URI.create("https://" + Names.service(r) + "."
+        + r.getMetadata().getNamespace() + ".svc:"
+        + r.getSpec().effectiveService().effectivePort() + "/readyz");
+    return prober.probe(new HealthProber.Target(url, ca, crt, key));
+  }
+
+  private static String secretValue(Secret s, String key) {
+    if (s == null || s.getData() == null || s.getData().get(key) == null) {
+      return null;
+    }
+    return new String(java.util.Base64.getDecoder().decode(s.getData().get(key)),
+        java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** The API server's own words when there are some: they name the object and the cause. */

@@ -78,7 +78,7 @@ class NodeTrustModelTest {
     ci.name = "ci";
     r.getSpec().tls.clientCertificates = List.of(ci);
     assertThat(CertificateModel.clientCertificates(r)).extracting(c -> c.name)
-        .containsExactly("ci", "nodes");
+        .containsExactly("ci", "probe", "nodes");
     var cert = CertificateModel.clientCertificate(r, ci);
     assertThat(cert.getMetadata().getName()).isEqualTo("reg-client-ci");
     assertThat(cert.getSpec().getSecretName()).isEqualTo("reg-client-ci");

@@ -9,6 +9,8 @@ import dev.portcullis.operator.api.NodeTrustSpec;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.ServiceSpec;
 import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.health.HealthProber;
+import dev.portcullis.operator.health.HttpsHealthProber;
 import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.NodeTrustModel;
 import dev.portcullis.operator.model.RegistryConfig;
@@ -161,6 +163,21 @@ class NodeTrustContainerdTest {
     try (var registry = Tools.start(dir.resolve("registry.log"), "java", "-Xmx256m", "-jar",
         jar.toString(), "serve", configFile.toString())) {
       Tools.awaitHttp("http://127.0.0.1:" + debug + "/readyz", registry);
+
+      // the operator's health probe: /readyz over mutual TLS with its probe certificate
+      var probeSecret = get(Secret.class, ns, "reg-client-probe");
+      var caPem = decode(get(Secret.class, ns, "reg-tls"), "ca.crt");
+      var prober = new HttpsHealthProber(java.time.Clock.systemUTC(), Duration.ofSeconds(5));
+      var url = java.net.URI.create("https://localhost:" + port + "/readyz");
+      var health = prober.probe(new HealthProber.Target(url, caPem,
+          java.util.Optional.of(decode(probeSecret, "tls.crt")),
+          java.util.Optional.of(decode(probeSecret, "tls.key"))));
+      assertThat(health.status).as(health.message).isEqualTo("ok");
+      assertThat(health.checks).extracting(c -> c.name).isNotEmpty();
+      assertThat(health.latencyMillis).isNotNull();
+      var refused = prober.probe(new HealthProber.Target(url, caPem, java.util.Optional.empty(),
+          java.util.Optional.empty()));
+      assertThat(refused.status).isEqualTo("unreachable");
 
       // a CI pipeline pushes with its client certificate; without one the handshake fails
       Path ci = Tools.writeSecret(get(Secret.class, ns, "reg-client-ci"), dir.resolve("ci-secret"));

@@ -36,7 +36,16 @@ public final class MockCluster implements AutoCloseable {
 
   public final KubernetesMockServer server;
   public final KubernetesClient client;
-  public final SecureRegistryReconciler reconciler = new SecureRegistryReconciler();
+  /** The mock cluster has no pods to probe: the health prober is a stand-in tests may replace. */
+  public static final java.util.concurrent.atomic.AtomicReference<
+      dev.portcullis.operator.health.HealthProber> PROBER =
+      new java.util.concurrent.atomic.AtomicReference<>(
+          dev.portcullis.operator.health.HealthProber.NONE);
+
+  public final SecureRegistryReconciler reconciler = new SecureRegistryReconciler(
+      java.time.Clock.systemUTC(),
+      dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment(),
+      target -> PROBER.get().probe(target));
   private FakeCertManager certManager;
   private Operator operator;
 
