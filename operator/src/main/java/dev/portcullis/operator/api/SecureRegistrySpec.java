@@ -72,6 +72,10 @@ public class SecureRegistrySpec {
           + " Needs auth.mode Htpasswd with auth.htpasswd.users.")
   public PullSecretsSpec pullSecrets;
 
+  public GarbageCollectionSpec garbageCollection;
+
+  public NetworkPolicySpec networkPolicy;
+
   @JsonPropertyDescription("Compute resources of the registry container.")
   public ResourceRequirements resources;
 

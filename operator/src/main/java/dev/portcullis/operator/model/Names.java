@@ -43,6 +43,18 @@ public final class Names {
     return r.getMetadata().getName() + "-client-" + name;
   }
 
+  public static String podDisruptionBudget(SecureRegistry r) {
+    return r.getMetadata().getName();
+  }
+
+  public static String networkPolicy(SecureRegistry r) {
+    return r.getMetadata().getName();
+  }
+
+  public static String gcCronJob(SecureRegistry r) {
+    return r.getMetadata().getName() + "-gc";
+  }
+
   /** Labels of the cluster-wide node-trust objects. */
   public static Map<String, String> nodeTrustLabels() {
     var labels = new LinkedHashMap<String, String>();

@@ -97,6 +97,20 @@ import org.slf4j.LoggerFactory;
       @Dependent(name = "pvc", type = PvcDependent.class, reconcilePrecondition = PvcStorage.class),
       @Dependent(name = "deployment", type = DeploymentDependent.class),
       @Dependent(name = "service", type = ServiceDependent.class),
+      @Dependent(
+          name = "pdb",
+          type = dev.portcullis.operator.dependent.PdbDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ProductionParts.PdbNeeded.class),
+      @Dependent(
+          name = "network-policy",
+          type = dev.portcullis.operator.dependent.NetworkPolicyDependent.class,
+          reconcilePrecondition =
+              dev.portcullis.operator.dependent.ProductionParts.NetworkPolicyEnabled.class),
+      @Dependent(
+          name = "gc-cronjob",
+          type = dev.portcullis.operator.dependent.GcCronJobDependent.class,
+          reconcilePrecondition =
+              dev.portcullis.operator.dependent.ProductionParts.GarbageCollectionScheduled.class),
     })
 @ControllerConfiguration(name = "secureregistry")
 public class SecureRegistryReconciler

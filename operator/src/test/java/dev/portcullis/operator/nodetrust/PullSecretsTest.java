@@ -115,9 +115,11 @@ class PullSecretsTest {
     realRegistryAcceptsPullsOnly(ns, port, config, htpasswd, dockerConfig);
 
     // a namespace leaving the spec loses its pull secret and the ServiceAccount's reference
-    var current = get(SecureRegistry.class, ns, "reg");
-    current.getSpec().pullSecrets.namespaces = List.of();
-    cluster.client.resource(current).update();
+    await().untilAsserted(() -> { // retried on conflicts with the operator's status writes
+      var current = get(SecureRegistry.class, ns, "reg");
+      current.getSpec().pullSecrets.namespaces = List.of();
+      cluster.client.resource(current).update();
+    });
     await().untilAsserted(() -> {
       assertThat(get(Secret.class, "ps-app1", name)).isNull();
       assertThat(pullSecretsOf("ps-app1", "default")).isEmpty();

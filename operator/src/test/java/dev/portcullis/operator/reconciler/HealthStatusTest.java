@@ -83,9 +83,11 @@ class HealthStatusTest {
 
     ANSWER.set("ok");
     // the next probe comes on schedule; a spec change brings it sooner
-    var r = client.resources(SecureRegistry.class).inNamespace(ns).withName("reg").get();
-    r.getSpec().host = List.of("reg.example.com");
-    client.resource(r).update();
+    await().untilAsserted(() -> {
+      var r = client.resources(SecureRegistry.class).inNamespace(ns).withName("reg").get();
+      r.getSpec().host = List.of("reg.example.com");
+      client.resource(r).update();
+    });
     await().untilAsserted(() -> {
       var now = client.resources(SecureRegistry.class).inNamespace(ns).withName("reg").get();
       assertThat(now.getStatus().condition(ConditionTypes.HEALTHY).orElseThrow().getStatus())
