@@ -68,16 +68,84 @@ public class AuthSpec {
     }
 
     @JsonPropertyDescription(
-        "Managed (the operator runs Portcullis' auth-server; not supported yet) or External"
+        "Managed (the operator runs Portcullis' auth-server, same image) or External"
             + " (docker_auth, Keycloak and the like).")
     @Default("Managed")
     public Issuer issuer;
 
     public External external;
 
+    public Managed managed;
+
     public Issuer effectiveIssuer() {
       return issuer == null ? Issuer.Managed : issuer;
     }
+  }
+
+  /** The token issuer the operator runs: users, ACL, token lifetime, ServiceAccount login. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Managed {
+    @JsonPropertyDescription("Users who log in with a password (bcrypt-hashed from their Secrets).")
+    public List<User> users;
+
+    @JsonPropertyDescription("First matching entry decides; no match denies.")
+    public List<AclEntry> acl;
+
+    @JsonPropertyDescription("Token lifetime, a Go duration of at least 1m (default 15m).")
+    @Default("15m")
+    @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$")
+    public String tokenLifetime;
+
+    @JsonPropertyDescription(
+        "The realm clients are sent to; default https://<registry>-auth.<namespace>.svc:5001/auth"
+            + " (in-cluster clients only).")
+    @Pattern("^https://.+")
+    public String realm;
+
+    public KubernetesLogin kubernetes;
+
+    public String effectiveTokenLifetime() {
+      return tokenLifetime == null ? "15m" : tokenLifetime;
+    }
+  }
+
+  /** One ACL rule in docker_auth's format. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class AclEntry {
+    @Required public AclMatch match;
+
+    @JsonPropertyDescription("pull, push, delete or *; empty denies.")
+    @Required
+    public List<String> actions;
+  }
+
+  /** Globs (path.Match) or /regex/; ${account} expands to the account. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class AclMatch {
+    public String account;
+    public String name;
+    public String type;
+  }
+
+  /** ServiceAccount tokens as passwords, checked with a TokenReview. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class KubernetesLogin {
+    @Default("false")
+    public Boolean enabled;
+
+    public List<String> audiences;
+
+    @JsonPropertyDescription("Only these namespaces' ServiceAccounts (empty: any).")
+    public List<String> namespaces;
+  }
+
+  /** The managed token issuer's spec, or null unless mode Token with issuer Managed. */
+  public Managed managedToken() {
+    if (effectiveMode() != Mode.Token || (token != null
+        && token.effectiveIssuer() != Token.Issuer.Managed)) {
+      return null;
+    }
+    return token == null || token.managed == null ? new Managed() : token.managed;
   }
 
   /** An issuer the operator does not run. */

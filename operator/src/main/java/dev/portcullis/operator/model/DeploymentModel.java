@@ -135,7 +135,8 @@ public final class DeploymentModel {
     if (spec.effectiveAuth().effectiveMode() == AuthSpec.Mode.Htpasswd) {
       mounts.add(mount("auth", RegistryConfig.AUTH_DIR));
     }
-    if (spec.effectiveAuth().externalToken() != null) {
+    if (spec.effectiveAuth().externalToken() != null
+        || spec.effectiveAuth().managedToken() != null) {
       mounts.add(mount("token", RegistryConfig.TOKEN_DIR));
     }
     if (spec.effectiveStorage().kind() != StorageSpec.Kind.S3) {
@@ -163,6 +164,13 @@ public final class DeploymentModel {
       volumes.add(new VolumeBuilder().withName("auth")
           .withNewSecret().withSecretName(HtpasswdSecretModel.mountedSecretName(r)).endSecret()
           .build());
+    }
+    if (spec.effectiveAuth().managedToken() != null) {
+      // only the CA that signs the signing certificates: the signing key stays with the issuer
+      volumes.add(new VolumeBuilder().withName("token")
+          .withNewSecret().withSecretName(Names.tokenSigning(r))
+            .addNewItem().withKey("ca.crt").withPath("ca.crt").endItem()
+          .endSecret().build());
     }
     var external = spec.effectiveAuth().externalToken();
     if (external != null) {

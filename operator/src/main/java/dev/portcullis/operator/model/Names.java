@@ -55,6 +55,32 @@ public final class Names {
     return r.getMetadata().getName() + "-gc";
   }
 
+  /** The managed token issuer: Deployment, Service, ConfigMap <name>-auth-config. */
+  public static String authServer(SecureRegistry r) {
+    return r.getMetadata().getName() + "-auth";
+  }
+
+  public static String authServerConfig(SecureRegistry r) {
+    return r.getMetadata().getName() + "-auth-config";
+  }
+
+  public static String authServerTls(SecureRegistry r) {
+    return r.getMetadata().getName() + "-auth-tls";
+  }
+
+  public static String tokenSigning(SecureRegistry r) {
+    return r.getMetadata().getName() + "-token-signing";
+  }
+
+  /** Labels (and pod selector) of the token issuer's own objects. */
+  public static Map<String, String> authServerLabels(SecureRegistry r) {
+    var labels = new LinkedHashMap<String, String>();
+    labels.put(NAME_LABEL, "portcullis-auth-server");
+    labels.put(INSTANCE_LABEL, r.getMetadata().getName());
+    labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+    return labels;
+  }
+
   /** Labels of the cluster-wide node-trust objects. */
   public static Map<String, String> nodeTrustLabels() {
     var labels = new LinkedHashMap<String, String>();

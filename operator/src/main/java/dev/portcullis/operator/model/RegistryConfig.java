@@ -53,6 +53,9 @@ public final class RegistryConfig {
       }
       root.put("auth", map("htpasswd", htpasswd));
     }
+    if (spec.effectiveAuth().managedToken() != null) {
+      root.put("auth", map("token", TokenIssuerModel.registryTokenConfig(r)));
+    }
     var external = spec.effectiveAuth().externalToken();
     if (external != null) {
       root.put("auth", map("token", map(

@@ -46,6 +46,14 @@ public final class SecretInputs {
     if (external != null && external.rootCertBundleSecretRef != null) {
       names.add(external.rootCertBundleSecretRef.name);
     }
+    var managed = auth.managedToken();
+    if (managed != null && managed.users != null) {
+      for (AuthSpec.User u : managed.users) {
+        if (u.passwordSecretRef != null && u.passwordSecretRef.getName() != null) {
+          names.add(u.passwordSecretRef.getName());
+        }
+      }
+    }
     return names;
   }
 
@@ -56,11 +64,16 @@ public final class SecretInputs {
     var creds = new ArrayList<Htpasswd.Credential>();
     var problems = new ArrayList<Problem>();
     var auth = r.getSpec().effectiveAuth();
-    if (auth.effectiveMode() != AuthSpec.Mode.Htpasswd || auth.htpasswd == null
+    List<AuthSpec.User> users;
+    if (auth.managedToken() != null) {
+      users = auth.managedToken().users == null ? List.of() : auth.managedToken().users;
+    } else if (auth.effectiveMode() != AuthSpec.Mode.Htpasswd || auth.htpasswd == null
         || auth.htpasswd.users == null) {
       return new Credentials(creds, problems);
+    } else {
+      users = auth.htpasswd.users;
     }
-    for (AuthSpec.User u : auth.htpasswd.users) {
+    for (AuthSpec.User u : users) {
       var ref = u.passwordSecretRef;
       String key = ref.getKey() == null ? "password" : ref.getKey();
       Secret secret = lookup.apply(ref.getName());

@@ -44,10 +44,18 @@ public final class SpecCheck {
     }
     AuthSpec auth = spec.effectiveAuth();
     if (auth.effectiveMode() == AuthSpec.Mode.Token) {
-      if (auth.token == null || auth.token.effectiveIssuer() == AuthSpec.Token.Issuer.Managed) {
-        problems.add(new Problem(ConditionTypes.AUTH_READY, "NotSupported",
-            "auth.token.issuer Managed is not supported yet: use token.issuer External,"
-                + " Htpasswd or None"));
+      if (auth.managedToken() != null) {
+        try {
+          var lifetime = io.fabric8.kubernetes.api.model.Duration.parse(
+              auth.managedToken().effectiveTokenLifetime()).getDuration();
+          if (lifetime.getSeconds() < 60) {
+            problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+                "auth.token.managed.tokenLifetime must be at least 1m"));
+          }
+        } catch (java.text.ParseException e) {
+          problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+              "auth.token.managed.tokenLifetime is not a Go duration"));
+        }
       } else if (auth.token.external == null || auth.token.external.rootCertBundleSecretRef == null
           || auth.token.external.realm == null || auth.token.external.service == null
           || auth.token.external.issuer == null) {

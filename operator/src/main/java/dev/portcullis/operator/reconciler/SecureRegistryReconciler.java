@@ -98,6 +98,22 @@ import org.slf4j.LoggerFactory;
       @Dependent(name = "deployment", type = DeploymentDependent.class),
       @Dependent(name = "service", type = ServiceDependent.class),
       @Dependent(
+          name = "token-certificates",
+          type = dev.portcullis.operator.dependent.TokenCertificatesDependent.class,
+          activationCondition = CertManagerInstalled.class),
+      @Dependent(
+          name = "auth-server-config",
+          type = dev.portcullis.operator.dependent.AuthServerConfigMapDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ManagedTokenIssuer.class),
+      @Dependent(
+          name = "auth-server-deployment",
+          type = dev.portcullis.operator.dependent.AuthServerDeploymentDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ManagedTokenIssuer.class),
+      @Dependent(
+          name = "auth-server-service",
+          type = dev.portcullis.operator.dependent.AuthServerServiceDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ManagedTokenIssuer.class),
+      @Dependent(
           name = "pdb",
           type = dev.portcullis.operator.dependent.PdbDependent.class,
           reconcilePrecondition = dev.portcullis.operator.dependent.ProductionParts.PdbNeeded.class),

@@ -150,6 +150,22 @@ public final class StatusAggregator {
       return condition(AUTH_READY, true, "NoAuthentication",
           "auth.mode is None: whoever reaches the registry can push and pull");
     }
+    if (auth.externalToken() != null) {
+      return condition(AUTH_READY, true, "ExternalIssuer", "tokens from "
+          + auth.externalToken().issuer + " (realm " + auth.externalToken().realm + ")");
+    }
+    if (auth.managedToken() != null) {
+      if (o.htpasswdSecret() == null) {
+        return condition(AUTH_READY, false, "TokenIssuerPending",
+            "waiting for Secret " + Names.htpasswdSecret(r) + " (the token issuer's users)");
+      }
+      return condition(AUTH_READY, true, "TokenIssuerConfigured", "tokens from "
+          + Names.authServer(r) + " (realm " + dev.portcullis.operator.model.TokenIssuerModel
+              .realm(r) + ")");
+    }
+    if (auth.htpasswd == null) {
+      return condition(AUTH_READY, false, "InvalidAuth", "auth.htpasswd is missing");
+    }
     if (auth.htpasswd.existingSecretRef != null) {
       return condition(AUTH_READY, true, "ExistingSecret",
           "htpasswd file from Secret " + auth.htpasswd.existingSecretRef.name);
@@ -158,7 +174,7 @@ public final class StatusAggregator {
       return condition(AUTH_READY, false, "HtpasswdPending",
           "waiting for Secret " + Names.htpasswdSecret(r));
     }
-    int users = auth.htpasswd.users.size();
+    int users = auth.htpasswd.users == null ? 0 : auth.htpasswd.users.size();
     return condition(AUTH_READY, true, "HtpasswdReady",
         users + (users == 1 ? " user" : " users") + " in Secret " + Names.htpasswdSecret(r));
   }

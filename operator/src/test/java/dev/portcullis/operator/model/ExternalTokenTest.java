@@ -44,7 +44,7 @@ class ExternalTokenTest {
   }
 
   @Test
-  void theBundleSecretIsCheckedAndManagedIsReportedUnsupported() {
+  void theBundleSecretIsChecked() {
     var r = external();
     assertThat(SpecCheck.check(r)).isEmpty();
     assertThat(SecretInputs.referencedSecretNames(r)).contains("token-signer");
@@ -53,7 +53,5 @@ class ExternalTokenTest {
     assertThat(SecretInputs.referenceProblems(r, n -> Registries.secret("ns", n,
         Map.of("ca.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"))))
         .isEmpty();
-    r.getSpec().auth.token.issuer = AuthSpec.Token.Issuer.Managed;
-    assertThat(SpecCheck.check(r)).extracting(Problem::reason).containsExactly("NotSupported");
   }
 }

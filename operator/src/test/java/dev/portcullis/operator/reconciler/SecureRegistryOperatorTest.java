@@ -292,14 +292,27 @@ class SecureRegistryOperatorTest {
   }
 
   @Test
-  void tokenModeIsAcceptedButNotSupportedYet() {
+  void tokenModeDefaultsToTheManagedIssuerAndChecksItsLifetime() {
     String ns = namespace();
     var r = Registries.basic(ns, "reg");
     r.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
     r.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
     cluster.client.resource(r).create();
-    await().untilAsserted(() -> assertThat(condition(get(ns, "reg"), ConditionTypes.AUTH_READY))
-        .startsWith("False NotSupported: auth.token.issuer Managed is not supported yet"));
+    await().untilAsserted(() -> {
+      assertThat(condition(get(ns, "reg"), ConditionTypes.AUTH_READY))
+          .startsWith("True TokenIssuerConfigured: tokens from reg-auth");
+      assertThat(get(Deployment.class, ns, "reg-auth")).isNotNull();
+    });
+    String bad = namespace();
+    var shortLived = Registries.basic(bad, "reg");
+    shortLived.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
+    shortLived.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
+    shortLived.getSpec().auth.token = new dev.portcullis.operator.api.AuthSpec.Token();
+    shortLived.getSpec().auth.token.managed = new dev.portcullis.operator.api.AuthSpec.Managed();
+    shortLived.getSpec().auth.token.managed.tokenLifetime = "30s";
+    cluster.client.resource(shortLived).create();
+    await().untilAsserted(() -> assertThat(condition(get(bad, "reg"), ConditionTypes.AUTH_READY))
+        .isEqualTo("False InvalidAuth: auth.token.managed.tokenLifetime must be at least 1m"));
   }
 
   @Test
