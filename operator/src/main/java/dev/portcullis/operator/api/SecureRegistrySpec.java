@@ -30,6 +30,19 @@ import java.util.Map;
     message = "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users")
 @ValidationRule(
     value =
+        "!has(self.nodeTrust) || !has(self.nodeTrust.enabled) || !self.nodeTrust.enabled"
+            + " || !has(self.tls) || !has(self.tls.mode) || self.tls.mode != 'Disabled'",
+    message = "nodeTrust needs TLS: nodes trust a CA")
+@ValidationRule(
+    value =
+        "!has(self.tls) || !has(self.tls.clientCaSecretRef) || (has(self.tls.mode)"
+            + " && self.tls.mode == 'MutualTLS')",
+    message = "tls.clientCaSecretRef needs tls.mode MutualTLS")
+@ValidationRule(
+    value = "!has(self.garbageCollection) || !has(self.storage.emptyDir)",
+    message = "garbageCollection cannot reach an emptyDir: use a claim or s3")
+@ValidationRule(
+    value =
         "!has(self.replicas) || self.replicas <= 1 || has(self.storage.s3) ||"
             + " (has(self.storage.persistentVolumeClaim) &&"
             + " has(self.storage.persistentVolumeClaim.accessModes) &&"

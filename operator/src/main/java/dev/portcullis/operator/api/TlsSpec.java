@@ -48,6 +48,11 @@ public class TlsSpec {
       message = "client certificate names must be unique")
   public java.util.List<ClientCertificate> clientCertificates;
 
+  @JsonPropertyDescription(
+      "MutualTLS: also accept client certificates of this CA (a Secret of yours, PEM under key,"
+          + " default ca.crt), besides the operator's.")
+  public AuthSpec.SecretKeyRef clientCaSecretRef;
+
   public Mode effectiveMode() {
     return mode == null ? Mode.TLS : mode;
   }

@@ -139,6 +139,9 @@ public final class DeploymentModel {
         || spec.effectiveAuth().managedToken() != null) {
       mounts.add(mount("token", RegistryConfig.TOKEN_DIR));
     }
+    if (extraClientCa(r) != null) {
+      mounts.add(mount("client-ca", RegistryConfig.CLIENT_CA_DIR));
+    }
     if (spec.effectiveStorage().kind() != StorageSpec.Kind.S3) {
       mounts.add(new VolumeMountBuilder().withName("data").withMountPath(RegistryConfig.DATA_DIR)
           .build());
@@ -149,6 +152,12 @@ public final class DeploymentModel {
 
   private static VolumeMount mount(String name, String path) {
     return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(true).build();
+  }
+
+  /** The user's extra client CA, in MutualTLS mode only. */
+  static dev.portcullis.operator.api.AuthSpec.SecretKeyRef extraClientCa(SecureRegistry r) {
+    var tls = r.getSpec().effectiveTls();
+    return tls.effectiveMode() == TlsSpec.Mode.MutualTLS ? tls.clientCaSecretRef : null;
   }
 
   static List<Volume> volumes(SecureRegistry r) {
@@ -164,6 +173,10 @@ public final class DeploymentModel {
       volumes.add(new VolumeBuilder().withName("auth")
           .withNewSecret().withSecretName(HtpasswdSecretModel.mountedSecretName(r)).endSecret()
           .build());
+    }
+    if (extraClientCa(r) != null) {
+      volumes.add(new VolumeBuilder().withName("client-ca")
+          .withNewSecret().withSecretName(extraClientCa(r).name).endSecret().build());
     }
     if (spec.effectiveAuth().managedToken() != null) {
       // only the CA that signs the signing certificates: the signing key stays with the issuer

@@ -25,6 +25,7 @@ public final class RegistryConfig {
   public static final String AUTH_DIR = "/etc/portcullis/auth";
   public static final String HTPASSWD_KEY = "htpasswd";
   public static final String TOKEN_DIR = "/etc/portcullis/token";
+  public static final String CLIENT_CA_DIR = "/etc/portcullis/client-ca";
   public static final String DATA_DIR = "/var/lib/registry";
 
   private RegistryConfig() {}
@@ -45,6 +46,13 @@ public final class RegistryConfig {
         "fields", map("service", "registry", "registry", name)));
     root.put("storage", storage(spec.effectiveStorage()));
     root.put("http", http(spec.effectiveTls().effectiveMode()));
+    var extraCa = spec.effectiveTls().clientCaSecretRef;
+    if (extraCa != null && spec.effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS) {
+      @SuppressWarnings("unchecked")
+      var tls = (Map<String, Object>) ((Map<String, Object>) root.get("http")).get("tls");
+      tls.put("clientcas", List.of(TLS_DIR + "/ca.crt",
+          CLIENT_CA_DIR + "/" + extraCa.effectiveKey()));
+    }
     if (spec.effectiveAuth().effectiveMode() == AuthSpec.Mode.Htpasswd) {
       var htpasswd = map("realm", name, "path", AUTH_DIR + "/" + HTPASSWD_KEY);
       if (spec.pullSecrets != null) {

@@ -46,6 +46,10 @@ public final class SecretInputs {
     if (external != null && external.rootCertBundleSecretRef != null) {
       names.add(external.rootCertBundleSecretRef.name);
     }
+    var extraCa = r.getSpec().effectiveTls().clientCaSecretRef;
+    if (extraCa != null) {
+      names.add(extraCa.name);
+    }
     var managed = auth.managedToken();
     if (managed != null && managed.users != null) {
       for (AuthSpec.User u : managed.users) {
@@ -108,6 +112,18 @@ public final class SecretInputs {
       } else if (value(s, RegistryConfig.HTPASSWD_KEY) == null) {
         problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
             "Secret " + name + " has no key " + RegistryConfig.HTPASSWD_KEY));
+      }
+    }
+    var extraCa = r.getSpec().effectiveTls().clientCaSecretRef;
+    if (extraCa != null
+        && r.getSpec().effectiveTls().effectiveMode() == dev.portcullis.operator.api.TlsSpec.Mode.MutualTLS) {
+      Secret s = lookup.apply(extraCa.name);
+      String pem = s == null ? null : value(s, extraCa.effectiveKey());
+      if (pem == null || !pem.contains("-----BEGIN CERTIFICATE-----")) {
+        problems.add(new Problem(ConditionTypes.CERTIFICATES_READY,
+            s == null ? "SecretNotFound" : "SecretKeyNotFound",
+            "Secret " + extraCa.name + (s == null ? " not found" : " has no PEM certificate under key "
+                + extraCa.effectiveKey()) + " (tls.clientCaSecretRef)"));
       }
     }
     var external = auth.externalToken();

@@ -4,6 +4,7 @@ import dev.portcullis.operator.api.AuthSpec;
 import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.StorageSpec;
+import dev.portcullis.operator.api.TlsSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -80,6 +81,19 @@ public final class SpecCheck {
         .anyMatch(u -> PullRobot.USERNAME.equals(u.username))) {
       problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
           "the user name " + PullRobot.USERNAME + " is reserved for the pull robot"));
+    }
+    var tlsMode = spec.effectiveTls().effectiveMode();
+    if (spec.effectiveNodeTrust().effectiveEnabled() && tlsMode == TlsSpec.Mode.Disabled) {
+      problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "InvalidNodeTrust",
+          "nodeTrust needs TLS: nodes trust a CA"));
+    }
+    if (spec.effectiveTls().clientCaSecretRef != null && tlsMode != TlsSpec.Mode.MutualTLS) {
+      problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "InvalidTls",
+          "tls.clientCaSecretRef needs tls.mode MutualTLS"));
+    }
+    if (spec.garbageCollection != null && effective.kind() == StorageSpec.Kind.EmptyDir) {
+      problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidGarbageCollection",
+          "garbageCollection cannot reach an emptyDir: use a claim or s3"));
     }
     if (spec.service != null && spec.service.nodePort != null
         && spec.service.effectiveType() == dev.portcullis.operator.api.ServiceSpec.Type.ClusterIP) {
