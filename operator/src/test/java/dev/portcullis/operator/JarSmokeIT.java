@@ -36,6 +36,8 @@ class JarSmokeIT {
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
           jar.toString());
       builder.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+      // any free port: 8080 may be taken on a shared machine
+      builder.environment().put("PORTCULLIS_HTTP_PORT", "0");
       builder.redirectErrorStream(true);
       builder.redirectOutput(Path.of("target", "smoke-operator.log").toFile());
       Process operator = builder.start();
