@@ -26,8 +26,11 @@ import java.util.Map;
 @ValidationRule(
     value =
         "!has(self.pullSecrets) || (has(self.auth) && has(self.auth.mode)"
-            + " && self.auth.mode == 'Htpasswd' && has(self.auth.htpasswd.users))",
-    message = "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users")
+            + " && ((self.auth.mode == 'Htpasswd' && has(self.auth.htpasswd.users))"
+            + " || (self.auth.mode == 'Token' && (!has(self.auth.token.issuer)"
+            + " || self.auth.token.issuer == 'Managed'))))",
+    message = "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users, or the managed token"
+        + " issuer")
 @ValidationRule(
     value =
         "!has(self.nodeTrust) || !has(self.nodeTrust.enabled) || !self.nodeTrust.enabled"
@@ -82,7 +85,7 @@ public class SecureRegistrySpec {
 
   @JsonPropertyDescription(
       "dockerconfigjson Secrets with a generated pull-only robot account, in other namespaces."
-          + " Needs auth.mode Htpasswd with auth.htpasswd.users.")
+          + " Needs auth.mode Htpasswd with auth.htpasswd.users, or Token with the managed issuer.")
   public PullSecretsSpec pullSecrets;
 
   public GarbageCollectionSpec garbageCollection;

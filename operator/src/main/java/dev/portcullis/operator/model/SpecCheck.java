@@ -72,10 +72,17 @@ public final class SpecCheck {
             "auth.mode Htpasswd needs exactly one of auth.htpasswd.users, auth.htpasswd.existingSecretRef"));
       }
     }
-    if (spec.pullSecrets != null && (auth.effectiveMode() != AuthSpec.Mode.Htpasswd
-        || auth.htpasswd == null || auth.htpasswd.users == null)) {
+    boolean htpasswdUsers = auth.effectiveMode() == AuthSpec.Mode.Htpasswd
+        && auth.htpasswd != null && auth.htpasswd.users != null;
+    if (spec.pullSecrets != null && !htpasswdUsers && auth.managedToken() == null) {
       problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidPullSecrets",
-          "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users"));
+          "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users, or the managed token"
+              + " issuer"));
+    }
+    if (auth.managedToken() != null && auth.managedToken().users != null && auth.managedToken()
+        .users.stream().anyMatch(u -> PullRobot.USERNAME.equals(u.username))) {
+      problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+          "the user name " + PullRobot.USERNAME + " is reserved for the pull robot"));
     }
     if (auth.htpasswd != null && auth.htpasswd.users != null && auth.htpasswd.users.stream()
         .anyMatch(u -> PullRobot.USERNAME.equals(u.username))) {

@@ -85,6 +85,10 @@ public final class TokenIssuerModel {
         "key", SIGNING_DIR + "/tls.key", "x5c", true));
     root.put("users_file", USERS_DIR + "/" + RegistryConfig.HTPASSWD_KEY);
     var acl = new ArrayList<Map<String, Object>>();
+    if (r.getSpec().pullSecrets != null) {
+      // the pull secrets' robot: first, so no later rule of the user's can widen it
+      acl.add(map("match", map("account", PullRobot.USERNAME), "actions", List.of("pull")));
+    }
     if (m.acl != null) {
       for (AuthSpec.AclEntry e : m.acl) {
         var match = new LinkedHashMap<String, Object>();

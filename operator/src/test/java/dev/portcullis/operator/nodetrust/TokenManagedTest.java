@@ -93,6 +93,15 @@ class TokenManagedTest {
     m.tokenLifetime = "10m";
     m.realm = "https://localhost:" + authPort + "/auth";
     r.getSpec().auth.token.managed = m;
+    // a pull secret in Token mode: the robot is an ACL entry (pull) of the issuer
+    r.getSpec().pullSecrets = new dev.portcullis.operator.api.PullSecretsSpec();
+    r.getSpec().pullSecrets.namespaces = List.of("tok1-app");
+    // the pull secret names localhost:<nodePort> among the registry's addresses
+    r.getSpec().service = new dev.portcullis.operator.api.ServiceSpec();
+    r.getSpec().service.type = dev.portcullis.operator.api.ServiceSpec.Type.NodePort;
+    r.getSpec().service.nodePort = port;
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+        .withName("tok1-app").endMetadata().build()).create();
     cluster.client.resource(r).create();
 
     await().untilAsserted(() -> {
@@ -108,7 +117,9 @@ class TokenManagedTest {
       assertThat(get(Secret.class, ns, "reg-tls")).isNotNull();
       assertThat(decode(get(Secret.class, ns, Names.htpasswdSecret(r)),
           RegistryConfig.HTPASSWD_KEY)).contains("ci:$2y$", "reader:$2y$");
-      assertThat(get(ConfigMap.class, ns, "reg-auth-config")).isNotNull();
+      assertThat(get(ConfigMap.class, ns, "reg-auth-config").getData().get("config.yml"))
+          .contains("account: portcullis-pull");
+      assertThat(get(Secret.class, "tok1-app", "portcullis-tok1-reg-pull")).isNotNull();
     });
     // the registry mounts only the CA of the signing Secret, never its key
     var tokenVolume = get(Deployment.class, ns, "reg").getSpec().getTemplate().getSpec()
@@ -173,6 +184,16 @@ class TokenManagedTest {
       assertThat(refused.exit()).as(refused.output()).isNotZero();
       assertThat(Tools.run(dir, List.of("skopeo", "inspect", "--raw", "--cert-dir",
           certDir.toString(), "--creds", "reader:wrong", ref)).exit()).isNotZero();
+      // the pull secret as an auth file: pulls through the token dance, cannot push
+      Path authfile = dir.resolve("pull-secret.json");
+      Files.writeString(authfile, decode(get(Secret.class, "tok1-app",
+          "portcullis-tok1-reg-pull"), ".dockerconfigjson"));
+      Tools.run(dir, List.of("skopeo", "inspect", "--raw", "--cert-dir", certDir.toString(),
+          "--authfile", authfile.toString(), ref)).assertOk();
+      assertThat(Tools.run(dir, List.of("skopeo", "--tmpdir", dir.toString(), "copy",
+          "--dest-cert-dir", certDir.toString(), "--dest-authfile", authfile.toString(),
+          "oci:" + image + ":v1", "docker://localhost:" + port + "/ci/app:robot")).exit())
+          .isNotZero();
     }
   }
 
