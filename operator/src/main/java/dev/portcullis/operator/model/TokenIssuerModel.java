@@ -191,6 +191,7 @@ public final class TokenIssuerModel {
             .withNewSpec()
               // the issuer calls the API only for TokenReviews (kubernetes login)
               .withAutomountServiceAccountToken(loginWithServiceAccounts(r))
+              .withServiceAccountName(loginWithServiceAccounts(r) ? Names.authServer(r) : null)
               .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(DeploymentModel.UID)
                 .withRunAsGroup(DeploymentModel.UID).withFsGroup(DeploymentModel.UID)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
@@ -233,7 +234,17 @@ public final class TokenIssuerModel {
         .build();
   }
 
-  static boolean loginWithServiceAccounts(SecureRegistry r) {
+  /**
+   * The issuer's own ServiceAccount (kubernetes login): bind it to {@code system:auth-delegator}
+   * (a ClusterRoleBinding, the cluster admin's) so that its TokenReviews are allowed.
+   */
+  public static io.fabric8.kubernetes.api.model.ServiceAccount serviceAccount(SecureRegistry r) {
+    return new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+        .withMetadata(meta(r, Names.authServer(r)))
+        .build();
+  }
+
+  public static boolean loginWithServiceAccounts(SecureRegistry r) {
     var m = r.getSpec().effectiveAuth().managedToken();
     return m != null && m.kubernetes != null && Boolean.TRUE.equals(m.kubernetes.enabled);
   }

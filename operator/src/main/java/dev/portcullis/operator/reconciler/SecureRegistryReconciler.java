@@ -110,6 +110,11 @@ import org.slf4j.LoggerFactory;
           type = dev.portcullis.operator.dependent.AuthServerDeploymentDependent.class,
           reconcilePrecondition = dev.portcullis.operator.dependent.ManagedTokenIssuer.class),
       @Dependent(
+          name = "auth-server-serviceaccount",
+          type = dev.portcullis.operator.dependent.AuthServerServiceAccountDependent.class,
+          reconcilePrecondition =
+              dev.portcullis.operator.dependent.AuthServerServiceAccountDependent.LoginEnabled.class),
+      @Dependent(
           name = "auth-server-service",
           type = dev.portcullis.operator.dependent.AuthServerServiceDependent.class,
           reconcilePrecondition = dev.portcullis.operator.dependent.ManagedTokenIssuer.class),
