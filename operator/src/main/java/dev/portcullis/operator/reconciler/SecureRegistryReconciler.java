@@ -145,6 +145,8 @@ public class SecureRegistryReconciler
   private final NodeTrustPublisher nodeTrust;
   private final PullSecretsPublisher pullSecrets;
   private final HealthProber prober;
+  /** {@code false}: no health probe (an operator run outside the cluster cannot resolve Services). */
+  public static final String HEALTH_PROBE_ENV = "PORTCULLIS_HEALTH_PROBE";
   /** How often an available registry's /readyz is probed. */
   static final Duration PROBE_INTERVAL = Duration.ofSeconds(60);
   /** How often a registry with pull secrets is looked at again: label selections and rotation. */
@@ -160,7 +162,8 @@ public class SecureRegistryReconciler
   }
 
   public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust) {
-    this(clock, nodeTrust, new HttpsHealthProber(clock, Duration.ofSeconds(5)));
+    this(clock, nodeTrust, "false".equalsIgnoreCase(System.getenv(HEALTH_PROBE_ENV))
+        ? HealthProber.NONE : new HttpsHealthProber(clock, Duration.ofSeconds(5)));
   }
 
   public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust, HealthProber prober) {
