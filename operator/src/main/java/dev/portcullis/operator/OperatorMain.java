@@ -23,15 +23,42 @@ public final class OperatorMain {
 
   private OperatorMain() {}
 
-  public static void main(String[] args) throws InterruptedException, java.io.IOException {
+  /** {@code true}: take the Lease {@value #LEASE_NAME} before reconciling (two replicas may run). */
+  public static final String LEADER_ELECTION_ENV = "PORTCULLIS_LEADER_ELECTION";
+  /** Port of /healthz, /readyz and /metrics (default 8080; 0 picks one, -1 disables). */
+  public static final String HTTP_PORT_ENV = "PORTCULLIS_HTTP_PORT";
+  public static final String LEASE_NAME = "portcullis-operator";
+
+  public static void main(String[] args) throws Exception {
     KubernetesClient client = new KubernetesClientBuilder().build();
-    Operator operator = start(client, new SecureRegistryReconciler(), watchedNamespaces());
-    HealthEndpoint health = HealthEndpoint.start(operator, HealthEndpoint.port());
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    boolean leaderElection = "true".equalsIgnoreCase(System.getenv(LEADER_ELECTION_ENV));
+    var nodeTrust = dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment();
+    Operator operator = start(client, new SecureRegistryReconciler(java.time.Clock.systemUTC(),
+        nodeTrust), watchedNamespaces(), o -> {
+          o.withMetrics(io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics
+              .newPerResourceCollectingMicrometerMetricsBuilder(registry).build());
+          if (leaderElection) {
+            o.withLeaderElectionConfiguration(
+                new io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration(
+                    LEASE_NAME, nodeTrust.namespace()));
+          }
+        });
+    String portText = System.getenv(HTTP_PORT_ENV);
+    int port = portText == null || portText.isBlank() ? 8080 : Integer.parseInt(portText.trim());
+    OperatorEndpoints endpoints = port < 0 ? null
+        : OperatorEndpoints.start(port, operator, registry);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      health.close();
+      if (endpoints != null) {
+        endpoints.close();
+      }
       operator.stop();
       client.close();
     }, "portcullis-shutdown"));
+    if (endpoints != null) {
+      log.info("health and metrics on :{} (/healthz, /readyz, /metrics)", endpoints.port());
+    }
     log.info("Portcullis operator started against {}", client.getMasterUrl());
     Thread.currentThread().join();
   }
@@ -49,11 +76,21 @@ public final class OperatorMain {
    */
   public static Operator start(
       KubernetesClient client, SecureRegistryReconciler reconciler, Set<String> namespaces) {
-    var operator = new Operator(o -> o
-        .withKubernetesClient(client)
-        .withCloseClientOnStop(false)
-        .withUseSSAToPatchPrimaryResource(false)
-        .withSSABasedCreateUpdateMatchForDependentResources(false));
+    return start(client, reconciler, namespaces, o -> { });
+  }
+
+  /** The same, with extra configuration (metrics, leader election) from {@link #main}. */
+  public static Operator start(KubernetesClient client, SecureRegistryReconciler reconciler,
+      Set<String> namespaces,
+      java.util.function.Consumer<io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider>
+          extra) {
+    var operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withCloseClientOnStop(false)
+          .withUseSSAToPatchPrimaryResource(false)
+          .withSSABasedCreateUpdateMatchForDependentResources(false);
+      extra.accept(o);
+    });
     operator.register(reconciler, c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);

@@ -40,7 +40,7 @@ class JarSmokeIT {
       try (var socket = new java.net.ServerSocket(0)) {
         healthPort = socket.getLocalPort();
       }
-      builder.environment().put("PORTCULLIS_HEALTH_PORT", Integer.toString(healthPort));
+      builder.environment().put("PORTCULLIS_HTTP_PORT", Integer.toString(healthPort));
       builder.redirectErrorStream(true);
       builder.redirectOutput(Path.of("target", "smoke-operator.log").toFile());
       Process operator = builder.start();

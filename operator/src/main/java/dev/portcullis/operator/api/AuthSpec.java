@@ -19,11 +19,15 @@ public class AuthSpec {
     Token
   }
 
-  @JsonPropertyDescription("None, Htpasswd (basic auth) or Token (not supported yet).")
+  @JsonPropertyDescription(
+      "None, Htpasswd (basic auth) or Token (Docker token auth; token.issuer External is"
+          + " supported, Managed not yet).")
   @Default("None")
   public Mode mode;
 
   public Htpasswd htpasswd;
+
+  public Token token;
 
   public Mode effectiveMode() {
     return mode == null ? Mode.None : mode;
@@ -50,6 +54,143 @@ public class AuthSpec {
     public String username;
 
     @Required public SecretKeySelector passwordSecretRef;
+  }
+
+  /** Docker token authentication: the registry trusts tokens signed by an issuer. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.issuer) || self.issuer != 'External' || has(self.external)",
+      message = "token.issuer External needs token.external")
+  public static class Token {
+    public enum Issuer {
+      Managed,
+      External
+    }
+
+    @JsonPropertyDescription(
+        "Managed (the operator runs Portcullis' auth-server, same image) or External"
+            + " (docker_auth, Keycloak and the like).")
+    @Default("Managed")
+    public Issuer issuer;
+
+    public External external;
+
+    public Managed managed;
+
+    public Issuer effectiveIssuer() {
+      return issuer == null ? Issuer.Managed : issuer;
+    }
+  }
+
+  /** The token issuer the operator runs: users, ACL, token lifetime, ServiceAccount login. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Managed {
+    @JsonPropertyDescription("Users who log in with a password (bcrypt-hashed from their Secrets).")
+    public List<User> users;
+
+    @JsonPropertyDescription("First matching entry decides; no match denies.")
+    public List<AclEntry> acl;
+
+    @JsonPropertyDescription("Token lifetime, a Go duration of at least 1m (default 15m).")
+    @Default("15m")
+    @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$")
+    public String tokenLifetime;
+
+    @JsonPropertyDescription(
+        "The realm clients are sent to; default https://<registry>-auth.<namespace>.svc:5001/auth"
+            + " (in-cluster clients only).")
+    @Pattern("^https://.+")
+    public String realm;
+
+    public KubernetesLogin kubernetes;
+
+    public String effectiveTokenLifetime() {
+      return tokenLifetime == null ? "15m" : tokenLifetime;
+    }
+  }
+
+  /** One ACL rule in docker_auth's format. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class AclEntry {
+    @Required public AclMatch match;
+
+    @JsonPropertyDescription("pull, push, delete or *; empty denies.")
+    @Required
+    public List<String> actions;
+  }
+
+  /** Globs (path.Match) or /regex/; ${account} expands to the account. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class AclMatch {
+    public String account;
+    public String name;
+    public String type;
+  }
+
+  /** ServiceAccount tokens as passwords, checked with a TokenReview. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class KubernetesLogin {
+    @Default("false")
+    public Boolean enabled;
+
+    public List<String> audiences;
+
+    @JsonPropertyDescription("Only these namespaces' ServiceAccounts (empty: any).")
+    public List<String> namespaces;
+  }
+
+  /** The managed token issuer's spec, or null unless mode Token with issuer Managed. */
+  public Managed managedToken() {
+    if (effectiveMode() != Mode.Token || (token != null
+        && token.effectiveIssuer() != Token.Issuer.Managed)) {
+      return null;
+    }
+    return token == null || token.managed == null ? new Managed() : token.managed;
+  }
+
+  /** An issuer the operator does not run. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class External {
+    @JsonPropertyDescription("Where clients get tokens: the issuer's token endpoint URL.")
+    @Required
+    @Pattern("^https://.+")
+    public String realm;
+
+    @JsonPropertyDescription("The service name the issuer puts in tokens' audience.")
+    @Required
+    public String service;
+
+    @JsonPropertyDescription("The issuer name in tokens (iss).")
+    @Required
+    public String issuer;
+
+    @JsonPropertyDescription(
+        "A Secret with the PEM certificates that sign tokens (the registry's rootcertbundle).")
+    @Required
+    public SecretKeyRef rootCertBundleSecretRef;
+  }
+
+  /** A key of a Secret in the registry's namespace. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SecretKeyRef {
+    @Required public String name;
+
+    @JsonPropertyDescription("Key holding the PEM bundle (default ca.crt).")
+    @Default("ca.crt")
+    public String key;
+
+    public String effectiveKey() {
+      return key == null ? "ca.crt" : key;
+    }
+  }
+
+  /** The external token issuer, or null unless mode Token with issuer External. */
+  public External externalToken() {
+    if (effectiveMode() != Mode.Token || token == null
+        || token.effectiveIssuer() != Token.Issuer.External) {
+      return null;
+    }
+    return token.external;
   }
 
   /** A Secret in the registry's namespace. */

@@ -7,6 +7,10 @@ public final class ConditionTypes {
   public static final String AUTH_READY = "AuthReady";
   public static final String STORAGE_READY = "StorageReady";
   public static final String AVAILABLE = "Available";
+  /** The operator's probe of /readyz over TLS; present once a probe has run. */
+  public static final String HEALTHY = "Healthy";
+  /** True when cert-manager's renewal time of the server certificate has long passed. */
+  public static final String CERTIFICATE_RENEWAL_OVERDUE = "CertificateRenewalOverdue";
 
   private ConditionTypes() {}
 }

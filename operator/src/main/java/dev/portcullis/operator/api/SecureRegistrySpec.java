@@ -25,6 +25,27 @@ import java.util.Map;
     message = "auth.mode Htpasswd needs auth.htpasswd (users or existingSecretRef)")
 @ValidationRule(
     value =
+        "!has(self.pullSecrets) || (has(self.auth) && has(self.auth.mode)"
+            + " && ((self.auth.mode == 'Htpasswd' && has(self.auth.htpasswd.users))"
+            + " || (self.auth.mode == 'Token' && (!has(self.auth.token.issuer)"
+            + " || self.auth.token.issuer == 'Managed'))))",
+    message = "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users, or the managed token"
+        + " issuer")
+@ValidationRule(
+    value =
+        "!has(self.nodeTrust) || !has(self.nodeTrust.enabled) || !self.nodeTrust.enabled"
+            + " || !has(self.tls) || !has(self.tls.mode) || self.tls.mode != 'Disabled'",
+    message = "nodeTrust needs TLS: nodes trust a CA")
+@ValidationRule(
+    value =
+        "!has(self.tls) || !has(self.tls.clientCaSecretRef) || (has(self.tls.mode)"
+            + " && self.tls.mode == 'MutualTLS')",
+    message = "tls.clientCaSecretRef needs tls.mode MutualTLS")
+@ValidationRule(
+    value = "!has(self.garbageCollection) || !has(self.storage.emptyDir)",
+    message = "garbageCollection cannot reach an emptyDir: use a claim or s3")
+@ValidationRule(
+    value =
         "!has(self.replicas) || self.replicas <= 1 || has(self.storage.s3) ||"
             + " (has(self.storage.persistentVolumeClaim) &&"
             + " has(self.storage.persistentVolumeClaim.accessModes) &&"
@@ -60,6 +81,17 @@ public class SecureRegistrySpec {
 
   public HealthSpec health;
 
+  public NodeTrustSpec nodeTrust;
+
+  @JsonPropertyDescription(
+      "dockerconfigjson Secrets with a generated pull-only robot account, in other namespaces."
+          + " Needs auth.mode Htpasswd with auth.htpasswd.users, or Token with the managed issuer.")
+  public PullSecretsSpec pullSecrets;
+
+  public GarbageCollectionSpec garbageCollection;
+
+  public NetworkPolicySpec networkPolicy;
+
   @JsonPropertyDescription("Compute resources of the registry container.")
   public ResourceRequirements resources;
 
@@ -87,6 +119,10 @@ public class SecureRegistrySpec {
 
   public AuthSpec effectiveAuth() {
     return auth == null ? new AuthSpec() : auth;
+  }
+
+  public NodeTrustSpec effectiveNodeTrust() {
+    return nodeTrust == null ? new NodeTrustSpec() : nodeTrust;
   }
 
   public HealthSpec effectiveHealth() {

@@ -30,6 +30,15 @@ public class SecureRegistryStatus {
 
   public Integer readyReplicas;
 
+  @JsonPropertyDescription("The operator's last probe of /readyz over TLS.")
+  public HealthStatus health;
+
+  @JsonPropertyDescription("Expiry of the server certificate (cert-manager's status.notAfter).")
+  public String certificateNotAfter;
+
+  @JsonPropertyDescription("When cert-manager plans to renew the server certificate.")
+  public String certificateRenewalTime;
+
   public List<Condition> conditions = new ArrayList<>();
 
   public Optional<Condition> condition(String type) {
@@ -49,6 +58,9 @@ public class SecureRegistryStatus {
         && Objects.equals(caBundle, s.caBundle)
         && Objects.equals(caSecretName, s.caSecretName)
         && Objects.equals(readyReplicas, s.readyReplicas)
+        && Objects.equals(health, s.health)
+        && Objects.equals(certificateNotAfter, s.certificateNotAfter)
+        && Objects.equals(certificateRenewalTime, s.certificateRenewalTime)
         && Objects.equals(conditions, s.conditions);
   }
 

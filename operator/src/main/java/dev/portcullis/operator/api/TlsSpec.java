@@ -35,8 +35,50 @@ public class TlsSpec {
   @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$")
   public String renewBefore;
 
+  @JsonPropertyDescription(
+      "Client certificates the operator issues through cert-manager, signed by the registry's"
+          + " issuer, each into the Secret <registry>-client-<name> (tls.crt, tls.key, ca.crt):"
+          + " for CI pipelines and the like. The names 'nodes' and 'probe' are reserved for the"
+          + " operator's own (node trust, health probe).")
+  @io.fabric8.generator.annotation.ValidationRule(
+      value = "self.all(c, c.name != 'nodes' && c.name != 'probe')",
+      message = "client certificate names 'nodes' and 'probe' are reserved")
+  @io.fabric8.generator.annotation.ValidationRule(
+      value = "self.all(c, self.exists_one(d, d.name == c.name))",
+      message = "client certificate names must be unique")
+  public java.util.List<ClientCertificate> clientCertificates;
+
+  @JsonPropertyDescription(
+      "MutualTLS: also accept client certificates of this CA (a Secret of yours, PEM under key,"
+          + " default ca.crt), besides the operator's.")
+  public AuthSpec.SecretKeyRef clientCaSecretRef;
+
   public Mode effectiveMode() {
     return mode == null ? Mode.TLS : mode;
+  }
+
+  public java.util.List<ClientCertificate> effectiveClientCertificates() {
+    return clientCertificates == null ? java.util.List.of() : clientCertificates;
+  }
+
+  /** A client certificate for mutual TLS, issued by cert-manager. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ClientCertificate {
+    @JsonPropertyDescription("Suffix of the Certificate and Secret: <registry>-client-<name>.")
+    @Required
+    @Pattern("^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
+    public String name;
+
+    @JsonPropertyDescription("Subject CN, the identity the registry's access log shows; default the name.")
+    public String commonName;
+
+    @JsonPropertyDescription("Lifetime, a Go duration such as 2160h.")
+    @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$")
+    public String duration;
+
+    @JsonPropertyDescription("How long before expiry cert-manager renews, a Go duration.")
+    @Pattern("^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$")
+    public String renewBefore;
   }
 
   /** A reference to a cert-manager issuer. */

@@ -17,6 +17,9 @@ public class HtpasswdUsersListed implements Condition<Object, SecureRegistry> {
       SecureRegistry primary,
       Context<SecureRegistry> context) {
     AuthSpec auth = primary.getSpec().effectiveAuth();
+    if (auth.managedToken() != null) {
+      return true; // the managed token issuer reads its users from the same Secret
+    }
     return auth.effectiveMode() == AuthSpec.Mode.Htpasswd
         && auth.htpasswd != null
         && auth.htpasswd.users != null;

@@ -70,7 +70,64 @@ public final class CertificateModel {
         names.add(h);
       }
     }
+    // nodes reach a NodePort on their own loopback: the node agent lists localhost:<nodePort>
+    if (NodeTrustModel.nodePort(r).isPresent() && !names.contains("localhost")) {
+      names.add("localhost");
+    }
     return names;
+  }
+
+  /**
+   * The client certificates of a MutualTLS registry: the user's, then the nodes' when node trust is
+   * on. Empty in the other modes (a client certificate means nothing to a registry that asks for none).
+   */
+  public static List<TlsSpec.ClientCertificate> clientCertificates(SecureRegistry r) {
+    TlsSpec tls = r.getSpec().effectiveTls();
+    if (tls.effectiveMode() != TlsSpec.Mode.MutualTLS) {
+      return List.of();
+    }
+    var out = new ArrayList<>(tls.effectiveClientCertificates());
+    var probe = new TlsSpec.ClientCertificate();
+    probe.name = Names.PROBE_CLIENT;
+    probe.commonName = "portcullis-operator-probe";
+    out.add(probe);
+    if (r.getSpec().effectiveNodeTrust().effectiveEnabled()) {
+      var nodes = new TlsSpec.ClientCertificate();
+      nodes.name = Names.NODES_CLIENT;
+      nodes.commonName = "system:nodes";
+      out.add(nodes);
+    }
+    return out;
+  }
+
+  /** A client certificate, signed by the issuer that signs the server's (whose CA the registry asks for). */
+  public static Certificate clientCertificate(SecureRegistry r, TlsSpec.ClientCertificate c) {
+    TlsSpec tls = r.getSpec().effectiveTls();
+    String issuerName = Names.CA_ISSUER;
+    String issuerKind = "Issuer";
+    String issuerGroup = CERT_MANAGER_GROUP;
+    if (tls.issuerRef != null) {
+      issuerName = tls.issuerRef.name;
+      issuerKind = tls.issuerRef.effectiveKind();
+      issuerGroup = tls.issuerRef.effectiveGroup();
+    }
+    String name = Names.clientCertificate(r, c.name);
+    return new CertificateBuilder()
+        .withMetadata(Meta.of(r, name))
+        .withNewSpec()
+          .withSecretName(name)
+          .withCommonName(c.commonName == null ? c.name : c.commonName)
+          .withDuration(c.duration == null ? null : duration(c.duration))
+          .withRenewBefore(c.renewBefore == null ? null : duration(c.renewBefore))
+          .withUsages("client auth", "digital signature", "key encipherment")
+          .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).withRotationPolicy("Always")
+            .withEncoding("PKCS8")
+          .endPrivateKey()
+          .withNewIssuerRef().withName(issuerName).withKind(issuerKind).withGroup(issuerGroup)
+          .endIssuerRef()
+          .withNewSecretTemplate().withLabels(Names.labels(r)).endSecretTemplate()
+        .endSpec()
+        .build();
   }
 
   public static Certificate serverCertificate(SecureRegistry r) {

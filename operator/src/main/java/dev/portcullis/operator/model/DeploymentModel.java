@@ -135,6 +135,13 @@ public final class DeploymentModel {
     if (spec.effectiveAuth().effectiveMode() == AuthSpec.Mode.Htpasswd) {
       mounts.add(mount("auth", RegistryConfig.AUTH_DIR));
     }
+    if (spec.effectiveAuth().externalToken() != null
+        || spec.effectiveAuth().managedToken() != null) {
+      mounts.add(mount("token", RegistryConfig.TOKEN_DIR));
+    }
+    if (extraClientCa(r) != null) {
+      mounts.add(mount("client-ca", RegistryConfig.CLIENT_CA_DIR));
+    }
     if (spec.effectiveStorage().kind() != StorageSpec.Kind.S3) {
       mounts.add(new VolumeMountBuilder().withName("data").withMountPath(RegistryConfig.DATA_DIR)
           .build());
@@ -145,6 +152,12 @@ public final class DeploymentModel {
 
   private static VolumeMount mount(String name, String path) {
     return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(true).build();
+  }
+
+  /** The user's extra client CA, in MutualTLS mode only. */
+  static dev.portcullis.operator.api.AuthSpec.SecretKeyRef extraClientCa(SecureRegistry r) {
+    var tls = r.getSpec().effectiveTls();
+    return tls.effectiveMode() == TlsSpec.Mode.MutualTLS ? tls.clientCaSecretRef : null;
   }
 
   static List<Volume> volumes(SecureRegistry r) {
@@ -159,6 +172,23 @@ public final class DeploymentModel {
     if (spec.effectiveAuth().effectiveMode() == AuthSpec.Mode.Htpasswd) {
       volumes.add(new VolumeBuilder().withName("auth")
           .withNewSecret().withSecretName(HtpasswdSecretModel.mountedSecretName(r)).endSecret()
+          .build());
+    }
+    if (extraClientCa(r) != null) {
+      volumes.add(new VolumeBuilder().withName("client-ca")
+          .withNewSecret().withSecretName(extraClientCa(r).name).endSecret().build());
+    }
+    if (spec.effectiveAuth().managedToken() != null) {
+      // only the CA that signs the signing certificates: the signing key stays with the issuer
+      volumes.add(new VolumeBuilder().withName("token")
+          .withNewSecret().withSecretName(Names.tokenSigning(r))
+            .addNewItem().withKey("ca.crt").withPath("ca.crt").endItem()
+          .endSecret().build());
+    }
+    var external = spec.effectiveAuth().externalToken();
+    if (external != null) {
+      volumes.add(new VolumeBuilder().withName("token")
+          .withNewSecret().withSecretName(external.rootCertBundleSecretRef.name).endSecret()
           .build());
     }
     StorageSpec storage = spec.effectiveStorage();

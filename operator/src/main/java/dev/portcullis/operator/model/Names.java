@@ -28,7 +28,66 @@ public final class Names {
   public static final int REGISTRY_PORT = 5000;
   public static final int DEBUG_PORT = 5001;
 
+  /** The shared node-trust objects, in the operator's namespace. */
+  public static final String NODE_AGENT = "portcullis-node-agent";
+  public static final String NODE_TRUST_CONFIGMAP = "portcullis-node-trust";
+  public static final String NODE_TRUST_SECRET = "portcullis-node-trust-clients";
+  /** Reserved client certificate names: the nodes' (node trust) and the operator's health probe. */
+  public static final String NODES_CLIENT = "nodes";
+  public static final String PROBE_CLIENT = "probe";
+
   private Names() {}
+
+  /** Certificate and Secret of a client certificate. */
+  public static String clientCertificate(SecureRegistry r, String name) {
+    return r.getMetadata().getName() + "-client-" + name;
+  }
+
+  public static String podDisruptionBudget(SecureRegistry r) {
+    return r.getMetadata().getName();
+  }
+
+  public static String networkPolicy(SecureRegistry r) {
+    return r.getMetadata().getName();
+  }
+
+  public static String gcCronJob(SecureRegistry r) {
+    return r.getMetadata().getName() + "-gc";
+  }
+
+  /** The managed token issuer: Deployment, Service, ConfigMap <name>-auth-config. */
+  public static String authServer(SecureRegistry r) {
+    return r.getMetadata().getName() + "-auth";
+  }
+
+  public static String authServerConfig(SecureRegistry r) {
+    return r.getMetadata().getName() + "-auth-config";
+  }
+
+  public static String authServerTls(SecureRegistry r) {
+    return r.getMetadata().getName() + "-auth-tls";
+  }
+
+  public static String tokenSigning(SecureRegistry r) {
+    return r.getMetadata().getName() + "-token-signing";
+  }
+
+  /** Labels (and pod selector) of the token issuer's own objects. */
+  public static Map<String, String> authServerLabels(SecureRegistry r) {
+    var labels = new LinkedHashMap<String, String>();
+    labels.put(NAME_LABEL, "portcullis-auth-server");
+    labels.put(INSTANCE_LABEL, r.getMetadata().getName());
+    labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+    return labels;
+  }
+
+  /** Labels of the cluster-wide node-trust objects. */
+  public static Map<String, String> nodeTrustLabels() {
+    var labels = new LinkedHashMap<String, String>();
+    labels.put(NAME_LABEL, NODE_AGENT);
+    labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+    return labels;
+  }
 
   public static String configMap(SecureRegistry r) {
     return r.getMetadata().getName() + "-config";

@@ -24,6 +24,8 @@ public final class RegistryConfig {
   public static final String TLS_DIR = "/etc/portcullis/tls";
   public static final String AUTH_DIR = "/etc/portcullis/auth";
   public static final String HTPASSWD_KEY = "htpasswd";
+  public static final String TOKEN_DIR = "/etc/portcullis/token";
+  public static final String CLIENT_CA_DIR = "/etc/portcullis/client-ca";
   public static final String DATA_DIR = "/var/lib/registry";
 
   private RegistryConfig() {}
@@ -44,9 +46,31 @@ public final class RegistryConfig {
         "fields", map("service", "registry", "registry", name)));
     root.put("storage", storage(spec.effectiveStorage()));
     root.put("http", http(spec.effectiveTls().effectiveMode()));
+    var extraCa = spec.effectiveTls().clientCaSecretRef;
+    if (extraCa != null && spec.effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS) {
+      @SuppressWarnings("unchecked")
+      var tls = (Map<String, Object>) ((Map<String, Object>) root.get("http")).get("tls");
+      tls.put("clientcas", List.of(TLS_DIR + "/ca.crt",
+          CLIENT_CA_DIR + "/" + extraCa.effectiveKey()));
+    }
     if (spec.effectiveAuth().effectiveMode() == AuthSpec.Mode.Htpasswd) {
-      root.put("auth", map("htpasswd",
-          map("realm", name, "path", AUTH_DIR + "/" + HTPASSWD_KEY)));
+      var htpasswd = map("realm", name, "path", AUTH_DIR + "/" + HTPASSWD_KEY);
+      if (spec.pullSecrets != null) {
+        // Portcullis' key: the robot of the pull secrets may pull, never push or delete
+        htpasswd.put("pullonly", List.of(PullRobot.USERNAME));
+      }
+      root.put("auth", map("htpasswd", htpasswd));
+    }
+    if (spec.effectiveAuth().managedToken() != null) {
+      root.put("auth", map("token", TokenIssuerModel.registryTokenConfig(r)));
+    }
+    var external = spec.effectiveAuth().externalToken();
+    if (external != null) {
+      root.put("auth", map("token", map(
+          "realm", external.realm,
+          "service", external.service,
+          "issuer", external.issuer,
+          "rootcertbundle", TOKEN_DIR + "/" + external.rootCertBundleSecretRef.effectiveKey())));
     }
     HealthSpec.StorageDriver health = spec.effectiveHealth().effectiveStorageDriver();
     root.put("health", map("storagedriver", map(

@@ -42,6 +42,22 @@ public final class SecretInputs {
     if (s3 != null && s3.credentialsSecretRef != null) {
       names.add(s3.credentialsSecretRef.name);
     }
+    var external = auth.externalToken();
+    if (external != null && external.rootCertBundleSecretRef != null) {
+      names.add(external.rootCertBundleSecretRef.name);
+    }
+    var extraCa = r.getSpec().effectiveTls().clientCaSecretRef;
+    if (extraCa != null) {
+      names.add(extraCa.name);
+    }
+    var managed = auth.managedToken();
+    if (managed != null && managed.users != null) {
+      for (AuthSpec.User u : managed.users) {
+        if (u.passwordSecretRef != null && u.passwordSecretRef.getName() != null) {
+          names.add(u.passwordSecretRef.getName());
+        }
+      }
+    }
     return names;
   }
 
@@ -52,11 +68,16 @@ public final class SecretInputs {
     var creds = new ArrayList<Htpasswd.Credential>();
     var problems = new ArrayList<Problem>();
     var auth = r.getSpec().effectiveAuth();
-    if (auth.effectiveMode() != AuthSpec.Mode.Htpasswd || auth.htpasswd == null
+    List<AuthSpec.User> users;
+    if (auth.managedToken() != null) {
+      users = auth.managedToken().users == null ? List.of() : auth.managedToken().users;
+    } else if (auth.effectiveMode() != AuthSpec.Mode.Htpasswd || auth.htpasswd == null
         || auth.htpasswd.users == null) {
       return new Credentials(creds, problems);
+    } else {
+      users = auth.htpasswd.users;
     }
-    for (AuthSpec.User u : auth.htpasswd.users) {
+    for (AuthSpec.User u : users) {
       var ref = u.passwordSecretRef;
       String key = ref.getKey() == null ? "password" : ref.getKey();
       Secret secret = lookup.apply(ref.getName());
@@ -91,6 +112,32 @@ public final class SecretInputs {
       } else if (value(s, RegistryConfig.HTPASSWD_KEY) == null) {
         problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
             "Secret " + name + " has no key " + RegistryConfig.HTPASSWD_KEY));
+      }
+    }
+    var extraCa = r.getSpec().effectiveTls().clientCaSecretRef;
+    if (extraCa != null
+        && r.getSpec().effectiveTls().effectiveMode() == dev.portcullis.operator.api.TlsSpec.Mode.MutualTLS) {
+      Secret s = lookup.apply(extraCa.name);
+      String pem = s == null ? null : value(s, extraCa.effectiveKey());
+      if (pem == null || !pem.contains("-----BEGIN CERTIFICATE-----")) {
+        problems.add(new Problem(ConditionTypes.CERTIFICATES_READY,
+            s == null ? "SecretNotFound" : "SecretKeyNotFound",
+            "Secret " + extraCa.name + (s == null ? " not found" : " has no PEM certificate under key "
+                + extraCa.effectiveKey()) + " (tls.clientCaSecretRef)"));
+      }
+    }
+    var external = auth.externalToken();
+    if (external != null && external.rootCertBundleSecretRef != null) {
+      var ref = external.rootCertBundleSecretRef;
+      Secret s = lookup.apply(ref.name);
+      if (s == null) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretNotFound",
+            "Secret " + ref.name + " not found (auth.token.external.rootCertBundleSecretRef)"));
+      } else if (value(s, ref.effectiveKey()) == null
+          || !value(s, ref.effectiveKey()).contains("-----BEGIN CERTIFICATE-----")) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
+            "Secret " + ref.name + " has no PEM certificate under key " + ref.effectiveKey()
+                + " (auth.token.external.rootCertBundleSecretRef)"));
       }
     }
     StorageSpec.S3 s3 = r.getSpec().effectiveStorage().s3;

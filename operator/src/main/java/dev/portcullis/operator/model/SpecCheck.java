@@ -4,6 +4,7 @@ import dev.portcullis.operator.api.AuthSpec;
 import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.StorageSpec;
+import dev.portcullis.operator.api.TlsSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,8 +45,25 @@ public final class SpecCheck {
     }
     AuthSpec auth = spec.effectiveAuth();
     if (auth.effectiveMode() == AuthSpec.Mode.Token) {
-      problems.add(new Problem(ConditionTypes.AUTH_READY, "NotSupported",
-          "auth.mode Token is not supported yet: use Htpasswd or None"));
+      if (auth.managedToken() != null) {
+        try {
+          var lifetime = io.fabric8.kubernetes.api.model.Duration.parse(
+              auth.managedToken().effectiveTokenLifetime()).getDuration();
+          if (lifetime.getSeconds() < 60) {
+            problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+                "auth.token.managed.tokenLifetime must be at least 1m"));
+          }
+        } catch (java.text.ParseException e) {
+          problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+              "auth.token.managed.tokenLifetime is not a Go duration"));
+        }
+      } else if (auth.token.external == null || auth.token.external.rootCertBundleSecretRef == null
+          || auth.token.external.realm == null || auth.token.external.service == null
+          || auth.token.external.issuer == null) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+            "auth.token.issuer External needs token.external {realm, service, issuer,"
+                + " rootCertBundleSecretRef}"));
+      }
     }
     if (auth.effectiveMode() == AuthSpec.Mode.Htpasswd) {
       var h = auth.htpasswd;
@@ -53,6 +71,36 @@ public final class SpecCheck {
         problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
             "auth.mode Htpasswd needs exactly one of auth.htpasswd.users, auth.htpasswd.existingSecretRef"));
       }
+    }
+    boolean htpasswdUsers = auth.effectiveMode() == AuthSpec.Mode.Htpasswd
+        && auth.htpasswd != null && auth.htpasswd.users != null;
+    if (spec.pullSecrets != null && !htpasswdUsers && auth.managedToken() == null) {
+      problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidPullSecrets",
+          "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users, or the managed token"
+              + " issuer"));
+    }
+    if (auth.managedToken() != null && auth.managedToken().users != null && auth.managedToken()
+        .users.stream().anyMatch(u -> PullRobot.USERNAME.equals(u.username))) {
+      problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+          "the user name " + PullRobot.USERNAME + " is reserved for the pull robot"));
+    }
+    if (auth.htpasswd != null && auth.htpasswd.users != null && auth.htpasswd.users.stream()
+        .anyMatch(u -> PullRobot.USERNAME.equals(u.username))) {
+      problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
+          "the user name " + PullRobot.USERNAME + " is reserved for the pull robot"));
+    }
+    var tlsMode = spec.effectiveTls().effectiveMode();
+    if (spec.effectiveNodeTrust().effectiveEnabled() && tlsMode == TlsSpec.Mode.Disabled) {
+      problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "InvalidNodeTrust",
+          "nodeTrust needs TLS: nodes trust a CA"));
+    }
+    if (spec.effectiveTls().clientCaSecretRef != null && tlsMode != TlsSpec.Mode.MutualTLS) {
+      problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "InvalidTls",
+          "tls.clientCaSecretRef needs tls.mode MutualTLS"));
+    }
+    if (spec.garbageCollection != null && effective.kind() == StorageSpec.Kind.EmptyDir) {
+      problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidGarbageCollection",
+          "garbageCollection cannot reach an emptyDir: use a claim or s3"));
     }
     if (spec.service != null && spec.service.nodePort != null
         && spec.service.effectiveType() == dev.portcullis.operator.api.ServiceSpec.Type.ClusterIP) {

@@ -45,6 +45,17 @@ public final class ReferencedSecrets {
     if (r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled) {
       names.add(Names.tlsSecret(r));
     }
+    if (r.getSpec().pullSecrets != null) {
+      names.add(dev.portcullis.operator.model.PullRobot.secretName(r));
+    }
+    if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS) {
+      names.add(Names.clientCertificate(r, Names.PROBE_CLIENT));
+    }
+    // the nodes' client certificate: node trust copies it, and a renewal must reach the nodes
+    if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS
+        && r.getSpec().effectiveNodeTrust().effectiveEnabled()) {
+      names.add(Names.clientCertificate(r, Names.NODES_CLIENT));
+    }
     return names;
   }
 

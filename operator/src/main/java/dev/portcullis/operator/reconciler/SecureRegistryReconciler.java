@@ -9,6 +9,7 @@ import dev.portcullis.operator.dependent.CaCertificateDependent;
 import dev.portcullis.operator.dependent.CaIssuerDependent;
 import dev.portcullis.operator.dependent.CertManager;
 import dev.portcullis.operator.dependent.CertManagerInstalled;
+import dev.portcullis.operator.dependent.ClientCertificatesDependent;
 import dev.portcullis.operator.dependent.ConfigMapDependent;
 import dev.portcullis.operator.dependent.DeploymentDependent;
 import dev.portcullis.operator.dependent.HtpasswdSecretDependent;
@@ -19,6 +20,8 @@ import dev.portcullis.operator.dependent.SelfSignedIssuerDependent;
 import dev.portcullis.operator.dependent.ServerCertificateDependent;
 import dev.portcullis.operator.dependent.ServiceDependent;
 import dev.portcullis.operator.dependent.TlsEnabled;
+import dev.portcullis.operator.health.HealthProber;
+import dev.portcullis.operator.health.HttpsHealthProber;
 import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.Problem;
 import dev.portcullis.operator.model.SecretInputs;
@@ -31,7 +34,9 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -85,18 +90,67 @@ import org.slf4j.LoggerFactory;
           type = ServerCertificateDependent.class,
           activationCondition = CertManagerInstalled.class,
           reconcilePrecondition = TlsEnabled.class),
+      @Dependent(
+          name = "client-certificates",
+          type = ClientCertificatesDependent.class,
+          activationCondition = CertManagerInstalled.class),
       @Dependent(name = "pvc", type = PvcDependent.class, reconcilePrecondition = PvcStorage.class),
       @Dependent(name = "deployment", type = DeploymentDependent.class),
       @Dependent(name = "service", type = ServiceDependent.class),
+      @Dependent(
+          name = "token-certificates",
+          type = dev.portcullis.operator.dependent.TokenCertificatesDependent.class,
+          activationCondition = CertManagerInstalled.class),
+      @Dependent(
+          name = "auth-server-config",
+          type = dev.portcullis.operator.dependent.AuthServerConfigMapDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ManagedTokenIssuer.class),
+      @Dependent(
+          name = "auth-server-deployment",
+          type = dev.portcullis.operator.dependent.AuthServerDeploymentDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ManagedTokenIssuer.class),
+      @Dependent(
+          name = "auth-server-serviceaccount",
+          type = dev.portcullis.operator.dependent.AuthServerServiceAccountDependent.class,
+          reconcilePrecondition =
+              dev.portcullis.operator.dependent.AuthServerServiceAccountDependent.LoginEnabled.class),
+      @Dependent(
+          name = "auth-server-service",
+          type = dev.portcullis.operator.dependent.AuthServerServiceDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ManagedTokenIssuer.class),
+      @Dependent(
+          name = "pdb",
+          type = dev.portcullis.operator.dependent.PdbDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ProductionParts.PdbNeeded.class),
+      @Dependent(
+          name = "network-policy",
+          type = dev.portcullis.operator.dependent.NetworkPolicyDependent.class,
+          reconcilePrecondition =
+              dev.portcullis.operator.dependent.ProductionParts.NetworkPolicyEnabled.class),
+      @Dependent(
+          name = "gc-cronjob",
+          type = dev.portcullis.operator.dependent.GcCronJobDependent.class,
+          reconcilePrecondition =
+              dev.portcullis.operator.dependent.ProductionParts.GarbageCollectionScheduled.class),
     })
 @ControllerConfiguration(name = "secureregistry")
-public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
+public class SecureRegistryReconciler
+    implements Reconciler<SecureRegistry>, Cleaner<SecureRegistry> {
 
   private static final Logger log = LoggerFactory.getLogger(SecureRegistryReconciler.class);
   /** How soon a registry with a problem is looked at again (a Secret may appear, cert-manager be installed). */
   static final Duration RETRY = Duration.ofSeconds(30);
 
   private final Clock clock;
+  private final NodeTrustPublisher nodeTrust;
+  private final PullSecretsPublisher pullSecrets;
+  private final HealthProber prober;
+  /** {@code false}: no health probe (an operator run outside the cluster cannot resolve Services). */
+  public static final String HEALTH_PROBE_ENV = "PORTCULLIS_HEALTH_PROBE";
+  /** How often an available registry's /readyz is probed. */
+  static final Duration PROBE_INTERVAL = Duration.ofSeconds(60);
+  /** How often a registry with pull secrets is looked at again: label selections and rotation. */
+  static final Duration PULL_SECRETS_RESYNC = Duration.ofSeconds(60);
   private final AtomicLong reconciles = new AtomicLong();
 
   public SecureRegistryReconciler() {
@@ -104,7 +158,38 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
   }
 
   public SecureRegistryReconciler(Clock clock) {
+    this(clock, NodeTrustPublisher.fromEnvironment());
+  }
+
+  public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust) {
+    this(clock, nodeTrust, "false".equalsIgnoreCase(System.getenv(HEALTH_PROBE_ENV))
+        ? HealthProber.NONE : new HttpsHealthProber(clock, Duration.ofSeconds(5)));
+  }
+
+  public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust, HealthProber prober) {
     this.clock = clock;
+    this.prober = prober;
+    this.nodeTrust = nodeTrust;
+    this.pullSecrets = new PullSecretsPublisher(clock);
+  }
+
+  /**
+   * The finalizer's work: what the operator wrote outside the registry's namespace goes (its
+   * node-trust entry and the nodes' copy of its client key). Owned objects go with Kubernetes'
+   * garbage collector; the claim stays unless retainOnDelete is false; user Secrets are never
+   * touched.
+   */
+  @Override
+  public DeleteControl cleanup(SecureRegistry r, Context<SecureRegistry> context) {
+    try {
+      nodeTrust.publish(context, r);
+      pullSecrets.publish(context, r, null);
+    } catch (KubernetesClientException e) {
+      log.warn("{}/{}: node trust cleanup failed, retrying", r.getMetadata().getNamespace(),
+          r.getMetadata().getName(), e);
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY);
+    }
+    return DeleteControl.defaultDelete();
   }
 
   /** Completed reconciles, for tests that must know a reconcile has happened. */
@@ -141,15 +226,38 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
     }
 
     var errors = new ArrayList<String>();
+    String robotPassword = null;
     if (problems.isEmpty()) {
+      var users = new ArrayList<>(credentials.credentials());
+      if (r.getSpec().pullSecrets != null) {
+        robotPassword = pullSecrets.robotPassword(context, r);
+        users.add(new dev.portcullis.operator.model.Htpasswd.Credential(
+            dev.portcullis.operator.model.PullRobot.USERNAME, robotPassword));
+      }
       var shared = context.managedWorkflowAndDependentResourceContext();
-      shared.put(HtpasswdSecretDependent.CREDENTIALS, credentials.credentials());
+      shared.put(HtpasswdSecretDependent.CREDENTIALS, users);
       var result = shared.reconcileManagedWorkflow();
       result.getErroredDependents().forEach((dependent, e) -> {
         log.warn("{}/{}: dependent {} failed", r.getMetadata().getNamespace(),
             r.getMetadata().getName(), dependent.name(), e);
         errors.add(dependent.name() + ": " + describe(e));
       });
+    }
+
+    try {
+      nodeTrust.publish(context, null);
+    } catch (KubernetesClientException e) {
+      log.warn("node trust: publishing failed", e);
+      errors.add("node-trust: " + describe(e));
+    }
+    // only once the htpasswd file knows the robot's password (or with no pullSecrets: removal)
+    if (problems.isEmpty() && errors.isEmpty()) {
+      try {
+        pullSecrets.publish(context, r, robotPassword);
+      } catch (KubernetesClientException e) {
+        log.warn("pull secrets: publishing failed", e);
+        errors.add("pull-secrets: " + describe(e));
+      }
     }
 
     var observed = new Observed(
@@ -159,7 +267,9 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
         named(context, PersistentVolumeClaim.class, Names.pvc(r)),
         named(context, Secret.class, Names.htpasswdSecret(r)),
         errors);
-    SecureRegistryStatus status = StatusAggregator.aggregate(r, observed, problems, clock.instant());
+    var health = probe(context, r, observed);
+    SecureRegistryStatus status = StatusAggregator.aggregate(r, observed, problems,
+        clock.instant(), health);
     boolean retry = !problems.isEmpty() || !errors.isEmpty();
     UpdateControl<SecureRegistry> control;
     if (status.equals(r.getStatus())) {
@@ -172,7 +282,53 @@ public class SecureRegistryReconciler implements Reconciler<SecureRegistry> {
       r.setStatus(status);
       control = UpdateControl.patchStatus(r);
     }
-    return retry ? control.rescheduleAfter(RETRY) : control;
+    if (retry) {
+      return control.rescheduleAfter(RETRY);
+    }
+    if (health != null) {
+      return control.rescheduleAfter(PROBE_INTERVAL);
+    }
+    return r.getSpec().pullSecrets != null ? control.rescheduleAfter(PULL_SECRETS_RESYNC) : control;
+  }
+
+  /**
+   * Probes /readyz over TLS once the Deployment has an available replica: trusting the CA of the
+   * server certificate's Secret, with the probe client certificate in MutualTLS mode. Null when
+   * there is nothing to probe yet (or the prober does not probe).
+   */
+  private dev.portcullis.operator.api.HealthStatus probe(
+      Context<SecureRegistry> context, SecureRegistry r, Observed observed) {
+    var mode = r.getSpec().effectiveTls().effectiveMode();
+    var d = observed.deployment();
+    if (mode == TlsSpec.Mode.Disabled || d == null || d.getStatus() == null
+        || d.getStatus().getAvailableReplicas() == null || d.getStatus().getAvailableReplicas() < 1
+        || observed.tlsSecret() == null) {
+      return null;
+    }
+    String ca = secretValue(observed.tlsSecret(), "ca.crt");
+    if (ca == null) {
+      return null;
+    }
+    java.util.Optional<String> crt = java.util.Optional.empty();
+    java.util.Optional<String> key = java.util.Optional.empty();
+    if (mode == TlsSpec.Mode.MutualTLS) {
+      Secret client = ReferencedSecrets.get(context, r,
+          Names.clientCertificate(r, Names.PROBE_CLIENT));
+      crt = java.util.Optional.ofNullable(secretValue(client, "tls.crt"));
+      key = java.util.Optional.ofNullable(secretValue(client, "tls.key"));
+    }
+    var url = java.net.URI.create("https://" + Names.service(r) + "."
+        + r.getMetadata().getNamespace() + ".svc:"
+        + r.getSpec().effectiveService().effectivePort() + "/readyz");
+    return prober.probe(new HealthProber.Target(url, ca, crt, key));
+  }
+
+  private static String secretValue(Secret s, String key) {
+    if (s == null || s.getData() == null || s.getData().get(key) == null) {
+      return null;
+    }
+    return new String(java.util.Base64.getDecoder().decode(s.getData().get(key)),
+        java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** The API server's own words when there are some: they name the object and the cause. */

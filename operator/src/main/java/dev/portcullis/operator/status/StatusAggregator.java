@@ -1,5 +1,6 @@
 package dev.portcullis.operator.status;
 
+
 import static dev.portcullis.operator.api.ConditionTypes.AUTH_READY;
 import static dev.portcullis.operator.api.ConditionTypes.AVAILABLE;
 import static dev.portcullis.operator.api.ConditionTypes.CERTIFICATES_READY;
@@ -7,6 +8,7 @@ import static dev.portcullis.operator.api.ConditionTypes.READY;
 import static dev.portcullis.operator.api.ConditionTypes.STORAGE_READY;
 
 import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.SecureRegistryStatus;
 import dev.portcullis.operator.api.StorageSpec;
@@ -34,6 +36,13 @@ public final class StatusAggregator {
 
   public static SecureRegistryStatus aggregate(
       SecureRegistry r, Observed o, List<Problem> problems, Instant now) {
+    return aggregate(r, o, problems, now, null);
+  }
+
+  /** With the last health probe, or null when none ran (no Healthy condition then). */
+  public static SecureRegistryStatus aggregate(
+      SecureRegistry r, Observed o, List<Problem> problems, Instant now,
+      dev.portcullis.operator.api.HealthStatus health) {
     var previous = r.getStatus();
     long generation = r.getMetadata().getGeneration() == null ? 0L : r.getMetadata().getGeneration();
     var conditions = new ArrayList<Condition>();
@@ -41,12 +50,43 @@ public final class StatusAggregator {
     conditions.add(auth(r, o, problems));
     conditions.add(storage(r, o, problems));
     conditions.add(available(r, o, problems));
+    if (health != null) {
+      conditions.add(health.healthy()
+          ? condition(ConditionTypes.HEALTHY, true, "ProbeSucceeded",
+              "/readyz ok in " + health.latencyMillis + "ms")
+          : condition(ConditionTypes.HEALTHY, false, "ProbeFailed", "/readyz " + health.status
+              + (health.message == null ? "" : ": " + health.message) + failing(health)));
+    }
     conditions.add(ready(r, o, conditions));
+    String renewal = null;
+    String notAfter = null;
+    if (o.serverCertificate() != null && o.serverCertificate().getStatus() != null) {
+      notAfter = o.serverCertificate().getStatus().getNotAfter();
+      renewal = o.serverCertificate().getStatus().getRenewalTime();
+    }
+    if (renewal != null) {
+      boolean overdue = false;
+      try {
+        // cert-manager renews at renewalTime; an hour later it has failed to
+        overdue = Instant.parse(renewal).plusSeconds(3600).isBefore(now);
+      } catch (RuntimeException unparsable) {
+        // leave it
+      }
+      // after Ready on purpose: a warning, Ready does not wait for it
+      conditions.add(condition(ConditionTypes.CERTIFICATE_RENEWAL_OVERDUE, overdue,
+          overdue ? "RenewalOverdue" : "RenewalScheduled",
+          (overdue ? "cert-manager should have renewed the server certificate at "
+              : "cert-manager renews the server certificate at ") + renewal
+              + (notAfter == null ? "" : "; it expires at " + notAfter)));
+    }
 
     var status = new SecureRegistryStatus();
     status.observedGeneration = generation;
     status.endpoint = ServiceModel.endpoint(r);
     status.readyReplicas = readyReplicas(o);
+    status.health = health;
+    status.certificateNotAfter = notAfter;
+    status.certificateRenewalTime = renewal;
     if (r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled) {
       status.caSecretName = Names.tlsSecret(r);
       status.caBundle = caBundle(o);
@@ -56,7 +96,8 @@ public final class StatusAggregator {
       c.setLastTransitionTime(transitionTime(previous, c, now));
     }
     status.conditions = conditions;
-    boolean ready = "True".equals(conditions.get(conditions.size() - 1).getStatus());
+    boolean ready = conditions.stream().filter(c -> READY.equals(c.getType()))
+        .anyMatch(c -> "True".equals(c.getStatus()));
     boolean available = "True".equals(conditions.get(3).getStatus());
     // a spec that cannot be applied leaves the running registry alone: Degraded, not Failed
     status.phase = !problems.isEmpty() ? (available ? "Degraded" : "Failed")
@@ -109,6 +150,22 @@ public final class StatusAggregator {
       return condition(AUTH_READY, true, "NoAuthentication",
           "auth.mode is None: whoever reaches the registry can push and pull");
     }
+    if (auth.externalToken() != null) {
+      return condition(AUTH_READY, true, "ExternalIssuer", "tokens from "
+          + auth.externalToken().issuer + " (realm " + auth.externalToken().realm + ")");
+    }
+    if (auth.managedToken() != null) {
+      if (o.htpasswdSecret() == null) {
+        return condition(AUTH_READY, false, "TokenIssuerPending",
+            "waiting for Secret " + Names.htpasswdSecret(r) + " (the token issuer's users)");
+      }
+      return condition(AUTH_READY, true, "TokenIssuerConfigured", "tokens from "
+          + Names.authServer(r) + " (realm " + dev.portcullis.operator.model.TokenIssuerModel
+              .realm(r) + ")");
+    }
+    if (auth.htpasswd == null) {
+      return condition(AUTH_READY, false, "InvalidAuth", "auth.htpasswd is missing");
+    }
     if (auth.htpasswd.existingSecretRef != null) {
       return condition(AUTH_READY, true, "ExistingSecret",
           "htpasswd file from Secret " + auth.htpasswd.existingSecretRef.name);
@@ -117,7 +174,7 @@ public final class StatusAggregator {
       return condition(AUTH_READY, false, "HtpasswdPending",
           "waiting for Secret " + Names.htpasswdSecret(r));
     }
-    int users = auth.htpasswd.users.size();
+    int users = auth.htpasswd.users == null ? 0 : auth.htpasswd.users.size();
     return condition(AUTH_READY, true, "HtpasswdReady",
         users + (users == 1 ? " user" : " users") + " in Secret " + Names.htpasswdSecret(r));
   }
@@ -191,6 +248,15 @@ public final class StatusAggregator {
           readyReplicas(o) + "/" + wanted + " replicas ready");
     }
     return condition(READY, true, "Ready", "serving at " + ServiceModel.endpoint(r));
+  }
+
+  private static String failing(dev.portcullis.operator.api.HealthStatus h) {
+    if (h.checks == null) {
+      return "";
+    }
+    var bad = h.checks.stream().filter(c -> !"ok".equals(c.status))
+        .map(c -> c.name + (c.message == null ? "" : " (" + c.message + ")")).toList();
+    return bad.isEmpty() ? "" : "; failing: " + String.join(", ", bad);
   }
 
   private static int readyReplicas(Observed o) {

@@ -85,7 +85,7 @@ class DeployManifestTest {
     assertThat(Kustomize.<String>at(c, "livenessProbe", "httpGet", "path")).isEqualTo("/livez");
     assertThat(Kustomize.<String>at(c, "readinessProbe", "httpGet", "path")).isEqualTo("/readyz");
     List<Map<String, Object>> env = Kustomize.at(c, "env");
-    assertThat(env).anyMatch(e -> "PORTCULLIS_HEALTH_PORT".equals(e.get("name"))
+    assertThat(env).anyMatch(e -> "PORTCULLIS_HTTP_PORT".equals(e.get("name"))
         && "8080".equals(e.get("value")));
   }
 

@@ -292,14 +292,48 @@ class SecureRegistryOperatorTest {
   }
 
   @Test
-  void tokenModeIsAcceptedButNotSupportedYet() {
+  void tokenModeDefaultsToTheManagedIssuerAndChecksItsLifetime() {
     String ns = namespace();
     var r = Registries.basic(ns, "reg");
     r.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
     r.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
     cluster.client.resource(r).create();
-    await().untilAsserted(() -> assertThat(condition(get(ns, "reg"), ConditionTypes.AUTH_READY))
-        .startsWith("False NotSupported: auth.mode Token is not supported yet"));
+    await().untilAsserted(() -> {
+      assertThat(condition(get(ns, "reg"), ConditionTypes.AUTH_READY))
+          .startsWith("True TokenIssuerConfigured: tokens from reg-auth");
+      assertThat(get(Deployment.class, ns, "reg-auth")).isNotNull();
+    });
+    String bad = namespace();
+    var shortLived = Registries.basic(bad, "reg");
+    shortLived.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
+    shortLived.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
+    shortLived.getSpec().auth.token = new dev.portcullis.operator.api.AuthSpec.Token();
+    shortLived.getSpec().auth.token.managed = new dev.portcullis.operator.api.AuthSpec.Managed();
+    shortLived.getSpec().auth.token.managed.tokenLifetime = "30s";
+    cluster.client.resource(shortLived).create();
+    await().untilAsserted(() -> assertThat(condition(get(bad, "reg"), ConditionTypes.AUTH_READY))
+        .isEqualTo("False InvalidAuth: auth.token.managed.tokenLifetime must be at least 1m"));
+
+    // kubernetes login: the issuer gets a ServiceAccount of its own and mounts its token
+    String login = namespace();
+    var withLogin = Registries.basic(login, "reg");
+    withLogin.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
+    withLogin.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
+    withLogin.getSpec().auth.token = new dev.portcullis.operator.api.AuthSpec.Token();
+    withLogin.getSpec().auth.token.managed = new dev.portcullis.operator.api.AuthSpec.Managed();
+    withLogin.getSpec().auth.token.managed.kubernetes =
+        new dev.portcullis.operator.api.AuthSpec.KubernetesLogin();
+    withLogin.getSpec().auth.token.managed.kubernetes.enabled = true;
+    cluster.client.resource(withLogin).create();
+    await().untilAsserted(() -> {
+      assertThat(get(io.fabric8.kubernetes.api.model.ServiceAccount.class, login, "reg-auth"))
+          .isNotNull();
+      var pod = get(Deployment.class, login, "reg-auth").getSpec().getTemplate().getSpec();
+      assertThat(pod.getServiceAccountName()).isEqualTo("reg-auth");
+      assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+      assertThat(get(ConfigMap.class, login, "reg-auth-config").getData().get("config.yml"))
+          .contains("kubernetes:", "enabled: true");
+    });
   }
 
   @Test

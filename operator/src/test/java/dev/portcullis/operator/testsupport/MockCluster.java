@@ -36,13 +36,39 @@ public final class MockCluster implements AutoCloseable {
 
   public final KubernetesMockServer server;
   public final KubernetesClient client;
-  public final SecureRegistryReconciler reconciler = new SecureRegistryReconciler();
+  /** The mock cluster has no pods to probe: the health prober is a stand-in tests may replace. */
+  public static final java.util.concurrent.atomic.AtomicReference<
+      dev.portcullis.operator.health.HealthProber> PROBER =
+      new java.util.concurrent.atomic.AtomicReference<>(
+          dev.portcullis.operator.health.HealthProber.NONE);
+
+  public final SecureRegistryReconciler reconciler = new SecureRegistryReconciler(
+      java.time.Clock.systemUTC(),
+      dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment(),
+      target -> PROBER.get().probe(target));
   private FakeCertManager certManager;
   private Operator operator;
 
   public MockCluster(boolean withCertManager) throws Exception {
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
+        new KubernetesCrudDispatcher() {
+          /**
+           * JOSDK asks, before leader election, whether it may use Leases (a
+           * SelfSubjectRulesReview without metadata, which CRUD mode refuses): yes.
+           */
+          @Override
+          public io.fabric8.mockwebserver.http.MockResponse handleCreate(RecordedRequest request) {
+            if (request.getPath().contains("/selfsubjectrulesreviews")) {
+              return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(201)
+                  .setBody("{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
+                      + "\"SelfSubjectRulesReview\",\"status\":{\"incomplete\":false,"
+                      + "\"nonResourceRules\":[],\"resourceRules\":[{\"verbs\":[\"*\"],"
+                      + "\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":"
+                      + "[\"leases\"]}]}}");
+            }
+            return super.handleCreate(request);
+          }
+        }, false);
     server.init();
     client = server.createClient();
     try (var in = new FileInputStream(Path.of("..", "crds",

@@ -1,0 +1,31 @@
+package dev.portcullis.operator.dependent;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.model.Names;
+import dev.portcullis.operator.model.TokenIssuerModel;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+
+/** The managed token issuer's Deployment. */
+@KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
+public class AuthServerDeploymentDependent extends CRUDKubernetesDependentResource<Deployment, SecureRegistry> {
+
+  public AuthServerDeploymentDependent() {
+    super(Deployment.class);
+  }
+
+  @Override
+  protected Deployment desired(SecureRegistry primary, Context<SecureRegistry> context) {
+    return TokenIssuerModel.deployment(primary);
+  }
+
+  @Override
+  protected ResourceID targetSecondaryResourceID(
+      SecureRegistry primary, Context<SecureRegistry> context) {
+    return new ResourceID(Names.authServer(primary), primary.getMetadata().getNamespace());
+  }
+}

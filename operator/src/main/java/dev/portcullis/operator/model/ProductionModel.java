@@ -1,0 +1,99 @@
+package dev.portcullis.operator.model;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The production extras: PodDisruptionBudget, NetworkPolicy, garbage-collection CronJob. */
+public final class ProductionModel {
+  private ProductionModel() {}
+
+  /** With more than one replica, voluntary disruptions take one pod at a time. */
+  public static boolean needsPdb(SecureRegistry r) {
+    return r.getSpec().effectiveReplicas() > 1;
+  }
+
+  public static PodDisruptionBudget pdb(SecureRegistry r) {
+    return new PodDisruptionBudgetBuilder()
+        .withMetadata(Meta.of(r, Names.podDisruptionBudget(r)))
+        .withNewSpec()
+          .withMaxUnavailable(new IntOrString(1))
+          .withNewSelector().withMatchLabels(Names.selectorLabels(r)).endSelector()
+        .endSpec()
+        .build();
+  }
+
+  /** Ingress to the registry port only, from the listed peers (anyone when none are listed). */
+  public static NetworkPolicy networkPolicy(SecureRegistry r) {
+    var from = r.getSpec().networkPolicy.from;
+    return new NetworkPolicyBuilder()
+        .withMetadata(Meta.of(r, Names.networkPolicy(r)))
+        .withNewSpec()
+          .withNewPodSelector().withMatchLabels(Names.selectorLabels(r)).endPodSelector()
+          .withPolicyTypes("Ingress")
+          .addNewIngress()
+            .withFrom(from == null || from.isEmpty() ? null : from)
+            .addNewPort().withProtocol("TCP").withPort(new IntOrString(Names.REGISTRY_PORT))
+            .endPort()
+          .endIngress()
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * {@code garbage-collect config.yml [--delete-untagged]} on schedule, in the registry's pod
+   * shape (same image, config, storage and credentials). The collector fences concurrent pushes,
+   * so it runs while the registry serves; exit 1 (another collection running) fails the Job, and
+   * concurrencyPolicy Forbid keeps two from overlapping in the first place. A ReadWriteOnce claim
+   * makes the Job's pod land on the registry's node (or wait for it).
+   */
+  public static CronJob gcCronJob(SecureRegistry r) {
+    var gc = r.getSpec().garbageCollection;
+    var args = new ArrayList<>(List.of("garbage-collect", RegistryConfig.CONFIG_PATH));
+    if (gc.effectiveDeleteUntagged()) {
+      args.add("--delete-untagged");
+    }
+    var container = DeploymentModel.container(r);
+    container.setName("garbage-collect");
+    container.setArgs(args);
+    container.setPorts(null);
+    container.setLivenessProbe(null);
+    container.setReadinessProbe(null);
+    var deployment = DeploymentModel.desired(r).getSpec().getTemplate().getSpec();
+    return new CronJobBuilder()
+        .withMetadata(Meta.of(r, Names.gcCronJob(r)))
+        .withNewSpec()
+          .withSchedule(gc.schedule)
+          .withConcurrencyPolicy("Forbid")
+          .withSuccessfulJobsHistoryLimit(3)
+          .withFailedJobsHistoryLimit(3)
+          .withNewJobTemplate()
+            .withNewSpec()
+              .withBackoffLimit(1)
+              .withNewTemplate()
+                .withNewMetadata().withLabels(Names.labels(r)).addToLabels(
+                    Names.COMPONENT_LABEL, "garbage-collection").endMetadata()
+                .withNewSpec()
+                  .withRestartPolicy("Never")
+                  .withAutomountServiceAccountToken(false)
+                  .withSecurityContext(deployment.getSecurityContext())
+                  .withContainers(container)
+                  .withVolumes(deployment.getVolumes())
+                  .withNodeSelector(deployment.getNodeSelector())
+                  .withTolerations(deployment.getTolerations())
+                  .withAffinity(deployment.getAffinity())
+                .endSpec()
+              .endTemplate()
+            .endSpec()
+          .endJobTemplate()
+        .endSpec()
+        .build();
+  }
+}

@@ -1,0 +1,264 @@
+package dev.portcullis.operator.model;
+
+import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.api.SecureRegistry;
+import io.fabric8.certmanager.api.model.v1.Certificate;
+import io.fabric8.certmanager.api.model.v1.CertificateBuilder;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The managed token issuer: Portcullis' {@code auth-server} (same image) with a TLS certificate
+ * and a signing certificate from cert-manager, the users' bcrypt lines (the htpasswd Secret the
+ * operator already builds; {@code users_file} reads htpasswd lines) and the ACL from the spec.
+ * Tokens carry their {@code x5c} chain and the registry trusts the CA that signs the signing
+ * certificate, so a renewed signing key leaves tokens already issued valid until they expire.
+ */
+public final class TokenIssuerModel {
+
+  public static final int PORT = 5001;
+  public static final String CONFIG_DIR = "/etc/portcullis/auth-server";
+  public static final String TLS_DIR = "/etc/portcullis/auth-server-tls";
+  public static final String SIGNING_DIR = "/etc/portcullis/token-signing";
+  public static final String USERS_DIR = "/etc/portcullis/auth-server-users";
+
+  private TokenIssuerModel() {}
+
+  public static String issuer(SecureRegistry r) {
+    return "portcullis:" + r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
+  }
+
+  public static String service(SecureRegistry r) {
+    return Names.service(r) + "." + r.getMetadata().getNamespace() + ".svc";
+  }
+
+  public static String realm(SecureRegistry r) {
+    var m = r.getSpec().effectiveAuth().managedToken();
+    if (m != null && m.realm != null) {
+      return m.realm;
+    }
+    return "https://" + Names.authServer(r) + "." + r.getMetadata().getNamespace() + ".svc:"
+        + PORT + "/auth";
+  }
+
+  static long lifetimeSeconds(SecureRegistry r) {
+    try {
+      return io.fabric8.kubernetes.api.model.Duration.parse(
+          r.getSpec().effectiveAuth().managedToken().effectiveTokenLifetime()).getDuration()
+          .getSeconds();
+    } catch (ParseException e) {
+      return 900;
+    }
+  }
+
+  /** The registry's {@code auth.token} for the managed issuer. */
+  static Map<String, Object> registryTokenConfig(SecureRegistry r) {
+    var m = new LinkedHashMap<String, Object>();
+    m.put("realm", realm(r));
+    m.put("service", service(r));
+    m.put("issuer", issuer(r));
+    m.put("rootcertbundle", RegistryConfig.TOKEN_DIR + "/ca.crt");
+    return m;
+  }
+
+  /** auth-server's config.yml (docker_auth's format). */
+  public static String configYaml(SecureRegistry r) {
+    AuthSpec.Managed m = r.getSpec().effectiveAuth().managedToken();
+    var root = new LinkedHashMap<String, Object>();
+    root.put("server", map("addr", ":" + PORT, "certificate", TLS_DIR + "/tls.crt",
+        "key", TLS_DIR + "/tls.key"));
+    root.put("token", map("issuer", issuer(r), "service", service(r),
+        "expiration", lifetimeSeconds(r), "certificate", SIGNING_DIR + "/tls.crt",
+        "key", SIGNING_DIR + "/tls.key", "x5c", true));
+    root.put("users_file", USERS_DIR + "/" + RegistryConfig.HTPASSWD_KEY);
+    var acl = new ArrayList<Map<String, Object>>();
+    if (r.getSpec().pullSecrets != null) {
+      // the pull secrets' robot: first, so no later rule of the user's can widen it
+      acl.add(map("match", map("account", PullRobot.USERNAME), "actions", List.of("pull")));
+    }
+    if (m.acl != null) {
+      for (AuthSpec.AclEntry e : m.acl) {
+        var match = new LinkedHashMap<String, Object>();
+        if (e.match != null) {
+          if (e.match.account != null) {
+            match.put("account", e.match.account);
+          }
+          if (e.match.name != null) {
+            match.put("name", e.match.name);
+          }
+          if (e.match.type != null) {
+            match.put("type", e.match.type);
+          }
+        }
+        acl.add(map("match", match, "actions", e.actions == null ? List.of() : e.actions));
+      }
+    }
+    root.put("acl", acl);
+    if (m.kubernetes != null && Boolean.TRUE.equals(m.kubernetes.enabled)) {
+      root.put("kubernetes", map("enabled", true,
+          "audiences", m.kubernetes.audiences == null ? List.of() : m.kubernetes.audiences,
+          "namespaces", m.kubernetes.namespaces == null ? List.of() : m.kubernetes.namespaces));
+    }
+    var options = new DumperOptions();
+    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+    options.setIndent(2);
+    return new Yaml(options).dump(root);
+  }
+
+  public static ConfigMap configMap(SecureRegistry r) {
+    return new ConfigMapBuilder()
+        .withMetadata(meta(r, Names.authServerConfig(r)))
+        .withData(Map.of("config.yml", configYaml(r)))
+        .build();
+  }
+
+  /** The issuer's TLS certificate and its signing certificate, both from the registry's issuer. */
+  public static List<Certificate> certificates(SecureRegistry r) {
+    String ns = r.getMetadata().getNamespace();
+    String svc = Names.authServer(r);
+    var dnsNames = new ArrayList<>(List.of(svc, svc + "." + ns, svc + "." + ns + ".svc",
+        svc + "." + ns + ".svc.cluster.local"));
+    var m = r.getSpec().effectiveAuth().managedToken();
+    if (m != null && m.realm != null) {
+      // clients reach the issuer by the realm's host: it must be in the certificate
+      String host = java.net.URI.create(m.realm).getHost();
+      if (host != null && !dnsNames.contains(host)) {
+        dnsNames.add(host);
+      }
+    }
+    var tls = certificate(r, Names.authServerTls(r))
+        .editSpec().withDnsNames(dnsNames)
+          .withUsages("server auth", "digital signature", "key encipherment").endSpec().build();
+    var signing = certificate(r, Names.tokenSigning(r))
+        .editSpec().withCommonName("Portcullis token signer " + ns + "/" + r.getMetadata()
+            .getName())
+          .withUsages("digital signature").endSpec().build();
+    return List.of(tls, signing);
+  }
+
+  private static CertificateBuilder certificate(SecureRegistry r, String name) {
+    var tls = r.getSpec().effectiveTls();
+    String issuerName = tls.issuerRef == null ? Names.CA_ISSUER : tls.issuerRef.name;
+    String kind = tls.issuerRef == null ? "Issuer" : tls.issuerRef.effectiveKind();
+    String group = tls.issuerRef == null ? CertificateModel.CERT_MANAGER_GROUP
+        : tls.issuerRef.effectiveGroup();
+    return new CertificateBuilder()
+        .withMetadata(Meta.of(r, name))
+        .withNewSpec()
+          .withSecretName(name)
+          .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).withRotationPolicy("Always")
+            .withEncoding("PKCS8").endPrivateKey()
+          .withNewIssuerRef().withName(issuerName).withKind(kind).withGroup(group).endIssuerRef()
+          .withNewSecretTemplate().withLabels(Names.labels(r)).endSecretTemplate()
+        .endSpec();
+  }
+
+  public static Service service(SecureRegistry r, boolean unused) {
+    return new ServiceBuilder()
+        .withMetadata(meta(r, Names.authServer(r)))
+        .withNewSpec()
+          .withSelector(Names.authServerLabels(r))
+          .addNewPort().withName("https").withPort(PORT).withTargetPort(new IntOrString(PORT))
+            .withProtocol("TCP").endPort()
+        .endSpec()
+        .build();
+  }
+
+  public static Deployment deployment(SecureRegistry r) {
+    var labels = Names.authServerLabels(r);
+    return new DeploymentBuilder()
+        .withMetadata(meta(r, Names.authServer(r)))
+        .withNewSpec()
+          .withReplicas(r.getSpec().effectiveReplicas() > 1 ? 2 : 1)
+          .withNewSelector().withMatchLabels(labels).endSelector()
+          .withNewTemplate()
+            .withNewMetadata().withLabels(labels).withAnnotations(Map.of(
+                DeploymentModel.CONFIG_HASH_ANNOTATION,
+                Integer.toHexString(configYaml(r).hashCode()))).endMetadata()
+            .withNewSpec()
+              // the issuer calls the API only for TokenReviews (kubernetes login)
+              .withAutomountServiceAccountToken(loginWithServiceAccounts(r))
+              .withServiceAccountName(loginWithServiceAccounts(r) ? Names.authServer(r) : null)
+              .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(DeploymentModel.UID)
+                .withRunAsGroup(DeploymentModel.UID).withFsGroup(DeploymentModel.UID)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+              .endSecurityContext()
+              .addNewContainer()
+                .withName("auth-server")
+                .withImage(RegistryImage.imageFor(r))
+                .withArgs("auth-server", CONFIG_DIR + "/config.yml")
+                .addNewPort().withName("https").withContainerPort(PORT).withProtocol("TCP")
+                .endPort()
+                .withNewReadinessProbe().withNewHttpGet().withPath("/healthz")
+                  .withPort(new IntOrString(PORT)).withScheme("HTTPS").endHttpGet()
+                .endReadinessProbe()
+                .withNewSecurityContext().withRunAsNonRoot(true)
+                  .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+                  .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .addNewVolumeMount().withName("config").withMountPath(CONFIG_DIR)
+                  .withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName("tls").withMountPath(TLS_DIR).withReadOnly(true)
+                .endVolumeMount()
+                .addNewVolumeMount().withName("signing").withMountPath(SIGNING_DIR)
+                  .withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName("users").withMountPath(USERS_DIR)
+                  .withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+              .endContainer()
+              .addNewVolume().withName("config").withNewConfigMap()
+                .withName(Names.authServerConfig(r)).endConfigMap().endVolume()
+              .addNewVolume().withName("tls").withNewSecret()
+                .withSecretName(Names.authServerTls(r)).endSecret().endVolume()
+              .addNewVolume().withName("signing").withNewSecret()
+                .withSecretName(Names.tokenSigning(r)).endSecret().endVolume()
+              .addNewVolume().withName("users").withNewSecret()
+                .withSecretName(Names.htpasswdSecret(r)).endSecret().endVolume()
+              .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+            .endSpec()
+          .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /**
+   * The issuer's own ServiceAccount (kubernetes login): bind it to {@code system:auth-delegator}
+   * (a ClusterRoleBinding, the cluster admin's) so that its TokenReviews are allowed.
+   */
+  public static io.fabric8.kubernetes.api.model.ServiceAccount serviceAccount(SecureRegistry r) {
+    return new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+        .withMetadata(meta(r, Names.authServer(r)))
+        .build();
+  }
+
+  public static boolean loginWithServiceAccounts(SecureRegistry r) {
+    var m = r.getSpec().effectiveAuth().managedToken();
+    return m != null && m.kubernetes != null && Boolean.TRUE.equals(m.kubernetes.enabled);
+  }
+
+  private static io.fabric8.kubernetes.api.model.ObjectMeta meta(SecureRegistry r, String name) {
+    return new ObjectMetaBuilder().withName(name).withNamespace(r.getMetadata().getNamespace())
+        .withLabels(Names.authServerLabels(r)).build();
+  }
+
+  private static Map<String, Object> map(Object... kv) {
+    var m = new LinkedHashMap<String, Object>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,162 @@
+package dev.portcullis.operator.reconciler;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.model.Names;
+import dev.portcullis.operator.model.NodeTrustModel;
+import dev.portcullis.operator.model.RegistryImage;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes the cluster's node-trust list: the ConfigMap {@code registries.yaml}, the Secret of the
+ * nodes' client certificates (copied from the cert-manager Secrets, since a pod mounts Secrets of
+ * its own namespace only) and the node agent's DaemonSet, all in the operator's namespace. Called
+ * after every reconcile and on deletion, with every registry of the primary cache; writes only
+ * when the content changed (a hash annotation, so API-server defaults never cause a rewrite).
+ * Nothing is created until a registry asks for node trust.
+ */
+public final class NodeTrustPublisher {
+
+  public static final String NAMESPACE_ENV = "PORTCULLIS_NAMESPACE";
+  public static final String DOCKER_CERTS_D_ENV = "PORTCULLIS_NODE_AGENT_DOCKER_CERTS_D";
+  public static final String DEFAULT_NAMESPACE = "portcullis-system";
+  static final String HASH_ANNOTATION = "portcullis.dev/content-hash";
+
+  private static final Logger log = LoggerFactory.getLogger(NodeTrustPublisher.class);
+
+  private final String namespace;
+  private final String image;
+  private final Optional<String> dockerCertsD;
+  /** Hash of the last published content; null until the first publish looked at the API. */
+  private String published;
+
+  public NodeTrustPublisher(String namespace, String image, Optional<String> dockerCertsD) {
+    this.namespace = namespace;
+    this.image = image;
+    this.dockerCertsD = dockerCertsD;
+  }
+
+  public static NodeTrustPublisher fromEnvironment() {
+    String ns = System.getenv(NAMESPACE_ENV);
+    String docker = System.getenv(DOCKER_CERTS_D_ENV);
+    return new NodeTrustPublisher(ns == null || ns.isBlank() ? DEFAULT_NAMESPACE : ns,
+        RegistryImage.defaultImage(),
+        docker == null || docker.isBlank() ? Optional.empty() : Optional.of(docker));
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  /** Publishes every registry of the cache with node trust on, except {@code leaving} (being deleted). */
+  public synchronized void publish(Context<SecureRegistry> context, SecureRegistry leaving) {
+    var entries = new ArrayList<NodeTrustModel.Entry>();
+    var clientPems = new LinkedHashMap<String, String>();
+    List<SecureRegistry> registries = context.getPrimaryCache().list()
+        .filter(r -> r.getSpec() != null && r.getSpec().effectiveNodeTrust().effectiveEnabled())
+        .filter(r -> r.getMetadata().getDeletionTimestamp() == null)
+        .filter(r -> leaving == null || !r.getMetadata().getUid().equals(
+            leaving.getMetadata().getUid()))
+        .filter(r -> r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled)
+        .toList();
+    for (SecureRegistry r : registries) {
+      Secret tls = ReferencedSecrets.get(context, r, Names.tlsSecret(r));
+      String ca = value(tls, "ca.crt");
+      if (ca == null) {
+        continue; // not issued yet: listed once cert-manager has written it (its event reconciles)
+      }
+      if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS) {
+        Secret client = ReferencedSecrets.get(context, r,
+            Names.clientCertificate(r, Names.NODES_CLIENT));
+        String crt = value(client, "tls.crt");
+        String key = value(client, "tls.key");
+        if (crt == null || key == null) {
+          continue;
+        }
+        String prefix = NodeTrustModel.clientKeyPrefix(r);
+        clientPems.put(prefix + ".crt", crt);
+        clientPems.put(prefix + ".key", key);
+      }
+      entries.add(NodeTrustModel.entry(r, ca));
+    }
+    var configMap = NodeTrustModel.configMap(namespace, entries);
+    var secret = NodeTrustModel.clientSecret(namespace, clientPems);
+    var daemonSet = NodeTrustModel.daemonSet(namespace, image, dockerCertsD);
+    var serialization = context.getClient().getKubernetesSerialization();
+    String hash = hash(serialization.asJson(configMap) + serialization.asJson(secret)
+        + serialization.asJson(daemonSet));
+    if (hash.equals(published)) {
+      return;
+    }
+    KubernetesClient client = context.getClient();
+    if (entries.isEmpty() && published == null
+        && client.configMaps().inNamespace(namespace).withName(Names.NODE_TRUST_CONFIGMAP).get()
+        == null) {
+      published = hash; // nobody asked for node trust: create nothing
+      return;
+    }
+    // the Secret first: a list naming a key the mounted Secret lacks yet would fail on the nodes
+    ensure(client, secret, serialization.asJson(secret));
+    ensure(client, configMap, serialization.asJson(configMap));
+    ensure(client, daemonSet, serialization.asJson(daemonSet));
+    published = hash;
+    log.info("node trust: {} registries listed in {}/{}", entries.size(), namespace,
+        Names.NODE_TRUST_CONFIGMAP);
+  }
+
+  private static <T extends HasMetadata> void ensure(KubernetesClient client, T desired,
+      String json) {
+    String hash = hash(json);
+    desired.getMetadata().setAnnotations(new LinkedHashMap<>(java.util.Map.of(HASH_ANNOTATION,
+        hash)));
+    HasMetadata existing = client.resource(desired).get();
+    if (existing == null) {
+      try {
+        client.resource(desired).create();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        existing = client.resource(desired).get();
+      }
+    }
+    var annotations = existing.getMetadata().getAnnotations();
+    if (annotations != null && hash.equals(annotations.get(HASH_ANNOTATION))) {
+      return;
+    }
+    desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+    client.resource(desired).update();
+  }
+
+  private static String value(Secret s, String key) {
+    if (s == null || s.getData() == null || s.getData().get(key) == null) {
+      return null;
+    }
+    return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
+  }
+
+  private static String hash(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package dev.portcullis.operator.reconciler;
+
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.model.PullRobot;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pull robot's password (generated, rotated on schedule) and the pull secrets in the selected
+ * namespaces, attached to the named ServiceAccounts. Everything here is written with the client:
+ * the objects live in namespaces the registry does not own, so no owner reference can take them;
+ * a namespace leaving the selection, and the registry's deletion, remove them explicitly.
+ */
+final class PullSecretsPublisher {
+
+  private static final Logger log = LoggerFactory.getLogger(PullSecretsPublisher.class);
+
+  private final Clock clock;
+
+  PullSecretsPublisher(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** The robot's current password, after creating or rotating its Secret when due. */
+  String robotPassword(Context<SecureRegistry> context, SecureRegistry r) {
+    KubernetesClient client = context.getClient();
+    Secret existing = ReferencedSecrets.get(context, r, PullRobot.secretName(r));
+    if (existing == null) { // the informer may not have seen our own create yet
+      existing = client.secrets().inNamespace(r.getMetadata().getNamespace())
+          .withName(PullRobot.secretName(r)).get();
+    }
+    Duration interval;
+    try {
+      interval = io.fabric8.kubernetes.api.model.Duration.parse(
+          r.getSpec().pullSecrets.effectiveRotationInterval()).getDuration();
+    } catch (java.text.ParseException e) {
+      interval = Duration.ofDays(30);
+    }
+    if (!PullRobot.rotationDue(existing, interval, clock.instant())) {
+      return new String(Base64.getDecoder().decode(existing.getData().get("password")),
+          StandardCharsets.UTF_8);
+    }
+    String password = PullRobot.newPassword();
+    Secret desired = PullRobot.robotSecret(r, password, clock.instant());
+    desired.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
+        .withApiVersion(r.getApiVersion()).withKind(r.getKind())
+        .withName(r.getMetadata().getName()).withUid(r.getMetadata().getUid())
+        .withController(false).withBlockOwnerDeletion(false).build()));
+    if (existing == null) {
+      client.resource(desired).create();
+    } else {
+      desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+      client.resource(desired).update();
+      log.info("{}/{}: pull robot password rotated", r.getMetadata().getNamespace(),
+          r.getMetadata().getName());
+    }
+    return password;
+  }
+
+  /**
+   * Makes the pull secrets match the selection; {@code password} null (no pullSecrets, or the
+   * registry is being deleted) removes them all. Returns the namespaces holding one.
+   */
+  List<String> publish(Context<SecureRegistry> context, SecureRegistry r, String password) {
+    KubernetesClient client = context.getClient();
+    List<String> selected = List.of();
+    if (password != null && r.getSpec().pullSecrets != null) {
+      var selector = r.getSpec().pullSecrets.namespaceSelector;
+      List<String> byLabel = selector == null ? List.of()
+          : client.namespaces().withLabelSelector(selector).list().getItems().stream()
+              .map(Namespace::getMetadata).map(m -> m.getName()).toList();
+      selected = PullRobot.namespaces(r, byLabel);
+    }
+    String name = PullRobot.pullSecretName(r);
+    var existing = client.secrets().inAnyNamespace()
+        .withLabel(PullRobot.REGISTRY_LABEL, PullRobot.registryLabel(r)).list().getItems();
+    for (Secret s : existing) {
+      String ns = s.getMetadata().getNamespace();
+      if (!selected.contains(ns)) {
+        detach(client, ns, name);
+        client.resource(s).delete();
+        log.info("{}/{}: pull secret removed from namespace {}", r.getMetadata().getNamespace(),
+            r.getMetadata().getName(), ns);
+      }
+    }
+    var published = new ArrayList<String>();
+    for (String ns : selected) {
+      if (client.namespaces().withName(ns).get() == null) {
+        continue; // listed but absent: created when the namespace appears (next resync)
+      }
+      Secret desired = PullRobot.pullSecret(r, ns, password);
+      Secret current = existing.stream().filter(s -> ns.equals(s.getMetadata().getNamespace()))
+          .findFirst().orElse(null);
+      if (current == null) {
+        client.resource(desired).create();
+      } else if (!Objects.equals(current.getData(), desired.getData())
+          || !Objects.equals(current.getType(), desired.getType())) {
+        desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
+        client.resource(desired).update();
+      }
+      for (String sa : r.getSpec().pullSecrets.effectiveServiceAccounts()) {
+        attach(client, ns, sa, name);
+      }
+      published.add(ns);
+    }
+    return published;
+  }
+
+  private static void attach(KubernetesClient client, String ns, String sa, String secret) {
+    ServiceAccount account = client.serviceAccounts().inNamespace(ns).withName(sa).get();
+    if (account == null || refs(account).stream().anyMatch(ref -> secret.equals(ref.getName()))) {
+      return;
+    }
+    client.serviceAccounts().inNamespace(ns).withName(sa).edit(a -> {
+      var list = new ArrayList<>(refs(a));
+      list.add(new LocalObjectReference(secret));
+      a.setImagePullSecrets(list);
+      return a;
+    });
+  }
+
+  private static void detach(KubernetesClient client, String ns, String secret) {
+    for (ServiceAccount a : client.serviceAccounts().inNamespace(ns).list().getItems()) {
+      if (refs(a).stream().anyMatch(ref -> secret.equals(ref.getName()))) {
+        client.serviceAccounts().inNamespace(ns).withName(a.getMetadata().getName()).edit(x -> {
+          x.setImagePullSecrets(new ArrayList<>(refs(x).stream()
+              .filter(ref -> !secret.equals(ref.getName())).toList()));
+          return x;
+        });
+      }
+    }
+  }
+
+  private static List<LocalObjectReference> refs(ServiceAccount a) {
+    return a.getImagePullSecrets() == null ? List.of() : a.getImagePullSecrets();
+  }
+}

@@ -1,0 +1,57 @@
+package dev.portcullis.operator.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.testsupport.Registries;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+class ExternalTokenTest {
+
+  static SecureRegistry external() {
+    var r = Registries.basic("ns", "reg");
+    r.getSpec().auth = new AuthSpec();
+    r.getSpec().auth.mode = AuthSpec.Mode.Token;
+    r.getSpec().auth.token = new AuthSpec.Token();
+    r.getSpec().auth.token.issuer = AuthSpec.Token.Issuer.External;
+    var e = new AuthSpec.External();
+    e.realm = "https://auth.example.com/auth";
+    e.service = "registry.example.com";
+    e.issuer = "Acme auth server";
+    e.rootCertBundleSecretRef = new AuthSpec.SecretKeyRef();
+    e.rootCertBundleSecretRef.name = "token-signer";
+    r.getSpec().auth.token.external = e;
+    return r;
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void configPointsAtTheIssuerAndTheMountedBundle() {
+    Map<String, Object> root = new Yaml().load(RegistryConfig.yaml(external()));
+    var token = (Map<String, Object>) ((Map<String, Object>) root.get("auth")).get("token");
+    assertThat(token).containsEntry("realm", "https://auth.example.com/auth")
+        .containsEntry("service", "registry.example.com")
+        .containsEntry("issuer", "Acme auth server")
+        .containsEntry("rootcertbundle", "/etc/portcullis/token/ca.crt");
+    var pod = DeploymentModel.volumes(external());
+    assertThat(pod).anyMatch(v -> v.getSecret() != null
+        && "token-signer".equals(v.getSecret().getSecretName()));
+    assertThat(DeploymentModel.mounts(external()))
+        .anyMatch(m -> m.getMountPath().equals("/etc/portcullis/token"));
+  }
+
+  @Test
+  void theBundleSecretIsChecked() {
+    var r = external();
+    assertThat(SpecCheck.check(r)).isEmpty();
+    assertThat(SecretInputs.referencedSecretNames(r)).contains("token-signer");
+    assertThat(SecretInputs.referenceProblems(r, n -> null))
+        .extracting(Problem::reason).containsExactly("SecretNotFound");
+    assertThat(SecretInputs.referenceProblems(r, n -> Registries.secret("ns", n,
+        Map.of("ca.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"))))
+        .isEmpty();
+  }
+}

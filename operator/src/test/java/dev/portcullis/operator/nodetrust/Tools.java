@@ -1,0 +1,121 @@
+package dev.portcullis.operator.nodetrust;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/** Small process helpers for the real-client tests (the registry module's harness is not visible here). */
+final class Tools {
+  private Tools() {}
+
+  record Result(int exit, String output) {
+    Result assertOk() {
+      if (exit != 0) {
+        throw new AssertionError("exit " + exit + ":\n" + output);
+      }
+      return this;
+    }
+  }
+
+  /** A running process, destroyed on close; its output goes to a log file. */
+  record Running(Process process, Path log) implements AutoCloseable {
+    String output() {
+      try {
+        return Files.readString(log);
+      } catch (IOException e) {
+        return "(no log: " + e.getMessage() + ")";
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  static boolean onPath(String tool) {
+    for (String p : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+      if (Files.isExecutable(Path.of(p, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static int freePortIn(int low, int high) throws IOException {
+    for (int i = 0; i < 200; i++) {
+      int port = ThreadLocalRandom.current().nextInt(low, high);
+      try (var s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException busy) {
+        // next
+      }
+    }
+    throw new IOException("no free port in " + low + ".." + high);
+  }
+
+  /** Writes a Secret's keys as files, as a Secret volume would. */
+  static Path writeSecret(Secret s, Path folder) throws IOException {
+    Files.createDirectories(folder);
+    if (s.getData() != null) {
+      for (var e : s.getData().entrySet()) {
+        Files.write(folder.resolve(e.getKey()), Base64.getDecoder().decode(e.getValue()));
+      }
+    }
+    return folder;
+  }
+
+  static Running start(Path log, String... command) throws IOException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    return new Running(p, log);
+  }
+
+  static Result run(Path dir, List<String> command) throws IOException, InterruptedException {
+    Path out = Files.createTempFile(dir, "run", ".log");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(out.toFile()).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+      throw new AssertionError(command + " did not finish in 120s:\n" + Files.readString(out));
+    }
+    return new Result(p.exitValue(), Files.readString(out));
+  }
+
+  static void awaitHttp(String url, Running process) throws Exception {
+    var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    Instant deadline = Instant.now().plusSeconds(60);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.process().isAlive()) {
+        throw new AssertionError("exited " + process.process().exitValue() + ":\n"
+            + process.output());
+      }
+      try {
+        var response = client.send(HttpRequest.newBuilder(URI.create(url)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // starting
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(url + " not ready in 60s:\n" + process.output());
+  }
+}
