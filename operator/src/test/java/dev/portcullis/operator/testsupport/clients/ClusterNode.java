@@ -131,8 +131,10 @@ public final class ClusterNode implements AutoCloseable {
     cmd.addAll(args);
     return Exec.run(cmd, timeout, secrets, env -> {
       env.keySet().removeIf(k -> k.startsWith("CONTAINERD_") || k.toLowerCase().endsWith("_proxy"));
-      env.put("HTTPS_PROXY", proxy);
-      env.put("HTTP_PROXY", proxy);
+      if (proxy != null) {
+        env.put("HTTPS_PROXY", proxy);
+        env.put("HTTP_PROXY", proxy);
+      }
     });
   }
 
