@@ -3,7 +3,9 @@ package dev.portcullis.registry.authserver;
 import dev.portcullis.registry.auth.token.AccessEntry;
 import dev.portcullis.registry.auth.token.KidFormat;
 import dev.portcullis.registry.auth.token.PemFiles;
-import dev.portcullis.registry.testsupport.ContainerdProcess;
+import dev.portcullis.registry.clients.ContainerdNode;
+import dev.portcullis.registry.clients.Exec;
+import dev.portcullis.registry.clients.RequiredTool;
 import dev.portcullis.registry.testsupport.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +41,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class TokenDanceContract {
+    /** Passwords the ctr commands carry: masked if a command fails. */
+    private static final java.util.Set<String> SECRETS = java.util.Set.of("alice-pw", "puller-pw", "bob-pw");
+
     @TempDir
     static Path dir;
     TestPki pki;
@@ -195,7 +200,8 @@ abstract class TokenDanceContract {
 
     @Test
     void ctrPullsAndPushesThroughTheOAuth2TokenDance() throws Exception {
-        assumeTrue(ContainerdProcess.usable(), "containerd/ctr not installed or not root");
+        RequiredTool.CONTAINERD.require();
+        RequiredTool.CTR.require();
         // containerd reads HOST:PORT/hosts.toml; the CA there is used for the token realm too.
         Path hostsDir = dir.resolve("hosts.d");
         Path hostDir = Files.createDirectories(hostsDir.resolve(registryHostPort));
@@ -206,38 +212,38 @@ abstract class TokenDanceContract {
                   ca = "%s"
                 """.formatted(registryHostPort, registryHostPort, pki.caFile()));
         String host = registryHostPort;
-        try (ContainerdProcess ctd = ContainerdProcess.start()) {
-            ContainerdProcess.Result r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw",
-                    "--snapshotter", "native", host + "/alice/app:v1"), 180);
-            assertEquals(0, r.exit(), r.output());
+        try (ContainerdNode ctd = ContainerdNode.start()) {
+            Exec.Result r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw",
+                    "--snapshotter", "native", host + "/alice/app:v1"), SECRETS, java.time.Duration.ofSeconds(180));
+            assertEquals(0, r.exitCode(), r.output());
 
-            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/alice/app:v1", host + "/alice/from-ctr:v1"), 30).exit());
-            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw", host + "/alice/from-ctr:v1"), 180);
-            assertEquals(0, r.exit(), r.output());
+            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/alice/app:v1", host + "/alice/from-ctr:v1"), SECRETS, java.time.Duration.ofSeconds(30)).exitCode());
+            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw", host + "/alice/from-ctr:v1"), SECRETS, java.time.Duration.ofSeconds(180));
+            assertEquals(0, r.exitCode(), r.output());
 
-            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/alice/app:v1", host + "/bob/from-alice:v1"), 30).exit());
-            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw", host + "/bob/from-alice:v1"), 180);
-            assertNotEquals(0, r.exit(), "alice may not push into bob's namespace: " + r.output());
+            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/alice/app:v1", host + "/bob/from-alice:v1"), SECRETS, java.time.Duration.ofSeconds(30)).exitCode());
+            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw", host + "/bob/from-alice:v1"), SECRETS, java.time.Duration.ofSeconds(180));
+            assertNotEquals(0, r.exitCode(), "alice may not push into bob's namespace: " + r.output());
 
             // A new tag: pushing a tag that already holds the same manifest is a no-op containerd skips after a HEAD.
-            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/alice/app:v1", host + "/alice/by-puller:v1"), 30).exit());
-            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "puller:puller-pw", host + "/alice/by-puller:v1"), 180);
-            assertNotEquals(0, r.exit(), "pull-only user may not push: " + r.output());
+            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/alice/app:v1", host + "/alice/by-puller:v1"), SECRETS, java.time.Duration.ofSeconds(30)).exitCode());
+            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "puller:puller-pw", host + "/alice/by-puller:v1"), SECRETS, java.time.Duration.ofSeconds(180));
+            assertNotEquals(0, r.exitCode(), "pull-only user may not push: " + r.output());
             assertEquals(404, tagsList("alice/by-puller", "puller"), "and nothing was written");
             assertEquals(404, tagsList("bob/from-alice", "bob"));
             assertEquals(200, tagsList("alice/from-ctr", "alice"));
 
             r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--user", "alice:wrong",
-                    "--snapshotter", "native", host + "/alice/from-ctr:v1"), 180);
-            assertNotEquals(0, r.exit(), "wrong password: " + r.output());
+                    "--snapshotter", "native", host + "/alice/from-ctr:v1"), SECRETS, java.time.Duration.ofSeconds(180));
+            assertNotEquals(0, r.exitCode(), "wrong password: " + r.output());
 
             // The OAuth2 refresh_token grant, as containerd sends it, with a refresh token from the password grant.
             var offline = IssuerFixture.post(http, "https://127.0.0.1:" + issuer.port() + "/auth", java.util.Map.of("grant_type", "password",
                     "service", SERVICE, "client_id", "test", "access_type", "offline", "username", "alice", "password", "alice-pw"));
             String refresh = new io.vertx.core.json.JsonObject(offline.body()).getString("refresh_token");
             r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--refresh", refresh,
-                    "--snapshotter", "native", host + "/alice/from-ctr:v1"), 180);
-            assertEquals(0, r.exit(), r.output());
+                    "--snapshotter", "native", host + "/alice/from-ctr:v1"), SECRETS, java.time.Duration.ofSeconds(180));
+            assertEquals(0, r.exitCode(), r.output());
         }
     }
 

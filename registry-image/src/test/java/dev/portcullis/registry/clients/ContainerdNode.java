@@ -200,7 +200,8 @@ public final class ContainerdNode implements AutoCloseable {
 
     // ---- plumbing ----
 
-    private Exec.Result ctr(List<String> args, Set<String> secrets, Duration timeout) {
+    /** Any {@code ctr} command against this node's containerd; {@code secrets} are masked in failure messages. */
+    public Exec.Result ctr(List<String> args, Set<String> secrets, Duration timeout) {
         return Exec.run(command(args), timeout, secrets, this::isolate);
     }
 
