@@ -1,16 +1,12 @@
 package dev.portcullis.registry.authserver;
 
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Durations as docker_auth users write them: a bare number of seconds ({@code expiration: 900}) or a Go
- * duration string ({@code "15m"}, {@code "1h30m"}, {@code "500ms"}).
+ * duration string ({@code "15m"}, {@code "1h30m"}, {@code "500ms"}), parsed like the registry's config.
  */
 final class Durations {
-    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
-
     private Durations() {
     }
 
@@ -25,23 +21,10 @@ final class Durations {
         if (s.chars().allMatch(Character::isDigit)) {
             return Duration.ofSeconds(Long.parseLong(s));
         }
-        Matcher m = PART.matcher(s);
-        Duration total = Duration.ZERO;
-        int pos = 0;
-        while (pos < s.length()) {
-            if (!m.find(pos) || m.start() != pos) {
-                throw new IllegalArgumentException("'" + s + "' is not a duration (use e.g. 90s, 15m, 1h30m)");
-            }
-            double n = Double.parseDouble(m.group(1));
-            long millis = switch (m.group(2)) {
-                case "ms" -> Math.round(n);
-                case "s" -> Math.round(n * 1_000);
-                case "m" -> Math.round(n * 60_000);
-                default -> Math.round(n * 3_600_000);
-            };
-            total = total.plusMillis(millis);
-            pos = m.end();
+        try {
+            return dev.portcullis.registry.config.GoDuration.parse("duration", s);
+        } catch (dev.portcullis.registry.config.ConfigException e) {
+            throw new IllegalArgumentException("'" + s + "' is not a duration (use e.g. 90s, 15m, 1h30m)");
         }
-        return total;
     }
 }
