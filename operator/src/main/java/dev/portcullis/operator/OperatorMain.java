@@ -79,6 +79,15 @@ public final class OperatorMain {
     return start(client, reconciler, namespaces, o -> { });
   }
 
+  /**
+   * For tests: JOSDK's default reaction to an informer that stops (its API server went away) is
+   * System.exit, right for a pod that Kubernetes restarts but fatal to a test JVM whose mock server
+   * closed before the operator stopped. This one only logs.
+   */
+  public static final io.javaoperatorsdk.operator.api.config.InformerStoppedHandler LOG_INFORMER_STOP =
+      (informer, error) -> org.slf4j.LoggerFactory.getLogger(OperatorMain.class)
+          .warn("informer stopped: {}", error == null ? "closed" : error.toString());
+
   /** The same, with extra configuration (metrics, leader election) from {@link #main}. */
   public static Operator start(KubernetesClient client, SecureRegistryReconciler reconciler,
       Set<String> namespaces,

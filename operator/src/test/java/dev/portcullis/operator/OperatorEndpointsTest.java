@@ -34,6 +34,7 @@ class OperatorEndpointsTest {
       var reconciler = new SecureRegistryReconciler(Clock.systemUTC(),
           new NodeTrustPublisher("portcullis-system", "img", Optional.empty()), HealthProber.NONE);
       var operator = OperatorMain.start(cluster.client, reconciler, Set.of(), o -> o
+          .withInformerStoppedHandler(OperatorMain.LOG_INFORMER_STOP)
           .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(registry)
               .build())
           // exitOnStopLeading false: JOSDK would System.exit the test JVM at operator.stop()

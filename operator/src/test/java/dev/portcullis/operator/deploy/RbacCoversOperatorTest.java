@@ -65,7 +65,8 @@ class RbacCoversOperatorTest {
          var client = new KubernetesClientBuilder().withConfig(
              new ConfigBuilder(cluster.client.getConfiguration()).withUserAgent(AGENT).build())
              .build()) {
-      var operator = OperatorMain.start(client, new SecureRegistryReconciler(), namespaces);
+      var operator = OperatorMain.start(client, new SecureRegistryReconciler(), namespaces,
+          o -> o.withInformerStoppedHandler(OperatorMain.LOG_INFORMER_STOP));
       try {
         cluster.client.resource(Registries.password(watched, "rackham", "pw-1")).create();
         cluster.client.resource(Registries.htpasswd(watched, "reg", "rackham")).create();

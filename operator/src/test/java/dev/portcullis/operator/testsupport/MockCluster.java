@@ -110,7 +110,8 @@ public final class MockCluster implements AutoCloseable {
   }
 
   public MockCluster startOperator() {
-    operator = OperatorMain.start(client, reconciler, Set.of());
+    operator = OperatorMain.start(client, reconciler, Set.of(),
+        o -> o.withInformerStoppedHandler(OperatorMain.LOG_INFORMER_STOP));
     return this;
   }
 
