@@ -17,11 +17,9 @@ import dev.portcullis.operator.model.NodeTrustModel;
 import dev.portcullis.operator.model.RegistryConfig;
 import dev.portcullis.operator.reconciler.NodeTrustPublisher;
 import dev.portcullis.operator.testsupport.FakeCertManager;
-import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import java.nio.file.Files;
@@ -29,11 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -45,29 +39,9 @@ import org.yaml.snakeyaml.Yaml;
  * mounts them), and a real containerd pulls through it. Deleting the registry empties the list and
  * the agent removes the entry.
  */
-class NodeTrustContainerdTest {
+class NodeTrustContainerdTest extends MockClusterTest {
 
-  static MockCluster cluster;
   static final String OPERATOR_NS = NodeTrustPublisher.DEFAULT_NAMESPACE;
-
-  @TempDir Path dir;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Awaitility.setDefaultPollInterval(Duration.ofMillis(100));
-    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
-    Awaitility.ignoreExceptionsByDefault();
-    cluster = new MockCluster(true).startOperator();
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
-
-  static <T extends HasMetadata> T get(Class<T> type, String ns, String name) {
-    return cluster.client.resources(type).inNamespace(ns).withName(name).get();
-  }
 
   static SecureRegistry mutualTlsWithNodeTrust(String ns, int nodePort) {
     var r = Registries.tls(Registries.basic(ns, "reg"), TlsSpec.Mode.MutualTLS);

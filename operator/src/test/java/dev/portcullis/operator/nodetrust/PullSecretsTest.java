@@ -11,10 +11,8 @@ import dev.portcullis.operator.api.ServiceSpec;
 import dev.portcullis.operator.api.TlsSpec;
 import dev.portcullis.operator.model.PullRobot;
 import dev.portcullis.operator.model.RegistryConfig;
-import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -23,14 +21,9 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -39,28 +32,7 @@ import org.yaml.snakeyaml.Yaml;
  * namespace leaves the selection and when the registry goes; its credentials pull from the real
  * registry (jar, with the operator's config and htpasswd file) with skopeo and cannot push.
  */
-class PullSecretsTest {
-
-  static MockCluster cluster;
-
-  @TempDir Path dir;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Awaitility.setDefaultPollInterval(Duration.ofMillis(100));
-    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
-    Awaitility.ignoreExceptionsByDefault();
-    cluster = new MockCluster(true).startOperator();
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
-
-  static <T extends HasMetadata> T get(Class<T> type, String ns, String name) {
-    return cluster.client.resources(type).inNamespace(ns).withName(name).get();
-  }
+class PullSecretsTest extends MockClusterTest {
 
   static void namespace(String name, Map<String, String> labels) {
     cluster.client.resource(new NamespaceBuilder().withNewMetadata().withName(name)

@@ -6,29 +6,21 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.portcullis.operator.api.AuthSpec;
-import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.RegistryConfig;
 import dev.portcullis.operator.model.TokenIssuerModel;
-import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -36,28 +28,7 @@ import org.yaml.snakeyaml.Yaml;
  * auth-server and registry jars run with exactly the configs and Secrets it produced; skopeo logs
  * in through the token dance and the ACL decides who pushes.
  */
-class TokenManagedTest {
-
-  static MockCluster cluster;
-
-  @TempDir Path dir;
-
-  @BeforeAll
-  static void start() throws Exception {
-    Awaitility.setDefaultPollInterval(Duration.ofMillis(100));
-    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
-    Awaitility.ignoreExceptionsByDefault();
-    cluster = new MockCluster(true).startOperator();
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
-
-  static <T extends HasMetadata> T get(Class<T> type, String ns, String name) {
-    return cluster.client.resources(type).inNamespace(ns).withName(name).get();
-  }
+class TokenManagedTest extends MockClusterTest {
 
   static AuthSpec.User user(String name) {
     var u = new AuthSpec.User();
