@@ -62,7 +62,7 @@ public final class CertsDirectory {
                     changed |= deleteIfExists(dir.resolve("client.crt"), dir.resolve("client.cert"), dir.resolve("client.key"));
                 }
                 if (layout == Layout.CONTAINERD) {
-                    changed |= write(dir.resolve("hosts.toml"), hostsToml(dir, host, r), false);
+                    changed |= write(dir.resolve("hosts.toml"), hostsToml(host, r), false);
                 }
                 if (changed) {
                     changes.add("wrote " + dir + " for " + r.id());
@@ -80,8 +80,13 @@ public final class CertsDirectory {
         return changes;
     }
 
-    /** containerd's hosts.toml; paths are absolute as the node sees them, since the agent mounts the same path. */
-    static String hostsToml(Path dir, String host, TrustedRegistry r) {
+    /**
+     * containerd's hosts.toml. The paths are relative: containerd resolves them against the folder holding hosts.toml,
+     * which is the only path both sides agree on. The agent sees the node's certs.d at its mount point
+     * ({@code /host/etc/containerd/certs.d}), containerd at {@code /etc/containerd/certs.d}: an absolute path written
+     * from the agent's view names a file that does not exist on the node.
+     */
+    static String hostsToml(String host, TrustedRegistry r) {
         String url = "https://" + host;
         StringBuilder sb = new StringBuilder()
                 .append("# Written by the Portcullis node agent for ").append(r.id()).append("; do not edit.\n")
@@ -89,10 +94,9 @@ public final class CertsDirectory {
                 .append("[host.\"").append(url).append("\"]\n")
                 .append("  capabilities = [").append(r.capabilities().stream().map(c -> "\"" + c + "\"")
                         .collect(Collectors.joining(", "))).append("]\n")
-                .append("  ca = \"").append(dir.resolve("ca.crt")).append("\"\n");
+                .append("  ca = \"ca.crt\"\n");
         if (r.clientCertificate().isPresent()) {
-            sb.append("  client = [[\"").append(dir.resolve("client.crt")).append("\", \"")
-                    .append(dir.resolve("client.key")).append("\"]]\n");
+            sb.append("  client = [[\"client.crt\", \"client.key\"]]\n");
         }
         return sb.toString();
     }

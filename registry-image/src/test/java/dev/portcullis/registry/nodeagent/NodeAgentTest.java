@@ -76,7 +76,10 @@ class NodeAgentTest {
             Path entry = certsD.resolve(registry.hostPort());
             String hostsToml = Files.readString(entry.resolve("hosts.toml"));
             assertTrue(hostsToml.contains("server = \"https://" + registry.hostPort() + "\""), hostsToml);
-            assertTrue(hostsToml.contains("client = [[\"" + entry.resolve("client.crt")), hostsToml);
+            // relative to the entry's folder: the agent's mount point of certs.d is not the node's path to it
+            assertTrue(hostsToml.contains("ca = \"ca.crt\""), hostsToml);
+            assertTrue(hostsToml.contains("client = [[\"client.crt\", \"client.key\"]]"), hostsToml);
+            assertFalse(hostsToml.contains(certsD.toString()), hostsToml);
             assertEquals(Files.readString(node.key()), Files.readString(entry.resolve("client.key")));
             assertTrue(Files.exists(dockerCerts.resolve(registry.hostPort()).resolve("client.cert")), "Docker's layout");
 
