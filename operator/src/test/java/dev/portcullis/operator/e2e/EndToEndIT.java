@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.reconciler.NodeTrustPublisher;
 import dev.portcullis.operator.testsupport.FakeCertManager;
 import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
@@ -13,9 +14,13 @@ import dev.portcullis.operator.testsupport.clients.ClusterNode;
 import dev.portcullis.operator.testsupport.clients.ClusterSkopeo;
 import dev.portcullis.operator.testsupport.clients.Exec;
 import dev.portcullis.operator.testsupport.kubelet.Kubelet;
+import dev.portcullis.operator.testsupport.kubelet.NodePorts;
 import dev.portcullis.operator.testsupport.kubelet.ServiceProxy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -34,6 +39,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,6 +75,7 @@ class EndToEndIT {
   static MockCluster cluster;
   static Kubelet kubelet;
   static ServiceProxy proxy;
+  static NodePorts nodePorts;
   static Path root;
   static volatile String namespace;
 
@@ -94,12 +101,16 @@ class EndToEndIT {
     cluster.startOperator();
     kubelet = new Kubelet(cluster.client, JAR, root.resolve("cluster")).start();
     proxy = new ServiceProxy(kubelet);
+    nodePorts = new NodePorts(cluster.client, kubelet).start();
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
     if (proxy != null) {
       proxy.close();
+    }
+    if (nodePorts != null) {
+      nodePorts.close();
     }
     if (kubelet != null) {
       kubelet.close();
@@ -145,40 +156,20 @@ class EndToEndIT {
     skopeo.login(svc, "rackham", "change-me-please").orThrow();
     assertThat(skopeo.inspectRaw(svc + "/treasure/map:v1").orThrow().output()).contains("layers");
 
-    // The node pulls with containerd through a certs.d hosts directory. With issue 8 the
-    // node-agent (run by the kubelet stand-in, hostPath under nodeRoot) writes that directory and
-    // the operator's pull secret holds the credentials; until then the test writes the entry the
-    // node-agent would write and uses the user's password: the plumbing (proxy, CA, hosts.toml,
-    // auth) is the same, only the source of the entry and the credentials differ.
-    Path hostsDir;
-    String userPass;
-    var pullSecret = pullSecrets(ns).stream().findFirst();
-    if (pullSecret.isPresent()) {
-      // the node-agent's containerd folder: its DaemonSet's hostPath, materialised under nodeRoot
-      String hostPath = cluster.client.apps().daemonSets().inNamespace(ns).list().getItems()
-          .stream().flatMap(d -> d.getSpec().getTemplate().getSpec().getVolumes().stream())
-          .filter(v -> v.getHostPath() != null && v.getHostPath().getPath().contains("containerd"))
-          .map(v -> v.getHostPath().getPath()).findFirst().orElse("/etc/containerd/certs.d");
-      Path agentDir = kubelet.nodeRoot().resolve(hostPath.replaceFirst("^/+", ""));
-      await().atMost(READY_TIMEOUT).until(() -> Files.isRegularFile(
-          agentDir.resolve(endpoint).resolve("hosts.toml")));
-      hostsDir = agentDir;
-      userPass = dockerConfigCredentials(pullSecret.get(), endpoint);
-    } else {
-      System.out.println("journey 1: issue 8 absent (no pull secret): the test writes the node's"
-          + " hosts.toml and uses the user's password");
-      hostsDir = tmp.resolve("certs.d");
-      Path ca = Files.createDirectories(hostsDir.resolve(endpoint)).resolve("ca.crt");
-      Files.writeString(ca, r.getStatus().caBundle);
-      Files.writeString(hostsDir.resolve(endpoint).resolve("hosts.toml"), """
-          server = "https://%1$s"
+    // This sample has no nodeTrust: the node is set up as the README tells a user to (a certs.d
+    // entry with the CA from status, the user's credentials); journey1_nodeTrustAndPullSecrets
+    // has the operator do both.
+    Path hostsDir = tmp.resolve("certs.d");
+    Path ca = Files.createDirectories(hostsDir.resolve(endpoint)).resolve("ca.crt");
+    Files.writeString(ca, r.getStatus().caBundle);
+    Files.writeString(hostsDir.resolve(endpoint).resolve("hosts.toml"), """
+        server = "https://%1$s"
 
-          [host."https://%1$s"]
-            capabilities = ["pull", "resolve"]
-            ca = "%2$s"
-          """.formatted(endpoint, ca));
-      userPass = "rackham:change-me-please";
-    }
+        [host."https://%1$s"]
+          capabilities = ["pull", "resolve"]
+          ca = "%2$s"
+        """.formatted(endpoint, ca));
+    String userPass = "rackham:change-me-please";
     try (var node = ClusterNode.start(proxy.url())) {
       String ref = endpoint + "/treasure/map:v1";
       assertThat(node.pull(ref, hostsDir, null).ok()).as("anonymous node pull refused").isFalse();
@@ -190,27 +181,223 @@ class EndToEndIT {
   }
 
   /**
-   * Journey 1, node side (issue 8): the operator's pull secret and the node-agent DaemonSet. Runs
-   * when the operator creates them; until issue 8 lands it is skipped with that reason. When they
-   * exist, the kubelet runs the node-agent like any other workload, with its hostPath under
-   * {@link Kubelet#nodeRoot()}; what is asserted here is that they exist and run, the ctr pull
-   * through the hosts directory is the next step (see the README's testing section).
+   * Journey 1, the node side: samples/pull-secrets.yaml. The operator writes pull secrets into the
+   * selected namespaces and lists the registry for the node agent; the kubelet runs the agent's
+   * DaemonSet, which writes the node's certs.d; containerd pulls with the pull secret's robot
+   * through what the agent wrote, by the Service name and by {@code localhost:<nodePort>}.
    */
   @Test
-  void journey1_nodeTrustAndPullSecret() throws Exception {
-    String ns = useNamespace("j1-node");
-    applySample("htpasswd.yaml", ns);
-    awaitReady(ns, "calculus");
-    List<DaemonSet> agents = cluster.client.apps().daemonSets().inNamespace(ns).list().getItems();
-    List<Secret> pullSecrets = pullSecrets(ns);
-    Assumptions.assumeTrue(!agents.isEmpty() || !pullSecrets.isEmpty(),
-        "issue 8 (node trust DaemonSet, pull secrets) is not in this build: the operator created"
-            + " neither a DaemonSet nor a dockerconfigjson Secret");
-    assertThat(agents).as("node-agent DaemonSet").isNotEmpty();
-    assertThat(pullSecrets).as("pull secret").isNotEmpty();
-    String agent = agents.get(0).getMetadata().getName();
-    await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, agent).stream()
+  void journey1_nodeTrustAndPullSecrets(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j1-pull");
+    namespaceWithDefaultServiceAccount("shop", Map.of());
+    namespaceWithDefaultServiceAccount("shop-eu", Map.of("portcullis.dev/pull-from-nestor", "true"));
+    namespaceWithDefaultServiceAccount("unrelated", Map.of());
+    applySample("pull-secrets.yaml", ns);
+    SecureRegistry r = awaitReady(ns, "nestor");
+    String endpoint = "nestor." + ns + ".svc:5000";
+    var ci = new ClusterSkopeo(tmp.resolve("ci"), proxy.url(), r.getStatus().caBundle);
+    ci.login(endpoint, "ci", "change-me-please").orThrow();
+    String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 2, 0.2, 11);
+    ci.push(tmp.resolve("image"), "latest", endpoint + "/shop/app:v1").orThrow();
+
+    // the pull secret: in the listed namespace and the selected one, on their default accounts
+    String secretName = "portcullis-" + ns + "-nestor-pull";
+    await().atMost(READY_TIMEOUT).untilAsserted(() -> {
+      for (String app : List.of("shop", "shop-eu")) {
+        assertThat(cluster.client.secrets().inNamespace(app).withName(secretName).get())
+            .as("pull secret in %s", app).isNotNull();
+        assertThat(cluster.client.serviceAccounts().inNamespace(app).withName("default").get()
+            .getImagePullSecrets()).extracting(LocalObjectReference::getName)
+            .contains(secretName);
+      }
+    });
+    assertThat(cluster.client.secrets().inNamespace("unrelated").withName(secretName).get())
+        .isNull();
+    Secret pullSecret = cluster.client.secrets().inNamespace("shop").withName(secretName).get();
+    String robot = dockerConfigCredentials(pullSecret, endpoint);
+    assertThat(dockerConfigCredentials(pullSecret, "localhost:30501")).isEqualTo(robot);
+
+    // the node agent (one DaemonSet per cluster, run here by the kubelet) writes the node's entries
+    Path certsD = kubelet.nodeRoot().resolve("etc/containerd/certs.d");
+    for (String host : List.of(endpoint, "localhost:30501")) {
+      await().atMost(READY_TIMEOUT).until(() -> Files.isRegularFile(
+          certsD.resolve(host).resolve("hosts.toml")));
+      // relative paths: containerd resolves them in the entry's folder, whatever the agent's mounts
+      assertThat(Files.readString(certsD.resolve(host).resolve("hosts.toml")))
+          .contains("ca = \"ca.crt\"").doesNotContain("client");
+    }
+    assertThat(nodePorts.failures()).as("kube-proxy's NodePort").doesNotContainKey(30501);
+    try (var node = ClusterNode.start(proxy.url())) {
+      String ref = endpoint + "/shop/app:v1";
+      assertThat(node.pull(ref, certsD, null).ok()).as("anonymous node pull refused").isFalse();
+      Exec.Result pulled = node.pull(ref, certsD, robot);
+      assertThat(pulled.ok()).as("%s\ncontainerd log:\n%s", pulled.describe(), node.readLog())
+          .isTrue();
+      assertThat(node.imageDigest(ref)).isEqualTo(digest);
+      String local = "localhost:30501/shop/app:v1";
+      Exec.Result viaNodePort = node.pull(local, certsD, robot);
+      assertThat(viaNodePort.ok()).as("%s\ncontainerd log:\n%s", viaNodePort.describe(),
+          node.readLog()).isTrue();
+      assertThat(node.imageDigest(local)).isEqualTo(digest);
+    }
+    // the robot pulls and never pushes
+    var asRobot = new ClusterSkopeo(tmp.resolve("robot"), proxy.url(), r.getStatus().caBundle);
+    String[] userPass = robot.split(":", 2);
+    asRobot.login(endpoint, userPass[0], userPass[1]).orThrow();
+    assertThat(asRobot.inspectRaw(endpoint + "/shop/app:v1").ok()).isTrue();
+    Exec.Result push = asRobot.push(tmp.resolve("image"), "latest", endpoint + "/shop/app:robot");
+    assertThat(push.ok()).as("the pull robot may not push: %s", push.describe()).isFalse();
+  }
+
+  /**
+   * Journey 2: samples/mutual-tls.yaml and samples/node-trust.yaml. Without a client certificate
+   * nothing gets through; with the operator-issued one a CI pipeline pushes and its name is the
+   * identity in the access log; the nodes pull with their own certificate, written by the node
+   * agent, through {@code localhost:<nodePort>} and the Service name.
+   */
+  @Test
+  void journey2_mutualTls(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j2-mtls");
+    applySample("mutual-tls.yaml", ns);
+    SecureRegistry r = awaitReady(ns, "tintin");
+    proxy.alias("tintin.lan", ns, "tintin");
+    String endpoint = r.getStatus().endpoint;
+    assertThat(endpoint).isEqualTo("tintin.lan:5000");
+    String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 2, 0.2, 21);
+
+    var noCertificate = new ClusterSkopeo(tmp.resolve("none"), proxy.url(), r.getStatus().caBundle);
+    Exec.Result refused = noCertificate.push(tmp.resolve("image"), "latest",
+        endpoint + "/app/web:v1");
+    assertThat(refused.ok()).as("a client without a certificate: %s", refused.describe())
+        .isFalse();
+
+    var ci = withClientCertificate(tmp.resolve("ci"), ns, "tintin-client-ci",
+        r.getStatus().caBundle);
+    ci.push(tmp.resolve("image"), "latest", endpoint + "/app/web:v1").orThrow();
+    var laptop = withClientCertificate(tmp.resolve("laptop"), ns, "tintin-client-laptop",
+        r.getStatus().caBundle);
+    laptop.pull(endpoint + "/app/web:v1", tmp.resolve("back"), "v1").orThrow();
+    assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+    assertThat(noCertificate.inspectRaw(endpoint + "/app/web:v1").ok()).isFalse();
+    // the certificate's common name is who pushed
+    assertThat(onlyPod(ns, "tintin").logText()).contains("ci-pipeline");
+
+    // node trust: the nodes' certificate, the agent's certs.d entries, containerd pulls
+    applySample("node-trust.yaml", ns);
+    SecureRegistry milou = awaitReady(ns, "milou");
+    // the registry serves no user certificate yet: a CI pipeline gets one as a user would, by
+    // adding it to the spec
+    await().atMost(READY_TIMEOUT).untilAsserted(() -> {
+      SecureRegistry current = cluster.client.resources(SecureRegistry.class).inNamespace(ns)
+          .withName("milou").get();
+      var cert = new TlsSpec.ClientCertificate();
+      cert.name = "ci";
+      cert.commonName = "ci-pipeline";
+      current.getSpec().tls.clientCertificates = List.of(cert);
+      cluster.client.resource(current).update();
+    });
+    await().atMost(READY_TIMEOUT).until(() ->
+        cluster.client.secrets().inNamespace(ns).withName("milou-client-ci").get() != null);
+    awaitReady(ns, "milou");
+    String service = "milou." + ns + ".svc:5000";
+    var milouCi = withClientCertificate(tmp.resolve("milou-ci"), ns, "milou-client-ci",
+        milou.getStatus().caBundle);
+    await().atMost(READY_TIMEOUT).untilAsserted(() -> milouCi.push(tmp.resolve("image"),
+        "latest", service + "/team/app:v1").orThrow());
+
+    Path certsD = kubelet.nodeRoot().resolve("etc/containerd/certs.d");
+    for (String host : List.of(service, "localhost:30500")) {
+      await().atMost(READY_TIMEOUT).until(() -> Files.isRegularFile(
+          certsD.resolve(host).resolve("client.key")));
+      assertThat(Files.readString(certsD.resolve(host).resolve("hosts.toml")))
+          .contains("client = [[\"client.crt\", \"client.key\"]]");
+    }
+    assertThat(Files.readString(certsD.resolve(service).resolve("client.crt"))).isEqualTo(
+        Registries.decode(cluster.client.secrets().inNamespace(ns).withName("milou-client-nodes")
+            .get(), "tls.crt"));
+    // a node without the certificate: the same entry with the client line removed
+    Path bare = tmp.resolve("bare-certs.d");
+    Files.createDirectories(bare.resolve(service));
+    Files.copy(certsD.resolve(service).resolve("ca.crt"), bare.resolve(service).resolve("ca.crt"));
+    Files.writeString(bare.resolve(service).resolve("hosts.toml"),
+        Files.readString(certsD.resolve(service).resolve("hosts.toml")).lines()
+            .filter(l -> !l.contains("client")).reduce("", (a, b) -> a + b + "\n"));
+    assertThat(nodePorts.failures()).as("kube-proxy's NodePort").doesNotContainKey(30500);
+    try (var node = ClusterNode.start(proxy.url())) {
+      assertThat(node.pull(service + "/team/app:v1", bare, null).ok())
+          .as("a node without the nodes' certificate is refused").isFalse();
+      for (String ref : List.of("localhost:30500/team/app:v1", service + "/team/app:v1")) {
+        Exec.Result pulled = node.pull(ref, certsD, null);
+        assertThat(pulled.ok()).as("%s\ncontainerd log:\n%s", pulled.describe(), node.readLog())
+            .isTrue();
+        assertThat(node.imageDigest(ref)).isEqualTo(digest);
+      }
+    }
+  }
+
+  /**
+   * Journey 3: samples/token-managed.yaml, Docker token authentication through the issuer the
+   * operator runs. The realm is a public name (an Ingress on 443 in front of the issuer's Service).
+   * The ACL decides: alice pushes only alice/..., reader only pulls, and a ServiceAccount of
+   * namespace ci logs in with its token (the TokenReview answered by the API server) and pushes
+   * ci/....
+   */
+  @Test
+  void journey3_managedTokenIssuer(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j3-token");
+    namespaceWithDefaultServiceAccount("ci", Map.of());
+    for (String account : List.of("builder", "tester")) {
+      cluster.client.resource(new ServiceAccountBuilder().withNewMetadata().withName(account)
+          .withNamespace("ci").endMetadata().build()).create();
+    }
+    applySample("token-managed.yaml", ns);
+    SecureRegistry r = awaitReady(ns, "haddock");
+    proxy.alias("haddock.example.com", ns, "haddock");
+    proxy.alias("haddock-auth.example.com", ns, "haddock-auth", 5001);
+    await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "haddock-auth").stream()
         .anyMatch(Kubelet.Pod::ready));
+    String endpoint = r.getStatus().endpoint;
+    assertThat(endpoint).isEqualTo("haddock.example.com:5000");
+    String ca = r.getStatus().caBundle;
+    String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 31);
+
+    var alice = new ClusterSkopeo(tmp.resolve("alice"), proxy.url(), ca);
+    assertThat(alice.login(endpoint, "alice", "wrong").ok()).as("wrong password").isFalse();
+    alice.login(endpoint, "alice", "change-me-three").orThrow();
+    alice.push(tmp.resolve("image"), "latest", endpoint + "/alice/app:v1").orThrow();
+    assertThat(alice.push(tmp.resolve("image"), "latest", endpoint + "/ci/app:alice").ok())
+        .as("alice pushes only alice/...").isFalse();
+
+    var reader = new ClusterSkopeo(tmp.resolve("reader"), proxy.url(), ca);
+    reader.login(endpoint, "reader", "change-me-too").orThrow();
+    reader.pull(endpoint + "/alice/app:v1", tmp.resolve("back"), "v1").orThrow();
+    assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+    assertThat(reader.push(tmp.resolve("image"), "latest", endpoint + "/reader/app:v1").ok())
+        .as("reader only pulls").isFalse();
+
+    // a ServiceAccount token as the password: the issuer asks the API server whose it is
+    String builderToken = serviceAccountToken("ci", "builder");
+    var builder = new ClusterSkopeo(tmp.resolve("builder"), proxy.url(), ca);
+    builder.login(endpoint, "builder", builderToken).orThrow();
+    builder.push(tmp.resolve("image"), "latest", endpoint + "/ci/app:v1").orThrow();
+    assertThat(builder.push(tmp.resolve("image"), "latest", endpoint + "/alice/app:ci").ok())
+        .as("the builder pushes only ci/...").isFalse();
+    var tester = new ClusterSkopeo(tmp.resolve("tester"), proxy.url(), ca);
+    tester.login(endpoint, "tester", serviceAccountToken("ci", "tester")).orThrow();
+    assertThat(tester.push(tmp.resolve("image"), "latest", endpoint + "/ci/app:tester").ok())
+        .as("a ServiceAccount the ACL does not name").isFalse();
+    // a token the API server never issued
+    String[] parts = builderToken.split("\\.");
+    String forged = parts[0] + "." + parts[1] + "." + parts[2].substring(1) + "A";
+    var forger = new ClusterSkopeo(tmp.resolve("forger"), proxy.url(), ca);
+    assertThat(forger.login(endpoint, "builder", forged).ok()).as("forged token").isFalse();
+
+    var anonymous = new ClusterSkopeo(tmp.resolve("anonymous"), proxy.url(), ca);
+    assertThat(anonymous.inspectRaw(endpoint + "/alice/app:v1").ok()).isFalse();
+    // no password or token in any process's log
+    for (Kubelet.Pod pod : kubelet.pods(ns, "haddock-auth")) {
+      assertThat(pod.logText()).doesNotContain("change-me-three", builderToken);
+    }
   }
 
   /** Journey 4: cert-manager renews the server certificate; no failed request, no restart, new serial served. */
@@ -390,8 +577,6 @@ class EndToEndIT {
     }
   }
 
-  // Journeys 2 (mutual TLS) and 3 (token issuer) wait for issue 8.
-
   // ---- helpers ----
 
   static String useNamespace(String ns) {
@@ -410,6 +595,30 @@ class EndToEndIT {
       cluster.client.resource(item).inNamespace(ns).create();
     }
     return items;
+  }
+
+  /** A namespace with its default ServiceAccount (the mock server has no controller making it). */
+  static void namespaceWithDefaultServiceAccount(String name, Map<String, String> labels) {
+    cluster.client.resource(new NamespaceBuilder().withNewMetadata().withName(name)
+        .withLabels(labels).endMetadata().build()).createOr(n -> n.update());
+    cluster.client.resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
+        .withNamespace(name).endMetadata().build()).createOr(n -> n.update());
+  }
+
+  /** A skopeo that presents the client certificate of the operator's Secret {@code ns/secret}. */
+  static ClusterSkopeo withClientCertificate(Path root, String ns, String secret, String caPem) {
+    Secret s = cluster.client.secrets().inNamespace(ns).withName(secret).get();
+    assertThat(s).as("client certificate Secret %s/%s", ns, secret).isNotNull();
+    var skopeo = new ClusterSkopeo(root, proxy.url(), caPem);
+    skopeo.presentCertificate(Registries.decode(s, "tls.crt"), Registries.decode(s, "tls.key"));
+    return skopeo;
+  }
+
+  /** A token of ServiceAccount {@code ns/account}, as {@code kubectl create token} gets one. */
+  static String serviceAccountToken(String ns, String account) {
+    return cluster.client.serviceAccounts().inNamespace(ns).withName(account)
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(600L)
+            .endSpec().build()).getStatus().getToken();
   }
 
   static List<Secret> pullSecrets(String ns) {
@@ -534,6 +743,11 @@ class EndToEndIT {
       sb.append("(cannot read status: ").append(e).append(")\n");
     }
     sb.append(kubelet == null ? "" : kubelet.report(namespace, 40));
+    // the node agent runs in the operator's namespace, for every journey
+    sb.append(kubelet == null ? "" : kubelet.report(NodeTrustPublisher.DEFAULT_NAMESPACE, 20));
+    if (nodePorts != null && !nodePorts.failures().isEmpty()) {
+      sb.append("NodePorts not opened: ").append(nodePorts.failures()).append('\n');
+    }
     return sb.toString();
   }
 }

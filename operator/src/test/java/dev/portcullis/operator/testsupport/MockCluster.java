@@ -46,6 +46,8 @@ public final class MockCluster implements AutoCloseable {
       java.time.Clock.systemUTC(),
       dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment(),
       target -> PROBER.get().probe(target));
+  /** TokenRequests and TokenReviews, answered as the API server would. */
+  public final ServiceAccountTokens serviceAccountTokens = new ServiceAccountTokens();
   private FakeCertManager certManager;
   private Operator operator;
 
@@ -66,7 +68,8 @@ public final class MockCluster implements AutoCloseable {
                       + "\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":"
                       + "[\"leases\"]}]}}");
             }
-            return super.handleCreate(request);
+            return serviceAccountTokens.handle(request)
+                .orElseGet(() -> super.handleCreate(request));
           }
         }, false);
     server.init();

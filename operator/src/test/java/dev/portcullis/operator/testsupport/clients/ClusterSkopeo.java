@@ -65,6 +65,16 @@ public final class ClusterSkopeo {
     }
   }
 
+  /** Presents this client certificate (PEM) to every registry, as Docker's client.cert/client.key. */
+  public void presentCertificate(String certPem, String keyPem) {
+    try {
+      Files.writeString(certDir.resolve("client.cert"), certPem);
+      Files.writeString(certDir.resolve("client.key"), keyPem);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** {@code skopeo login HOST:PORT -u USER --password-stdin}. */
   public Exec.Result login(String hostPort, String user, String password) {
     // Exec closes stdin, so the password goes through a private file read by a shell redirect

@@ -369,6 +369,51 @@ public final class Kubelet implements AutoCloseable {
         mounts.get(m.group(1)).toString()));
   }
 
+  private static final Pattern LISTEN_ADDR = Pattern.compile(
+      "(?m)^(\\s*addr:\\s*[\"']?)(?:0\\.0\\.0\\.0)?:(\\d+)([\"']?\\s*)$");
+
+  /**
+   * {@code addr: :PORT} lines of a config file, for a port the pod declares, pointed at the local
+   * port the pod got. In a cluster each pod has its own network namespace, so every pod may listen
+   * on :5001; here all pods share one, and this is how a process that has no env override for its
+   * listen address (the token issuer's docker_auth-style config) still listens where its Service
+   * and probes look for it.
+   */
+  static String rewriteListenAddresses(String text, Map<Integer, Integer> ports) {
+    return LISTEN_ADDR.matcher(text).replaceAll(m -> {
+      Integer local = ports.get(Integer.parseInt(m.group(2)));
+      return Matcher.quoteReplacement(local == null ? m.group()
+          : m.group(1) + "127.0.0.1:" + local + m.group(3));
+    });
+  }
+
+  /** Trusts any server certificate: the kubelet's HTTPS probes do not verify. */
+  static final class ProbeTls {
+    static final javax.net.ssl.SSLContext CONTEXT = create();
+
+    private static javax.net.ssl.SSLContext create() {
+      try {
+        var trustAll = new javax.net.ssl.X509TrustManager() {
+          @Override
+          public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+          @Override
+          public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+          @Override
+          public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+            return new java.security.cert.X509Certificate[0];
+          }
+        };
+        var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {trustAll}, null);
+        return ctx;
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
   static int freePort() {
     try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
@@ -401,6 +446,7 @@ public final class Kubelet implements AutoCloseable {
     private int failedProbes;
     volatile String pending = "not started";
     private long restartAfter;
+    private io.fabric8.kubernetes.api.model.PodSpec currentSpec;
 
     Pod(Workload w, String templateHash) throws IOException {
       this.namespace = w.object.getMetadata().getNamespace();
@@ -482,6 +528,7 @@ public final class Kubelet implements AutoCloseable {
           return;
         }
         if (materialise(spec.getVolumes(), c.getVolumeMounts())) {
+          currentSpec = spec;
           launch(c);
         }
         return;
@@ -531,9 +578,15 @@ public final class Kubelet implements AutoCloseable {
       if (port == null) {
         return "no container port " + probe.getHttpGet().getPort();
       }
+      boolean https = "HTTPS".equalsIgnoreCase(probe.getHttpGet().getScheme());
       try {
-        var conn = (HttpURLConnection) URI.create("http://127.0.0.1:" + port
-            + probe.getHttpGet().getPath()).toURL().openConnection();
+        var conn = (HttpURLConnection) URI.create((https ? "https" : "http") + "://127.0.0.1:"
+            + port + probe.getHttpGet().getPath()).toURL().openConnection();
+        if (conn instanceof javax.net.ssl.HttpsURLConnection tls) {
+          // the kubelet does not verify a probe's certificate
+          tls.setSSLSocketFactory(ProbeTls.CONTEXT.getSocketFactory());
+          tls.setHostnameVerifier((h, session) -> true);
+        }
         conn.setConnectTimeout(1000);
         conn.setReadTimeout(1000);
         int code = conn.getResponseCode();
@@ -613,7 +666,8 @@ public final class Kubelet implements AutoCloseable {
         if (cm.getData() != null) {
           // text files: the one place paths are rewritten to where the mounts landed
           cm.getData().forEach((k, val) -> data.put(k,
-              rewrite(val).getBytes(StandardCharsets.UTF_8)));
+              rewriteListenAddresses(rewrite(val), portsByNumber)
+                  .getBytes(StandardCharsets.UTF_8)));
         }
         items = v.getConfigMap().getItems();
       }
@@ -673,6 +727,7 @@ public final class Kubelet implements AutoCloseable {
           env.put(e.getName(), value);
         }
       }
+      serviceAccountEnv(env);
       portsByNumber.forEach((containerPort, local) -> {
         String var = PORT_ENV.get(containerPort);
         if (var != null) {
@@ -687,6 +742,33 @@ public final class Kubelet implements AutoCloseable {
       process.getOutputStream().close();
       starts++;
       pending = null;
+    }
+
+    /**
+     * What the kubelet gives a pod whose ServiceAccount token is mounted: the API server's address
+     * in KUBERNETES_SERVICE_HOST/PORT and the token, namespace files at
+     * /var/run/secrets/kubernetes.io/serviceaccount. Two liberties, both through settings the
+     * Fabric8 client reads: the mock API server speaks plain HTTP (KUBERNETES_MASTER), and the
+     * token file is where this pod's folder put it (KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN). The mock
+     * server does not authenticate callers, so the token is a placeholder naming the account.
+     */
+    private void serviceAccountEnv(Map<String, String> env) throws IOException {
+      var spec = currentSpec;
+      if (spec == null || spec.getServiceAccountName() == null
+          || Boolean.FALSE.equals(spec.getAutomountServiceAccountToken())) {
+        return;
+      }
+      Path sa = Files.createDirectories(dir.resolve("mounts").resolve(
+          "var/run/secrets/kubernetes.io/serviceaccount"));
+      Files.writeString(sa.resolve("token"), "kubelet-projected-token-of-" + namespace + "-"
+          + spec.getServiceAccountName());
+      Files.writeString(sa.resolve("namespace"), namespace);
+      URI api = URI.create(client.getConfiguration().getMasterUrl());
+      env.put("KUBERNETES_SERVICE_HOST", api.getHost());
+      env.put("KUBERNETES_SERVICE_PORT", String.valueOf(api.getPort()));
+      env.put("KUBERNETES_MASTER", api.toString());
+      env.put("KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", sa.resolve("token").toString());
+      env.put("KUBERNETES_NAMESPACE", namespace);
     }
 
     private String envValue(EnvVar e) {

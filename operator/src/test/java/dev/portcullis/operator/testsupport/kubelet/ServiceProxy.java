@@ -28,6 +28,7 @@ public final class ServiceProxy implements AutoCloseable {
   private final ServerSocket server;
   private final Map<String, String> aliases = new ConcurrentHashMap<>();
   private final Map<String, Kubelet.Pod> pins = new ConcurrentHashMap<>();
+  private final Map<String, Integer> aliasPorts = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   public ServiceProxy(Kubelet kubelet) throws IOException {
@@ -49,6 +50,15 @@ public final class ServiceProxy implements AutoCloseable {
   }
 
   /**
+   * Sends {@code host} on any port to port {@code servicePort} of Service {@code ns/service}: what
+   * an Ingress or a LoadBalancer on 443 in front of the Service does for a public name.
+   */
+  public void alias(String host, String ns, String service, int servicePort) {
+    alias(host, ns, service);
+    aliasPorts.put(host, servicePort);
+  }
+
+  /**
    * Sends connections for {@code host} (a Service name or alias) to {@code pod} only, instead of
    * any ready pod: how a journey pushes through one replica and pulls through another while the
    * client still uses (and verifies) the Service's name. {@code null} unpins.
@@ -67,6 +77,7 @@ public final class ServiceProxy implements AutoCloseable {
     String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
     int port = colon < 0 ? 443 : Integer.parseInt(hostPort.substring(colon + 1));
     Kubelet.Pod pinned = pins.get(host);
+    port = aliasPorts.getOrDefault(host, port);
     host = aliases.getOrDefault(host, host);
     if (pinned == null) {
       pinned = pins.get(host);
@@ -117,15 +128,20 @@ public final class ServiceProxy implements AutoCloseable {
         upstream.connect(target, 5000);
         out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        var back = new Thread(() -> pipe(upstream, client), "service-proxy-pipe");
-        back.setDaemon(true);
-        back.start();
-        pipe(client, upstream);
-        back.join(30_000);
+        splice(client, upstream);
       }
     } catch (Exception e) {
       // a client that goes away mid-tunnel is normal
     }
+  }
+
+  /** Copies both ways until both sides are done. */
+  static void splice(Socket client, Socket upstream) throws InterruptedException {
+    var back = new Thread(() -> pipe(upstream, client), "service-proxy-pipe");
+    back.setDaemon(true);
+    back.start();
+    pipe(client, upstream);
+    back.join(30_000);
   }
 
   private static void pipe(Socket from, Socket to) {
