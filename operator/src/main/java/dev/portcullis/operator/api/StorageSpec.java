@@ -84,6 +84,14 @@ public class StorageSpec {
     public String rootDirectory;
 
     @JsonPropertyDescription(
+        "Answer blob downloads with a redirect to a pre-signed URL of the bucket, so the bytes go"
+            + " from the bucket to the client (Distribution's storage.redirect). Set false when"
+            + " clients cannot reach the endpoint, such as an in-cluster MinIO that nodes do not"
+            + " resolve.")
+    @Default("true")
+    public Boolean redirect;
+
+    @JsonPropertyDescription(
         "Secret with the access key id and secret access key; without it the registry uses the"
             + " pod's ambient credentials (IRSA, instance profile).")
     public S3Credentials credentialsSecretRef;

@@ -97,6 +97,9 @@ public final class RegistryConfig {
         s3Map.put("rootdirectory", s3.rootDirectory);
       }
       out.put("s3", s3Map);
+      if (Boolean.FALSE.equals(s3.redirect)) {
+        out.put("redirect", map("disable", true));
+      }
     } else {
       out.put("filesystem", map("rootdirectory", DATA_DIR));
     }

@@ -8,6 +8,7 @@ import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.TlsSpec;
 import dev.portcullis.operator.reconciler.NodeTrustPublisher;
 import dev.portcullis.operator.testsupport.FakeCertManager;
+import dev.portcullis.operator.testsupport.InProcessS3;
 import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
 import dev.portcullis.operator.testsupport.clients.ClusterNode;
@@ -547,33 +548,66 @@ class EndToEndIT {
   }
 
   /**
-   * Journey 6: samples/s3-ha.yaml, several replicas on one bucket. The operator half runs: every
-   * replica started, the S3 credentials reaching the processes from the Secret as env vars, no
-   * claim. The registry half (s3proxy in-process as spec.storage.s3.endpoint, push through one
-   * replica and pull through another with ServiceProxy pinned to each in turn) is not written yet;
-   * the registry's S3 driver itself is proven with two registry processes on one s3proxy bucket by
-   * registry-image's S3ReplicasTest.
+   * Journey 6: samples/s3-ha.yaml with the MinIO lines filled in, here s3proxy in the test JVM
+   * (with the sample's own credentials, which reach the pods from the Secret as env vars). Three
+   * replicas share the bucket: an image pushed through one replica is pulled through another and
+   * inspected through the third, the client using the Service's name throughout; blob downloads
+   * are redirected to the bucket (the default).
    */
   @Test
-  void journey6_s3Replicas() throws Exception {
+  void journey6_s3Replicas(@TempDir Path tmp) throws Exception {
     String ns = useNamespace("j6-s3");
-    applySample("s3-ha.yaml", ns);
-    int replicas = cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("shared")
-        .get().getSpec().replicas;
-    try {
-      await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "shared").size() == replicas
-          && kubelet.pods(ns, "shared").stream().allMatch(p -> p.starts() > 0));
-      for (Kubelet.Pod pod : kubelet.pods(ns, "shared")) {
+    try (var s3 = InProcessS3.start(tmp, "AKIAEXAMPLEEXAMPLE", "replace-with-the-real-secret-key")) {
+      s3.createBucket("portcullis-images");
+      applySample("s3-ha.yaml", ns, item -> {
+        if (!"SecureRegistry".equals(item.getKind())) {
+          return item;
+        }
+        SecureRegistry edited = cluster.client.getKubernetesSerialization()
+            .convertValue(item, SecureRegistry.class);
+        edited.getSpec().storage.s3.endpoint = s3.endpoint();
+        edited.getSpec().storage.s3.forcePathStyle = true;
+        return edited;
+      });
+      SecureRegistry r = awaitReady(ns, "shared");
+      int replicas = r.getSpec().replicas;
+      assertThat(replicas).isEqualTo(3);
+      List<Kubelet.Pod> pods = kubelet.pods(ns, "shared");
+      assertThat(pods).hasSize(replicas).allMatch(Kubelet.Pod::ready);
+      for (Kubelet.Pod pod : pods) {
         assertThat(pod.env()).containsEntry("REGISTRY_STORAGE_S3_ACCESSKEY", "AKIAEXAMPLEEXAMPLE")
             .containsEntry("REGISTRY_STORAGE_S3_SECRETKEY", "replace-with-the-real-secret-key");
       }
       assertThat(cluster.client.persistentVolumeClaims().inNamespace(ns).list().getItems())
           .isEmpty();
-      Assumptions.abort("journey 6's registry half (s3proxy in-process as spec.storage.s3.endpoint,"
-          + " ServiceProxy pinned to each replica in turn) is not written yet");
+      assertThat(cluster.client.policy().v1().podDisruptionBudget().inNamespace(ns)
+          .withName("shared").get()).as("PodDisruptionBudget of a replicated registry").isNotNull();
+
+      String host = "shared." + ns + ".svc";
+      String endpoint = host + ":5000";
+      var skopeo = new ClusterSkopeo(tmp.resolve("skopeo"), proxy.url(), r.getStatus().caBundle);
+      String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 2, 0.5, 61);
+      try {
+        proxy.pin(host, pods.get(0));
+        skopeo.push(tmp.resolve("image"), "latest", endpoint + "/team/app:v1").orThrow();
+        proxy.pin(host, pods.get(1));
+        skopeo.pull(endpoint + "/team/app:v1", tmp.resolve("back"), "v1").orThrow();
+        proxy.pin(host, pods.get(2));
+        assertThat(skopeo.inspectRaw(endpoint + "/team/app:v1").orThrow().output())
+            .contains("layers");
+      } finally {
+        proxy.pin(host, null);
+      }
+      assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+      // each replica did its part: the push's manifest PUT, the pull's redirected blob GETs
+      assertThat(pods.get(0).logText()).contains("PUT /v2/team/app/manifests/v1 201");
+      assertThat(pods.get(1).logText()).containsPattern("GET /v2/team/app/blobs/sha256:\\w+ 307");
+      assertThat(pods.get(2).logText()).contains("GET /v2/team/app/manifests/v1 200");
+      assertThat(s3.blobStore().countBlobs("portcullis-images")).isPositive();
     } finally {
-      // the sample's bucket is not reachable here: stop the replicas before the next journey
+      // the bucket goes with this journey: stop the replicas first
       cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("shared").delete();
+      await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "shared").isEmpty());
     }
   }
 
@@ -588,8 +622,15 @@ class EndToEndIT {
 
   /** Applies samples/NAME into {@code ns}, as {@code kubectl apply -n ns -f} would. */
   static List<HasMetadata> applySample(String name, String ns) throws IOException {
+    return applySample(name, ns, item -> item);
+  }
+
+  /** As {@link #applySample(String, String)}, with the user's edits of the file first. */
+  static List<HasMetadata> applySample(String name, String ns,
+      java.util.function.UnaryOperator<HasMetadata> edit) throws IOException {
     byte[] yaml = Files.readAllBytes(Path.of("..", "samples", name));
-    List<HasMetadata> items = cluster.client.load(new ByteArrayInputStream(yaml)).items();
+    List<HasMetadata> items = cluster.client.load(new ByteArrayInputStream(yaml)).items().stream()
+        .map(edit).toList();
     for (HasMetadata item : items) {
       item.getMetadata().setNamespace(ns);
       cluster.client.resource(item).inNamespace(ns).create();

@@ -92,6 +92,20 @@ class RegistryConfigTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void s3RedirectsUnlessTurnedOff() {
+    var r = Registries.basic("apps", "r");
+    r.getSpec().storage = new StorageSpec();
+    r.getSpec().storage.s3 = new StorageSpec.S3();
+    r.getSpec().storage.s3.bucket = "b";
+    r.getSpec().storage.s3.region = "us-east-1";
+    assertThat((Map<String, Object>) parse(r).get("storage")).doesNotContainKey("redirect");
+    r.getSpec().storage.s3.redirect = false;
+    assertThat(((Map<String, Object>) parse(r).get("storage")).get("redirect"))
+        .isEqualTo(Map.of("disable", true));
+  }
+
+  @Test
   void configHashFollowsTheConfigOnly() {
     var a = Registries.basic("apps", "r");
     var b = Registries.basic("apps", "r");
