@@ -36,6 +36,9 @@ public final class ServiceModel {
     String host = hosts.isEmpty()
         ? Names.service(r) + "." + r.getMetadata().getNamespace() + ".svc"
         : hosts.get(0);
-    return host + ":" + r.getSpec().effectiveService().effectivePort();
+    int port = r.getSpec().effectiveService().effectivePort();
+    // clients write registry.example.com, not registry.example.com:443, and Docker keys its
+    // credentials and image names by exactly what was written
+    return port == 443 ? host : host + ":" + port;
   }
 }

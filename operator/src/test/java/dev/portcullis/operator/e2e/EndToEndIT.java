@@ -401,6 +401,204 @@ class EndToEndIT {
     }
   }
 
+  /**
+   * Journey 3, an issuer the operator does not run: samples/token-external.yaml. A team runs its
+   * own docker_auth-style issuer in the cluster (here the registry image's auth-server, with
+   * docker_auth's config: inline bcrypt users, kid-identified signing key, no x5c), behind
+   * auth.example.com; the user puts its signing certificate into the sample's Secret, as the
+   * sample says. The registry sends clients to that realm and accepts only what it signs.
+   */
+  @Test
+  void journey3_externalTokenIssuer(@TempDir Path tmp) throws Exception {
+    String authNs = "acme-auth";
+    useNamespace(authNs);
+    String signingPem = runExternalIssuer(authNs);
+    String ns = useNamespace("j3-external");
+    applySample("token-external.yaml", ns, item -> {
+      if (item instanceof Secret s && "token-signer".equals(s.getMetadata().getName())) {
+        s.setStringData(Map.of("ca.crt", signingPem));
+      }
+      return item;
+    });
+    SecureRegistry r = awaitReady(ns, "haddock");
+    proxy.alias("haddock.example.com", ns, "haddock");
+    String endpoint = r.getStatus().endpoint;
+    String ca = r.getStatus().caBundle;
+    String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 32);
+
+    // the issuer's certificate comes from the team's own CA: clients trust it beside the registry's
+    var jenkins = new ClusterSkopeo(tmp.resolve("jenkins"), proxy.url(), ca + externalIssuerCa);
+    assertThat(jenkins.login(endpoint, "jenkins", "wrong").ok()).isFalse();
+    jenkins.login(endpoint, "jenkins", "jenkins-Passw0rd").orThrow();
+    jenkins.push(tmp.resolve("image"), "latest", endpoint + "/builds/app:v1").orThrow();
+    var viewer = new ClusterSkopeo(tmp.resolve("viewer"), proxy.url(), ca + externalIssuerCa);
+    viewer.login(endpoint, "viewer", "viewer-Passw0rd").orThrow();
+    viewer.pull(endpoint + "/builds/app:v1", tmp.resolve("back"), "v1").orThrow();
+    assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+    assertThat(viewer.push(tmp.resolve("image"), "latest", endpoint + "/builds/app:viewer").ok())
+        .as("the issuer's ACL gives viewer pull only").isFalse();
+    var anonymous = new ClusterSkopeo(tmp.resolve("anonymous"), proxy.url(), ca);
+    assertThat(anonymous.inspectRaw(endpoint + "/builds/app:v1").ok()).isFalse();
+  }
+
+  static volatile String externalIssuerCa;
+
+  /**
+   * The external issuer's objects, as its team would apply them: a CA of its own through
+   * cert-manager, its serving and signing certificates, docker_auth's config, a Deployment and a
+   * Service on 443. Returns the signing certificate (what the registry's rootcertbundle needs).
+   */
+  static String runExternalIssuer(String ns) throws Exception {
+    var client = cluster.client;
+    String yaml = """
+        apiVersion: cert-manager.io/v1
+        kind: Issuer
+        metadata: {name: bootstrap}
+        spec: {selfSigned: {}}
+        ---
+        apiVersion: cert-manager.io/v1
+        kind: Certificate
+        metadata: {name: acme-ca}
+        spec:
+          isCA: true
+          commonName: Acme internal CA
+          secretName: acme-ca
+          issuerRef: {name: bootstrap, kind: Issuer}
+        ---
+        apiVersion: cert-manager.io/v1
+        kind: Issuer
+        metadata: {name: acme-ca}
+        spec: {ca: {secretName: acme-ca}}
+        ---
+        apiVersion: cert-manager.io/v1
+        kind: Certificate
+        metadata: {name: acme-auth-tls}
+        spec:
+          secretName: acme-auth-tls
+          dnsNames: [auth.example.com, acme-auth.acme-auth.svc]
+          issuerRef: {name: acme-ca, kind: Issuer}
+        ---
+        apiVersion: cert-manager.io/v1
+        kind: Certificate
+        metadata: {name: acme-token-signing}
+        spec:
+          secretName: acme-token-signing
+          commonName: Acme token signer
+          issuerRef: {name: acme-ca, kind: Issuer}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: acme-auth-config}
+        data:
+          config.yml: |
+            server:
+              addr: ":5001"
+              certificate: /etc/acme/tls/tls.crt
+              key: /etc/acme/tls/tls.key
+            token:
+              issuer: Acme auth server
+              service: haddock.example.com
+              expiration: 900
+              certificate: /etc/acme/signing/tls.crt
+              key: /etc/acme/signing/tls.key
+            users:
+              jenkins: {password: "%s"}
+              viewer: {password: "%s"}
+            acl:
+              - match: {account: jenkins}
+                actions: ["*"]
+              - match: {account: viewer}
+                actions: [pull]
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: acme-auth}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: acme-auth}}
+          template:
+            metadata: {labels: {app: acme-auth}}
+            spec:
+              automountServiceAccountToken: false
+              containers:
+                - name: auth
+                  image: ghcr.io/portcullis-dev/portcullis-registry:latest
+                  args: [auth-server, /etc/acme/config/config.yml]
+                  ports: [{name: https, containerPort: 5001}]
+                  readinessProbe: {httpGet: {path: /healthz, port: 5001, scheme: HTTPS}}
+                  volumeMounts:
+                    - {name: config, mountPath: /etc/acme/config}
+                    - {name: tls, mountPath: /etc/acme/tls}
+                    - {name: signing, mountPath: /etc/acme/signing}
+              volumes:
+                - {name: config, configMap: {name: acme-auth-config}}
+                - {name: tls, secret: {secretName: acme-auth-tls}}
+                - {name: signing, secret: {secretName: acme-token-signing}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: acme-auth}
+        spec:
+          selector: {app: acme-auth}
+          ports: [{name: https, port: 443, targetPort: https}]
+        """.formatted(org.mindrot.jbcrypt.BCrypt.hashpw("jenkins-Passw0rd",
+            org.mindrot.jbcrypt.BCrypt.gensalt(10)), org.mindrot.jbcrypt.BCrypt.hashpw(
+            "viewer-Passw0rd", org.mindrot.jbcrypt.BCrypt.gensalt(10)));
+    for (HasMetadata item : client.load(new ByteArrayInputStream(
+        yaml.getBytes(StandardCharsets.UTF_8))).items()) {
+      item.getMetadata().setNamespace(ns);
+      client.resource(item).inNamespace(ns).create();
+    }
+    proxy.alias("auth.example.com", ns, "acme-auth", 443);
+    await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "acme-auth").stream()
+        .anyMatch(Kubelet.Pod::ready));
+    Secret signing = client.secrets().inNamespace(ns).withName("acme-token-signing").get();
+    externalIssuerCa = Registries.decode(signing, "ca.crt");
+    return Registries.decode(signing, "tls.crt");
+  }
+
+  /**
+   * samples/letsencrypt.yaml: a public name, a certificate from an ACME ClusterIssuer (the fake
+   * cert-manager's stands for Let's Encrypt: its chain ends in a root the client trusts as it
+   * trusts its system store), a LoadBalancer on 443. No CA to distribute, so status has none.
+   */
+  @Test
+  void journey1_letsencryptSample(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j1-public");
+    applySample("letsencrypt.yaml", ns);
+    await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
+      SecureRegistry r = cluster.client.resources(SecureRegistry.class).inNamespace(ns)
+          .withName("public").get();
+      return r != null && r.getStatus() != null && r.getStatus().condition(ConditionTypes.READY)
+          .map(c -> "True".equals(c.getStatus())).orElse(false);
+    });
+    SecureRegistry r = cluster.client.resources(SecureRegistry.class).inNamespace(ns)
+        .withName("public").get();
+    assertThat(r.getStatus().caBundle).as("a public chain: nothing to distribute").isNull();
+    String endpoint = r.getStatus().endpoint;
+    assertThat(endpoint).isEqualTo("registry.example.com");
+    proxy.alias("registry.example.com", ns, "public", 443);
+    Secret tls = cluster.client.secrets().inNamespace(ns).withName("public-tls").get();
+    // public CAs refuse in-cluster names: the certificate names only the host
+    assertThat(FakeCertManager.readCert(Registries.decode(tls, "tls.crt"))
+        .getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList())
+        .containsExactly("registry.example.com");
+
+    var skopeo = new ClusterSkopeo(tmp.resolve("skopeo"), proxy.url(),
+        cluster.certManager().publicRootPem());
+    assertThat(skopeo.login(endpoint, "rackham", "wrong").ok()).isFalse();
+    skopeo.login(endpoint, "rackham", "change-me-please").orThrow();
+    String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 12);
+    skopeo.push(tmp.resolve("image"), "latest", endpoint + "/tools/app:v1").orThrow();
+    skopeo.pull(endpoint + "/tools/app:v1", tmp.resolve("back"), "v1").orThrow();
+    assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+    // a client that trusts only a private CA (not the public root) refuses the certificate
+    var untrusting = new ClusterSkopeo(tmp.resolve("untrusting"), proxy.url(), null);
+    Exec.Result refused = untrusting.inspectRaw(endpoint + "/tools/app:v1");
+    assertThat(refused.ok()).isFalse();
+    assertThat(refused.output()).contains("certificate");
+  }
+
   /** Journey 4: cert-manager renews the server certificate; no failed request, no restart, new serial served. */
   @Test
   void journey4_certificateRenewal(@TempDir Path tmp) throws Exception {
@@ -620,6 +818,9 @@ class EndToEndIT {
     return ns;
   }
 
+  static final java.util.Set<String> CLUSTER_SCOPED = java.util.Set.of("ClusterIssuer", "Namespace",
+      "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition");
+
   /** Applies samples/NAME into {@code ns}, as {@code kubectl apply -n ns -f} would. */
   static List<HasMetadata> applySample(String name, String ns) throws IOException {
     return applySample(name, ns, item -> item);
@@ -632,8 +833,12 @@ class EndToEndIT {
     List<HasMetadata> items = cluster.client.load(new ByteArrayInputStream(yaml)).items().stream()
         .map(edit).toList();
     for (HasMetadata item : items) {
-      item.getMetadata().setNamespace(ns);
-      cluster.client.resource(item).inNamespace(ns).create();
+      if (CLUSTER_SCOPED.contains(item.getKind())) {
+        cluster.client.resource(item).createOr(i -> i.update()); // kubectl ignores -n for these
+      } else {
+        item.getMetadata().setNamespace(ns);
+        cluster.client.resource(item).inNamespace(ns).create();
+      }
     }
     return items;
   }

@@ -139,7 +139,39 @@ public final class FakeCertManager implements AutoCloseable {
   }
 
   /** The key and certificate that sign for this Certificate's issuer; null for self-signed. */
-  private record Signer(boolean selfSigned, PrivateKey key, X509Certificate cert) {}
+  private record Signer(boolean selfSigned, PrivateKey key, X509Certificate cert,
+      boolean publicRoot) {
+    Signer(boolean selfSigned, PrivateKey key, X509Certificate cert) {
+      this(selfSigned, key, cert, false);
+    }
+  }
+
+  private Signer publicRoot;
+
+  /** The root of the ACME issuers' chains: what a client's system trust store would hold. */
+  public synchronized String publicRootPem() throws Exception {
+    return pem(publicRoot().cert());
+  }
+
+  private synchronized Signer publicRoot() throws Exception {
+    if (publicRoot == null) {
+      var gen = KeyPairGenerator.getInstance("EC");
+      gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+      KeyPair pair = gen.generateKeyPair();
+      X500Name name = new X500Name("CN=Fake Public Root X1, O=Test ACME");
+      Instant now = Instant.now();
+      var builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(serial.incrementAndGet()),
+          Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(3650))), name,
+          pair.getPublic());
+      builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+      builder.addExtension(Extension.keyUsage, true,
+          new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+          builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
+      publicRoot = new Signer(false, pair.getPrivate(), cert, true);
+    }
+    return publicRoot;
+  }
 
   private Signer signerFor(Certificate cert) throws Exception {
     var ref = cert.getSpec().getIssuerRef();
@@ -159,6 +191,11 @@ public final class FakeCertManager implements AutoCloseable {
     }
     if (spec.getSelfSigned() != null) {
       return new Signer(true, null, null);
+    }
+    if (spec.getAcme() != null) {
+      // an ACME server (Let's Encrypt): the challenge is taken as solved, the chain ends in a
+      // public root that clients already trust, and no ca.crt is written (as cert-manager does)
+      return publicRoot();
     }
     if (spec.getCa() != null) {
       Secret ca = client.secrets().inNamespace(caNamespace).withName(spec.getCa().getSecretName())
@@ -207,7 +244,9 @@ public final class FakeCertManager implements AutoCloseable {
     // PKCS#8 ("PRIVATE KEY"), as cert-manager writes with privateKey.encoding PKCS8
     data.put("tls.key", encode(pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(
         pair.getPrivate(), null).generate())));
-    data.put("ca.crt", encode(pem(ca)));
+    if (!signer.publicRoot()) {
+      data.put("ca.crt", encode(pem(ca)));
+    }
     var labels = spec.getSecretTemplate() == null || spec.getSecretTemplate().getLabels() == null
         ? Map.<String, String>of() : spec.getSecretTemplate().getLabels();
     Secret secret = new SecretBuilder()
