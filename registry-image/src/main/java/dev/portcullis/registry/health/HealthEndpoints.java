@@ -6,7 +6,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code /livez}, {@code /readyz} (every check with its last result, time and latency; 503 when not ready) and
+ * {@code /livez}, {@code /readyz} (every check with its last result, time and latency; 503 when not ready:
+ * {@code starting} until each check has passed once, {@code unhealthy}, {@code draining}) and
  * Distribution's {@code /debug/health} ({@code {}} when healthy, else check name to error, 503).
  */
 public final class HealthEndpoints {
@@ -28,7 +29,7 @@ public final class HealthEndpoints {
         for (CheckState s : monitor.states()) {
             JsonObject c = new JsonObject()
                     .put("name", s.name())
-                    .put("status", s.failing() ? "failing" : (s.lastCheck() == null ? "pending" : "ok"))
+                    .put("status", s.failing() ? "failing" : (s.passedOnce() ? "ok" : "pending"))
                     .put("lastCheck", s.lastCheck() == null ? null : s.lastCheck().toString())
                     .put("latencyMillis", s.latency().toNanos() / 1_000_000.0)
                     .put("consecutiveFailures", s.consecutiveFailures());
@@ -38,7 +39,8 @@ public final class HealthEndpoints {
             checks.add(c);
         }
         boolean ready = monitor.ready();
-        String status = monitor.draining() ? "draining" : (ready ? "ok" : "unhealthy");
+        boolean anyFailing = monitor.states().stream().anyMatch(CheckState::failing);
+        String status = monitor.draining() ? "draining" : ready ? "ok" : anyFailing ? "unhealthy" : "starting";
         ctx.response().setStatusCode(ready ? 200 : 503).putHeader("Content-Type", "application/json")
                 .end(new JsonObject().put("status", status).put("checks", checks).encode());
     }

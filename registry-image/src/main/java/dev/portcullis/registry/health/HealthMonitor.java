@@ -13,8 +13,8 @@ import java.util.logging.Logger;
 
 /**
  * Runs the configured checks on their schedules and keeps their state. {@link #serving()} gates the API (only the
- * checks Distribution would gate on); {@link #ready()} is what Kubernetes and the operator read, and also turns false
- * while the registry drains for shutdown.
+ * checks Distribution would gate on); {@link #ready()} is what Kubernetes and the operator read: it waits for each
+ * check's first pass, and turns false while the registry drains for shutdown.
  */
 public final class HealthMonitor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HealthMonitor.class.getName());
@@ -82,8 +82,14 @@ public final class HealthMonitor implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Ready once every check has passed at least once, and while none is failing. The threshold alone (Distribution's
+     * rule, kept for {@link #serving()}) would call a registry whose storage was never reachable ready for
+     * {@code interval × threshold} after its start: Kubernetes would route clients to it, and the operator would call
+     * it Ready.
+     */
     public boolean ready() {
-        return !draining && states.values().stream().noneMatch(CheckState::failing);
+        return !draining && states.values().stream().allMatch(s -> s.passedOnce() && !s.failing());
     }
 
     public List<CheckState> states() {

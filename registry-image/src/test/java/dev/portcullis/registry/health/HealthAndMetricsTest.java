@@ -90,6 +90,42 @@ class HealthAndMetricsTest {
     }
 
     @Test
+    void notReadyUntilEveryCheckHasPassedOnce() throws Exception {
+        int closed;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        try (RunningRegistry registry = start("""
+                  http:
+                    - uri: http://127.0.0.1:%d/
+                      interval: 1h
+                      threshold: 3
+                """.formatted(closed))) {
+            RegistryHttp api = new RegistryHttp(registry.url());
+            RegistryHttp debug = new RegistryHttp("http://127.0.0.1:" + registry.debugPort());
+            await(() -> {
+                try {
+                    JsonObject body = new JsonObject(new String(debug.get("/readyz").body()));
+                    return body.getJsonArray("checks").stream().map(JsonObject.class::cast)
+                            .anyMatch(c -> c.getInteger("consecutiveFailures") > 0);
+                } catch (Exception notYet) {
+                    return false;
+                }
+            });
+            // one failure, below the threshold: Distribution's gate lets the API serve, but a registry whose
+            // dependency has never answered is not ready for traffic
+            HttpResponse<byte[]> readyz = debug.get("/readyz");
+            assertEquals(503, readyz.statusCode());
+            JsonObject body = new JsonObject(new String(readyz.body()));
+            assertEquals("starting", body.getString("status"));
+            assertTrue(body.getJsonArray("checks").stream().map(JsonObject.class::cast)
+                    .anyMatch(c -> "pending".equals(c.getString("status"))), body.encode());
+            assertEquals(200, status(api, "/v2/"));
+            assertEquals(200, status(debug, "/debug/health"));
+        }
+    }
+
+    @Test
     void metricsCountRequestsAuthAndCacheHits() throws Exception {
         Path htpasswd = Files.writeString(dir.resolve("htpasswd"), "alice:" + BCrypt.hashpw("pw-alice", BCrypt.gensalt(4)) + "\n");
         try (RunningRegistry registry = start("""
