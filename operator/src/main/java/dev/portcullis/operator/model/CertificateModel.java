@@ -77,6 +77,10 @@ public final class CertificateModel {
     return names;
   }
 
+  /** The identities of the operator's own client certificates; the registry lets them only pull. */
+  public static final String NODES_COMMON_NAME = "system:nodes";
+  public static final String PROBE_COMMON_NAME = "portcullis-operator-probe";
+
   /**
    * The client certificates of a MutualTLS registry: the user's, then the nodes' when node trust is
    * on. Empty in the other modes (a client certificate means nothing to a registry that asks for none).
@@ -89,12 +93,12 @@ public final class CertificateModel {
     var out = new ArrayList<>(tls.effectiveClientCertificates());
     var probe = new TlsSpec.ClientCertificate();
     probe.name = Names.PROBE_CLIENT;
-    probe.commonName = "portcullis-operator-probe";
+    probe.commonName = PROBE_COMMON_NAME;
     out.add(probe);
     if (r.getSpec().effectiveNodeTrust().effectiveEnabled()) {
       var nodes = new TlsSpec.ClientCertificate();
       nodes.name = Names.NODES_CLIENT;
-      nodes.commonName = "system:nodes";
+      nodes.commonName = NODES_COMMON_NAME;
       out.add(nodes);
     }
     return out;

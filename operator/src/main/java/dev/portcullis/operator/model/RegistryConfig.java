@@ -121,6 +121,10 @@ public final class RegistryConfig {
       tls.put("key", TLS_DIR + "/tls.key");
       if (mode == TlsSpec.Mode.MutualTLS) {
         tls.put("clientcas", List.of(TLS_DIR + "/ca.crt"));
+        // Portcullis' key: the nodes' certificate is on every node, the probe's reads /readyz;
+        // neither may push or delete
+        tls.put("pullonly", List.of(CertificateModel.NODES_COMMON_NAME,
+            CertificateModel.PROBE_COMMON_NAME));
       }
       http.put("tls", tls);
     }

@@ -323,6 +323,13 @@ class EndToEndIT {
     Files.writeString(bare.resolve(service).resolve("hosts.toml"),
         Files.readString(certsD.resolve(service).resolve("hosts.toml")).lines()
             .filter(l -> !l.contains("client")).reduce("", (a, b) -> a + b + "\n"));
+    // the nodes' certificate sits on every node: it pulls, it never pushes
+    var asNode = withClientCertificate(tmp.resolve("as-node"), ns, "milou-client-nodes",
+        milou.getStatus().caBundle);
+    assertThat(asNode.inspectRaw(service + "/team/app:v1").ok()).isTrue();
+    Exec.Result nodePush = asNode.push(tmp.resolve("image"), "latest", service + "/team/app:node");
+    assertThat(nodePush.ok()).as("push with the nodes' certificate: %s", nodePush.describe())
+        .isFalse();
     assertThat(nodePorts.failures()).as("kube-proxy's NodePort").doesNotContainKey(30500);
     try (var node = ClusterNode.start(proxy.url())) {
       assertThat(node.pull(service + "/team/app:v1", bare, null).ok())

@@ -52,11 +52,13 @@ class RegistryConfigTest {
 
   @Test
   @SuppressWarnings("unchecked")
-  void mutualTlsAddsClientCas() {
+  void mutualTlsAddsClientCasAndKeepsTheOperatorsCertificatesToPulls() {
     var r = Registries.tls(Registries.basic("apps", "r"), TlsSpec.Mode.MutualTLS);
     Map<String, Object> http = (Map<String, Object>) parse(r).get("http");
     Map<String, Object> tls = (Map<String, Object>) http.get("tls");
     assertThat(tls.get("clientcas")).isEqualTo(java.util.List.of("/etc/portcullis/tls/ca.crt"));
+    assertThat(tls.get("pullonly"))
+        .isEqualTo(java.util.List.of("system:nodes", "portcullis-operator-probe"));
     assertThat(http).doesNotContainKey("insecure").containsEntry("addr", ":5000");
     assertThat(parse(r)).doesNotContainKey("auth").containsEntry("version", 0.1);
   }

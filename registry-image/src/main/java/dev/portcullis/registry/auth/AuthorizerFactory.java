@@ -41,7 +41,7 @@ public final class AuthorizerFactory {
             }
             base = new AnonymousPull(base, tree.stringList("auth.anonymous.repositories"));
         }
-        return new ClientCertificateIdentity(base);
+        return new ClientCertificateIdentity(base, Set.copyOf(tree.stringList("http.tls.pullonly")));
     }
 
     private static Authorizer token(ConfigTree tree, AuthMetrics metrics) {

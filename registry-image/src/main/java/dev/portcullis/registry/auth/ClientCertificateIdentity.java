@@ -6,6 +6,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -13,18 +14,37 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 /**
  * Names a request by its verified client certificate (mutual TLS) when no other scheme named it, so the access log and
  * the operator see who pushed. The TLS handshake already refused certificates that do not chain to a client CA.
+ * Certificates whose common name is in {@code http.tls.pullonly} (our key) may only pull: the nodes' certificate sits
+ * on every node, where anyone with root on one node could otherwise push to the registry every node pulls from.
  */
 public final class ClientCertificateIdentity implements Authorizer {
     private final Authorizer delegate;
+    private final Set<String> pullOnly;
 
-    public ClientCertificateIdentity(Authorizer delegate) {
+    public ClientCertificateIdentity(Authorizer delegate, Set<String> pullOnly) {
         this.delegate = delegate;
+        this.pullOnly = Set.copyOf(pullOnly);
     }
 
     @Override
     public Future<Identity> authorize(RoutingContext ctx, List<Access> needed) {
-        return delegate.authorize(ctx, needed).map(identity -> identity == Identity.ANONYMOUS
-                ? subject(ctx).map(s -> new Identity(s, "client-certificate")).orElse(identity) : identity);
+        return delegate.authorize(ctx, needed).compose(identity -> {
+            if (identity != Identity.ANONYMOUS) {
+                return Future.succeededFuture(identity);
+            }
+            Optional<String> subject = subject(ctx);
+            if (subject.isEmpty()) {
+                return Future.succeededFuture(identity);
+            }
+            if (pullOnly.contains(subject.get()) && !needed.stream().allMatch(ClientCertificateIdentity::pullsOnly)) {
+                return Future.failedFuture(Challenges.denied(subject.get() + " may only pull"));
+            }
+            return Future.succeededFuture(new Identity(subject.get(), "client-certificate"));
+        });
+    }
+
+    private static boolean pullsOnly(Access a) {
+        return a.type().equals("repository") && Set.of(Access.PULL).containsAll(a.actions());
     }
 
     static Optional<String> subject(RoutingContext ctx) {

@@ -23,7 +23,7 @@ final class KnownKeys {
             "auth\\.token\\.(realm|service|issuer|rootcertbundle|jwks|signingalgorithms|autoredirect|autoredirectpath)",
             "auth\\.anonymous\\.(pull|repositories)",
             "http\\.(addr|net|prefix|host|secret|relativeurls|draintimeout|insecure)",
-            "http\\.tls\\.(certificate|key|clientcas|clientauth|minimumtls|ciphersuites)",
+            "http\\.tls\\.(certificate|key|clientcas|clientauth|minimumtls|ciphersuites|pullonly)",
             "http\\.debug\\.addr", "http\\.debug\\.prometheus\\.(enabled|path)",
             "http\\.headers(\\..+)?", "http\\.http2\\.disabled",
             "health\\.storagedriver\\.(enabled|interval|threshold)",
