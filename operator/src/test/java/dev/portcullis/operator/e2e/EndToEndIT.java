@@ -174,10 +174,7 @@ class EndToEndIT {
     try (var node = ClusterNode.start(proxy.url())) {
       String ref = endpoint + "/treasure/map:v1";
       assertThat(node.pull(ref, hostsDir, null).ok()).as("anonymous node pull refused").isFalse();
-      Exec.Result pulled = node.pull(ref, hostsDir, userPass);
-      assertThat(pulled.ok()).as("%s\ncontainerd log:\n%s", pulled.describe(), node.readLog())
-          .isTrue();
-      assertThat(node.imageDigest(ref)).isEqualTo(digest);
+      assertNodePulls(node, ref, hostsDir, userPass, digest);
     }
   }
 
@@ -231,15 +228,8 @@ class EndToEndIT {
     try (var node = ClusterNode.start(proxy.url())) {
       String ref = endpoint + "/shop/app:v1";
       assertThat(node.pull(ref, certsD, null).ok()).as("anonymous node pull refused").isFalse();
-      Exec.Result pulled = node.pull(ref, certsD, robot);
-      assertThat(pulled.ok()).as("%s\ncontainerd log:\n%s", pulled.describe(), node.readLog())
-          .isTrue();
-      assertThat(node.imageDigest(ref)).isEqualTo(digest);
-      String local = "localhost:30501/shop/app:v1";
-      Exec.Result viaNodePort = node.pull(local, certsD, robot);
-      assertThat(viaNodePort.ok()).as("%s\ncontainerd log:\n%s", viaNodePort.describe(),
-          node.readLog()).isTrue();
-      assertThat(node.imageDigest(local)).isEqualTo(digest);
+      assertNodePulls(node, ref, certsD, robot, digest);
+      assertNodePulls(node, "localhost:30501/shop/app:v1", certsD, robot, digest);
     }
     // the robot pulls and never pushes
     var asRobot = new ClusterSkopeo(tmp.resolve("robot"), proxy.url(), r.getStatus().caBundle);
@@ -335,10 +325,7 @@ class EndToEndIT {
       assertThat(node.pull(service + "/team/app:v1", bare, null).ok())
           .as("a node without the nodes' certificate is refused").isFalse();
       for (String ref : List.of("localhost:30500/team/app:v1", service + "/team/app:v1")) {
-        Exec.Result pulled = node.pull(ref, certsD, null);
-        assertThat(pulled.ok()).as("%s\ncontainerd log:\n%s", pulled.describe(), node.readLog())
-            .isTrue();
-        assertThat(node.imageDigest(ref)).isEqualTo(digest);
+        assertNodePulls(node, ref, certsD, null, digest);
       }
     }
   }
@@ -848,6 +835,15 @@ class EndToEndIT {
       }
     }
     return items;
+  }
+
+  /** containerd pulls {@code ref} through {@code hostsDir} and gets the image {@code digest}. */
+  static void assertNodePulls(ClusterNode node, String ref, Path hostsDir, String userPass,
+      String digest) {
+    Exec.Result pulled = node.pull(ref, hostsDir, userPass);
+    assertThat(pulled.ok()).as("%s\ncontainerd log:\n%s", pulled.describe(), node.readLog())
+        .isTrue();
+    assertThat(node.imageDigest(ref)).isEqualTo(digest);
   }
 
   /** A namespace with its default ServiceAccount (the mock server has no controller making it). */
