@@ -42,6 +42,31 @@ class KubeletTest {
   }
 
   @Test
+  void listenAddressesOfDeclaredPortsPointAtThePodsLocalPorts() {
+    String config = """
+        server:
+          addr: ":5001"
+          certificate: /etc/auth/tls.crt
+        http:
+          addr: :5000
+          debug:
+            addr: 0.0.0.0:9000
+        upstream: {addr: ":5001"}
+        """;
+    assertThat(Kubelet.rewriteListenAddresses(config, Map.of(5001, 40001, 5000, 40000)))
+        .isEqualTo("""
+            server:
+              addr: "127.0.0.1:40001"
+              certificate: /etc/auth/tls.crt
+            http:
+              addr: 127.0.0.1:40000
+              debug:
+                addr: 0.0.0.0:9000
+            upstream: {addr: ":5001"}
+            """);
+  }
+
+  @Test
   void atomicWriterSwapsDataLinkAndDropsOldFiles(@TempDir Path dir) throws Exception {
     Kubelet.AtomicWriter.write(dir, Map.of("tls.crt", bytes("one"), "tls.key", bytes("k1")));
     assertThat(Files.isSymbolicLink(dir.resolve("..data"))).isTrue();
