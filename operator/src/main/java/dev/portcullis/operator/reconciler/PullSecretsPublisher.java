@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,11 @@ final class PullSecretsPublisher {
   private static final Logger log = LoggerFactory.getLogger(PullSecretsPublisher.class);
 
   private final Clock clock;
+  /**
+   * Registries this process has made a robot Secret for: the informer cache may not show it yet,
+   * and without it {@link #publish} would take the registry for one that never had pull secrets.
+   */
+  private final Set<String> robots = ConcurrentHashMap.newKeySet();
 
   PullSecretsPublisher(Clock clock) {
     this.clock = clock;
@@ -38,6 +45,7 @@ final class PullSecretsPublisher {
   /** The robot's current password, after creating or rotating its Secret when due. */
   String robotPassword(Context<SecureRegistry> context, SecureRegistry r) {
     KubernetesClient client = context.getClient();
+    robots.add(r.getMetadata().getUid());
     Secret existing = ReferencedSecrets.get(context, r, PullRobot.secretName(r));
     if (existing == null) { // the informer may not have seen our own create yet
       existing = client.secrets().inNamespace(r.getMetadata().getNamespace())
@@ -77,6 +85,11 @@ final class PullSecretsPublisher {
    */
   List<String> publish(Context<SecureRegistry> context, SecureRegistry r, String password) {
     KubernetesClient client = context.getClient();
+    if (password == null && !mayHavePullSecrets(context, r)) {
+      // the common case, on every reconcile: a cluster-wide list of Secrets per reconcile made
+      // 100 registries take 100s of such lists, enough to time out the API calls (issue 11)
+      return List.of();
+    }
     List<String> selected = List.of();
     if (password != null && r.getSpec().pullSecrets != null) {
       var selector = r.getSpec().pullSecrets.namespaceSelector;
@@ -96,6 +109,9 @@ final class PullSecretsPublisher {
         log.info("{}/{}: pull secret removed from namespace {}", r.getMetadata().getNamespace(),
             r.getMetadata().getName(), ns);
       }
+    }
+    if (password == null) {
+      robots.remove(r.getMetadata().getUid()); // all removed: the cache decides from now on
     }
     var published = new ArrayList<String>();
     for (String ns : selected) {
@@ -118,6 +134,16 @@ final class PullSecretsPublisher {
       published.add(ns);
     }
     return published;
+  }
+
+  /**
+   * Pull secrets are only ever published after the robot Secret exists in the registry's own
+   * namespace (cached by the referenced-Secrets informer, and kept until the registry goes), so
+   * without it, and without one made by this process, there is nothing to remove.
+   */
+  private boolean mayHavePullSecrets(Context<SecureRegistry> context, SecureRegistry r) {
+    return robots.contains(r.getMetadata().getUid())
+        || ReferencedSecrets.get(context, r, PullRobot.secretName(r)) != null;
   }
 
   private static void attach(KubernetesClient client, String ns, String sa, String secret) {

@@ -226,6 +226,45 @@ class SecureRegistryOperatorTest {
     assertThat(writesConcerning(ns, cluster.requestsSinceDrain())).isEmpty();
   }
 
+  /**
+   * Issue 11: every reconcile used to list Secrets cluster-wide to find pull secrets to remove,
+   * also for registries that never had any; at 100 registries those lists timed out. Only a
+   * registry with a robot Secret may have pull secrets, and dropping pullSecrets still removes them.
+   */
+  @Test
+  void pullSecretsAreLookedForOnlyWhereThereCanBeSome() throws Exception {
+    String ns = namespace();
+    String app = ns + "-app";
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata().withName(app).endMetadata().build()).create();
+    readyHtpasswdRegistry(ns);
+    var withPull = Registries.htpasswd(ns, "pulled", "rackham");
+    withPull.getSpec().pullSecrets = new dev.portcullis.operator.api.PullSecretsSpec();
+    withPull.getSpec().pullSecrets.namespaces = java.util.List.of(app);
+    cluster.client.resource(withPull).create();
+    String pullSecret = dev.portcullis.operator.model.PullRobot.pullSecretName(withPull);
+    await().until(() -> get(Secret.class, app, pullSecret) != null);
+
+    // "reg" has no pullSecrets: reconciling it again must not look for any
+    long seen = cluster.reconciler.reconcileCount();
+    cluster.drainRequests();
+    var secret = get(Secret.class, ns, "rackham-password");
+    secret.getMetadata().setLabels(java.util.Map.of("touched", "again"));
+    cluster.client.resource(secret).update();
+    await().until(() -> cluster.reconciler.reconcileCount() > seen);
+    Thread.sleep(500);
+    String regLabel = "pull-secret-of%3D" + ns + ".reg";
+    assertThat(cluster.requestsSinceDrain()).noneMatch(q -> q.contains(regLabel));
+
+    // dropping pullSecrets from the spec removes the pull secret it published
+    await().untilAsserted(() -> {
+      var current = get(ns, "pulled");
+      current.getSpec().pullSecrets = null;
+      cluster.client.resource(current).update();
+    });
+    await().until(() -> get(Secret.class, app, pullSecret) == null);
+  }
+
   @Test
   void deletionKeepsTheClaimUnlessRetainOnDeleteIsFalse() {
     String ns = namespace();
