@@ -34,6 +34,7 @@ KEEP=0
 ONLY="start,auth,anon,plain,token,blob,upload,skopeo"
 TSV=""
 JFR=0
+NMT=0
 APPCDS=0
 PC_EXTRA_OPTS=""
 
@@ -55,6 +56,9 @@ usage: bash registry-image/bench/compare.sh [options]
   --java-opts "OPTS"   JVM flags for Portcullis (default "$JAVA_OPTS_DEFAULT", or \$PORTCULLIS_JAVA_OPTS)
   --appcds             first a training run that dumps an AppCDS archive (-XX:ArchiveClassesAtExit, as an image
                        build would), then every Portcullis start uses it (-XX:SharedArchiveFile)
+  --nmt                Native Memory Tracking for Portcullis: after the htpasswd+TLS phase, jcmd's
+                       VM.native_memory summary, GC.heap_info, thread names, /proc/PID/status and pmap go to logs/
+                       (implies --keep)
   --jfr                record a JFR profile of Portcullis per phase (into the work dir; implies --keep)
   --workdir DIR        where configs, storage and logs go (default: a new directory under registry-image/target)
   --keep               keep the work directory (default: deleted at the end unless something failed)
@@ -78,6 +82,7 @@ while [[ $# -gt 0 ]]; do
         --distribution) DISTRIBUTION=$2; shift ;;
         --java-opts) JAVA_OPTS=$2; shift ;;
         --jfr) JFR=1; KEEP=1 ;;
+        --nmt) NMT=1; KEEP=1 ;;
         --appcds) APPCDS=1 ;;
         --workdir) WORKDIR=$2; shift ;;
         --keep) KEEP=1 ;;
@@ -266,16 +271,19 @@ launch() {
     sed -e "s#@PORT@#$port#" -e "s#@ROOT@#$root#" "$tmpl" > "$cfg"
     PORT[$who]=$port; SCHEME[$who]=$scheme
     local logf="$WORKDIR/logs/$who.log"
-    local jfr=()
+    local extra=()
     if [[ $JFR -eq 1 && $who == pc ]]; then
-        jfr=("-XX:StartFlightRecording=filename=$WORKDIR/pc-$(basename "$tmpl" .yml.tmpl)-$(date +%s%N).jfr,settings=profile")
+        extra=("-XX:StartFlightRecording=filename=$WORKDIR/pc-$(basename "$tmpl" .yml.tmpl)-$(date +%s%N).jfr,settings=profile")
+    fi
+    if [[ $NMT -eq 1 && $who == pc ]]; then
+        extra+=("-XX:NativeMemoryTracking=summary")
     fi
     t0=$(date +%s%N)
     if [[ $who == dist ]]; then
         "$DISTRIBUTION" serve "$cfg" >> "$logf" 2>&1 &
     else
         # shellcheck disable=SC2086
-        java $JAVA_OPTS $PC_EXTRA_OPTS "${jfr[@]}" -jar "$JAR" serve "$cfg" >> "$logf" 2>&1 &
+        java $JAVA_OPTS $PC_EXTRA_OPTS "${extra[@]}" -jar "$JAR" serve "$cfg" >> "$logf" 2>&1 &
     fi
     PID[$who]=$!
     while true; do
@@ -530,6 +538,13 @@ if want auth || want blob || want upload || want skopeo; then
         "$(( $(rss_kib dist VmRSS) / 1024 ))" "$(( $(rss_kib pc VmRSS) / 1024 ))" "P < 192 MiB" "after this phase"
     record hwm "peak resident memory (VmHWM)" MiB low \
         "$(( $(rss_kib dist VmHWM) / 1024 ))" "$(( $(rss_kib pc VmHWM) / 1024 ))" "-" "whole phase"
+    if [[ $NMT -eq 1 ]]; then
+        { cat "/proc/${PID[pc]}/status"; jcmd "${PID[pc]}" GC.heap_info; jcmd "${PID[pc]}" VM.native_memory summary
+          echo "threads by name:"; jcmd "${PID[pc]}" Thread.print | sed -n 's/^"\([^"]*\)".*/\1/p' \
+              | sed 's/[-#]*[0-9]*$//' | sort | uniq -c | sort -rn; } > "$WORKDIR/logs/nmt-main.txt" 2>&1 || true
+        pmap -x "${PID[pc]}" > "$WORKDIR/logs/pmap-main.txt" 2>&1 || true
+        log "NMT after the htpasswd+TLS phase: $WORKDIR/logs/nmt-main.txt"
+    fi
     for who in dist pc; do stop "$who"; done
 fi
 
