@@ -26,8 +26,10 @@ STARTS=3
 CONNECTIONS=8
 JAR="$MODULE/target/portcullis-registry.jar"
 DISTRIBUTION=/usr/bin/docker-registry
-JAVA_OPTS_DEFAULT="-XX:MaxRAMPercentage=75 -XX:+UseSerialGC -Xss512k"
+# The image's flags and environment, read from where the image gets them, so that the figures are the image's.
+JAVA_OPTS_DEFAULT=$(sed -e 's/#.*//' "$MODULE/jvm.options" | xargs)
 JAVA_OPTS="${PORTCULLIS_JAVA_OPTS:-$JAVA_OPTS_DEFAULT}"
+PC_ENV=$(sed -n 's/^ENV \(MALLOC_[A-Z_]*=[^ ]*\)$/\1/p' "$MODULE/Dockerfile" | xargs)
 MAKE_IMAGE="${MAKE_OCI_IMAGE:-$TOOLS_DEFAULT/make-oci-image.py}"
 WORKDIR=""
 KEEP=0
@@ -53,7 +55,9 @@ usage: bash registry-image/bench/compare.sh [options]
   --only LIST          comma-separated subset of: $ONLY
   --jar PATH           Portcullis jar (default: registry-image/target/portcullis-registry.jar)
   --distribution PATH  Distribution binary (default $DISTRIBUTION)
-  --java-opts "OPTS"   JVM flags for Portcullis (default "$JAVA_OPTS_DEFAULT", or \$PORTCULLIS_JAVA_OPTS)
+  --java-opts "OPTS"   JVM flags for Portcullis (default: registry-image/jvm.options, the image's, now
+                       "$JAVA_OPTS_DEFAULT"; or \$PORTCULLIS_JAVA_OPTS); Portcullis also gets the Dockerfile's
+                       malloc environment ($PC_ENV)
   --appcds             first a training run that dumps an AppCDS archive (-XX:ArchiveClassesAtExit, as an image
                        build would), then every Portcullis start uses it (-XX:SharedArchiveFile)
   --nmt                Native Memory Tracking for Portcullis: after the htpasswd+TLS phase, jcmd's
@@ -168,7 +172,8 @@ print_table() {
     echo "Portcullis vs CNCF Distribution $("$DISTRIBUTION" --version 2>/dev/null | awk '{print $NF}') — $(nproc) cores, $(date -u +%FT%TZ)"
     echo "load: ${CONNECTIONS} keep-alive connections, ${WARMUP}s warm-up + ${DURATION}s measured (wrk);"
     echo "transfers: ${XFER_WARMUP} unmeasured, then the median of ${REPS}; skopeo push: one, cold"
-    echo "Portcullis JVM flags: $JAVA_OPTS${PC_EXTRA_OPTS:+ $PC_EXTRA_OPTS (archive from a training run)}"
+    echo "Portcullis JVM flags: $JAVA_OPTS${PC_EXTRA_OPTS:+ $PC_EXTRA_OPTS (archive from a training run)}${PC_ENV:+; environment: $PC_ENV}"
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "ratio: > 1 means Portcullis leads (rate: P/D; time and memory: D/P)"
     echo
     awk -F'\t' '
@@ -283,7 +288,7 @@ launch() {
         "$DISTRIBUTION" serve "$cfg" >> "$logf" 2>&1 &
     else
         # shellcheck disable=SC2086
-        java $JAVA_OPTS $PC_EXTRA_OPTS "${extra[@]}" -jar "$JAR" serve "$cfg" >> "$logf" 2>&1 &
+        env $PC_ENV java $JAVA_OPTS $PC_EXTRA_OPTS "${extra[@]}" -jar "$JAR" serve "$cfg" >> "$logf" 2>&1 &
     fi
     PID[$who]=$!
     while true; do
@@ -618,7 +623,7 @@ throttle:
   max_failures: 0
 EOF
     # shellcheck disable=SC2086
-    java $JAVA_OPTS -jar "$JAR" auth-server "$WORKDIR/auth-server.yml" >> "$WORKDIR/logs/auth-server.log" 2>&1 &
+    env $PC_ENV java $JAVA_OPTS -jar "$JAR" auth-server "$WORKDIR/auth-server.yml" >> "$WORKDIR/logs/auth-server.log" 2>&1 &
     PID[auth]=$!
     for _ in $(seq 600); do
         curl -sf -o "$WORKDIR/token-bundle.pem" "${CURL_TLS[@]}" "https://127.0.0.1:$AUTH_PORT/certs.pem" && break
