@@ -26,14 +26,17 @@ STARTS=3
 CONNECTIONS=8
 JAR="$MODULE/target/portcullis-registry.jar"
 DISTRIBUTION=/usr/bin/docker-registry
-JAVA_OPTS_DEFAULT="-XX:MaxRAMPercentage=75 -XX:+UseSerialGC -Xss512k"
+# The image's flags and environment, read from where the image gets them, so that the figures are the image's.
+JAVA_OPTS_DEFAULT=$(sed -e 's/#.*//' "$MODULE/jvm.options" | xargs)
 JAVA_OPTS="${PORTCULLIS_JAVA_OPTS:-$JAVA_OPTS_DEFAULT}"
+PC_ENV=$(sed -n 's/^ENV \(MALLOC_[A-Z_]*=[^ ]*\)$/\1/p' "$MODULE/Dockerfile" | xargs)
 MAKE_IMAGE="${MAKE_OCI_IMAGE:-$TOOLS_DEFAULT/make-oci-image.py}"
 WORKDIR=""
 KEEP=0
 ONLY="start,auth,anon,plain,token,blob,upload,skopeo"
 TSV=""
 JFR=0
+NMT=0
 APPCDS=0
 PC_EXTRA_OPTS=""
 
@@ -52,9 +55,14 @@ usage: bash registry-image/bench/compare.sh [options]
   --only LIST          comma-separated subset of: $ONLY
   --jar PATH           Portcullis jar (default: registry-image/target/portcullis-registry.jar)
   --distribution PATH  Distribution binary (default $DISTRIBUTION)
-  --java-opts "OPTS"   JVM flags for Portcullis (default "$JAVA_OPTS_DEFAULT", or \$PORTCULLIS_JAVA_OPTS)
+  --java-opts "OPTS"   JVM flags for Portcullis (default: registry-image/jvm.options, the image's, now
+                       "$JAVA_OPTS_DEFAULT"; or \$PORTCULLIS_JAVA_OPTS); Portcullis also gets the Dockerfile's
+                       malloc environment ($PC_ENV)
   --appcds             first a training run that dumps an AppCDS archive (-XX:ArchiveClassesAtExit, as an image
                        build would), then every Portcullis start uses it (-XX:SharedArchiveFile)
+  --nmt                Native Memory Tracking for Portcullis: after the htpasswd+TLS phase, jcmd's
+                       VM.native_memory summary, GC.heap_info, thread names, /proc/PID/status and pmap go to logs/
+                       (implies --keep)
   --jfr                record a JFR profile of Portcullis per phase (into the work dir; implies --keep)
   --workdir DIR        where configs, storage and logs go (default: a new directory under registry-image/target)
   --keep               keep the work directory (default: deleted at the end unless something failed)
@@ -78,6 +86,7 @@ while [[ $# -gt 0 ]]; do
         --distribution) DISTRIBUTION=$2; shift ;;
         --java-opts) JAVA_OPTS=$2; shift ;;
         --jfr) JFR=1; KEEP=1 ;;
+        --nmt) NMT=1; KEEP=1 ;;
         --appcds) APPCDS=1 ;;
         --workdir) WORKDIR=$2; shift ;;
         --keep) KEEP=1 ;;
@@ -163,7 +172,8 @@ print_table() {
     echo "Portcullis vs CNCF Distribution $("$DISTRIBUTION" --version 2>/dev/null | awk '{print $NF}') — $(nproc) cores, $(date -u +%FT%TZ)"
     echo "load: ${CONNECTIONS} keep-alive connections, ${WARMUP}s warm-up + ${DURATION}s measured (wrk);"
     echo "transfers: ${XFER_WARMUP} unmeasured, then the median of ${REPS}; skopeo push: one, cold"
-    echo "Portcullis JVM flags: $JAVA_OPTS${PC_EXTRA_OPTS:+ $PC_EXTRA_OPTS (archive from a training run)}"
+    echo "Portcullis JVM flags: $JAVA_OPTS${PC_EXTRA_OPTS:+ $PC_EXTRA_OPTS (archive from a training run)}${PC_ENV:+; environment: $PC_ENV}"
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "ratio: > 1 means Portcullis leads (rate: P/D; time and memory: D/P)"
     echo
     awk -F'\t' '
@@ -266,16 +276,19 @@ launch() {
     sed -e "s#@PORT@#$port#" -e "s#@ROOT@#$root#" "$tmpl" > "$cfg"
     PORT[$who]=$port; SCHEME[$who]=$scheme
     local logf="$WORKDIR/logs/$who.log"
-    local jfr=()
+    local extra=()
     if [[ $JFR -eq 1 && $who == pc ]]; then
-        jfr=("-XX:StartFlightRecording=filename=$WORKDIR/pc-$(basename "$tmpl" .yml.tmpl)-$(date +%s%N).jfr,settings=profile")
+        extra=("-XX:StartFlightRecording=filename=$WORKDIR/pc-$(basename "$tmpl" .yml.tmpl)-$(date +%s%N).jfr,settings=profile")
+    fi
+    if [[ $NMT -eq 1 && $who == pc ]]; then
+        extra+=("-XX:NativeMemoryTracking=summary")
     fi
     t0=$(date +%s%N)
     if [[ $who == dist ]]; then
         "$DISTRIBUTION" serve "$cfg" >> "$logf" 2>&1 &
     else
         # shellcheck disable=SC2086
-        java $JAVA_OPTS $PC_EXTRA_OPTS "${jfr[@]}" -jar "$JAR" serve "$cfg" >> "$logf" 2>&1 &
+        env $PC_ENV java $JAVA_OPTS $PC_EXTRA_OPTS "${extra[@]}" -jar "$JAR" serve "$cfg" >> "$logf" 2>&1 &
     fi
     PID[$who]=$!
     while true; do
@@ -530,6 +543,13 @@ if want auth || want blob || want upload || want skopeo; then
         "$(( $(rss_kib dist VmRSS) / 1024 ))" "$(( $(rss_kib pc VmRSS) / 1024 ))" "P < 192 MiB" "after this phase"
     record hwm "peak resident memory (VmHWM)" MiB low \
         "$(( $(rss_kib dist VmHWM) / 1024 ))" "$(( $(rss_kib pc VmHWM) / 1024 ))" "-" "whole phase"
+    if [[ $NMT -eq 1 ]]; then
+        { cat "/proc/${PID[pc]}/status"; jcmd "${PID[pc]}" GC.heap_info; jcmd "${PID[pc]}" VM.native_memory summary
+          echo "threads by name:"; jcmd "${PID[pc]}" Thread.print | sed -n 's/^"\([^"]*\)".*/\1/p' \
+              | sed 's/[-#]*[0-9]*$//' | sort | uniq -c | sort -rn; } > "$WORKDIR/logs/nmt-main.txt" 2>&1 || true
+        pmap -x "${PID[pc]}" > "$WORKDIR/logs/pmap-main.txt" 2>&1 || true
+        log "NMT after the htpasswd+TLS phase: $WORKDIR/logs/nmt-main.txt"
+    fi
     for who in dist pc; do stop "$who"; done
 fi
 
@@ -603,7 +623,7 @@ throttle:
   max_failures: 0
 EOF
     # shellcheck disable=SC2086
-    java $JAVA_OPTS -jar "$JAR" auth-server "$WORKDIR/auth-server.yml" >> "$WORKDIR/logs/auth-server.log" 2>&1 &
+    env $PC_ENV java $JAVA_OPTS -jar "$JAR" auth-server "$WORKDIR/auth-server.yml" >> "$WORKDIR/logs/auth-server.log" 2>&1 &
     PID[auth]=$!
     for _ in $(seq 600); do
         curl -sf -o "$WORKDIR/token-bundle.pem" "${CURL_TLS[@]}" "https://127.0.0.1:$AUTH_PORT/certs.pem" && break

@@ -23,6 +23,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.internal.VertxBootstrap;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
@@ -67,7 +68,13 @@ public final class RegistryServer implements AutoCloseable {
         RegistryMetrics metrics = new RegistryMetrics();
         RegistryStorage storage = new MeteredStorage(openStorage(config), metrics);
         Maintenance maintenance = Maintenance.prepare(storage, config);
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        // VertxBootstrap is Vert.x's integrator API (io.vertx.core.internal): the public Vertx.builder() cannot say
+        // how worker pools are made, and the pools are what holds memory after a load (see OnDemandThreadPool).
+        Vertx vertx = VertxBootstrap.create()
+                .options(new VertxOptions().setPreferNativeTransport(true))
+                .executorServiceFactory(new OnDemandThreadPool())
+                .init()
+                .vertx();
         try {
             WorkerExecutor workers = vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS,
                     24, TimeUnit.HOURS);
