@@ -70,8 +70,10 @@ public final class RegistryServer implements AutoCloseable {
         Maintenance maintenance = Maintenance.prepare(storage, config);
         // VertxBootstrap is Vert.x's integrator API (io.vertx.core.internal): the public Vertx.builder() cannot say
         // how worker pools are made, and the pools are what holds memory after a load (see OnDemandThreadPool).
+        // NIO transport: Netty's native epoll (its jar added, set as the bootstrap's transport, which ignores
+        // preferNativeTransport) measured the same on every bench/compare.sh scenario, within the noise, on 2026-11-29.
         Vertx vertx = VertxBootstrap.create()
-                .options(new VertxOptions().setPreferNativeTransport(true))
+                .options(new VertxOptions())
                 .executorServiceFactory(new OnDemandThreadPool())
                 .init()
                 .vertx();
