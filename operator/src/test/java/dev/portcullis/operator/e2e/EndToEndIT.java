@@ -271,7 +271,8 @@ class EndToEndIT {
     assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
     assertThat(noCertificate.inspectRaw(endpoint + "/app/web:v1").ok()).isFalse();
     // the certificate's common name is who pushed
-    assertThat(onlyPod(ns, "tintin").logText()).contains("ci-pipeline");
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(onlyPod(ns, "tintin").logText()).contains("ci-pipeline"));
 
     // node trust: the nodes' certificate, the agent's certs.d entries, containerd pulls
     applySample("node-trust.yaml", ns);
@@ -791,10 +792,13 @@ class EndToEndIT {
         proxy.pin(host, null);
       }
       assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
-      // each replica did its part: the push's manifest PUT, the pull's redirected blob GETs
-      assertThat(pods.get(0).logText()).contains("PUT /v2/team/app/manifests/v1 201");
-      assertThat(pods.get(1).logText()).containsPattern("GET /v2/team/app/blobs/sha256:\\w+ 307");
-      assertThat(pods.get(2).logText()).contains("GET /v2/team/app/manifests/v1 200");
+      // each replica did its part: the push's manifest PUT, the pull's redirected blob GETs (the
+      // access log line is written as the response ends, so it may trail the client's exit)
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        assertThat(pods.get(0).logText()).contains("PUT /v2/team/app/manifests/v1 201");
+        assertThat(pods.get(1).logText()).containsPattern("GET /v2/team/app/blobs/sha256:\\w+ 307");
+        assertThat(pods.get(2).logText()).contains("GET /v2/team/app/manifests/v1 200");
+      });
       assertThat(s3.blobStore().countBlobs("portcullis-images")).isPositive();
     } finally {
       // the bucket goes with this journey: stop the replicas first

@@ -52,8 +52,10 @@ import java.util.regex.Pattern;
  * A kubelet (plus the Deployment and DaemonSet controllers) for the mock API server. For every
  * Deployment and DaemonSet labelled {@code app.kubernetes.io/managed-by=portcullis-operator} or
  * made from an image whose name contains {@code portcullis-registry}, it
- * runs each pod's container as a local process, {@code java -jar portcullis-registry.jar ARGS}
- * (the registry image's entrypoint), one per replica (one for a DaemonSet: there is one node).
+ * runs each pod's container as a local process, {@code java @jvm.options -jar portcullis-registry.jar
+ * ARGS} with the Dockerfile's ENV (the registry image's entrypoint, {@link ImageEntrypoint}), and
+ * {@code -XX:MaxRAM} set to the container's memory limit, which is what the JVM reads from its
+ * cgroup; one process per replica (one for a DaemonSet: there is one node).
  *
  * <ul>
  * <li>Volumes: ConfigMap and Secret volumes are written under the pod's root at their mount path,
@@ -94,6 +96,7 @@ public final class Kubelet implements AutoCloseable {
 
   private final KubernetesClient client;
   private final Path jar;
+  private final ImageEntrypoint image;
   private final Path root;
   private final Path nodeRoot;
   private final Path volumes;
@@ -120,6 +123,7 @@ public final class Kubelet implements AutoCloseable {
   public Kubelet(KubernetesClient client, Path registryJar, Path root) throws IOException {
     this.client = client;
     this.jar = registryJar.toAbsolutePath();
+    this.image = ImageEntrypoint.of(this.jar.getParent().getParent());
     this.root = Files.createDirectories(root);
     this.nodeRoot = Files.createDirectories(root.resolve("node"));
     this.volumes = Files.createDirectories(root.resolve("volumes"));
@@ -706,8 +710,9 @@ public final class Kubelet implements AutoCloseable {
       }
       var cmd = new ArrayList<String>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.add("-XX:+UseSerialGC");
-      cmd.add("-Xmx256m");
+      cmd.addAll(image.jvmArguments());
+      // what the JVM would read from the container's cgroup: MaxRAMPercentage applies to the limit
+      memoryLimit(c).ifPresent(bytes -> cmd.add("-XX:MaxRAM=" + bytes));
       Path tmp = mountMap.getOrDefault("/tmp", Files.createDirectories(dir.resolve("tmp")));
       cmd.add("-Djava.io.tmpdir=" + tmp);
       cmd.add("-jar");
@@ -719,6 +724,7 @@ public final class Kubelet implements AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       var env = pb.environment();
       env.clear();
+      env.putAll(image.environment());
       env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
       env.put("HOME", Files.createDirectories(dir.resolve("home")).toString());
       for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
@@ -769,6 +775,15 @@ public final class Kubelet implements AutoCloseable {
       env.put("KUBERNETES_MASTER", api.toString());
       env.put("KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", sa.resolve("token").toString());
       env.put("KUBERNETES_NAMESPACE", namespace);
+    }
+
+    private java.util.Optional<Long> memoryLimit(Container c) {
+      if (c.getResources() == null || c.getResources().getLimits() == null
+          || c.getResources().getLimits().get("memory") == null) {
+        return java.util.Optional.empty();
+      }
+      return java.util.Optional.of(io.fabric8.kubernetes.api.model.Quantity
+          .getAmountInBytes(c.getResources().getLimits().get("memory")).longValue());
     }
 
     private String envValue(EnvVar e) {

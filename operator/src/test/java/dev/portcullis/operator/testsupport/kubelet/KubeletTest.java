@@ -67,6 +67,14 @@ class KubeletTest {
   }
 
   @Test
+  void podsRunWithTheImagesFlagsAndEnvironment() {
+    var image = ImageEntrypoint.of(Path.of("..", "registry-image"));
+    assertThat(image.jvmArguments()).singleElement().asString().startsWith("@")
+        .endsWith("registry-image/jvm.options");
+    assertThat(image.environment()).containsEntry("MALLOC_ARENA_MAX", "2");
+  }
+
+  @Test
   void atomicWriterSwapsDataLinkAndDropsOldFiles(@TempDir Path dir) throws Exception {
     Kubelet.AtomicWriter.write(dir, Map.of("tls.crt", bytes("one"), "tls.key", bytes("k1")));
     assertThat(Files.isSymbolicLink(dir.resolve("..data"))).isTrue();
