@@ -121,19 +121,10 @@ class NodeTrustContainerdTest extends MockClusterTest {
 
     // the registry pod: the operator's config.yml and the cert-manager Secret, as mounted
     Path tls = Tools.writeSecret(get(Secret.class, ns, "reg-tls"), dir.resolve("tls"));
-    String config = get(ConfigMap.class, ns, "reg-config").getData().get(RegistryConfig.KEY)
-        .replace(RegistryConfig.TLS_DIR, tls.toString())
-        .replace(RegistryConfig.DATA_DIR, dir.resolve("data").toString());
-    Map<String, Object> tree = new Yaml().load(config);
-    @SuppressWarnings("unchecked")
-    var http = (Map<String, Object>) tree.get("http");
-    http.put("addr", "127.0.0.1:" + port); // the NodePort, on the node's loopback
-    int debug = Tools.freePortIn(20000, 29000);
-    @SuppressWarnings("unchecked")
-    var debugMap = (Map<String, Object>) http.get("debug");
-    debugMap.put("addr", "127.0.0.1:" + debug);
     Path configFile = dir.resolve("config.yml");
-    Files.writeString(configFile, new Yaml().dump(tree));
+    int debug = Tools.writeRegistryConfig(get(ConfigMap.class, ns, "reg-config").getData()
+        .get(RegistryConfig.KEY), Map.of(RegistryConfig.TLS_DIR, tls, RegistryConfig.DATA_DIR,
+        dir.resolve("data")), port, configFile);
 
     try (var registry = Tools.start(dir.resolve("registry.log"), "java", "-Xmx256m", "-jar",
         jar.toString(), "serve", configFile.toString())) {

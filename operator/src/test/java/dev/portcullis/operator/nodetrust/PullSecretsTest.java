@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * Pull secrets with a pull-only robot (Htpasswd mode): the operator writes a dockerconfigjson
@@ -117,19 +116,10 @@ class PullSecretsTest extends MockClusterTest {
     Path tls = Tools.writeSecret(get(Secret.class, ns, "reg-tls"), dir.resolve("tls"));
     Path auth = Files.createDirectories(dir.resolve("auth"));
     Files.writeString(auth.resolve(RegistryConfig.HTPASSWD_KEY), htpasswd);
-    Map<String, Object> tree = new Yaml().load(config
-        .replace(RegistryConfig.TLS_DIR, tls.toString())
-        .replace(RegistryConfig.AUTH_DIR, auth.toString())
-        .replace(RegistryConfig.DATA_DIR, dir.resolve("data").toString()));
-    @SuppressWarnings("unchecked")
-    var http = (Map<String, Object>) tree.get("http");
-    http.put("addr", "127.0.0.1:" + port);
-    int debug = Tools.freePortIn(20000, 29000);
-    @SuppressWarnings("unchecked")
-    var debugMap = (Map<String, Object>) http.get("debug");
-    debugMap.put("addr", "127.0.0.1:" + debug);
     Path configFile = dir.resolve("config.yml");
-    Files.writeString(configFile, new Yaml().dump(tree));
+    int debug = Tools.writeRegistryConfig(config, Map.of(RegistryConfig.TLS_DIR, tls,
+        RegistryConfig.AUTH_DIR, auth, RegistryConfig.DATA_DIR, dir.resolve("data")), port,
+        configFile);
     Path certDir = Files.createDirectories(dir.resolve("certs"));
     Files.copy(tls.resolve("ca.crt"), certDir.resolve("ca.crt"));
     Path authfile = dir.resolve("pull-secret.json");

@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * Token mode with the managed issuer: the operator's objects on the mock cluster, then the
@@ -117,20 +116,10 @@ class TokenManagedTest extends MockClusterTest {
     Files.writeString(authConfigFile, authConfig);
     assertThat(authConfig).contains("127.0.0.1:" + authPort);
 
-    Map<String, Object> tree = new Yaml().load(get(ConfigMap.class, ns, "reg-config").getData()
-        .get(RegistryConfig.KEY)
-        .replace(RegistryConfig.TLS_DIR, tls.toString())
-        .replace(RegistryConfig.TOKEN_DIR, token.toString())
-        .replace(RegistryConfig.DATA_DIR, dir.resolve("data").toString()));
-    @SuppressWarnings("unchecked")
-    var http = (Map<String, Object>) tree.get("http");
-    http.put("addr", "127.0.0.1:" + port);
-    int debug = Tools.freePortIn(20000, 29000);
-    @SuppressWarnings("unchecked")
-    var debugMap = (Map<String, Object>) http.get("debug");
-    debugMap.put("addr", "127.0.0.1:" + debug);
     Path configFile = dir.resolve("config.yml");
-    Files.writeString(configFile, new Yaml().dump(tree));
+    int debug = Tools.writeRegistryConfig(get(ConfigMap.class, ns, "reg-config").getData()
+        .get(RegistryConfig.KEY), Map.of(RegistryConfig.TLS_DIR, tls, RegistryConfig.TOKEN_DIR,
+        token, RegistryConfig.DATA_DIR, dir.resolve("data")), port, configFile);
 
     Path certDir = Files.createDirectories(dir.resolve("certs"));
     Files.copy(tls.resolve("ca.crt"), certDir.resolve("ca.crt"));

@@ -80,6 +80,29 @@ final class Tools {
     return folder;
   }
 
+  /**
+   * The operator's config.yml as the registry pod reads it, written to {@code file}: each mount
+   * path of {@code mounts} replaced by its local folder, the registry on {@code 127.0.0.1:port}
+   * (a node port, on the node's loopback) and the debug server on a free port, which is returned.
+   */
+  static int writeRegistryConfig(String operatorYaml, java.util.Map<String, Path> mounts, int port,
+      Path file) throws IOException {
+    String text = operatorYaml;
+    for (var m : mounts.entrySet()) {
+      text = text.replace(m.getKey(), m.getValue().toString());
+    }
+    java.util.Map<String, Object> tree = new org.yaml.snakeyaml.Yaml().load(text);
+    @SuppressWarnings("unchecked")
+    var http = (java.util.Map<String, Object>) tree.get("http");
+    http.put("addr", "127.0.0.1:" + port);
+    int debug = freePortIn(20000, 29000);
+    @SuppressWarnings("unchecked")
+    var debugMap = (java.util.Map<String, Object>) http.get("debug");
+    debugMap.put("addr", "127.0.0.1:" + debug);
+    Files.writeString(file, new org.yaml.snakeyaml.Yaml().dump(tree));
+    return debug;
+  }
+
   static Running start(Path log, String... command) throws IOException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
