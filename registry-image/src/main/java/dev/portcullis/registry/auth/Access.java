@@ -18,6 +18,11 @@ public record Access(String type, String name, Set<String> actions) {
         return new Access("registry", "catalog", Set.of("*"));
     }
 
+    /** True when this asks for nothing but pulling from a repository: what pull-only identities may do. */
+    public boolean pullOnly() {
+        return type.equals("repository") && Set.of(PULL).containsAll(actions);
+    }
+
     /** The scope string of a WWW-Authenticate challenge, actions in a stable order. */
     public String scope() {
         return type + ":" + name + ":" + String.join(",", actions.stream().sorted(Access::byKnownOrder).toList());

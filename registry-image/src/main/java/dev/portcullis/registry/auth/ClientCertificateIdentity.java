@@ -36,15 +36,11 @@ public final class ClientCertificateIdentity implements Authorizer {
             if (subject.isEmpty()) {
                 return Future.succeededFuture(identity);
             }
-            if (pullOnly.contains(subject.get()) && !needed.stream().allMatch(ClientCertificateIdentity::pullsOnly)) {
+            if (pullOnly.contains(subject.get()) && !needed.stream().allMatch(Access::pullOnly)) {
                 return Future.failedFuture(Challenges.denied(subject.get() + " may only pull"));
             }
             return Future.succeededFuture(new Identity(subject.get(), "client-certificate"));
         });
-    }
-
-    private static boolean pullsOnly(Access a) {
-        return a.type().equals("repository") && Set.of(Access.PULL).containsAll(a.actions());
     }
 
     static Optional<String> subject(RoutingContext ctx) {

@@ -75,7 +75,7 @@ public final class HtpasswdAuthorizer implements Authorizer {
     private Future<Identity> permit(String user, List<Access> needed) {
         if (pullOnly.contains(user)) {
             for (Access a : needed) {
-                if (!a.type().equals("repository") || !Set.of(Access.PULL).containsAll(a.actions())) {
+                if (!a.pullOnly()) {
                     metrics.denied();
                     return Future.failedFuture(Challenges.denied(user + " may only pull"));
                 }
