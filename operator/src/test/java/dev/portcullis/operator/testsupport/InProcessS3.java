@@ -1,8 +1,5 @@
 package dev.portcullis.operator.testsupport;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +35,7 @@ public final class InProcessS3 implements AutoCloseable {
     BlobStoreContext context = ContextBuilder
         .newBuilder(new org.jclouds.filesystem.FilesystemApiMetadata())
         .credentials("identity", "credential").overrides(props).build(BlobStoreContext.class);
-    int port = freePort();
+    int port = dev.portcullis.operator.testsupport.kubelet.Kubelet.freePort();
     S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore())
         .endpoint(URI.create("http://127.0.0.1:" + port))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
@@ -50,12 +47,6 @@ public final class InProcessS3 implements AutoCloseable {
       Thread.sleep(10);
     }
     return new InProcessS3(context, proxy, port);
-  }
-
-  private static int freePort() throws IOException {
-    try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   public String endpoint() {

@@ -418,7 +418,8 @@ public final class Kubelet implements AutoCloseable {
     }
   }
 
-  static int freePort() {
+  /** A free port on the loopback, for a process of the test that plays part of the cluster. */
+  public static int freePort() {
     try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
