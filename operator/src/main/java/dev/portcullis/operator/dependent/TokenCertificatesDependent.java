@@ -7,7 +7,7 @@ import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import java.util.List;
 
-/** The managed token issuer's TLS and signing Certificates. */
+/** The managed token issuer's TLS Certificate, its token CA and the signing Certificate. */
 @KubernetesDependent(informer = @Informer(name = "token-certificates",
     labelSelector = Names.MANAGED_SELECTOR))
 public class TokenCertificatesDependent extends OwnedCertificatesDependent {
@@ -20,6 +20,7 @@ public class TokenCertificatesDependent extends OwnedCertificatesDependent {
 
   @Override
   boolean inSet(SecureRegistry primary, String name) {
-    return name.equals(Names.authServerTls(primary)) || name.equals(Names.tokenSigning(primary));
+    return name.equals(Names.authServerTls(primary)) || name.equals(Names.tokenSigning(primary))
+        || name.equals(Names.tokenCa(primary));
   }
 }

@@ -23,6 +23,19 @@ public final class CertificateModel {
   /** The bootstrap CA lives long: replacing it means every client re-trusts. */
   static final String CA_DURATION = "87600h";
 
+  /*
+   * Each certificate has exactly one purpose. Without usages cert-manager issues digital
+   * signature + key encipherment and no extended key usage, which X.509 reads as "any purpose":
+   * a server certificate would pass as a client's and the other way round.
+   */
+  /** A CA signs certificates and revocation lists, nothing else. */
+  static final String[] CA_USAGES = {"cert sign", "crl sign"};
+  /** A TLS server: the registry, the token issuer. */
+  public static final String[] SERVER_USAGES = {"server auth", "digital signature",
+      "key encipherment"};
+  /** A TLS client: the users' certificates, the nodes', the operator's probe. */
+  public static final String[] CLIENT_USAGES = {"client auth", "digital signature"};
+
   private CertificateModel() {}
 
   public static Issuer selfSignedIssuer(String namespace) {
@@ -40,7 +53,10 @@ public final class CertificateModel {
           .withCommonName("Portcullis CA " + namespace)
           .withSecretName(Names.CA_SECRET)
           .withDuration(duration(CA_DURATION))
-          .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).endPrivateKey()
+          .withUsages(CA_USAGES)
+          // a renewal keeps the key: what the CA signed, and every client's trust, stay valid
+          .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).withRotationPolicy("Never")
+          .endPrivateKey()
           .withNewIssuerRef()
             .withName(Names.SELF_SIGNED_ISSUER).withKind("Issuer").withGroup(CERT_MANAGER_GROUP)
           .endIssuerRef()
@@ -123,7 +139,7 @@ public final class CertificateModel {
           .withCommonName(c.commonName == null ? c.name : c.commonName)
           .withDuration(c.duration == null ? null : duration(c.duration))
           .withRenewBefore(c.renewBefore == null ? null : duration(c.renewBefore))
-          .withUsages("client auth", "digital signature", "key encipherment")
+          .withUsages(CLIENT_USAGES)
           .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).withRotationPolicy("Always")
             .withEncoding("PKCS8")
           .endPrivateKey()
@@ -157,7 +173,7 @@ public final class CertificateModel {
           .withDnsNames(dnsNames)
           .withDuration(tls.duration == null ? null : duration(tls.duration))
           .withRenewBefore(tls.renewBefore == null ? null : duration(tls.renewBefore))
-          .withUsages("server auth", "digital signature", "key encipherment")
+          .withUsages(SERVER_USAGES)
           .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).withRotationPolicy("Always")
           .endPrivateKey()
           .withNewIssuerRef().withName(issuerName).withKind(issuerKind).withGroup(issuerGroup)

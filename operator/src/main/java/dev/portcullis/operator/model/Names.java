@@ -68,8 +68,24 @@ public final class Names {
     return r.getMetadata().getName() + "-auth-tls";
   }
 
+  /** The token-signing Certificate and its Secret (key and certificate the issuer signs with). */
   public static String tokenSigning(SecureRegistry r) {
     return r.getMetadata().getName() + "-token-signing";
+  }
+
+  /** Subject CN of the token-signing certificate: the one signer the registry accepts. */
+  public static String tokenSigner(SecureRegistry r) {
+    return r.getMetadata().getName() + "-token-signer";
+  }
+
+  /** The registry's token CA: its Certificate, Secret and CA Issuer share this name. */
+  public static String tokenCa(SecureRegistry r) {
+    return r.getMetadata().getName() + "-token-ca";
+  }
+
+  /** The SelfSigned Issuer that signs only the registry's token CA. */
+  public static String tokenCaSelfSigned(SecureRegistry r) {
+    return r.getMetadata().getName() + "-token-selfsigned";
   }
 
   /** Labels (and pod selector) of the token issuer's own objects. */

@@ -24,8 +24,9 @@ import org.yaml.snakeyaml.Yaml;
  * The managed token issuer: Portcullis' {@code auth-server} (same image) with a TLS certificate
  * and a signing certificate from cert-manager, the users' bcrypt lines (the htpasswd Secret the
  * operator already builds; {@code users_file} reads htpasswd lines) and the ACL from the spec.
- * Tokens carry their {@code x5c} chain and the registry trusts the CA that signs the signing
- * certificate, so a renewed signing key leaves tokens already issued valid until they expire.
+ * Tokens carry their {@code x5c} chain and the registry trusts the registry's own token CA
+ * ({@link TokenSigningCa}), so a renewed signing key leaves tokens already issued valid until
+ * they expire.
  */
 public final class TokenIssuerModel {
 
@@ -64,13 +65,24 @@ public final class TokenIssuerModel {
     }
   }
 
+  /** The longest lifetime the registry accepts: 1h, or the spec's token lifetime if longer. */
+  static String maxLifetime(SecureRegistry r) {
+    return lifetimeSeconds(r) > 3600
+        ? r.getSpec().effectiveAuth().managedToken().effectiveTokenLifetime()
+        : TokenSigningCa.MAX_TOKEN_LIFETIME;
+  }
+
   /** The registry's {@code auth.token} for the managed issuer. */
   static Map<String, Object> registryTokenConfig(SecureRegistry r) {
     var m = new LinkedHashMap<String, Object>();
     m.put("realm", realm(r));
     m.put("service", service(r));
     m.put("issuer", issuer(r));
+    // the token CA (ca.crt of the signing Secret), which issues the signing certificate only
     m.put("rootcertbundle", RegistryConfig.TOKEN_DIR + "/ca.crt");
+    // the registry's own checks on top: only that certificate may sign, tokens live briefly
+    m.put("signers", List.of(Names.tokenSigner(r)));
+    m.put("maxlifetime", maxLifetime(r));
     return m;
   }
 
@@ -125,7 +137,10 @@ public final class TokenIssuerModel {
         .build();
   }
 
-  /** The issuer's TLS certificate and its signing certificate, both from the registry's issuer. */
+  /**
+   * The issuer's TLS certificate (from the registry's issuer, like the registry's own), the token
+   * CA and the signing certificate it issues (see {@link TokenSigningCa}).
+   */
   public static List<Certificate> certificates(SecureRegistry r) {
     String ns = r.getMetadata().getNamespace();
     String svc = Names.authServer(r);
@@ -139,31 +154,25 @@ public final class TokenIssuerModel {
         dnsNames.add(host);
       }
     }
-    var tls = certificate(r, Names.authServerTls(r))
-        .editSpec().withDnsNames(dnsNames)
-          .withUsages("server auth", "digital signature", "key encipherment").endSpec().build();
-    var signing = certificate(r, Names.tokenSigning(r))
-        .editSpec().withCommonName("Portcullis token signer " + ns + "/" + r.getMetadata()
-            .getName())
-          .withUsages("digital signature").endSpec().build();
-    return List.of(tls, signing);
-  }
-
-  private static CertificateBuilder certificate(SecureRegistry r, String name) {
     var tls = r.getSpec().effectiveTls();
     String issuerName = tls.issuerRef == null ? Names.CA_ISSUER : tls.issuerRef.name;
     String kind = tls.issuerRef == null ? "Issuer" : tls.issuerRef.effectiveKind();
     String group = tls.issuerRef == null ? CertificateModel.CERT_MANAGER_GROUP
         : tls.issuerRef.effectiveGroup();
-    return new CertificateBuilder()
-        .withMetadata(Meta.of(r, name))
+    var serverTls = new CertificateBuilder()
+        .withMetadata(Meta.of(r, Names.authServerTls(r)))
         .withNewSpec()
-          .withSecretName(name)
+          .withSecretName(Names.authServerTls(r))
+          .withDnsNames(dnsNames)
+          .withUsages(CertificateModel.SERVER_USAGES)
           .withNewPrivateKey().withAlgorithm("ECDSA").withSize(256).withRotationPolicy("Always")
             .withEncoding("PKCS8").endPrivateKey()
           .withNewIssuerRef().withName(issuerName).withKind(kind).withGroup(group).endIssuerRef()
           .withNewSecretTemplate().withLabels(Names.labels(r)).endSecretTemplate()
-        .endSpec();
+        .endSpec()
+        .build();
+    return List.of(serverTls, TokenSigningCa.caCertificate(r),
+        TokenSigningCa.signingCertificate(r));
   }
 
   public static Service service(SecureRegistry r, boolean unused) {

@@ -98,6 +98,10 @@ import org.slf4j.LoggerFactory;
       @Dependent(name = "deployment", type = DeploymentDependent.class),
       @Dependent(name = "service", type = ServiceDependent.class),
       @Dependent(
+          name = "token-ca-issuers",
+          type = dev.portcullis.operator.dependent.TokenCaIssuersDependent.class,
+          activationCondition = CertManagerInstalled.class),
+      @Dependent(
           name = "token-certificates",
           type = dev.portcullis.operator.dependent.TokenCertificatesDependent.class,
           activationCondition = CertManagerInstalled.class),

@@ -35,9 +35,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -50,7 +52,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * Plays cert-manager against the mock API server: for each Certificate whose issuer chain can
  * sign (SelfSigned, or CA with its Secret present) it writes a real {@code kubernetes.io/tls}
- * Secret (tls.crt, tls.key, ca.crt) signed with BouncyCastle, and marks the Certificate Ready.
+ * Secret (tls.crt, tls.key, ca.crt) signed with BouncyCastle, with the key usages and extended
+ * key usages cert-manager derives from {@code spec.usages}, and marks the Certificate Ready.
  * It polls instead of watching: simpler, and a test's eventual assertions poll anyway.
  */
 public final class FakeCertManager implements AutoCloseable {
@@ -135,7 +138,7 @@ public final class FakeCertManager implements AutoCloseable {
   private static String issuedFor(Certificate cert) {
     var s = cert.getSpec();
     return Integer.toHexString(Objects.hash(s.getDnsNames(), s.getIsCA(), s.getCommonName(),
-        s.getIssuerRef().getName(), s.getIssuerRef().getKind()));
+        s.getIssuerRef().getName(), s.getIssuerRef().getKind(), s.getUsages()));
   }
 
   /** The key and certificate that sign for this Certificate's issuer; null for self-signed. */
@@ -226,9 +229,12 @@ public final class FakeCertManager implements AutoCloseable {
         Date.from(now.plus(Duration.ofDays(90))), subject, pair.getPublic());
     boolean isCA = Boolean.TRUE.equals(spec.getIsCA());
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCA));
-    builder.addExtension(Extension.keyUsage, true, new KeyUsage(isCA
-        ? KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature
-        : KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+    Usages usages = usages(spec.getUsages(), isCA);
+    builder.addExtension(Extension.keyUsage, true, new KeyUsage(usages.keyUsage()));
+    if (!usages.extended().isEmpty()) {
+      builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+          usages.extended().toArray(KeyPurposeId[]::new)));
+    }
     if (!dns.isEmpty()) {
       builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
           dns.stream().map(d -> new GeneralName(GeneralName.dNSName, d))
@@ -265,6 +271,39 @@ public final class FakeCertManager implements AutoCloseable {
       secret.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
       client.resource(secret).update();
     }
+  }
+
+  record Usages(int keyUsage, List<KeyPurposeId> extended) {}
+
+  /**
+   * cert-manager's reading of {@code spec.usages}: key usages and extended key usages by name;
+   * none given means digital signature and key encipherment with no extended key usage (which
+   * X.509 reads as any purpose); a CA always gets cert sign.
+   */
+  static Usages usages(List<String> names, boolean isCA) {
+    List<String> given = names == null || names.isEmpty()
+        ? List.of("digital signature", "key encipherment") : names;
+    int ku = isCA ? KeyUsage.keyCertSign : 0;
+    var eku = new java.util.ArrayList<KeyPurposeId>();
+    for (String u : given) {
+      switch (u) {
+        case "signing", "digital signature" -> ku |= KeyUsage.digitalSignature;
+        case "content commitment" -> ku |= KeyUsage.nonRepudiation;
+        case "key encipherment" -> ku |= KeyUsage.keyEncipherment;
+        case "key agreement" -> ku |= KeyUsage.keyAgreement;
+        case "data encipherment" -> ku |= KeyUsage.dataEncipherment;
+        case "cert sign" -> ku |= KeyUsage.keyCertSign;
+        case "crl sign" -> ku |= KeyUsage.cRLSign;
+        case "server auth" -> eku.add(KeyPurposeId.id_kp_serverAuth);
+        case "client auth" -> eku.add(KeyPurposeId.id_kp_clientAuth);
+        case "code signing" -> eku.add(KeyPurposeId.id_kp_codeSigning);
+        case "timestamping" -> eku.add(KeyPurposeId.id_kp_timeStamping);
+        case "ocsp signing" -> eku.add(KeyPurposeId.id_kp_OCSPSigning);
+        case "any" -> eku.add(KeyPurposeId.anyExtendedKeyUsage);
+        default -> throw new IllegalArgumentException("unknown key usage: " + u);
+      }
+    }
+    return new Usages(ku, eku);
   }
 
   private void markReady(Certificate cert) {
@@ -318,7 +357,7 @@ public final class FakeCertManager implements AutoCloseable {
     return out.toString();
   }
 
-  static PrivateKey readKey(String pem) throws Exception {
+  public static PrivateKey readKey(String pem) throws Exception {
     try (var p = new PEMParser(new StringReader(pem))) {
       Object o = p.readObject();
       var conv = new JcaPEMKeyConverter();
