@@ -10,9 +10,16 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernete
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
-/** The managed token issuer's Deployment. */
+/**
+ * The managed token issuer's Deployment. The reconciler hands over the signing certificate's
+ * fingerprint through the workflow context (it reads the Secret from its informer), so that a
+ * renewal rolls the issuer onto the new key.
+ */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class AuthServerDeploymentDependent extends CRUDKubernetesDependentResource<Deployment, SecureRegistry> {
+
+  /** Key of the signing certificate's fingerprint (a String) in the workflow context. */
+  public static final String SIGNER = "portcullis.token-signer";
 
   public AuthServerDeploymentDependent() {
     super(Deployment.class);
@@ -20,7 +27,9 @@ public class AuthServerDeploymentDependent extends CRUDKubernetesDependentResour
 
   @Override
   protected Deployment desired(SecureRegistry primary, Context<SecureRegistry> context) {
-    return TokenIssuerModel.deployment(primary);
+    String signer = context.managedWorkflowAndDependentResourceContext()
+        .get(SIGNER, String.class).orElse(null);
+    return TokenIssuerModel.deployment(primary, signer);
   }
 
   @Override

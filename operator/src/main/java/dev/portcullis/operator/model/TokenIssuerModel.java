@@ -186,17 +186,51 @@ public final class TokenIssuerModel {
         .build();
   }
 
+  /** Pod template annotation naming the signing certificate the issuer's pods were started with. */
+  public static final String SIGNER_ANNOTATION = "portcullis.dev/token-signer";
+
+  /**
+   * The signing certificate's identity for {@link #SIGNER_ANNOTATION}: the SHA-256 of its
+   * {@code tls.crt} (public), or null while cert-manager has not written it.
+   */
+  public static String signerFingerprint(io.fabric8.kubernetes.api.model.Secret signing) {
+    if (signing == null || signing.getData() == null || signing.getData().get("tls.crt") == null) {
+      return null;
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(java.util.Base64.getDecoder().decode(signing.getData().get("tls.crt")));
+      return java.util.HexFormat.of().formatHex(digest, 0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
   public static Deployment deployment(SecureRegistry r) {
+    return deployment(r, null);
+  }
+
+  /**
+   * The issuer's Deployment. {@code signer} ({@link #signerFingerprint}) goes on the pod template:
+   * the issuer reads its signing key at start, so a renewal rolls its pods, new ones up before
+   * old ones go. Tokens the old key signed keep verifying meanwhile: the old certificate chains to
+   * the same token CA and stays valid long after cert-manager renews it.
+   */
+  public static Deployment deployment(SecureRegistry r, String signer) {
     var labels = Names.authServerLabels(r);
+    var annotations = new LinkedHashMap<String, String>();
+    annotations.put(DeploymentModel.CONFIG_HASH_ANNOTATION,
+        Integer.toHexString(configYaml(r).hashCode()));
+    if (signer != null) {
+      annotations.put(SIGNER_ANNOTATION, signer);
+    }
     return new DeploymentBuilder()
         .withMetadata(meta(r, Names.authServer(r)))
         .withNewSpec()
           .withReplicas(r.getSpec().effectiveReplicas() > 1 ? 2 : 1)
           .withNewSelector().withMatchLabels(labels).endSelector()
           .withNewTemplate()
-            .withNewMetadata().withLabels(labels).withAnnotations(Map.of(
-                DeploymentModel.CONFIG_HASH_ANNOTATION,
-                Integer.toHexString(configYaml(r).hashCode()))).endMetadata()
+            .withNewMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
             .withNewSpec()
               // the issuer calls the API only for TokenReviews (kubernetes login)
               .withAutomountServiceAccountToken(loginWithServiceAccounts(r))

@@ -16,9 +16,10 @@ import java.util.stream.Collectors;
 
 /**
  * An informer on the Secrets a registry reads but does not own: the users' password Secrets, an
- * existing htpasswd Secret, S3 credentials, and the TLS Secret cert-manager writes. A change to
- * any of them reconciles exactly the registries that name it (an index on the primary cache), so
- * a password change updates the htpasswd file and a renewal refreshes the CA bundle in status.
+ * existing htpasswd Secret, S3 credentials, and the TLS and token-signing Secrets cert-manager
+ * writes. A change to any of them reconciles exactly the registries that name it (an index on
+ * the primary cache), so a password change updates the htpasswd file, a renewal refreshes the CA
+ * bundle in status and a new signing key rolls the token issuer.
  */
 public final class ReferencedSecrets {
 
@@ -50,6 +51,10 @@ public final class ReferencedSecrets {
     }
     if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS) {
       names.add(Names.clientCertificate(r, Names.PROBE_CLIENT));
+    }
+    // the token-signing certificate: a renewal rolls the token issuer onto the new key
+    if (r.getSpec().effectiveAuth().managedToken() != null) {
+      names.add(Names.tokenSigning(r));
     }
     // the nodes' client certificate: node trust copies it, and a renewal must reach the nodes
     if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS

@@ -240,6 +240,14 @@ public class SecureRegistryReconciler
       }
       var shared = context.managedWorkflowAndDependentResourceContext();
       shared.put(HtpasswdSecretDependent.CREDENTIALS, users);
+      if (r.getSpec().effectiveAuth().managedToken() != null) {
+        String signer = dev.portcullis.operator.model.TokenIssuerModel.signerFingerprint(
+            ReferencedSecrets.get(context, r, Names.tokenSigning(r)));
+        if (signer != null) {
+          shared.put(dev.portcullis.operator.dependent.AuthServerDeploymentDependent.SIGNER,
+              signer);
+        }
+      }
       var result = shared.reconcileManagedWorkflow();
       result.getErroredDependents().forEach((dependent, e) -> {
         log.warn("{}/{}: dependent {} failed", r.getMetadata().getNamespace(),

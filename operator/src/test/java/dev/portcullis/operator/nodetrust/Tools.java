@@ -121,7 +121,12 @@ final class Tools {
   }
 
   static void awaitHttp(String url, Running process) throws Exception {
-    var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    awaitHttps(URI.create(url), process,
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build());
+  }
+
+  /** Waits for {@code url} to answer 200 through {@code client} (which knows whom to trust). */
+  static void awaitHttps(URI url, Running process, HttpClient client) throws Exception {
     Instant deadline = Instant.now().plusSeconds(60);
     while (Instant.now().isBefore(deadline)) {
       if (!process.process().isAlive()) {
@@ -129,7 +134,7 @@ final class Tools {
             + process.output());
       }
       try {
-        var response = client.send(HttpRequest.newBuilder(URI.create(url)).build(),
+        var response = client.send(HttpRequest.newBuilder(url).build(),
             HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 200) {
           return;
