@@ -9,8 +9,19 @@ import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import java.util.List;
 
-/** Who may use the registry. */
+/**
+ * Who may use the registry. The mode may be left out when exactly one of htpasswd, token is
+ * given; a registry without authentication says so with {@code mode: None}.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "has(self.mode) || !has(self.htpasswd) || !has(self.token)",
+    message = "auth has both htpasswd and token: set auth.mode to the one to use")
+@ValidationRule(
+    value = "!has(self.mode) || (self.mode == 'Htpasswd' ? !has(self.token)"
+        + " : self.mode == 'Token' ? !has(self.htpasswd) : !has(self.htpasswd) && !has(self.token))",
+    message = "auth.mode does not use the other auth section given: remove it, or set auth.mode"
+        + " to match")
 public class AuthSpec {
 
   public enum Mode {
@@ -20,17 +31,36 @@ public class AuthSpec {
   }
 
   @JsonPropertyDescription(
-      "None, Htpasswd (basic auth) or Token (Docker token auth; token.issuer External is"
-          + " supported, Managed not yet).")
-  @Default("None")
+      "Htpasswd (basic auth), Token (Docker token auth) or None. Optional when exactly one of"
+          + " htpasswd, token is given: the mode is that one. A registry anyone who reaches it may"
+          + " push to needs mode None, explicitly (tls.mode MutualTLS authenticates clients"
+          + " without it).")
   public Mode mode;
 
   public Htpasswd htpasswd;
 
   public Token token;
 
+  /**
+   * The mode given, else the one section given says it. With neither (or both) it is None, which
+   * {@code SpecCheck} refuses to apply unless client certificates authenticate.
+   */
   public Mode effectiveMode() {
-    return mode == null ? Mode.None : mode;
+    if (mode != null) {
+      return mode;
+    }
+    if (htpasswd != null && token == null) {
+      return Mode.Htpasswd;
+    }
+    if (token != null && htpasswd == null) {
+      return Mode.Token;
+    }
+    return Mode.None;
+  }
+
+  /** Whether the spec says which authentication it wants: a mode, or exactly one section. */
+  public boolean specified() {
+    return mode != null || (htpasswd == null) != (token == null);
   }
 
   /** Basic-auth users: listed here with password Secrets, or an htpasswd file the user keeps. */

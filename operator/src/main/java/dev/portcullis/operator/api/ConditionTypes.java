@@ -11,6 +11,11 @@ public final class ConditionTypes {
   public static final String HEALTHY = "Healthy";
   /** True when cert-manager's renewal time of the server certificate has long passed. */
   public static final String CERTIFICATE_RENEWAL_OVERDUE = "CertificateRenewalOverdue";
+  /**
+   * True when the spec asks for a registry without authentication or without TLS: a warning
+   * that says what to change (Ready does not wait for it, the user asked for it explicitly).
+   */
+  public static final String INSECURE = "Insecure";
 
   private ConditionTypes() {}
 }

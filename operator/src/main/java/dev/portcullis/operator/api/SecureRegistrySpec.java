@@ -25,9 +25,19 @@ import java.util.Map;
     message = "auth.mode Htpasswd needs auth.htpasswd (users or existingSecretRef)")
 @ValidationRule(
     value =
-        "!has(self.pullSecrets) || (has(self.auth) && has(self.auth.mode)"
-            + " && ((self.auth.mode == 'Htpasswd' && has(self.auth.htpasswd.users))"
-            + " || (self.auth.mode == 'Token' && (!has(self.auth.token.issuer)"
+        "(has(self.auth) && (has(self.auth.mode) || has(self.auth.htpasswd)"
+            + " || has(self.auth.token))) || (has(self.tls) && has(self.tls.mode)"
+            + " && self.tls.mode == 'MutualTLS')",
+    message = "auth needs auth.htpasswd or auth.token, or auth.mode None for a registry anyone"
+        + " who reaches it can push to")
+@ValidationRule(
+    value =
+        "!has(self.pullSecrets) || (has(self.auth)"
+            + " && ((has(self.auth.htpasswd) && has(self.auth.htpasswd.users)"
+            + " && (!has(self.auth.mode) || self.auth.mode == 'Htpasswd'))"
+            + " || (((has(self.auth.mode) && self.auth.mode == 'Token')"
+            + " || (!has(self.auth.mode) && has(self.auth.token) && !has(self.auth.htpasswd)))"
+            + " && (!has(self.auth.token) || !has(self.auth.token.issuer)"
             + " || self.auth.token.issuer == 'Managed'))))",
     message = "pullSecrets need auth.mode Htpasswd with auth.htpasswd.users, or the managed token"
         + " issuer")

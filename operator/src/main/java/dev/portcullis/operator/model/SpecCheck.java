@@ -17,6 +17,36 @@ public final class SpecCheck {
 
   private SpecCheck() {}
 
+  /**
+   * Secure by default: the authentication is what the spec says, never an accident. A mode, or
+   * the one section given; none at all only as an explicit {@code mode: None} (or with client
+   * certificates, which authenticate); never a section the mode ignores.
+   */
+  static List<Problem> authChoice(AuthSpec auth, TlsSpec.Mode tls) {
+    if (auth.mode == null && auth.htpasswd != null && auth.token != null) {
+      return List.of(new Problem(ConditionTypes.AUTH_READY, "AmbiguousAuth",
+          "auth has both htpasswd and token: set auth.mode to the one to use"));
+    }
+    if (!auth.specified() && tls != TlsSpec.Mode.MutualTLS) {
+      return List.of(new Problem(ConditionTypes.AUTH_READY, "AuthenticationUnspecified",
+          "auth needs auth.htpasswd or auth.token, or auth.mode None for a registry anyone who"
+              + " reaches it can push to"));
+    }
+    if (auth.mode != null) {
+      String ignored = switch (auth.mode) {
+        case Htpasswd -> auth.token != null ? "token" : null;
+        case Token -> auth.htpasswd != null ? "htpasswd" : null;
+        case None -> auth.htpasswd != null ? "htpasswd" : auth.token != null ? "token" : null;
+      };
+      if (ignored != null) {
+        return List.of(new Problem(ConditionTypes.AUTH_READY, "AmbiguousAuth",
+            "auth.mode " + auth.mode + " does not use auth." + ignored + ": remove it, or set"
+                + " auth.mode to match"));
+      }
+    }
+    return List.of();
+  }
+
   public static List<Problem> check(SecureRegistry r) {
     var problems = new ArrayList<Problem>();
     var spec = r.getSpec();
@@ -44,6 +74,7 @@ public final class SpecCheck {
       }
     }
     AuthSpec auth = spec.effectiveAuth();
+    problems.addAll(authChoice(auth, spec.effectiveTls().effectiveMode()));
     if (auth.effectiveMode() == AuthSpec.Mode.Token) {
       if (auth.managedToken() != null) {
         try {

@@ -58,6 +58,8 @@ public final class StatusAggregator {
               + (health.message == null ? "" : ": " + health.message) + failing(health)));
     }
     conditions.add(ready(r, o, conditions));
+    // after Ready on purpose: a warning about what was asked for, Ready does not wait for it
+    conditions.add(insecure(r));
     String renewal = null;
     String notAfter = null;
     if (o.serverCertificate() != null && o.serverCertificate().getStatus() != null) {
@@ -147,6 +149,10 @@ public final class StatusAggregator {
     }
     AuthSpec auth = r.getSpec().effectiveAuth();
     if (auth.effectiveMode() == AuthSpec.Mode.None) {
+      if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS) {
+        return condition(AUTH_READY, true, "ClientCertificates",
+            "clients authenticate with certificates of the registry's CA (tls.mode MutualTLS)");
+      }
       return condition(AUTH_READY, true, "NoAuthentication",
           "auth.mode is None: whoever reaches the registry can push and pull");
     }
@@ -177,6 +183,30 @@ public final class StatusAggregator {
     int users = auth.htpasswd.users == null ? 0 : auth.htpasswd.users.size();
     return condition(AUTH_READY, true, "HtpasswdReady",
         users + (users == 1 ? " user" : " users") + " in Secret " + Names.htpasswdSecret(r));
+  }
+
+  /** The Insecure warning: what the spec leaves open, and what to change about it. */
+  private static Condition insecure(SecureRegistry r) {
+    var tls = r.getSpec().effectiveTls().effectiveMode();
+    boolean open = r.getSpec().effectiveAuth().effectiveMode() == AuthSpec.Mode.None
+        && tls != TlsSpec.Mode.MutualTLS;
+    boolean plain = tls == TlsSpec.Mode.Disabled;
+    String noAuth = "auth.mode is None: anyone who reaches the registry can push, pull and"
+        + " delete; give auth.htpasswd or auth.token to require a login";
+    String noTls = "tls.mode is Disabled: passwords, tokens and images cross the network in plain"
+        + " text; leave tls.mode out (TLS is the default) once cert-manager is installed";
+    if (open && plain) {
+      return condition(ConditionTypes.INSECURE, true, "NoAuthenticationNoTLS",
+          noAuth + ". " + noTls);
+    }
+    if (open) {
+      return condition(ConditionTypes.INSECURE, true, "NoAuthentication", noAuth);
+    }
+    if (plain) {
+      return condition(ConditionTypes.INSECURE, true, "TLSDisabled", noTls);
+    }
+    return condition(ConditionTypes.INSECURE, false, "Secured",
+        "clients authenticate and traffic is encrypted");
   }
 
   private static Condition storage(SecureRegistry r, Observed o, List<Problem> problems) {

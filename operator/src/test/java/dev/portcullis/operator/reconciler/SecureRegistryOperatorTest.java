@@ -125,7 +125,8 @@ class SecureRegistryOperatorTest {
       assertThat(r.getStatus().readyReplicas).isEqualTo(1);
       assertThat(r.getStatus().observedGeneration).isEqualTo(r.getMetadata().getGeneration());
       assertThat(r.getStatus().conditions).extracting(c -> c.getType()).containsExactly(
-          "CertificatesReady", "AuthReady", "StorageReady", "Available", "Ready");
+          "CertificatesReady", "AuthReady", "StorageReady", "Available", "Ready", "Insecure");
+      assertThat(condition(r, ConditionTypes.INSECURE)).startsWith("False Secured");
     });
   }
 
@@ -395,7 +396,33 @@ class SecureRegistryOperatorTest {
       assertThat(condition(get(ns, "plain"), ConditionTypes.CERTIFICATES_READY))
           .startsWith("True TLSDisabled");
       assertThat(condition(get(ns, "plain"), ConditionTypes.READY)).startsWith("True");
+      assertThat(condition(get(ns, "plain"), ConditionTypes.INSECURE))
+          .startsWith("True NoAuthenticationNoTLS");
     });
+  }
+
+  /** Issue #25, item 2: no auth is never an accident; the one section given is the mode. */
+  @Test
+  void anUnsaidAuthIsRefusedAndALoneHtpasswdSectionIsBasicAuth() {
+    String ns = namespace();
+    var unsaid = Registries.basic(ns, "unsaid");
+    unsaid.getSpec().auth = null;
+    cluster.client.resource(unsaid).create();
+    cluster.client.resource(Registries.password(ns, "rackham", "s3cret-Rackham")).create();
+    var inferred = Registries.htpasswd(ns, "inferred", "rackham");
+    inferred.getSpec().auth.mode = null;
+    cluster.client.resource(inferred).create();
+    await().untilAsserted(() -> {
+      assertThat(condition(get(ns, "unsaid"), ConditionTypes.AUTH_READY)).isEqualTo(
+          "False AuthenticationUnspecified: auth needs auth.htpasswd or auth.token, or auth.mode"
+              + " None for a registry anyone who reaches it can push to");
+      assertThat(get(ns, "unsaid").getStatus().phase).isEqualTo("Failed");
+      assertThat(get(ConfigMap.class, ns, "inferred-config").getData().get("config.yml"))
+          .contains("htpasswd:", "path: /etc/portcullis/auth/htpasswd");
+      assertThat(condition(get(ns, "inferred"), ConditionTypes.AUTH_READY))
+          .startsWith("True HtpasswdReady");
+    });
+    assertThat(get(Deployment.class, ns, "unsaid")).isNull();
   }
 
   @Test

@@ -163,12 +163,29 @@ class SampleValidationTest {
     }
   }
 
+  /** Secure by default: the one auth section given is the mode, and client certificates count. */
+  @Test
+  void theAuthModeMayBeLeftToTheOneSectionGiven() {
+    var users = Map.of("users", List.of(Map.of("username", "ci",
+        "passwordSecretRef", Map.of("name", "ci-password", "key", "password"))));
+    for (Map<String, Object> spec : List.<Map<String, Object>>of(
+        Map.of("storage", Map.of("emptyDir", Map.of()), "auth", Map.of("htpasswd", users),
+            "pullSecrets", Map.of("namespaces", List.of("apps"))),
+        Map.of("storage", Map.of("emptyDir", Map.of()), "auth", Map.of("token", Map.of()),
+            "pullSecrets", Map.of("namespaces", List.of("apps"))),
+        Map.of("storage", Map.of("emptyDir", Map.of()), "tls", Map.of("mode", "MutualTLS")))) {
+      var r = Map.<String, Object>of("apiVersion", "portcullis.dev/v1alpha1",
+          "kind", "SecureRegistry", "metadata", Map.of("name", "x"), "spec", spec);
+      assertThat(validator.validate(r, null)).as("%s", spec).isEmpty();
+    }
+  }
+
   @Test
   void celRulesAreReallyEvaluated() {
     int before = validator.rulesEvaluated;
     var ok = Map.<String, Object>of("apiVersion", "portcullis.dev/v1alpha1",
         "kind", "SecureRegistry", "metadata", Map.of("name", "x"),
-        "spec", Map.of("storage", Map.of("emptyDir", Map.of()),
+        "spec", Map.of("storage", Map.of("emptyDir", Map.of()), "auth", Map.of("mode", "None"),
             "service", Map.of("type", "NodePort", "nodePort", 30500)));
     assertThat(validator.validate(ok, null)).isEmpty();
     assertThat(validator.rulesEvaluated - before).as("rules evaluated").isGreaterThanOrEqualTo(4);

@@ -19,11 +19,13 @@ import java.util.Map;
 public final class Registries {
   private Registries() {}
 
-  /** TLS (bootstrap CA), no auth, a 1Gi ReadWriteOnce claim. */
+  /** TLS (bootstrap CA), no auth (said explicitly: mode None), a 1Gi ReadWriteOnce claim. */
   public static SecureRegistry basic(String namespace, String name) {
     var r = new SecureRegistry();
     r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
     var spec = new SecureRegistrySpec();
+    spec.auth = new AuthSpec();
+    spec.auth.mode = AuthSpec.Mode.None;
     spec.storage = new StorageSpec();
     spec.storage.persistentVolumeClaim = new StorageSpec.PersistentVolumeClaim();
     spec.storage.persistentVolumeClaim.size = "1Gi";
