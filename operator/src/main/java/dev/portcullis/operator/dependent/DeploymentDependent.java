@@ -12,9 +12,15 @@ import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.List;
 
-/** The registry pods. Its status (ready replicas) feeds the Available condition. */
+/**
+ * The registry pods. Its status (ready replicas) feeds the Available condition. The reconciler
+ * hands over the token CA's fingerprint through the workflow context (managed token issuer).
+ */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class DeploymentDependent extends CRUDKubernetesDependentResource<Deployment, SecureRegistry> {
+
+  /** Key of the token CA's fingerprint (a String) in the workflow context. */
+  public static final String TOKEN_CA = "portcullis.token-ca";
 
   public DeploymentDependent() {
     super(Deployment.class);
@@ -22,7 +28,8 @@ public class DeploymentDependent extends CRUDKubernetesDependentResource<Deploym
 
   @Override
   protected Deployment desired(SecureRegistry primary, Context<SecureRegistry> context) {
-    return DeploymentModel.desired(primary);
+    return DeploymentModel.desired(primary, context.managedWorkflowAndDependentResourceContext()
+        .get(TOKEN_CA, String.class).orElse(null));
   }
 
   /**

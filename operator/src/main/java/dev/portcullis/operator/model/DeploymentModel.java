@@ -19,14 +19,15 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The registry Deployment, following the registry image's contract: args, uid 65532, ports 5000
  * (registry) and 5001 (debug: probes and metrics, plain HTTP so probes work under mutual TLS),
  * mounts. The pod template carries a hash of config.yml and nothing derived from certificates or
  * passwords: the registry reloads those files live, so a renewal or password change rolls nothing.
+ * The one exception is the token CA (read once at start), which a renewal does not change.
  */
 public final class DeploymentModel {
 
@@ -37,8 +38,26 @@ public final class DeploymentModel {
 
   private DeploymentModel() {}
 
+  /**
+   * Pod template annotation naming the token CA the registry trusts. The registry reads
+   * {@code auth.token.rootcertbundle} at start, so a new token CA (a first install, an upgrade
+   * from the shared-CA layout, a replaced CA) rolls the pods; a renewed signing certificate does
+   * not change it and rolls nothing.
+   */
+  public static final String TOKEN_CA_ANNOTATION = "portcullis.dev/token-ca";
+
   public static Deployment desired(SecureRegistry r) {
+    return desired(r, null);
+  }
+
+  /** With {@code tokenCa} ({@link TokenSigningCa#trustFingerprint}), or null when none. */
+  public static Deployment desired(SecureRegistry r, String tokenCa) {
     var spec = r.getSpec();
+    var annotations = new LinkedHashMap<String, String>();
+    annotations.put(CONFIG_HASH_ANNOTATION, ConfigMapModel.configHash(r));
+    if (tokenCa != null) {
+      annotations.put(TOKEN_CA_ANNOTATION, tokenCa);
+    }
     return new DeploymentBuilder()
         .withMetadata(Meta.of(r, Names.deployment(r)))
         .withNewSpec()
@@ -50,7 +69,7 @@ public final class DeploymentModel {
           .withNewTemplate()
             .withNewMetadata()
               .withLabels(Names.labels(r))
-              .withAnnotations(Map.of(CONFIG_HASH_ANNOTATION, ConfigMapModel.configHash(r)))
+              .withAnnotations(annotations)
             .endMetadata()
             .withNewSpec()
               // the registry never talks to the Kubernetes API

@@ -194,16 +194,7 @@ public final class TokenIssuerModel {
    * {@code tls.crt} (public), or null while cert-manager has not written it.
    */
   public static String signerFingerprint(io.fabric8.kubernetes.api.model.Secret signing) {
-    if (signing == null || signing.getData() == null || signing.getData().get("tls.crt") == null) {
-      return null;
-    }
-    try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(java.util.Base64.getDecoder().decode(signing.getData().get("tls.crt")));
-      return java.util.HexFormat.of().formatHex(digest, 0, 16);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    return TokenSigningCa.fingerprint(signing, "tls.crt");
   }
 
   public static Deployment deployment(SecureRegistry r) {

@@ -5,6 +5,11 @@ import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.certmanager.api.model.v1.CertificateBuilder;
 import io.fabric8.certmanager.api.model.v1.Issuer;
 import io.fabric8.certmanager.api.model.v1.IssuerBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -58,6 +63,28 @@ public final class TokenSigningCa {
         .withMetadata(Meta.of(r, Names.tokenCa(r)))
         .withNewSpec().withNewCa().withSecretName(Names.tokenCa(r)).endCa().endSpec()
         .build();
+  }
+
+  /**
+   * The token CA the registry trusts, for {@link DeploymentModel#TOKEN_CA_ANNOTATION}: the
+   * SHA-256 of the signing Secret's {@code ca.crt}, or null while cert-manager has not written it.
+   */
+  public static String trustFingerprint(Secret signing) {
+    return fingerprint(signing, "ca.crt");
+  }
+
+  /** SHA-256 (first 16 bytes, hex) of a Secret's key, or null when it has none: public parts only. */
+  static String fingerprint(Secret s, String key) {
+    if (s == null || s.getData() == null || s.getData().get(key) == null) {
+      return null;
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(Base64.getDecoder().decode(s.getData().get(key)));
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 
   /** The Issuers: the SelfSigned one first, since the CA Issuer needs its certificate. */

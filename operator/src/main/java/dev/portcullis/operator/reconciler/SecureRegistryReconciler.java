@@ -241,11 +241,16 @@ public class SecureRegistryReconciler
       var shared = context.managedWorkflowAndDependentResourceContext();
       shared.put(HtpasswdSecretDependent.CREDENTIALS, users);
       if (r.getSpec().effectiveAuth().managedToken() != null) {
-        String signer = dev.portcullis.operator.model.TokenIssuerModel.signerFingerprint(
-            ReferencedSecrets.get(context, r, Names.tokenSigning(r)));
+        // the issuer and the registry read these at start: a change rolls their pods
+        Secret signing = ReferencedSecrets.get(context, r, Names.tokenSigning(r));
+        String signer = dev.portcullis.operator.model.TokenIssuerModel.signerFingerprint(signing);
+        String tokenCa = dev.portcullis.operator.model.TokenSigningCa.trustFingerprint(signing);
         if (signer != null) {
           shared.put(dev.portcullis.operator.dependent.AuthServerDeploymentDependent.SIGNER,
               signer);
+        }
+        if (tokenCa != null) {
+          shared.put(dev.portcullis.operator.dependent.DeploymentDependent.TOKEN_CA, tokenCa);
         }
       }
       var result = shared.reconcileManagedWorkflow();

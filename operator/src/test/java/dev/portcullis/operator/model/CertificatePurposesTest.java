@@ -134,6 +134,35 @@ class CertificatePurposesTest {
     assertThat(token).containsEntry("maxlifetime", "3h");
   }
 
+  /**
+   * What rolls on a change of the signing Secret: a new signing key only the issuer (it reads
+   * its key at start); a new token CA the registry too (it reads its bundle at start).
+   */
+  @Test
+  void aNewSignerRollsTheIssuerAndOnlyANewTokenCaRollsTheRegistry() {
+    var r = everything(false);
+    var first = Registries.secret("ns", "reg-token-signing", Map.of("ca.crt", "CA-1",
+        "tls.crt", "SIGNER-1"));
+    var renewed = Registries.secret("ns", "reg-token-signing", Map.of("ca.crt", "CA-1",
+        "tls.crt", "SIGNER-2"));
+    var newCa = Registries.secret("ns", "reg-token-signing", Map.of("ca.crt", "CA-2",
+        "tls.crt", "SIGNER-3"));
+    java.util.function.Function<io.fabric8.kubernetes.api.model.Secret, Map<String, String>>
+        registry = s -> DeploymentModel.desired(r, TokenSigningCa.trustFingerprint(s)).getSpec()
+            .getTemplate().getMetadata().getAnnotations();
+    java.util.function.Function<io.fabric8.kubernetes.api.model.Secret, Map<String, String>>
+        issuer = s -> TokenIssuerModel.deployment(r, TokenIssuerModel.signerFingerprint(s))
+            .getSpec().getTemplate().getMetadata().getAnnotations();
+    assertThat(registry.apply(first)).containsKey(DeploymentModel.TOKEN_CA_ANNOTATION)
+        .isEqualTo(registry.apply(renewed)).isNotEqualTo(registry.apply(newCa));
+    assertThat(issuer.apply(first)).containsKey(TokenIssuerModel.SIGNER_ANNOTATION)
+        .isNotEqualTo(issuer.apply(renewed));
+    // before cert-manager wrote the Secret: no annotation, nothing to compare
+    assertThat(DeploymentModel.desired(r, TokenSigningCa.trustFingerprint(null)).getSpec()
+        .getTemplate().getMetadata().getAnnotations())
+        .doesNotContainKey(DeploymentModel.TOKEN_CA_ANNOTATION);
+  }
+
   /** Secret mounts with subPath never see a renewal: every certificate mount is a whole folder. */
   @ParameterizedTest
   @ValueSource(booleans = {false, true})

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.model.DeploymentModel;
 import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.RegistryConfig;
 import dev.portcullis.operator.model.TokenIssuerModel;
+import dev.portcullis.operator.model.TokenSigningCa;
 import dev.portcullis.operator.testsupport.FakeCertManager;
 import dev.portcullis.operator.testsupport.Registries;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -80,6 +82,9 @@ class TokenSigningRotationTest extends MockClusterTest {
     assumeTrue(Files.exists(jar), "needs the registry jar");
     Secret oldSigning = get(Secret.class, NS, "reg-token-signing");
     String oldAnnotation = signerAnnotation();
+    await().untilAsserted(() -> assertThat(tokenCaAnnotation())
+        .isEqualTo(TokenSigningCa.trustFingerprint(oldSigning)));
+    String registryTemplate = tokenCaAnnotation();
 
     Path tls = Tools.writeSecret(get(Secret.class, NS, "reg-tls"), dir.resolve("tls"));
     Path token = Files.createDirectories(dir.resolve("token"));
@@ -149,6 +154,8 @@ class TokenSigningRotationTest extends MockClusterTest {
             .isEqualTo(RegistryClient.value(oldSigning, "ca.crt"));
         assertThat(RegistryClient.value(newSigning, "tls.key"))
             .isNotEqualTo(RegistryClient.value(oldSigning, "tls.key"));
+        assertThat(tokenCaAnnotation()).as("the registry pods do not roll")
+            .isEqualTo(registryTemplate);
 
         // the rolling update: the new pod becomes ready, takes the traffic, the old one goes
         int newIssuerPort = Tools.freePortIn(20000, 29000);
@@ -175,6 +182,12 @@ class TokenSigningRotationTest extends MockClusterTest {
           + registry.output()).isEmpty();
       assertThat(used.get()).isGreaterThanOrEqualTo(60);
     }
+  }
+
+  private String tokenCaAnnotation() {
+    var d = get(Deployment.class, NS, "reg");
+    return d == null ? null : d.getSpec().getTemplate().getMetadata().getAnnotations()
+        .get(DeploymentModel.TOKEN_CA_ANNOTATION);
   }
 
   private String signerAnnotation() {

@@ -213,10 +213,18 @@ public final class FakeCertManager implements AutoCloseable {
 
   private void writeSecret(Certificate cert, Signer signer, String issuedFor, Secret existing)
       throws Exception {
-    var gen = KeyPairGenerator.getInstance("EC");
-    gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
-    KeyPair pair = gen.generateKeyPair();
     var spec = cert.getSpec();
+    KeyPair pair;
+    if (existing != null && existing.getData() != null && existing.getData().get("tls.key") != null
+        && spec.getPrivateKey() != null && "Never".equals(spec.getPrivateKey().getRotationPolicy())) {
+      // rotationPolicy Never: a re-issue keeps the key, as cert-manager does
+      pair = new KeyPair(readCert(decode(existing, "tls.crt")).getPublicKey(),
+          readKey(decode(existing, "tls.key")));
+    } else {
+      var gen = KeyPairGenerator.getInstance("EC");
+      gen.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+      pair = gen.generateKeyPair();
+    }
     List<String> dns = spec.getDnsNames() == null ? List.of() : spec.getDnsNames();
     String cn = spec.getCommonName() != null ? spec.getCommonName()
         : dns.isEmpty() ? cert.getMetadata().getName() : dns.get(0);
