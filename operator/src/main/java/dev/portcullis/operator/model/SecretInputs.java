@@ -138,6 +138,13 @@ public final class SecretInputs {
         problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
             "Secret " + ref.name + " has no PEM certificate under key " + ref.effectiveKey()
                 + " (auth.token.external.rootCertBundleSecretRef)"));
+      } else if (sharesTlsCa(value(s, ref.effectiveKey()), lookup.apply(Names.tlsSecret(r)))) {
+        // every certificate of that CA (the registry's own, clients', the nodes') could sign
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "TokenBundleTrustsTlsCa",
+            "Secret " + ref.name + " (auth.token.external.rootCertBundleSecretRef) holds the CA"
+                + " that issues this registry's TLS certificates, so any of them could sign"
+                + " tokens: put the issuer's signing certificates there, or a CA that issues"
+                + " nothing else"));
       }
     }
     StorageSpec.S3 s3 = r.getSpec().effectiveStorage().s3;
@@ -158,6 +165,28 @@ public final class SecretInputs {
       }
     }
     return problems;
+  }
+
+  private static final java.util.regex.Pattern PEM_CERTIFICATE = java.util.regex.Pattern.compile(
+      "-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----");
+
+  /** Whether a token bundle holds a certificate of the TLS Secret's ca.crt (compared as DER). */
+  static boolean sharesTlsCa(String bundle, Secret tls) {
+    String ca = tls == null ? null : value(tls, "ca.crt");
+    if (ca == null) {
+      return false;
+    }
+    var tlsCas = certificates(ca);
+    return certificates(bundle).stream().anyMatch(tlsCas::contains);
+  }
+
+  private static List<String> certificates(String pem) {
+    var out = new ArrayList<String>();
+    var m = PEM_CERTIFICATE.matcher(pem);
+    while (m.find()) {
+      out.add(m.group(1).replaceAll("\\s", ""));
+    }
+    return out;
   }
 
   /** A Secret value from data (base64) or stringData (what a user may have written). */

@@ -50,8 +50,27 @@ class ExternalTokenTest {
     assertThat(SecretInputs.referencedSecretNames(r)).contains("token-signer");
     assertThat(SecretInputs.referenceProblems(r, n -> null))
         .extracting(Problem::reason).containsExactly("SecretNotFound");
+    String signer = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    String tlsCa = "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n";
     assertThat(SecretInputs.referenceProblems(r, n -> Registries.secret("ns", n,
-        Map.of("ca.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"))))
-        .isEmpty();
+        Map.of("ca.crt", n.equals("token-signer") ? signer : tlsCa)))).isEmpty();
+  }
+
+  /**
+   * Issue #25, item 1: a bundle holding the CA of the registry's TLS certificates would let any
+   * of them sign tokens, so it is not applied; whitespace does not hide it.
+   */
+  @Test
+  void aBundleHoldingTheRegistrysTlsCaIsRefused() {
+    var r = external();
+    String signer = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    String tlsCa = "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n";
+    var problems = SecretInputs.referenceProblems(r, n -> Registries.secret("ns", n,
+        Map.of("ca.crt", n.equals("token-signer") ? signer + "-----BEGIN CERTIFICATE-----\r\n"
+            + " MIIC \r\n-----END CERTIFICATE-----\n" : tlsCa)));
+    assertThat(problems).extracting(Problem::reason).containsExactly("TokenBundleTrustsTlsCa");
+    assertThat(problems.get(0).message()).startsWith(
+        "Secret token-signer (auth.token.external.rootCertBundleSecretRef) holds the CA that"
+            + " issues this registry's TLS certificates");
   }
 }
