@@ -11,6 +11,8 @@ public final class ConditionTypes {
   public static final String HEALTHY = "Healthy";
   /** True when cert-manager's renewal time of the server certificate has long passed. */
   public static final String CERTIFICATE_RENEWAL_OVERDUE = "CertificateRenewalOverdue";
+  /** With pullSecrets: True while namespaces they name are refused by the admin's policy. */
+  public static final String PULL_SECRET_TARGETS_REFUSED = "PullSecretTargetsRefused";
 
   private ConditionTypes() {}
 }
