@@ -97,6 +97,18 @@ class TenancyTest extends MockClusterTest {
     namespace("ten-closed", Map.of("team", "x"));
     namespace("kube-system", Map.of());
     cluster.client.resource(Registries.password(ns, "admin", "admin-Passw0rd")).create();
+    // a pull secret under the name of earlier versions (which collided across tenants)
+    String oldName = "portcullis-" + ns + "-reg-pull";
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+        .withName(oldName).withNamespace("ten-open")
+        .withLabels(Map.of(PullRobot.REGISTRY_LABEL, ns + ".reg")).endMetadata()
+        .withType("kubernetes.io/dockerconfigjson")
+        .withStringData(Map.of(".dockerconfigjson", "{\"auths\":{}}")).build()).create();
+    cluster.client.serviceAccounts().inNamespace("ten-open").withName("default").edit(a -> {
+      a.setImagePullSecrets(List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference(
+          oldName)));
+      return a;
+    });
     var r = Registries.htpasswd(ns, "reg", "admin");
     r.getSpec().pullSecrets = new PullSecretsSpec();
     r.getSpec().pullSecrets.namespaces = List.of(ns, "ten-open", "kube-system");
@@ -113,6 +125,12 @@ class TenancyTest extends MockClusterTest {
       assertThat(refused.getReason()).isEqualTo("TargetsRefused");
       assertThat(refused.getMessage()).contains("kube-system (not open to pull secrets",
           "ten-closed (not open to pull secrets").doesNotContain("ten-open");
+    });
+    await().untilAsserted(() -> {
+      assertThat(get(Secret.class, "ten-open", oldName)).isNull();
+      assertThat(get(ServiceAccount.class, "ten-open", "default").getImagePullSecrets())
+          .extracting(io.fabric8.kubernetes.api.model.LocalObjectReference::getName)
+          .containsExactly(name);
     });
     assertThat(get(Secret.class, "kube-system", name)).isNull();
     assertThat(get(Secret.class, "ten-closed", name)).isNull();
