@@ -93,11 +93,12 @@ public final class NodeTrustPublisher {
         .toList();
     // a registry whose hosts are refused is left out whole: nodes only ever trust it for names
     // it owns, and its refusal is in its own status (the reconciler reports the same problems)
+    var claimants = HostClaims.firstClaimants(all);
     List<SecureRegistry> registries = all.stream()
         .filter(r -> r.getSpec().effectiveNodeTrust().effectiveEnabled())
         .filter(r -> r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled)
         .filter(r -> SpecCheck.hostProblems(r).isEmpty()
-            && HostClaims.problems(r, all, publicHosts).isEmpty())
+            && HostClaims.problems(r, claimants, publicHosts).isEmpty())
         .toList();
     for (SecureRegistry r : registries) {
       Secret tls = ReferencedSecrets.get(context, r, Names.tlsSecret(r));

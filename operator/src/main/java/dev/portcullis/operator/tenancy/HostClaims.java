@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,32 +32,42 @@ public final class HostClaims {
   /** The problems of {@code r}'s hosts among {@code registries} (which may include {@code r}). */
   public static List<Problem> problems(SecureRegistry r, Collection<SecureRegistry> registries,
       PublicRegistryHosts publicHosts) {
+    return problems(r, firstClaimants(registries), publicHosts);
+  }
+
+  /**
+   * Each normalized host of {@code registries} with the registry that claimed it first: built once
+   * when many registries are checked against the same list (node trust, every reconcile).
+   */
+  public static Map<String, SecureRegistry> firstClaimants(Collection<SecureRegistry> registries) {
+    var owners = new HashMap<String, SecureRegistry>();
+    registries.stream()
+        .filter(o -> o.getSpec() != null && o.getMetadata().getDeletionTimestamp() == null)
+        .sorted(FIRST_CLAIM)
+        .forEach(o -> o.getSpec().effectiveHosts().forEach(h ->
+            owners.putIfAbsent(RegistryHosts.normalized(h), o)));
+    return owners;
+  }
+
+  /** The problems of {@code r}'s hosts, given {@link #firstClaimants} of the registries. */
+  public static List<Problem> problems(SecureRegistry r,
+      Map<String, SecureRegistry> firstClaimants, PublicRegistryHosts publicHosts) {
     var problems = new ArrayList<Problem>();
     for (String host : r.getSpec().effectiveHosts()) {
       publicHosts.refused(host).ifPresent(entry -> problems.add(new Problem(
           ConditionTypes.CERTIFICATES_READY, "PublicRegistryHost",
           "spec.host '" + host + "' is a public registry (" + entry + "): only the cluster's"
               + " admin can allow it, in the operator's " + TenancySettings.ALLOWED_PUBLIC_HOSTS_ENV)));
-      earlierClaim(r, host, registries).ifPresent(other -> problems.add(new Problem(
-          ConditionTypes.CERTIFICATES_READY, "HostClaimed",
-          "spec.host '" + host + "' is already claimed by SecureRegistry " + id(other)
-              + " (created " + other.getMetadata().getCreationTimestamp() + "): remove it here,"
-              + " or from " + id(other) + " first")));
+      SecureRegistry other = firstClaimants.get(RegistryHosts.normalized(host));
+      // the first claimant among the others may still be younger than r: then r is the first
+      if (other != null && !id(other).equals(id(r)) && FIRST_CLAIM.compare(other, r) < 0) {
+        problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "HostClaimed",
+            "spec.host '" + host + "' is already claimed by SecureRegistry " + id(other)
+                + " (created " + other.getMetadata().getCreationTimestamp() + "): remove it"
+                + " here, or from " + id(other) + " first"));
+      }
     }
     return problems;
-  }
-
-  /** The registry that claimed {@code host} before {@code r}, if any. */
-  static Optional<SecureRegistry> earlierClaim(SecureRegistry r, String host,
-      Collection<SecureRegistry> registries) {
-    String wanted = RegistryHosts.normalized(host);
-    return registries.stream()
-        .filter(o -> o.getSpec() != null && o.getMetadata().getDeletionTimestamp() == null)
-        .filter(o -> !id(o).equals(id(r)))
-        .filter(o -> FIRST_CLAIM.compare(o, r) < 0)
-        .filter(o -> o.getSpec().effectiveHosts().stream().map(RegistryHosts::normalized)
-            .anyMatch(wanted::equals))
-        .min(FIRST_CLAIM);
   }
 
   static String id(SecureRegistry r) {
