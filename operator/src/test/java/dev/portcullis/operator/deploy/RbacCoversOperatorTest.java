@@ -110,11 +110,13 @@ class RbacCoversOperatorTest {
                 .orElseThrow().getMessage()).contains(OPENED + " (outside the namespaces");
           }
         });
-        cluster.client.resources(SecureRegistry.class).inNamespace(watched).withName("reg")
-            .edit(current -> {
-              current.getSpec().replicas = 0;
-              return current;
-            });
+        // retried on conflicts with the operator's status writes
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+            cluster.client.resources(SecureRegistry.class).inNamespace(watched).withName("reg")
+                .edit(current -> {
+                  current.getSpec().replicas = 0;
+                  return current;
+                }));
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
             cluster.client.resources(Deployment.class).inNamespace(watched).withName("reg")
                 .get().getSpec().getReplicas() == 0);
