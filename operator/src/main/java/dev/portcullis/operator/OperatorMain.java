@@ -1,6 +1,7 @@
 package dev.portcullis.operator;
 
 import dev.portcullis.operator.reconciler.SecureRegistryReconciler;
+import dev.portcullis.operator.tenancy.TenancySettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -30,13 +31,21 @@ public final class OperatorMain {
   public static final String LEASE_NAME = "portcullis-operator";
 
   public static void main(String[] args) throws Exception {
+    TenancySettings tenancy;
+    try {
+      tenancy = TenancySettings.fromEnvironment();
+    } catch (IllegalArgumentException e) {
+      System.err.println("portcullis-operator: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     boolean leaderElection = "true".equalsIgnoreCase(System.getenv(LEADER_ELECTION_ENV));
-    var nodeTrust = dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment();
+    var nodeTrust = dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment(tenancy);
     Operator operator = start(client, new SecureRegistryReconciler(java.time.Clock.systemUTC(),
-        nodeTrust), watchedNamespaces(), o -> {
+        nodeTrust, tenancy), watchedNamespaces(), o -> {
           o.withMetrics(io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics
               .newPerResourceCollectingMicrometerMetricsBuilder(registry).build());
           if (leaderElection) {

@@ -16,6 +16,8 @@ public final class ConditionTypes {
    * that says what to change (Ready does not wait for it, the user asked for it explicitly).
    */
   public static final String INSECURE = "Insecure";
+  /** With pullSecrets: True while namespaces they name are refused by the admin's policy. */
+  public static final String PULL_SECRET_TARGETS_REFUSED = "PullSecretTargetsRefused";
 
   private ConditionTypes() {}
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.List;
 
@@ -14,10 +15,15 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PullSecretsSpec {
 
-  @JsonPropertyDescription("Namespaces that get the pull secret.")
-  public List<String> namespaces;
+  @JsonPropertyDescription(
+      "Namespaces that get the pull secret. Beyond the registry's own namespace, only those the"
+          + " cluster's admin opened in the operator's configuration; the others are named in the"
+          + " PullSecretTargetsRefused condition.")
+  @Size(max = 64)
+  public List<@Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$") @Size(max = 63) String> namespaces;
 
-  @JsonPropertyDescription("Namespaces selected by label get it too.")
+  @JsonPropertyDescription(
+      "Namespaces selected by label get it too, within the same admin policy.")
   public LabelSelector namespaceSelector;
 
   @JsonPropertyDescription(

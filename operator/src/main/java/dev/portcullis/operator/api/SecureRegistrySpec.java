@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -72,8 +74,15 @@ public class SecureRegistrySpec {
       "Registry image. Defaults to the Portcullis registry image of the operator's version.")
   public String image;
 
-  @JsonPropertyDescription("Extra DNS names clients use; they go into the server certificate.")
-  public List<String> host;
+  @JsonPropertyDescription(
+      "Extra DNS names clients use, each a DNS-1123 host name with an optional :port (no"
+          + " wildcard); they go into the server certificate, the pull secrets and, with"
+          + " nodeTrust, every node's containerd configuration. A name another SecureRegistry"
+          + " claimed first, or a well-known public registry (docker.io, ghcr.io, ...) the"
+          + " cluster's admin has not allowed, is refused.")
+  @Size(max = dev.portcullis.operator.tenancy.RegistryHosts.MAX_HOSTS)
+  public List<@Pattern(dev.portcullis.operator.tenancy.RegistryHosts.PATTERN)
+      @Size(max = dev.portcullis.operator.tenancy.RegistryHosts.MAX_LENGTH) String> host;
 
   public ServiceSpec service;
 

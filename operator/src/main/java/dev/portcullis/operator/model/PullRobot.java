@@ -27,6 +27,8 @@ public final class PullRobot {
   /** Label on every pull secret, naming its registry as namespace.name. */
   public static final String REGISTRY_LABEL = "portcullis.dev/pull-secret-of";
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private PullRobot() {}
 
@@ -34,9 +36,24 @@ public final class PullRobot {
     return r.getMetadata().getName() + "-pull-robot";
   }
 
-  /** The pull secret's name in a selected namespace: registry and its namespace, so two never clash. */
+  /**
+   * The pull secret's name in a selected namespace: readable ({@code portcullis-<namespace>-<name>-pull})
+   * and ending in a hash of namespace/name, since the readable part alone is the same for
+   * {@code team} + {@code a-x} and {@code team-a} + {@code x}.
+   */
   public static String pullSecretName(SecureRegistry r) {
-    return "portcullis-" + r.getMetadata().getNamespace() + "-" + r.getMetadata().getName() + "-pull";
+    String ns = r.getMetadata().getNamespace();
+    String name = r.getMetadata().getName();
+    return "portcullis-" + ns + "-" + name + "-pull-" + shortHash(ns + "/" + name);
+  }
+
+  private static String shortHash(String text) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 10);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public static String registryLabel(SecureRegistry r) {
@@ -73,25 +90,30 @@ public final class PullRobot {
         .build();
   }
 
-  /** The namespaces that get a pull secret: the listed ones and those the selector matched. */
+  /** The namespaces the author asks for: the listed ones and those the selector matched. */
   public static List<String> namespaces(SecureRegistry r, List<String> selectedByLabel) {
     var out = new TreeSet<String>(r.getSpec().pullSecrets.effectiveNamespaces());
     out.addAll(selectedByLabel);
     return List.copyOf(out);
   }
 
-  /** {@code .dockerconfigjson} for every name the registry is reached by. */
+  /** {@code .dockerconfigjson} for every name the registry is reached by, written by Jackson. */
   public static String dockerConfigJson(SecureRegistry r, String password) {
     String auth = Base64.getEncoder().encodeToString(
         (USERNAME + ":" + password).getBytes(StandardCharsets.UTF_8));
-    var json = new StringBuilder("{\"auths\":{");
-    List<String> hosts = NodeTrustModel.hosts(r);
-    for (int i = 0; i < hosts.size(); i++) {
-      json.append(i == 0 ? "" : ",").append('"').append(hosts.get(i)).append("\":{\"username\":\"")
-          .append(USERNAME).append("\",\"password\":\"").append(password)
-          .append("\",\"auth\":\"").append(auth).append("\"}");
+    var auths = new LinkedHashMap<String, Object>();
+    for (String host : NodeTrustModel.hosts(r)) {
+      var entry = new LinkedHashMap<String, String>();
+      entry.put("username", USERNAME);
+      entry.put("password", password);
+      entry.put("auth", auth);
+      auths.put(host, entry);
     }
-    return json.append("}}").toString();
+    try {
+      return JSON.writeValueAsString(Map.of("auths", auths));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("strings and maps always serialize", e);
+    }
   }
 
   public static Secret pullSecret(SecureRegistry r, String namespace, String password) {

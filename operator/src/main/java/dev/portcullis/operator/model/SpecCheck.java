@@ -5,6 +5,7 @@ import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.StorageSpec;
 import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.tenancy.RegistryHosts;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -120,6 +121,7 @@ public final class SpecCheck {
       problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
           "the user name " + PullRobot.USERNAME + " is reserved for the pull robot"));
     }
+    problems.addAll(hostProblems(r));
     var tlsMode = spec.effectiveTls().effectiveMode();
     if (spec.effectiveNodeTrust().effectiveEnabled() && tlsMode == TlsSpec.Mode.Disabled) {
       problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "InvalidNodeTrust",
@@ -137,6 +139,24 @@ public final class SpecCheck {
         && spec.service.effectiveType() == dev.portcullis.operator.api.ServiceSpec.Type.ClusterIP) {
       problems.add(new Problem(ConditionTypes.AVAILABLE, "InvalidService",
           "service.nodePort needs service.type NodePort or LoadBalancer"));
+    }
+    return problems;
+  }
+
+  /**
+   * The CRD's rules for {@code spec.host}, and the names the operator adds itself (localhost, the
+   * cluster's Service names), which a registry must not claim for another's.
+   */
+  public static List<Problem> hostProblems(SecureRegistry r) {
+    var problems = new ArrayList<Problem>();
+    List<String> hosts = r.getSpec().effectiveHosts();
+    if (hosts.size() > RegistryHosts.MAX_HOSTS) {
+      problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "InvalidHost",
+          "spec.host lists " + hosts.size() + " names; at most " + RegistryHosts.MAX_HOSTS));
+    }
+    for (String h : hosts) {
+      RegistryHosts.problem(h).ifPresent(message ->
+          problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "InvalidHost", message)));
     }
     return problems;
   }

@@ -5,6 +5,10 @@ import dev.portcullis.operator.api.TlsSpec;
 import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.NodeTrustModel;
 import dev.portcullis.operator.model.RegistryImage;
+import dev.portcullis.operator.model.SpecCheck;
+import dev.portcullis.operator.tenancy.HostClaims;
+import dev.portcullis.operator.tenancy.PublicRegistryHosts;
+import dev.portcullis.operator.tenancy.TenancySettings;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -42,21 +46,35 @@ public final class NodeTrustPublisher {
   private final String namespace;
   private final String image;
   private final Optional<String> dockerCertsD;
+  private final PublicRegistryHosts publicHosts;
   /** Hash of the last published content; null until the first publish looked at the API. */
   private String published;
 
+  /** With no public registry name allowed. */
   public NodeTrustPublisher(String namespace, String image, Optional<String> dockerCertsD) {
+    this(namespace, image, dockerCertsD, PublicRegistryHosts.noneAllowed());
+  }
+
+  /** {@code publicHosts}: the public registry names the admin lets registries claim. */
+  public NodeTrustPublisher(String namespace, String image, Optional<String> dockerCertsD,
+      PublicRegistryHosts publicHosts) {
     this.namespace = namespace;
     this.image = image;
     this.dockerCertsD = dockerCertsD;
+    this.publicHosts = publicHosts;
   }
 
   public static NodeTrustPublisher fromEnvironment() {
+    return fromEnvironment(TenancySettings.fromEnvironment());
+  }
+
+  public static NodeTrustPublisher fromEnvironment(TenancySettings tenancy) {
     String ns = System.getenv(NAMESPACE_ENV);
     String docker = System.getenv(DOCKER_CERTS_D_ENV);
     return new NodeTrustPublisher(ns == null || ns.isBlank() ? DEFAULT_NAMESPACE : ns,
         RegistryImage.defaultImage(),
-        docker == null || docker.isBlank() ? Optional.empty() : Optional.of(docker));
+        docker == null || docker.isBlank() ? Optional.empty() : Optional.of(docker),
+        tenancy.publicHosts());
   }
 
   public String namespace() {
@@ -67,12 +85,20 @@ public final class NodeTrustPublisher {
   public synchronized void publish(Context<SecureRegistry> context, SecureRegistry leaving) {
     var entries = new ArrayList<NodeTrustModel.Entry>();
     var clientPems = new LinkedHashMap<String, String>();
-    List<SecureRegistry> registries = context.getPrimaryCache().list()
-        .filter(r -> r.getSpec() != null && r.getSpec().effectiveNodeTrust().effectiveEnabled())
+    List<SecureRegistry> all = context.getPrimaryCache().list()
+        .filter(r -> r.getSpec() != null)
         .filter(r -> r.getMetadata().getDeletionTimestamp() == null)
         .filter(r -> leaving == null || !r.getMetadata().getUid().equals(
             leaving.getMetadata().getUid()))
+        .toList();
+    // a registry whose hosts are refused is left out whole: nodes only ever trust it for names
+    // it owns, and its refusal is in its own status (the reconciler reports the same problems)
+    var claimants = HostClaims.firstClaimants(all);
+    List<SecureRegistry> registries = all.stream()
+        .filter(r -> r.getSpec().effectiveNodeTrust().effectiveEnabled())
         .filter(r -> r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled)
+        .filter(r -> SpecCheck.hostProblems(r).isEmpty()
+            && HostClaims.problems(r, claimants, publicHosts).isEmpty())
         .toList();
     for (SecureRegistry r : registries) {
       Secret tls = ReferencedSecrets.get(context, r, Names.tlsSecret(r));

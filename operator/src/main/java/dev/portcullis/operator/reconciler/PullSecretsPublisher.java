@@ -2,6 +2,8 @@ package dev.portcullis.operator.reconciler;
 
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.model.PullRobot;
+import dev.portcullis.operator.tenancy.LabelSelectors;
+import dev.portcullis.operator.tenancy.PullSecretTargets;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -15,15 +17,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The pull robot's password (generated, rotated on schedule) and the pull secrets in the selected
- * namespaces, attached to the named ServiceAccounts. Everything here is written with the client:
+ * namespaces the admin's {@link PullSecretTargets} allow, attached to the named ServiceAccounts. Everything here is written with the client:
  * the objects live in namespaces the registry does not own, so no owner reference can take them;
  * a namespace leaving the selection, and the registry's deletion, remove them explicitly.
  */
@@ -32,14 +37,16 @@ final class PullSecretsPublisher {
   private static final Logger log = LoggerFactory.getLogger(PullSecretsPublisher.class);
 
   private final Clock clock;
+  private final PullSecretTargets targets;
   /**
    * Registries this process has made a robot Secret for: the informer cache may not show it yet,
    * and without it {@link #publish} would take the registry for one that never had pull secrets.
    */
   private final Set<String> robots = ConcurrentHashMap.newKeySet();
 
-  PullSecretsPublisher(Clock clock) {
+  PullSecretsPublisher(Clock clock, PullSecretTargets targets) {
     this.clock = clock;
+    this.targets = targets;
   }
 
   /** The robot's current password, after creating or rotating its Secret when due. */
@@ -79,48 +86,88 @@ final class PullSecretsPublisher {
     return password;
   }
 
+  /** Where pull secrets went, and the namespaces asked for but refused, with why. */
+  record Outcome(List<String> published, Map<String, String> refused) {
+    static final Outcome NONE = new Outcome(List.of(), Map.of());
+  }
+
   /**
-   * Makes the pull secrets match the selection; {@code password} null (no pullSecrets, or the
-   * registry is being deleted) removes them all. Returns the namespaces holding one.
+   * Makes the pull secrets match the selection, within the admin's policy; {@code password} null
+   * (no pullSecrets, or the registry is being deleted) removes them all.
    */
-  List<String> publish(Context<SecureRegistry> context, SecureRegistry r, String password) {
+  Outcome publish(Context<SecureRegistry> context, SecureRegistry r, String password) {
     KubernetesClient client = context.getClient();
     if (password == null && !mayHavePullSecrets(context, r)) {
       // the common case, on every reconcile: a cluster-wide list of Secrets per reconcile made
       // 100 registries take 100s of such lists, enough to time out the API calls (issue 11)
-      return List.of();
+      return Outcome.NONE;
     }
-    List<String> selected = List.of();
+    var informer = context.getControllerConfiguration().getInformerConfig();
+    // watching some namespaces, the operator has rights in those only (deploy/single-namespace):
+    // it reads and writes there, and never lists anything cluster-wide
+    boolean everywhere = informer.watchAllNamespaces();
+    Set<String> watched = everywhere ? Set.of() : new TreeSet<>(informer.getNamespaces());
+    String own = r.getMetadata().getNamespace();
+    var selected = new ArrayList<String>();
+    var refused = new TreeMap<String, String>();
     if (password != null && r.getSpec().pullSecrets != null) {
+      var candidates = new TreeMap<String, Namespace>();
+      r.getSpec().pullSecrets.effectiveNamespaces().forEach(n -> candidates.put(n, null));
       var selector = r.getSpec().pullSecrets.namespaceSelector;
-      List<String> byLabel = selector == null ? List.of()
-          : client.namespaces().withLabelSelector(selector).list().getItems().stream()
-              .map(Namespace::getMetadata).map(m -> m.getName()).toList();
-      selected = PullRobot.namespaces(r, byLabel);
+      if (selector != null && everywhere) {
+        client.namespaces().withLabelSelector(selector).list().getItems()
+            .forEach(n -> candidates.put(n.getMetadata().getName(), n));
+      } else if (selector != null) {
+        for (String n : watched) {
+          Namespace ns = client.namespaces().withName(n).get();
+          if (ns != null && LabelSelectors.matches(selector, ns.getMetadata().getLabels())) {
+            candidates.put(n, ns);
+          }
+        }
+      }
+      for (var c : candidates.entrySet()) {
+        String target = c.getKey();
+        if (!everywhere && !watched.contains(target)) {
+          refused.put(target, "outside the namespaces the operator watches " + watched);
+          continue;
+        }
+        Namespace ns = c.getValue() != null ? c.getValue() : client.namespaces().withName(target)
+            .get();
+        if (ns == null) {
+          continue; // listed but absent: created when the namespace appears (next resync)
+        }
+        targets.refusal(own, target, ns.getMetadata().getLabels()).ifPresentOrElse(
+            why -> refused.put(target, why), () -> selected.add(target));
+      }
     }
     String name = PullRobot.pullSecretName(r);
-    var existing = client.secrets().inAnyNamespace()
-        .withLabel(PullRobot.REGISTRY_LABEL, PullRobot.registryLabel(r)).list().getItems();
+    var existing = new ArrayList<Secret>();
+    if (everywhere) {
+      existing.addAll(client.secrets().inAnyNamespace()
+          .withLabel(PullRobot.REGISTRY_LABEL, PullRobot.registryLabel(r)).list().getItems());
+    } else {
+      for (String ns : watched) {
+        existing.addAll(client.secrets().inNamespace(ns)
+            .withLabel(PullRobot.REGISTRY_LABEL, PullRobot.registryLabel(r)).list().getItems());
+      }
+    }
     for (Secret s : existing) {
       String ns = s.getMetadata().getNamespace();
-      if (!selected.contains(ns)) {
-        detach(client, ns, name);
+      // a namespace leaving the selection, and a Secret under an older naming scheme
+      if (!selected.contains(ns) || !name.equals(s.getMetadata().getName())) {
+        detach(client, ns, s.getMetadata().getName());
         client.resource(s).delete();
-        log.info("{}/{}: pull secret removed from namespace {}", r.getMetadata().getNamespace(),
-            r.getMetadata().getName(), ns);
+        log.info("{}/{}: pull secret {} removed from namespace {}", own,
+            r.getMetadata().getName(), s.getMetadata().getName(), ns);
       }
     }
     if (password == null) {
       robots.remove(r.getMetadata().getUid()); // all removed: the cache decides from now on
     }
-    var published = new ArrayList<String>();
     for (String ns : selected) {
-      if (client.namespaces().withName(ns).get() == null) {
-        continue; // listed but absent: created when the namespace appears (next resync)
-      }
       Secret desired = PullRobot.pullSecret(r, ns, password);
-      Secret current = existing.stream().filter(s -> ns.equals(s.getMetadata().getNamespace()))
-          .findFirst().orElse(null);
+      Secret current = existing.stream().filter(s -> ns.equals(s.getMetadata().getNamespace())
+          && name.equals(s.getMetadata().getName())).findFirst().orElse(null);
       if (current == null) {
         client.resource(desired).create();
       } else if (!Objects.equals(current.getData(), desired.getData())
@@ -131,9 +178,12 @@ final class PullSecretsPublisher {
       for (String sa : r.getSpec().pullSecrets.effectiveServiceAccounts()) {
         attach(client, ns, sa, name);
       }
-      published.add(ns);
     }
-    return published;
+    if (!refused.isEmpty()) {
+      log.info("{}/{}: pull secrets refused in {}", own, r.getMetadata().getName(),
+          refused.keySet());
+    }
+    return new Outcome(List.copyOf(selected), refused);
   }
 
   /**

@@ -27,7 +27,10 @@ import dev.portcullis.operator.model.Problem;
 import dev.portcullis.operator.model.SecretInputs;
 import dev.portcullis.operator.model.SpecCheck;
 import dev.portcullis.operator.status.Observed;
+import dev.portcullis.operator.status.PullSecretTargetsCondition;
 import dev.portcullis.operator.status.StatusAggregator;
+import dev.portcullis.operator.tenancy.HostClaims;
+import dev.portcullis.operator.tenancy.TenancySettings;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -149,6 +152,7 @@ public class SecureRegistryReconciler
   private final NodeTrustPublisher nodeTrust;
   private final PullSecretsPublisher pullSecrets;
   private final HealthProber prober;
+  private final TenancySettings tenancy;
   /** {@code false}: no health probe (an operator run outside the cluster cannot resolve Services). */
   public static final String HEALTH_PROBE_ENV = "PORTCULLIS_HEALTH_PROBE";
   /** How often an available registry's /readyz is probed. */
@@ -166,15 +170,27 @@ public class SecureRegistryReconciler
   }
 
   public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust) {
+    this(clock, nodeTrust, TenancySettings.fromEnvironment());
+  }
+
+  /** As the jar runs: the probe as {@value #HEALTH_PROBE_ENV} says, the admin's tenancy settings. */
+  public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust,
+      TenancySettings tenancy) {
     this(clock, nodeTrust, "false".equalsIgnoreCase(System.getenv(HEALTH_PROBE_ENV))
-        ? HealthProber.NONE : new HttpsHealthProber(clock, Duration.ofSeconds(5)));
+        ? HealthProber.NONE : new HttpsHealthProber(clock, Duration.ofSeconds(5)), tenancy);
   }
 
   public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust, HealthProber prober) {
+    this(clock, nodeTrust, prober, TenancySettings.fromEnvironment());
+  }
+
+  public SecureRegistryReconciler(Clock clock, NodeTrustPublisher nodeTrust, HealthProber prober,
+      TenancySettings tenancy) {
     this.clock = clock;
     this.prober = prober;
     this.nodeTrust = nodeTrust;
-    this.pullSecrets = new PullSecretsPublisher(clock);
+    this.tenancy = tenancy;
+    this.pullSecrets = new PullSecretsPublisher(clock, tenancy.pullSecretTargets());
   }
 
   /**
@@ -219,6 +235,8 @@ public class SecureRegistryReconciler
   private UpdateControl<SecureRegistry> doReconcile(
       SecureRegistry r, Context<SecureRegistry> context) {
     var problems = new ArrayList<Problem>(SpecCheck.check(r));
+    problems.addAll(HostClaims.problems(r, context.getPrimaryCache().list().toList(),
+        tenancy.publicHosts()));
     var credentials = SecretInputs.credentials(r, n -> ReferencedSecrets.get(context, r, n));
     problems.addAll(credentials.problems());
     problems.addAll(SecretInputs.referenceProblems(r, n -> ReferencedSecrets.get(context, r, n)));
@@ -231,6 +249,7 @@ public class SecureRegistryReconciler
 
     var errors = new ArrayList<String>();
     String robotPassword = null;
+    PullSecretsPublisher.Outcome pullSecretsOutcome = null;
     if (problems.isEmpty()) {
       var users = new ArrayList<>(credentials.credentials());
       if (r.getSpec().pullSecrets != null) {
@@ -270,7 +289,7 @@ public class SecureRegistryReconciler
     // only once the htpasswd file knows the robot's password (or with no pullSecrets: removal)
     if (problems.isEmpty() && errors.isEmpty()) {
       try {
-        pullSecrets.publish(context, r, robotPassword);
+        pullSecretsOutcome = pullSecrets.publish(context, r, robotPassword);
       } catch (KubernetesClientException e) {
         log.warn("pull secrets: publishing failed", e);
         errors.add("pull-secrets: " + describe(e));
@@ -287,6 +306,17 @@ public class SecureRegistryReconciler
     var health = probe(context, r, observed);
     SecureRegistryStatus status = StatusAggregator.aggregate(r, observed, problems,
         clock.instant(), health);
+    if (r.getSpec().pullSecrets != null && pullSecretsOutcome != null) {
+      PullSecretTargetsCondition.add(status, r.getStatus(), pullSecretsOutcome.published(),
+          pullSecretsOutcome.refused(), status.observedGeneration, clock.instant());
+    } else if (r.getSpec().pullSecrets != null && r.getStatus() != null) {
+      // not published this time (a problem or an error): what was said last still holds
+      r.getStatus().condition(ConditionTypes.PULL_SECRET_TARGETS_REFUSED).ifPresent(c -> {
+        var conditions = new ArrayList<>(status.conditions);
+        conditions.add(c);
+        status.conditions = conditions;
+      });
+    }
     boolean retry = !problems.isEmpty() || !errors.isEmpty();
     UpdateControl<SecureRegistry> control;
     if (status.equals(r.getStatus())) {

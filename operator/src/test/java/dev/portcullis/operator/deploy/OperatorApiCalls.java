@@ -94,6 +94,11 @@ final class OperatorApiCalls {
       case "DELETE" -> name == null ? "deletecollection" : "delete";
       default -> request.getMethod().toLowerCase();
     };
+    if (group.isEmpty() && resource.equals("namespaces") && name != null) {
+      // the API server authorizes a request for one Namespace object as a request in that
+      // namespace: a RoleBinding there can grant it
+      namespace = name;
+    }
     return new Call(group, resource, verb, namespace, name);
   }
 }

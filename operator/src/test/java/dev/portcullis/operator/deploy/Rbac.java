@@ -35,7 +35,7 @@ final class Rbac {
   }
 
   /** Rules granted, with the namespace the grant is limited to (null: everywhere). */
-  private record Grant(String namespace, Rule rule) {}
+  private record Grant(String namespace, Rule rule, Map<String, Object> source) {}
 
   private final List<Grant> grants = new ArrayList<>();
   final List<Map<String, Object>> rules = new ArrayList<>();
@@ -67,7 +67,7 @@ final class Rbac {
       for (var r : roleRules) {
         rules.add(r);
         grants.add(new Grant(scope, new Rule(list(r, "apiGroups"), list(r, "resources"),
-            list(r, "verbs"), list(r, "resourceNames"))));
+            list(r, "verbs"), list(r, "resourceNames")), r));
       }
     }
   }
@@ -76,6 +76,28 @@ final class Rbac {
   private static List<String> list(Map<String, Object> rule, String key) {
     Object v = rule.get(key);
     return v == null ? List.of() : (List<String>) v;
+  }
+
+  /** The rules granted in every namespace and cluster-wide (bound by a ClusterRoleBinding). */
+  List<Map<String, Object>> clusterWideRules() {
+    return grants.stream().filter(g -> g.namespace == null).map(Grant::source).toList();
+  }
+
+  /**
+   * Whether every resource and verb of {@code rule} is used by some call of {@code calls} that
+   * only a cluster-wide grant allows (a cluster-scoped resource, or across all namespaces).
+   */
+  static boolean usedBy(Map<String, Object> rule, java.util.Collection<Call> calls) {
+    for (String resource : list(rule, "resources")) {
+      for (String verb : list(rule, "verbs")) {
+        var r = new Rule(list(rule, "apiGroups"), List.of(resource), List.of(verb),
+            list(rule, "resourceNames"));
+        if (calls.stream().noneMatch(c -> c.namespace() == null && r.matches(c))) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   boolean allows(Call c) {

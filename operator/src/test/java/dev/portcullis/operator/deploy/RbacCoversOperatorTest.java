@@ -6,9 +6,18 @@ import static org.awaitility.Awaitility.await;
 import dev.portcullis.operator.OperatorMain;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.deploy.Rbac.Call;
+import dev.portcullis.operator.api.NodeTrustSpec;
+import dev.portcullis.operator.api.PullSecretsSpec;
+import dev.portcullis.operator.health.HealthProber;
+import dev.portcullis.operator.model.Names;
+import dev.portcullis.operator.model.PullRobot;
+import dev.portcullis.operator.reconciler.NodeTrustPublisher;
 import dev.portcullis.operator.reconciler.SecureRegistryReconciler;
 import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -65,22 +74,58 @@ class RbacCoversOperatorTest {
          var client = new KubernetesClientBuilder().withConfig(
              new ConfigBuilder(cluster.client.getConfiguration()).withUserAgent(AGENT).build())
              .build()) {
-      var operator = OperatorMain.start(client, new SecureRegistryReconciler(), namespaces,
+      var reconciler = new SecureRegistryReconciler(java.time.Clock.systemUTC(),
+          NodeTrustPublisher.fromEnvironment(MockCluster.TENANCY), HealthProber.NONE,
+          MockCluster.TENANCY);
+      var operator = OperatorMain.start(client, reconciler, namespaces,
           o -> o.withInformerStoppedHandler(OperatorMain.LOG_INFORMER_STOP));
       try {
+        // node trust and pull secrets, into its own namespace and into an opened one, by name
+        // and by selector: what reaches beyond a registry's namespace is recorded too
+        namespace(cluster, watched, Map.of("portcullis.dev/registry-home", "yes"));
+        namespace(cluster, OPENED, MockCluster.OPEN_TO_PULL_SECRETS);
         cluster.client.resource(Registries.password(watched, "rackham", "pw-1")).create();
-        cluster.client.resource(Registries.htpasswd(watched, "reg", "rackham")).create();
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
-            assertThat(registry(cluster).getStatus().condition("CertificatesReady")
-                .orElseThrow().getStatus()).isEqualTo("True"));
-        cluster.client.resources(SecureRegistry.class).inNamespace(watched).withName("reg")
-            .edit(r -> {
-              r.getSpec().replicas = 0;
-              return r;
-            });
+        var r = Registries.htpasswd(watched, "reg", "rackham");
+        r.getSpec().nodeTrust = new NodeTrustSpec();
+        r.getSpec().nodeTrust.enabled = true;
+        r.getSpec().pullSecrets = new PullSecretsSpec();
+        r.getSpec().pullSecrets.namespaces = List.of(OPENED);
+        r.getSpec().pullSecrets.namespaceSelector = new LabelSelectorBuilder()
+            .addToMatchLabels("portcullis.dev/registry-home", "yes").build();
+        cluster.client.resource(r).create();
+        String pullSecret = PullRobot.pullSecretName(r);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+          assertThat(registry(cluster).getStatus().condition("CertificatesReady")
+              .orElseThrow().getStatus()).isEqualTo("True");
+          assertThat(cluster.client.secrets().inNamespace(watched).withName(pullSecret).get())
+              .isNotNull();
+          assertThat(cluster.client.configMaps().inNamespace(SA_NAMESPACE)
+              .withName(Names.NODE_TRUST_CONFIGMAP).get().getData().toString())
+              .contains(watched + "/reg");
+          if (namespaces.isEmpty()) {
+            assertThat(cluster.client.secrets().inNamespace(OPENED).withName(pullSecret).get())
+                .isNotNull();
+          } else {
+            assertThat(registry(cluster).getStatus().condition("PullSecretTargetsRefused")
+                .orElseThrow().getMessage()).contains(OPENED + " (outside the namespaces");
+          }
+        });
+        // retried on conflicts with the operator's status writes
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+            cluster.client.resources(SecureRegistry.class).inNamespace(watched).withName("reg")
+                .edit(current -> {
+                  current.getSpec().replicas = 0;
+                  return current;
+                }));
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
             cluster.client.resources(Deployment.class).inNamespace(watched).withName("reg")
                 .get().getSpec().getReplicas() == 0);
+        // the finalizer's work: the node-trust entry and the pull secrets go
+        cluster.client.resources(SecureRegistry.class).inNamespace(watched).withName("reg")
+            .delete();
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+            registry(cluster) == null
+                && cluster.client.secrets().inNamespace(watched).withName(pullSecret).get() == null);
       } finally {
         operator.stop();
       }
@@ -97,6 +142,16 @@ class RbacCoversOperatorTest {
       }
       return calls;
     }
+  }
+
+  /** A namespace the admin opened to other namespaces' pull secrets. */
+  static final String OPENED = "apps";
+
+  private static void namespace(MockCluster cluster, String name, Map<String, String> labels) {
+    cluster.client.resource(new NamespaceBuilder().withNewMetadata().withName(name)
+        .withLabels(labels).endMetadata().build()).create();
+    cluster.client.resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
+        .withNamespace(name).endMetadata().build()).create();
   }
 
   private static SecureRegistry registry(MockCluster cluster) {
@@ -137,6 +192,34 @@ class RbacCoversOperatorTest {
         .as("single-namespace grants deployments outside %s", watched).isFalse();
     assertThat(rbac.allows(new Call("portcullis.dev", "secureregistries", "list", null, null)))
         .as("single-namespace lists SecureRegistries cluster-wide").isFalse();
+  }
+
+  /**
+   * Issue 25 item 5: the single-namespace install reaches no Secret, ServiceAccount or DaemonSet
+   * outside the watched namespace and its own, and what it holds cluster-wide is derived from
+   * what the operator was seen to read cluster-wide in that mode: nothing more.
+   */
+  @Test
+  void singleNamespaceHoldsNothingClusterWideButWhatItReads() {
+    var rbac = new Rbac(singleNamespace, SA_NAMESPACE, SA);
+    for (var c : List.of(
+        new Call("", "secrets", "create", "kube-system", null),
+        new Call("", "secrets", "get", "kube-system", "token"),
+        new Call("", "secrets", "list", null, null),
+        new Call("", "serviceaccounts", "update", "kube-system", "default"),
+        new Call("apps", "daemonsets", "create", "kube-system", null),
+        new Call("apps", "daemonsets", "create", Rbac.ANY, null),
+        new Call("", "namespaces", "list", null, null),
+        new Call("", "namespaces", "get", "kube-system", "kube-system"))) {
+      assertThat(rbac.allows(c)).as("single-namespace allows %s", c).isFalse();
+    }
+    var clusterWide = recordedSingle.stream().filter(c -> c.namespace() == null).toList();
+    assertThat(clusterWide).as("cluster-wide calls in single-namespace mode").isNotEmpty()
+        .allMatch(c -> List.of("get", "list", "watch").contains(c.verb()));
+    assertThat(rbac.clusterWideRules()).isNotEmpty().allSatisfy(rule ->
+        assertThat(Rbac.usedBy(rule, recordedSingle))
+            .as("granted cluster-wide but not used so in single-namespace mode: %s", rule)
+            .isTrue());
   }
 
   @Test

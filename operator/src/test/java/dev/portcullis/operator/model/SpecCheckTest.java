@@ -33,4 +33,25 @@ class SpecCheckTest {
     r.getSpec().auth.htpasswd.users = null;
     assertThat(SpecCheck.check(r)).extracting(Problem::reason).containsExactly("InvalidAuth");
   }
+
+  /** Issue 25 item 3: the CRD's host rule, and the names the operator adds itself. */
+  @Test
+  void hostsAreDnsNamesWithAnOptionalPortAndNotTheOperatorsOwn() {
+    var r = Registries.basic("apps", "reg");
+    r.getSpec().host = List.of("registry.example.com", "registry.example.com:5000", "10.0.0.7:443",
+        "localhost");
+    assertThat(SpecCheck.check(r)).isEmpty();
+    for (String bad : List.of("*.example.com", "Registry.example.com", "https://r.example.com",
+        "r.example.com/path", "r.example.com:0", "r.example.com:70000", "-r.example.com",
+        "localhost:30500", "reg.other.svc:5000", "reg.other.svc.cluster.local:5000", "",
+        "a".repeat(64) + ".example.com")) {
+      r.getSpec().host = List.of(bad);
+      assertThat(SpecCheck.check(r)).as(bad).extracting(Problem::reason)
+          .containsExactly("InvalidHost");
+    }
+    r.getSpec().host = java.util.stream.IntStream.range(0, 17).mapToObj(i -> "r" + i + ".example.com")
+        .toList();
+    assertThat(SpecCheck.check(r)).extracting(Problem::message)
+        .containsExactly("spec.host lists 17 names; at most 16");
+  }
 }

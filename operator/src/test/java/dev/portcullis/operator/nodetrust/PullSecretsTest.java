@@ -11,6 +11,7 @@ import dev.portcullis.operator.api.ServiceSpec;
 import dev.portcullis.operator.api.TlsSpec;
 import dev.portcullis.operator.model.PullRobot;
 import dev.portcullis.operator.model.RegistryConfig;
+import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -34,8 +35,10 @@ import org.junit.jupiter.api.Test;
 class PullSecretsTest extends MockClusterTest {
 
   static void namespace(String name, Map<String, String> labels) {
+    var all = new java.util.HashMap<>(labels);
+    all.putAll(MockCluster.OPEN_TO_PULL_SECRETS);
     cluster.client.resource(new NamespaceBuilder().withNewMetadata().withName(name)
-        .withLabels(labels).endMetadata().build()).create();
+        .withLabels(all).endMetadata().build()).create();
     cluster.client.resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
         .withNamespace(name).endMetadata().build()).create();
   }
@@ -64,7 +67,8 @@ class PullSecretsTest extends MockClusterTest {
         .addToMatchLabels("team", "a").build();
     cluster.client.resource(r).create();
 
-    String name = "portcullis-ps-reg-reg-pull";
+    String name = PullRobot.pullSecretName(r);
+    assertThat(name).startsWith("portcullis-ps-reg-reg-pull-");
     await().untilAsserted(() -> {
       assertThat(get(Secret.class, "ps-app1", name).getType())
           .isEqualTo("kubernetes.io/dockerconfigjson");

@@ -71,7 +71,8 @@ class TokenManagedTest extends MockClusterTest {
     r.getSpec().service.type = dev.portcullis.operator.api.ServiceSpec.Type.NodePort;
     r.getSpec().service.nodePort = port;
     cluster.client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-        .withName("tok1-app").endMetadata().build()).create();
+        .withName("tok1-app").withLabels(dev.portcullis.operator.testsupport.MockCluster
+            .OPEN_TO_PULL_SECRETS).endMetadata().build()).create();
     cluster.client.resource(r).create();
 
     await().untilAsserted(() -> {
@@ -89,7 +90,8 @@ class TokenManagedTest extends MockClusterTest {
           RegistryConfig.HTPASSWD_KEY)).contains("ci:$2y$", "reader:$2y$");
       assertThat(get(ConfigMap.class, ns, "reg-auth-config").getData().get("config.yml"))
           .contains("account: portcullis-pull");
-      assertThat(get(Secret.class, "tok1-app", "portcullis-tok1-reg-pull")).isNotNull();
+      assertThat(get(Secret.class, "tok1-app",
+          dev.portcullis.operator.model.PullRobot.pullSecretName(r))).isNotNull();
     });
     // the registry mounts only the CA of the signing Secret, never its key
     var tokenVolume = get(Deployment.class, ns, "reg").getSpec().getTemplate().getSpec()
@@ -147,7 +149,7 @@ class TokenManagedTest extends MockClusterTest {
       // the pull secret as an auth file: pulls through the token dance, cannot push
       Path authfile = dir.resolve("pull-secret.json");
       Files.writeString(authfile, decode(get(Secret.class, "tok1-app",
-          "portcullis-tok1-reg-pull"), ".dockerconfigjson"));
+          dev.portcullis.operator.model.PullRobot.pullSecretName(r)), ".dockerconfigjson"));
       Tools.run(dir, List.of("skopeo", "inspect", "--raw", "--cert-dir", certDir.toString(),
           "--authfile", authfile.toString(), ref)).assertOk();
       assertThat(Tools.run(dir, List.of("skopeo", "--tmpdir", dir.toString(), "copy",

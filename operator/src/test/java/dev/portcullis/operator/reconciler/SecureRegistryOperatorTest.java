@@ -237,7 +237,8 @@ class SecureRegistryOperatorTest {
     String ns = namespace();
     String app = ns + "-app";
     cluster.client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-        .withNewMetadata().withName(app).endMetadata().build()).create();
+        .withNewMetadata().withName(app).withLabels(MockCluster.OPEN_TO_PULL_SECRETS).endMetadata()
+        .build()).create();
     readyHtpasswdRegistry(ns);
     var withPull = Registries.htpasswd(ns, "pulled", "rackham");
     withPull.getSpec().pullSecrets = new dev.portcullis.operator.api.PullSecretsSpec();

@@ -42,10 +42,21 @@ public final class MockCluster implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicReference<>(
           dev.portcullis.operator.health.HealthProber.NONE);
 
+  /**
+   * The admin's label that opens a namespace to other namespaces' pull secrets in the mock
+   * cluster (the operator's {@code PORTCULLIS_PULL_SECRETS_ALLOWED_NAMESPACE_LABELS}).
+   */
+  public static final java.util.Map<String, String> OPEN_TO_PULL_SECRETS =
+      java.util.Map.of("portcullis.dev/pull-secrets", "allowed");
+  public static final dev.portcullis.operator.tenancy.TenancySettings TENANCY =
+      dev.portcullis.operator.tenancy.TenancySettings.from(java.util.Map.of(
+          dev.portcullis.operator.tenancy.TenancySettings.PULL_SECRETS_NAMESPACE_LABELS_ENV,
+          "portcullis.dev/pull-secrets=allowed"));
+
   public final SecureRegistryReconciler reconciler = new SecureRegistryReconciler(
       java.time.Clock.systemUTC(),
-      dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment(),
-      target -> PROBER.get().probe(target));
+      dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment(TENANCY),
+      target -> PROBER.get().probe(target), TENANCY);
   /** TokenRequests and TokenReviews, answered as the API server would. */
   public final ServiceAccountTokens serviceAccountTokens = new ServiceAccountTokens();
   private FakeCertManager certManager;

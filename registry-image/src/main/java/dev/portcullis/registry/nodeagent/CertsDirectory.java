@@ -40,6 +40,14 @@ public final class CertsDirectory {
 
     /** Returns what changed, for the log; an empty list when the node already matched. */
     public List<String> reconcile(List<TrustedRegistry> registries) throws IOException {
+        return reconcile(registries, Set.of());
+    }
+
+    /**
+     * The same, keeping the folders written for the registries {@code kept} (entries skipped this pass): a registry
+     * whose entry turned malformed keeps what the node had for it, rather than losing its trust.
+     */
+    public List<String> reconcile(List<TrustedRegistry> registries, Set<String> kept) throws IOException {
         Files.createDirectories(root);
         List<String> changes = new ArrayList<>();
         Set<String> wanted = new HashSet<>();
@@ -71,7 +79,9 @@ public final class CertsDirectory {
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
             for (Path dir : ds) {
-                if (Files.exists(dir.resolve(MARKER)) && !wanted.contains(dir.getFileName().toString())) {
+                Path marker = dir.resolve(MARKER);
+                if (Files.exists(marker) && !wanted.contains(dir.getFileName().toString())
+                        && !kept.contains(Files.readString(marker).strip())) {
                     deleteTree(dir);
                     changes.add("removed " + dir);
                 }

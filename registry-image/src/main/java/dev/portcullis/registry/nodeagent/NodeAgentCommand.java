@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -53,7 +55,7 @@ public final class NodeAgentCommand {
         }
         Path file = source.resolve("registries.yaml");
         if (once) {
-            return reconcile(file, targets) ? 0 : 1;
+            return reconcile(file, targets, new HashSet<>()) ? 0 : 1;
         }
         dev.portcullis.registry.logging.LogSetup.apply(new dev.portcullis.registry.config.LogSettings("info", "text",
                 java.util.Map.of("service", "node-agent"), true));
@@ -61,9 +63,10 @@ public final class NodeAgentCommand {
         // Files are renamed into place, so stopping between two writes leaves every entry whole.
         dev.portcullis.registry.server.GracefulShutdown.onTerminationSignals(stop::countDown);
         LOG.info("node agent watching " + file + " every " + interval.toMillis() + "ms");
+        Set<String> reported = new HashSet<>();
         try {
             do {
-                reconcile(file, targets);
+                reconcile(file, targets, reported);
             } while (!stop.await(interval.toMillis(), TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -71,19 +74,34 @@ public final class NodeAgentCommand {
         return 0;
     }
 
-    /** One pass; a bad or missing list is logged and the node keeps what it had. */
-    static boolean reconcile(Path file, List<CertsDirectory> targets) {
-        List<TrustedRegistry> registries;
+    /**
+     * One pass; false when something was left out. A bad or missing list is logged and the node keeps what it had; a
+     * bad entry is skipped (its folders kept) and the rest applied. Each skipped entry is logged when it first shows
+     * up in {@code reported} (the entries already reported), not on every pass.
+     */
+    static boolean reconcile(Path file, List<CertsDirectory> targets, Set<String> reported) {
+        TrustList list;
         try {
-            registries = TrustSource.read(file);
+            list = TrustSource.read(file);
         } catch (IOException | ConfigException e) {
             LOG.warning("cannot read " + file + ", keeping the node as it is: " + e.getMessage());
             return false;
         }
-        boolean ok = true;
+        Set<String> now = new HashSet<>();
+        for (TrustList.Skipped s : list.skipped()) {
+            now.add(s.toString());
+            if (!reported.contains(s.toString())) {
+                LOG.warning(file + ": skipped " + s + (s.id() == null ? "" : "; its folders are left as they were"));
+            }
+        }
+        reported.retainAll(now);
+        reported.addAll(now);
+        Set<String> kept = new HashSet<>();
+        list.skipped().stream().map(TrustList.Skipped::id).filter(java.util.Objects::nonNull).forEach(kept::add);
+        boolean ok = list.skipped().isEmpty();
         for (CertsDirectory target : targets) {
             try {
-                target.reconcile(registries).forEach(LOG::info);
+                target.reconcile(list.registries(), kept).forEach(LOG::info);
             } catch (IOException e) {
                 LOG.warning("cannot update the node's certificates: " + e);
                 ok = false;

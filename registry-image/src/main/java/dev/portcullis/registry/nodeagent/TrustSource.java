@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,12 +33,19 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 public final class TrustSource {
     /** Host names, optionally with a port: nothing that could climb out of the certs.d folder. */
-    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?");
+    private static final Pattern HOST = Pattern.compile(
+            "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                    + "(?::([0-9]{1,5}))?");
     private static final List<String> CAPABILITIES = List.of("pull", "resolve", "push");
 
     private TrustSource() {}
 
-    public static List<TrustedRegistry> read(Path file) throws IOException {
+    /**
+     * The whole list, or a {@link ConfigException} when the file itself is unusable (not YAML, not a mapping with a
+     * {@code registries} list): then the node keeps what it has. A malformed entry, or one naming a host an earlier
+     * entry already lists, is skipped and reported; the others are returned.
+     */
+    public static TrustList read(Path file) throws IOException {
         String yaml = Files.readString(file, StandardCharsets.UTF_8);
         Object root;
         try {
@@ -46,47 +54,88 @@ public final class TrustSource {
             throw new ConfigException(file + ": not valid YAML");
         }
         if (root == null) {
-            return List.of();
+            return new TrustList(List.of(), List.of());
         }
         if (!(root instanceof Map<?, ?> m) || !(m.get("registries") == null || m.get("registries") instanceof List)) {
             throw new ConfigException(file + ": expected a mapping with a 'registries' list");
         }
         List<TrustedRegistry> out = new ArrayList<>();
+        List<TrustList.Skipped> skipped = new ArrayList<>();
+        Map<String, String> hostOwners = new HashMap<>();
         List<?> list = m.get("registries") == null ? List.of() : (List<?>) m.get("registries");
         for (int i = 0; i < list.size(); i++) {
             String key = "registries[" + i + "]";
-            if (!(list.get(i) instanceof Map<?, ?> e)) {
-                throw new ConfigException(key, "must be a mapping");
+            String id = list.get(i) instanceof Map<?, ?> e && e.get("id") != null
+                    && !String.valueOf(e.get("id")).isBlank() ? String.valueOf(e.get("id")) : null;
+            TrustedRegistry entry;
+            try {
+                entry = entry(list.get(i), key);
+            } catch (ConfigException e) {
+                skipped.add(new TrustList.Skipped(key, id, e.getMessage()));
+                continue;
             }
-            String id = string(e, "id", key);
-            List<String> hosts = strings(e.get("hosts"), key + ".hosts");
-            if (hosts.isEmpty()) {
-                throw new ConfigException(key + ".hosts", "needs at least one host");
+            // Two entries writing one folder would take turns at it on every pass: the first one listed keeps it.
+            String taken = entry.hosts().stream().filter(hostOwners::containsKey).findFirst().orElse(null);
+            if (taken != null) {
+                skipped.add(new TrustList.Skipped(key, id, "host '" + taken + "' is already listed by "
+                        + hostOwners.get(taken)));
+                continue;
             }
-            for (String h : hosts) {
-                if (!HOST.matcher(h).matches()) {
-                    throw new ConfigException(key + ".hosts", "'" + h + "' is not a host or host:port");
-                }
+            if (out.stream().anyMatch(r -> r.id().equals(entry.id()))) {
+                skipped.add(new TrustList.Skipped(key, null, "id '" + entry.id() + "' is listed twice"));
+                continue;
             }
-            String ca = string(e, "ca", key);
-            if (!ca.contains("-----BEGIN CERTIFICATE-----")) {
-                throw new ConfigException(key + ".ca", "must be a PEM certificate");
-            }
-            Optional<Path> cert = Optional.ofNullable(e.get("clientCertificate")).map(o -> Path.of(String.valueOf(o)));
-            Optional<Path> clientKey = Optional.ofNullable(e.get("clientKey")).map(o -> Path.of(String.valueOf(o)));
-            if (cert.isPresent() != clientKey.isPresent()) {
-                throw new ConfigException(key, "clientCertificate and clientKey go together");
-            }
-            List<String> caps = e.get("capabilities") == null ? List.of("pull", "resolve")
-                    : strings(e.get("capabilities"), key + ".capabilities");
-            for (String c : caps) {
-                if (!CAPABILITIES.contains(c)) {
-                    throw new ConfigException(key + ".capabilities", "'" + c + "' is not pull, resolve or push");
-                }
-            }
-            out.add(new TrustedRegistry(id, hosts, ca, cert, clientKey, caps));
+            entry.hosts().forEach(h -> hostOwners.put(h, entry.id()));
+            out.add(entry);
         }
-        return out;
+        return new TrustList(out, skipped);
+    }
+
+    private static TrustedRegistry entry(Object item, String key) {
+        if (!(item instanceof Map<?, ?> e)) {
+            throw new ConfigException(key, "must be a mapping");
+        }
+        String id = string(e, "id", key);
+        List<String> hosts = strings(e.get("hosts"), key + ".hosts");
+        if (hosts.isEmpty()) {
+            throw new ConfigException(key + ".hosts", "needs at least one host");
+        }
+        for (String h : hosts) {
+            if (!isHost(h)) {
+                throw new ConfigException(key + ".hosts", "'" + h + "' is not a host or host:port");
+            }
+        }
+        if (hosts.stream().distinct().count() != hosts.size()) {
+            throw new ConfigException(key + ".hosts", "lists a host twice");
+        }
+        String ca = string(e, "ca", key);
+        if (!ca.contains("-----BEGIN CERTIFICATE-----")) {
+            throw new ConfigException(key + ".ca", "must be a PEM certificate");
+        }
+        Optional<Path> cert = Optional.ofNullable(e.get("clientCertificate")).map(o -> Path.of(String.valueOf(o)));
+        Optional<Path> clientKey = Optional.ofNullable(e.get("clientKey")).map(o -> Path.of(String.valueOf(o)));
+        if (cert.isPresent() != clientKey.isPresent()) {
+            throw new ConfigException(key, "clientCertificate and clientKey go together");
+        }
+        List<String> caps = e.get("capabilities") == null ? List.of("pull", "resolve")
+                : strings(e.get("capabilities"), key + ".capabilities");
+        for (String c : caps) {
+            if (!CAPABILITIES.contains(c)) {
+                throw new ConfigException(key + ".capabilities", "'" + c + "' is not pull, resolve or push");
+            }
+        }
+        return new TrustedRegistry(id, hosts, ca, cert, clientKey, caps);
+    }
+
+    /** A DNS name (labels of letters, digits and inner hyphens) with an optional port up to 65535. */
+    static boolean isHost(String h) {
+        var matcher = HOST.matcher(h);
+        if (!matcher.matches()) {
+            return false;
+        }
+        String port = matcher.group(1);
+        int nameLength = port == null ? h.length() : h.length() - port.length() - 1;
+        return nameLength <= 253 && (port == null || Integer.parseInt(port) <= 65535);
     }
 
     private static String string(Map<?, ?> e, String field, String key) {

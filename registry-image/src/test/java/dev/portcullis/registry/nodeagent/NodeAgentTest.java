@@ -136,6 +136,57 @@ class NodeAgentTest {
         }
     }
 
+    /**
+     * One malformed entry (issue 25): it is skipped and named in the log, its folders stay as they were, and every
+     * other registry's trust is still applied; an entry claiming a host an earlier one lists is skipped the same way.
+     */
+    @Test
+    void aBadEntryIsSkippedAndReportedAndTheOthersApplied() throws Exception {
+        LocalCertificateAuthority ca = LocalCertificateAuthority.create("entries-ca");
+        String pem = LocalCertificateAuthority.pem(ca.certificate()).indent(6).stripTrailing();
+        Path source = Files.createDirectories(dir.resolve("source"));
+        Path certsD = dir.resolve("certs.d");
+        String entry = """
+                  - id: %s
+                    hosts: [%s]
+                    ca: |
+                %s
+                """;
+        Files.writeString(source.resolve("registries.yaml"), "registries:\n"
+                + entry.formatted("team-a/reg", "\"a.example.com\"", pem)
+                + entry.formatted("team-b/reg", "\"b.example.com\"", pem));
+        assertEquals(0, agentOnce(source, certsD, null));
+        assertTrue(Files.exists(certsD.resolve("b.example.com/hosts.toml")));
+
+        LocalCertificateAuthority renewed = LocalCertificateAuthority.create("entries-ca-2");
+        String renewedPem = LocalCertificateAuthority.pem(renewed.certificate()).indent(6).stripTrailing();
+        Files.writeString(source.resolve("registries.yaml"), "registries:\n"
+                + entry.formatted("team-a/reg", "\"a.example.com\", \"new.example.com\"", renewedPem)
+                + entry.formatted("team-b/reg", "\"b.example.com\", \"../../etc\"", pem)
+                + entry.formatted("team-c/reg", "\"a.example.com\"", pem)
+                + "  - just a string\n");
+        try (RegistryProcess p = RegistryProcess.start(dir, List.of(), Map.of(), "node-agent", "--source",
+                source.toString(), "--containerd", certsD.toString(), "--once")) {
+            assertEquals(1, p.waitForExit(Duration.ofSeconds(60)), "a skipped entry is reported: " + p.output());
+            assertTrue(p.output().contains("skipped registries[1] (team-b/reg): registries[1].hosts: '../../etc' is not"
+                    + " a host or host:port"), p.output());
+            assertTrue(p.output().contains("skipped registries[2] (team-c/reg): host 'a.example.com' is already listed"
+                    + " by team-a/reg"), p.output());
+            assertTrue(p.output().contains("skipped registries[3]: registries[3]: must be a mapping"), p.output());
+        }
+        assertEquals(LocalCertificateAuthority.pem(renewed.certificate()),
+                Files.readString(certsD.resolve("a.example.com/ca.crt")), "the good entry is applied");
+        assertTrue(Files.exists(certsD.resolve("new.example.com/hosts.toml")), "the good entry is applied");
+        assertEquals("team-a/reg\n", Files.readString(certsD.resolve("a.example.com/" + CertsDirectory.MARKER)));
+        assertTrue(Files.exists(certsD.resolve("b.example.com/hosts.toml")), "the skipped entry keeps what it had");
+        assertFalse(Files.exists(certsD.resolve("../../etc/hosts.toml")));
+
+        Files.writeString(source.resolve("registries.yaml"), "registries:\n"
+                + entry.formatted("team-a/reg", "\"a.example.com\"", renewedPem));
+        assertEquals(0, agentOnce(source, certsD, null));
+        assertFalse(Files.exists(certsD.resolve("b.example.com")), "a registry that left the list is removed");
+    }
+
     private int agentOnce(Path source, Path certsD, Path dockerCerts) throws Exception {
         List<String> args = new java.util.ArrayList<>(List.of("node-agent", "--source", source.toString(),
                 "--containerd", certsD.toString(), "--once"));
