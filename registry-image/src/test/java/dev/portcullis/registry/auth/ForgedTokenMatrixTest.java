@@ -63,6 +63,8 @@ class ForgedTokenMatrixTest {
     KeyPair caKey;
     RunningRegistry unsafeLayout;
     RunningRegistry namedSigner;
+    /** Held: JUL keeps loggers weakly, and one without a strong reference may be collected with its handler. */
+    final Logger authorizerLog = Logger.getLogger(TokenAuthorizer.class.getName());
     final List<LogRecord> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
     final Handler capture = new Handler() {
         @Override
@@ -95,12 +97,12 @@ class ForgedTokenMatrixTest {
         caKey = pki.caKeyPair();
         unsafeLayout = RunningRegistry.start(dir.resolve("unsafe"), tokenAuth(""));
         namedSigner = RunningRegistry.start(dir.resolve("named"), tokenAuth("    signers: [\"token-signer\"]\n"));
-        Logger.getLogger(TokenAuthorizer.class.getName()).addHandler(capture);
+        authorizerLog.addHandler(capture);
     }
 
     @AfterAll
     void stop() {
-        Logger.getLogger(TokenAuthorizer.class.getName()).removeHandler(capture);
+        authorizerLog.removeHandler(capture);
         unsafeLayout.close();
         namedSigner.close();
     }
