@@ -35,9 +35,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -208,6 +210,17 @@ public final class FakeCertManager implements AutoCloseable {
     return null;
   }
 
+  private static int keyUsage(List<String> usages) {
+    int bits = 0;
+    if (usages.contains("digital signature")) {
+      bits |= KeyUsage.digitalSignature;
+    }
+    if (usages.contains("key encipherment")) {
+      bits |= KeyUsage.keyEncipherment;
+    }
+    return bits == 0 ? KeyUsage.digitalSignature : bits;
+  }
+
   private void writeSecret(Certificate cert, Signer signer, String issuedFor, Secret existing)
       throws Exception {
     var gen = KeyPairGenerator.getInstance("EC");
@@ -226,9 +239,24 @@ public final class FakeCertManager implements AutoCloseable {
         Date.from(now.plus(Duration.ofDays(90))), subject, pair.getPublic());
     boolean isCA = Boolean.TRUE.equals(spec.getIsCA());
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCA));
+    List<String> usages = spec.getUsages() == null || spec.getUsages().isEmpty()
+        ? List.of("digital signature", "key encipherment") : spec.getUsages();
     builder.addExtension(Extension.keyUsage, true, new KeyUsage(isCA
         ? KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature
-        : KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+        : keyUsage(usages)));
+    // As cert-manager does: "server auth" and "client auth" become the extended key usage a
+    // registry checks (a client certificate without clientAuth is refused).
+    List<KeyPurposeId> purposes = new java.util.ArrayList<>();
+    if (usages.contains("server auth")) {
+      purposes.add(KeyPurposeId.id_kp_serverAuth);
+    }
+    if (usages.contains("client auth")) {
+      purposes.add(KeyPurposeId.id_kp_clientAuth);
+    }
+    if (!isCA && !purposes.isEmpty()) {
+      builder.addExtension(Extension.extendedKeyUsage, false,
+          new ExtendedKeyUsage(purposes.toArray(KeyPurposeId[]::new)));
+    }
     if (!dns.isEmpty()) {
       builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
           dns.stream().map(d -> new GeneralName(GeneralName.dNSName, d))
