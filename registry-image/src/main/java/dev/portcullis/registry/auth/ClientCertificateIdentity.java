@@ -21,6 +21,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * accepts a certificate without EKU as fit for anything.
  */
 public final class ClientCertificateIdentity implements Authorizer {
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
     private final Authorizer delegate;
     private final Set<String> pullOnly;
 
@@ -28,8 +30,6 @@ public final class ClientCertificateIdentity implements Authorizer {
         this.delegate = delegate;
         this.pullOnly = Set.copyOf(pullOnly);
     }
-
-    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
     @Override
     public Future<Identity> authorize(RoutingContext ctx, List<Access> needed) {
