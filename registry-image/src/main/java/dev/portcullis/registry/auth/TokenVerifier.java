@@ -13,6 +13,9 @@ import dev.portcullis.registry.auth.token.AccessEntry;
 import java.io.ByteArrayInputStream;
 import java.security.PublicKey;
 import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.X509Certificate;
@@ -171,6 +174,8 @@ public final class TokenVerifier {
             X509Certificate leaf = chain.get(0);
             // The leaf itself may be in the bundle (Distribution publishes signing certificates directly).
             if (trust.pinned(leaf, now)) {
+                // As Go's chain verification does for a leaf that is itself a root: its dates still count.
+                leaf.checkValidity(Date.from(now));
                 signerPolicy.check(leaf, true);
                 return leaf.getPublicKey();
             }
@@ -178,6 +183,13 @@ public final class TokenVerifier {
             params.setRevocationEnabled(false);
             params.setDate(Date.from(now));
             CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(chain), params);
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+            throw new Invalid("x5c signing certificate is outside its validity period");
+        } catch (CertPathValidatorException e) {
+            throw new Invalid(e.getReason() == CertPathValidatorException.BasicReason.EXPIRED
+                    || e.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID
+                    ? "x5c chain holds a certificate outside its validity period"
+                    : "x5c chain does not lead to a trusted root");
         } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
             throw new Invalid("x5c chain does not lead to a trusted root");
         }

@@ -103,6 +103,23 @@ class TokenVerifierTest {
                 () -> verifier(() -> later, rotation.plus(MAX).plusSeconds(1)).verify(chainedAfter));
     }
 
+    /** A signing certificate past its notAfter signs nothing, pinned or chained (Go's verification checks dates too). */
+    @Test
+    void anExpiredSigningCertificateIsRefusedWithItsReason() throws Exception {
+        TestPki ca = new TestPki(dir.resolve("dates"), "dates-ca");
+        TestPki.Issued signer = ca.signing(dir.resolve("dates"), "token-signer", TestPki.Alg.EC);
+        Instant later = signer.certificate().getNotAfter().toInstant().plusSeconds(3600);
+        String token = sign(signer, true, later, later.plusSeconds(300));
+        TokenTrust pinned = TokenTrust.of(List.of(signer.certificate()), List.of(), MAX);
+        assertEquals("x5c signing certificate is outside its validity period", assertThrows(TokenVerifier.Invalid.class,
+                () -> verifier(() -> pinned, later).verify(token)).getMessage());
+        TokenTrust chained = TokenTrust.of(List.of(ca.caCert()), List.of(), MAX);
+        assertEquals("x5c chain holds a certificate outside its validity period", assertThrows(TokenVerifier.Invalid.class,
+                () -> verifier(() -> chained, later).verify(token)).getMessage());
+        assertEquals("alice", verifier(() -> chained, Instant.now()).verify(sign(signer, true, Instant.now(),
+                Instant.now().plusSeconds(300))).subject());
+    }
+
     @Test
     void settingsAreCheckedOnceWithTheKeyNamed() {
         assertEquals(Duration.ofHours(1), settings(Map.of("rootcertbundle", "/b.pem")).maxLifetime());
