@@ -2,21 +2,21 @@ package dev.portcullis.registry.auth;
 
 import dev.portcullis.registry.config.ConfigException;
 import dev.portcullis.registry.config.ConfigTree;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import dev.portcullis.registry.auth.token.KeyIds;
-import dev.portcullis.registry.auth.token.PemFiles;
 
 /** Builds the access decision point from the {@code auth} section, the way Distribution reads it. */
 public final class AuthorizerFactory {
     private AuthorizerFactory() {}
 
-    public static Authorizer create(ConfigTree tree, WorkerExecutor authWorkers, AuthMetrics metrics) {
+    public static Authorizer create(ConfigTree tree, Vertx vertx, WorkerExecutor authWorkers, AuthMetrics metrics) {
         Set<String> schemes = new HashSet<>(tree.map("auth").keySet());
         schemes.remove("anonymous");
         if (schemes.contains("silly")) {
@@ -31,7 +31,7 @@ public final class AuthorizerFactory {
         } else if (schemes.contains("htpasswd")) {
             base = htpasswd(tree, authWorkers, metrics);
         } else if (schemes.contains("token")) {
-            base = token(tree, metrics);
+            base = token(tree, vertx, metrics);
         } else {
             throw new ConfigException("auth." + schemes.iterator().next(), "unknown auth scheme (htpasswd, token)");
         }
@@ -44,59 +44,26 @@ public final class AuthorizerFactory {
         return new ClientCertificateIdentity(base, Set.copyOf(tree.stringList("http.tls.pullonly")));
     }
 
-    private static Authorizer token(ConfigTree tree, AuthMetrics metrics) {
-        String realm = required(tree, "auth.token.realm");
-        String service = required(tree, "auth.token.service");
-        String issuer = required(tree, "auth.token.issuer");
-        java.util.List<java.security.cert.X509Certificate> roots = new java.util.ArrayList<>();
-        java.util.Map<String, java.security.PublicKey> keys = new java.util.HashMap<>();
-        tree.string("auth.token.rootcertbundle").ifPresent(bundle -> {
-            try {
-                roots.addAll(PemFiles.readCertificates(Path.of(bundle)));
-            } catch (java.io.IOException e) {
-                throw new ConfigException("auth.token.rootcertbundle", "cannot read " + bundle + ": " + e.getMessage());
-            }
-            if (roots.isEmpty()) {
-                throw new ConfigException("auth.token.rootcertbundle", bundle + " holds no PEM certificate");
-            }
-            for (var cert : roots) {
-                keys.put(KeyIds.libtrust(cert.getPublicKey()), cert.getPublicKey());
-                keys.put(KeyIds.thumbprint(cert.getPublicKey()), cert.getPublicKey());
-            }
-        });
-        tree.string("auth.token.jwks").ifPresent(jwks -> {
-            try {
-                for (var jwk : com.nimbusds.jose.jwk.JWKSet.load(Path.of(jwks).toFile()).getKeys()) {
-                    java.security.PublicKey key = jwk instanceof com.nimbusds.jose.jwk.AsymmetricJWK a ? a.toPublicKey() : null;
-                    if (key == null || jwk.getKeyID() == null) {
-                        throw new ConfigException("auth.token.jwks", "every key needs a kid and a public key");
-                    }
-                    keys.put(jwk.getKeyID(), key);
-                }
-            } catch (java.io.IOException | java.text.ParseException | com.nimbusds.jose.JOSEException e) {
-                throw new ConfigException("auth.token.jwks", "cannot read " + jwks + ": " + e.getMessage());
-            }
-        });
-        if (keys.isEmpty()) {
-            throw new ConfigException("auth.token.rootcertbundle", "missing: tokens cannot be verified without trusted keys");
-        }
-        Set<com.nimbusds.jose.JWSAlgorithm> algorithms = new HashSet<>();
-        for (String alg : tree.stringList("auth.token.signingalgorithms")) {
-            com.nimbusds.jose.JWSAlgorithm a = com.nimbusds.jose.JWSAlgorithm.parse(alg);
-            if (!TokenVerifier.ASYMMETRIC.contains(a)) {
-                throw new ConfigException("auth.token.signingalgorithms", "'" + alg
-                        + "' is refused: only asymmetric algorithms (RS*, PS*, ES*) can be verified safely");
-            }
-            algorithms.add(a);
-        }
-        TokenVerifier verifier = new TokenVerifier(issuer, service, roots, keys,
-                algorithms.isEmpty() ? TokenVerifier.ASYMMETRIC : algorithms, Duration.ofSeconds(60),
-                java.time.Clock.systemUTC());
-        return new TokenAuthorizer(realm, service, verifier, java.time.Clock.systemUTC(), metrics);
-    }
+    /** How often the token trust files are compared with what is trusted: a rotation is live within this delay. */
+    static final long TRUST_CHECK_MILLIS = 2000;
 
-    private static String required(ConfigTree tree, String key) {
-        return tree.string(key).orElseThrow(() -> new ConfigException(key, "missing"));
+    private static Authorizer token(ConfigTree tree, Vertx vertx, AuthMetrics metrics) {
+        TokenSettings settings = TokenSettings.from(tree);
+        TokenTrustFiles files = new TokenTrustFiles(settings);
+        TokenTrustFiles.Content content;
+        TokenTrust trust;
+        try {
+            content = files.read();
+            trust = files.parse(content);
+        } catch (TokenTrustFiles.Unusable e) {
+            throw new ConfigException(e.key(), e.getMessage());
+        }
+        Clock clock = Clock.systemUTC();
+        TokenTrustReloader reloader = new TokenTrustReloader(vertx, files, content, trust, clock, TRUST_CHECK_MILLIS);
+        TokenVerifier verifier = new TokenVerifier(settings.issuer(), settings.service(), reloader,
+                new TokenSignerPolicy(settings.signers()), settings.algorithms(), settings.maxLifetime(),
+                Duration.ofSeconds(60), clock);
+        return new TokenAuthorizer(settings.realm(), settings.service(), verifier, clock, metrics);
     }
 
     private static Authorizer htpasswd(ConfigTree tree, WorkerExecutor workers, AuthMetrics metrics) {

@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Logger;
 
 /**
  * Distribution's {@code auth.token}: Bearer tokens from an issuer, each request checked against the token's
@@ -18,6 +19,7 @@ import java.util.Map;
  * requests cost a map lookup, not a signature check.
  */
 public final class TokenAuthorizer implements Authorizer {
+    private static final Logger LOG = Logger.getLogger(TokenAuthorizer.class.getName());
     private static final int CACHE_ENTRIES = 10_000;
 
     private final String realm;
@@ -51,6 +53,9 @@ public final class TokenAuthorizer implements Authorizer {
             token = verified(header.substring(7).trim());
         } catch (TokenVerifier.Invalid e) {
             metrics.failure();
+            // skopeo and ctr do not print the 401 body: the log is where an operator finds why (never the token).
+            LOG.info("bearer token refused for " + ctx.request().method() + " " + ctx.request().path() + " from "
+                    + (ctx.request().remoteAddress() == null ? "-" : ctx.request().remoteAddress().hostAddress()) + ": " + e.getMessage());
             return Future.failedFuture(Challenges.bearer(realm, service, needed, "invalid_token", e.getMessage()));
         }
         for (Access a : needed) {

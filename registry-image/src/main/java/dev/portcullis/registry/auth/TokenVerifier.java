@@ -13,9 +13,11 @@ import dev.portcullis.registry.auth.token.AccessEntry;
 import java.io.ByteArrayInputStream;
 import java.security.PublicKey;
 import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -25,15 +27,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Verifies a registry token as Distribution does: the signature against a trusted key (an {@code x5c} chain to the
  * root bundle, or a {@code kid} naming a trusted key by libtrust id or RFC 7638 thumbprint), an allowed asymmetric
- * algorithm, then issuer, audience and the time window with a small leeway.
+ * algorithm, then issuer, audience and the time window with a small leeway. Beyond Distribution: the signing
+ * certificate must be one meant for signing tokens ({@link TokenSignerPolicy}), and no token may be valid for longer
+ * than {@code auth.token.maxlifetime}.
  */
 public final class TokenVerifier {
     /** Asymmetric algorithms only: an HMAC "signed" with a public key as secret must never verify. */
@@ -43,30 +46,35 @@ public final class TokenVerifier {
 
     private final String issuer;
     private final String service;
-    private final Set<TrustAnchor> anchors;
-    private final Map<String, PublicKey> keysById;
+    private final Supplier<TokenTrust> trust;
+    private final TokenSignerPolicy signerPolicy;
     private final Set<JWSAlgorithm> allowed;
+    private final Duration maxLifetime;
     private final Duration leeway;
     private final Clock clock;
 
     /** A token that verified: who it names, what it grants, until when. */
     public record Verified(String subject, List<AccessEntry> access, Instant expires) {}
 
-    /** Why a token was refused; the message is safe to show (it never contains the token). */
+    /** Why a token was refused; the message is safe to show and to log (it never contains the token). */
     public static final class Invalid extends Exception {
         public Invalid(String message) {
             super(message, null, false, false);
         }
     }
 
-    public TokenVerifier(String issuer, String service, List<X509Certificate> roots, Map<String, PublicKey> keysById,
-                         Set<JWSAlgorithm> allowed, Duration leeway, Clock clock) {
+    /**
+     * @param trust       the roots and keys trusted now (reloaded when the files change)
+     * @param maxLifetime no token may be valid longer than this (exp - iat, and exp - now)
+     */
+    public TokenVerifier(String issuer, String service, Supplier<TokenTrust> trust, TokenSignerPolicy signerPolicy,
+                         Set<JWSAlgorithm> allowed, Duration maxLifetime, Duration leeway, Clock clock) {
         this.issuer = issuer;
         this.service = service;
-        this.anchors = new HashSet<>();
-        roots.forEach(r -> anchors.add(new TrustAnchor(r, null)));
-        this.keysById = Map.copyOf(keysById);
+        this.trust = trust;
+        this.signerPolicy = signerPolicy;
         this.allowed = Set.copyOf(allowed);
+        this.maxLifetime = maxLifetime;
         this.leeway = leeway;
         this.clock = clock;
     }
@@ -82,7 +90,8 @@ public final class TokenVerifier {
         if (!allowed.contains(header.getAlgorithm())) {
             throw new Invalid("signing algorithm " + header.getAlgorithm() + " is not allowed");
         }
-        PublicKey key = signingKey(header);
+        Instant now = clock.instant();
+        PublicKey key = signingKey(header, trust.get(), now);
         try {
             if (!jwt.verify(verifier(key, header.getAlgorithm()))) {
                 throw new Invalid("signature does not verify");
@@ -102,15 +111,18 @@ public final class TokenVerifier {
         if (claims.getAudience() == null || !claims.getAudience().contains(service)) {
             throw new Invalid("audience is not " + service);
         }
-        Instant now = clock.instant();
         Date exp = claims.getExpirationTime();
-        if (exp == null || now.isAfter(exp.toInstant().plus(leeway))) {
+        if (exp == null) {
+            throw new Invalid("token has no expiry (exp)");
+        }
+        if (now.isAfter(exp.toInstant().plus(leeway))) {
             throw new Invalid("token expired");
         }
         Date nbf = claims.getNotBeforeTime();
         if (nbf != null && now.plus(leeway).isBefore(nbf.toInstant())) {
             throw new Invalid("token not valid yet");
         }
+        refuseOverlongLifetime(exp.toInstant(), claims.getIssueTime(), now);
         List<AccessEntry> access;
         try {
             access = AccessEntry.fromClaimList(claims.getClaim("access"));
@@ -120,43 +132,69 @@ public final class TokenVerifier {
         return new Verified(claims.getSubject() == null ? "-" : claims.getSubject(), access, exp.toInstant());
     }
 
-    private PublicKey signingKey(JWSHeader header) throws Invalid {
+    /**
+     * A token may not be valid for longer than {@code auth.token.maxlifetime}: neither from its iat, nor from now (an
+     * iat in the future must not stretch it). A stolen or forged long-lived token is what this bounds.
+     */
+    private void refuseOverlongLifetime(Instant exp, Date iat, Instant now) throws Invalid {
+        if (iat != null && Duration.between(iat.toInstant(), exp).compareTo(maxLifetime) > 0) {
+            throw new Invalid("token lifetime " + Duration.between(iat.toInstant(), exp).toSeconds()
+                    + "s exceeds auth.token.maxlifetime (" + maxLifetime.toSeconds() + "s)");
+        }
+        if (Duration.between(now, exp).compareTo(maxLifetime.plus(leeway)) > 0) {
+            throw new Invalid("token expires in " + Duration.between(now, exp).toSeconds()
+                    + "s, beyond auth.token.maxlifetime (" + maxLifetime.toSeconds() + "s)");
+        }
+    }
+
+    private PublicKey signingKey(JWSHeader header, TokenTrust trust, Instant now) throws Invalid {
         List<Base64> x5c = header.getX509CertChain();
         if (x5c != null && !x5c.isEmpty()) {
-            return chainToRoots(x5c);
+            return chainToRoots(x5c, trust, now);
         }
         String kid = header.getKeyID();
         if (kid == null) {
             throw new Invalid("token names no key (no x5c, no kid)");
         }
-        PublicKey key = keysById.get(kid);
-        if (key == null) {
-            throw new Invalid("token signed by an untrusted key");
+        TokenTrust.PinnedKey key = trust.key(kid, now)
+                .orElseThrow(() -> new Invalid("token signed by an untrusted key"));
+        if (key.certificate() != null) {
+            signerPolicy.check(key.certificate(), true);
         }
-        return key;
+        return key.key();
     }
 
-    private PublicKey chainToRoots(List<Base64> x5c) throws Invalid {
+    private PublicKey chainToRoots(List<Base64> x5c, TokenTrust trust, Instant now) throws Invalid {
+        List<X509Certificate> chain = new ArrayList<>();
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            List<X509Certificate> chain = new ArrayList<>();
             for (Base64 der : x5c) {
                 chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der.decode())));
             }
+            X509Certificate leaf = chain.get(0);
             // The leaf itself may be in the bundle (Distribution publishes signing certificates directly).
-            for (TrustAnchor a : anchors) {
-                if (a.getTrustedCert().equals(chain.get(0))) {
-                    return chain.get(0).getPublicKey();
-                }
+            if (trust.pinned(leaf, now)) {
+                // As Go's chain verification does for a leaf that is itself a root: its dates still count.
+                leaf.checkValidity(Date.from(now));
+                signerPolicy.check(leaf, true);
+                return leaf.getPublicKey();
             }
-            PKIXParameters params = new PKIXParameters(anchors);
+            PKIXParameters params = new PKIXParameters(trust.anchorsAt(now));
             params.setRevocationEnabled(false);
-            params.setDate(Date.from(clock.instant()));
+            params.setDate(Date.from(now));
             CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(chain), params);
-            return chain.get(0).getPublicKey();
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+            throw new Invalid("x5c signing certificate is outside its validity period");
+        } catch (CertPathValidatorException e) {
+            throw new Invalid(e.getReason() == CertPathValidatorException.BasicReason.EXPIRED
+                    || e.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID
+                    ? "x5c chain holds a certificate outside its validity period"
+                    : "x5c chain does not lead to a trusted root");
         } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
             throw new Invalid("x5c chain does not lead to a trusted root");
         }
+        signerPolicy.check(chain.get(0), false);
+        return chain.get(0).getPublicKey();
     }
 
     private static JWSVerifier verifier(PublicKey key, JWSAlgorithm alg) throws Invalid, JOSEException {

@@ -47,13 +47,15 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The running auth-server: wires the configuration into an HTTP(S) server on Vert.x. Routes:
  * {@code GET|POST /auth} (tokens), {@code GET /certs.pem} (the certificates to give registries as
  * {@code rootcertbundle}), {@code GET /.well-known/jwks.json} (the same keys for Distribution 3's {@code jwks}),
  * {@code GET /healthz}. Password checks and TokenReviews block, so they run on Vert.x worker threads.
- * A timer re-reads the users file and the TLS certificate/key and applies them when their contents change.
+ * A timer re-reads the users file, the TLS certificate/key and the token signing certificate/key and applies them
+ * when their contents change.
  */
 public final class AuthServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AuthServer.class.getName());
@@ -64,18 +66,31 @@ public final class AuthServer implements AutoCloseable {
     private final HttpServer server;
     private final UserStore users;
     private final KubernetesClient ownedClient;
+    private final TokenIssuer issuer;
+    private final List<X509Certificate> trusted;
+    private final AtomicReference<Published> published;
     private byte[] usersFileDigest;
     private byte[] tlsDigest;
+    private byte[] signingDigest;
+
+    /** What {@code /certs.pem} and {@code /.well-known/jwks.json} serve; replaced when the signing key is renewed. */
+    private record Published(String certsPem, String jwks) {
+    }
 
     private AuthServer(AuthServerConfig config, Vertx vertx, HttpServer server, UserStore users, KubernetesClient ownedClient,
-                       byte[] usersFileDigest, byte[] tlsDigest) {
+                       TokenIssuer issuer, List<X509Certificate> trusted, AtomicReference<Published> published,
+                       byte[] usersFileDigest, byte[] tlsDigest, byte[] signingDigest) {
         this.config = config;
         this.vertx = vertx;
         this.server = server;
         this.users = users;
         this.ownedClient = ownedClient;
+        this.issuer = issuer;
+        this.trusted = trusted;
+        this.published = published;
         this.usersFileDigest = usersFileDigest;
         this.tlsDigest = tlsDigest;
+        this.signingDigest = signingDigest;
     }
 
     /** Starts with the in-cluster Kubernetes client (when {@code kubernetes.enabled}) and the system clock. */
@@ -90,7 +105,9 @@ public final class AuthServer implements AutoCloseable {
     public static AuthServer start(AuthServerConfig config, KubernetesClient kubernetesClient, Clock clock)
             throws ConfigException, IOException {
         AuthServerConfig.Token t = config.token();
-        SigningKey signingKey = loadSigningKey(t);
+        byte[] signingCert = read(t.certificate(), "token.certificate");
+        byte[] signingPrivate = read(t.key(), "token.key");
+        SigningKey signingKey = signingKey(t, signingCert, signingPrivate);
         List<X509Certificate> trusted = new ArrayList<>();
         for (int i = 0; i < t.trustedCertificates().size(); i++) {
             trusted.addAll(readCerts(t.trustedCertificates().get(i), "token.trusted_certificates[" + i + "]"));
@@ -120,17 +137,15 @@ public final class AuthServer implements AutoCloseable {
         TokenIssuer issuer = new TokenIssuer(t.issuer(), t.expiration(), t.refreshExpiration(), signingKey, t.x5c(), trusted, t.kidFormat(), clock);
         TokenEndpoint endpoint = new TokenEndpoint(t.service(), t.issuer(), authenticator, new Acl(config.acl()), issuer);
 
-        List<X509Certificate> published = new ArrayList<>();
-        published.add(signingKey.chain.get(0));
-        published.addAll(trusted);
-        String certsPem = pem(published);
-        String jwks = jwks(issuer.trustedKeys());
+        AtomicReference<Published> published = new AtomicReference<>(publish(issuer, trusted));
 
         Vertx vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));
-        router.get("/certs.pem").handler(ctx -> ctx.response().putHeader("Content-Type", "application/x-pem-file").end(certsPem));
-        router.get("/.well-known/jwks.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(jwks));
+        router.get("/certs.pem").handler(ctx -> ctx.response().putHeader("Content-Type", "application/x-pem-file")
+                .end(published.get().certsPem()));
+        router.get("/.well-known/jwks.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
+                .end(published.get().jwks()));
         router.get("/auth").handler(ctx -> answer(vertx, ctx, () -> endpoint.get(request(ctx, ctx.request().params()))));
         router.post("/auth").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
                 .handler(ctx -> answer(vertx, ctx, () -> endpoint.post(request(ctx, ctx.request().formAttributes()))));
@@ -157,7 +172,8 @@ public final class AuthServer implements AutoCloseable {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new ConfigException("server.addr", "cannot listen on " + s.host() + ":" + s.port() + ": " + cause.getMessage());
         }
-        AuthServer running = new AuthServer(config, vertx, http, users, owned, usersDigest, tlsDigest);
+        AuthServer running = new AuthServer(config, vertx, http, users, owned, issuer, List.copyOf(trusted), published,
+                usersDigest, tlsDigest, digest(signingCert, signingPrivate));
         long every = Math.max(100, s.reloadInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> {
             running.reloadIfChanged();
@@ -185,7 +201,10 @@ public final class AuthServer implements AutoCloseable {
         }
     }
 
-    /** Re-applies the users file and the TLS files when their bytes changed; a broken new file keeps the old. */
+    /**
+     * Re-applies the users file, the TLS files and the token signing key when their bytes changed; a broken new file
+     * keeps the old.
+     */
     synchronized void reloadIfChanged() {
         if (config.usersFile() != null) {
             try {
@@ -222,6 +241,40 @@ public final class AuthServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "TLS certificate not reloaded, keeping the previous one: " + e.getMessage());
             }
         }
+        reloadSigningKey();
+    }
+
+    /**
+     * cert-manager renews the signing certificate by rewriting its Secret: tokens are signed with the new key from the
+     * next request on, and refresh tokens signed with the old one stay valid (see {@link TokenIssuer#useSigningKey}).
+     */
+    private void reloadSigningKey() {
+        AuthServerConfig.Token t = config.token();
+        try {
+            byte[] cert = Files.readAllBytes(t.certificate());
+            byte[] key = Files.readAllBytes(t.key());
+            byte[] d = digest(cert, key);
+            if (Arrays.equals(d, signingDigest)) {
+                return;
+            }
+            // Remembered first: a certificate beside the old key fails once and is retried when the key arrives.
+            signingDigest = d;
+            SigningKey next = signingKey(t, cert, key);
+            issuer.useSigningKey(next);
+            published.set(publish(issuer, trusted));
+            X509Certificate leaf = next.chain.get(0);
+            LOG.log(System.Logger.Level.INFO, "token signing key reloaded: kid={0}, serial {1}, valid until {2}",
+                    next.keyId, leaf.getSerialNumber().toString(16), leaf.getNotAfter().toInstant());
+        } catch (IOException | ConfigException e) {
+            LOG.log(System.Logger.Level.WARNING, "token signing key not reloaded, keeping the previous one: " + e.getMessage());
+        }
+    }
+
+    private static Published publish(TokenIssuer issuer, List<X509Certificate> trusted) throws ConfigException {
+        List<X509Certificate> certs = new ArrayList<>();
+        certs.add(issuer.signingKey().chain.get(0));
+        certs.addAll(trusted);
+        return new Published(pem(certs), jwks(issuer.trustedKeys()));
     }
 
     private interface ReplySupplier {
@@ -249,17 +302,22 @@ public final class AuthServer implements AutoCloseable {
         return new TokenEndpoint.Request(p, ctx.request().getHeader("Authorization"), ctx.request().remoteAddress().hostAddress());
     }
 
-    private static SigningKey loadSigningKey(AuthServerConfig.Token t) throws ConfigException {
-        List<X509Certificate> chain = readCerts(t.certificate(), "token.certificate");
-        PrivateKey key;
+    private static SigningKey signingKey(AuthServerConfig.Token t, byte[] cert, byte[] key) throws ConfigException {
+        List<X509Certificate> chain;
         try {
-            key = PemFiles.readPrivateKey(t.key());
+            chain = PemFiles.parseCertificates(new String(cert, java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new ConfigException("token.certificate", t.certificate() + ": " + e.getMessage());
+        }
+        PrivateKey privateKey;
+        try {
+            privateKey = PemFiles.parsePrivateKey(new String(key, java.nio.charset.StandardCharsets.US_ASCII));
         } catch (IOException e) {
             throw new ConfigException("token.key", t.key() + ": " + e.getMessage());
         }
         try {
             TokenAlgorithms.forKey(chain.get(0).getPublicKey());
-            return new SigningKey(key, chain, t.kidFormat());
+            return new SigningKey(privateKey, chain, t.kidFormat());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new ConfigException("token.key", e.getMessage());
         }

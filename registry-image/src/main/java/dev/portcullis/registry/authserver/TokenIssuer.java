@@ -45,10 +45,21 @@ final class TokenIssuer {
     private final String issuer;
     private final Duration expiration;
     private final Duration refreshExpiration;
-    private final SigningKey signingKey;
     private final boolean includeX5c;
-    private final Map<String, PublicKey> trustedByKid;
+    private final List<X509Certificate> trusted;
+    private final KidFormat kidFormat;
     private final Clock clock;
+    /**
+     * The key tokens are signed with now; the keys published for registries (it and the trusted certificates); the
+     * signing keys it replaced, which only verify refresh tokens, with when they were replaced.
+     */
+    private record Keys(SigningKey signing, Map<String, PublicKey> trustedByKid, Map<String, Former> former) {
+    }
+
+    private record Former(PublicKey key, Instant retiredAt) {
+    }
+
+    private volatile Keys keys;
 
     /** A minted access token with the facts the token response repeats. */
     record Issued(String token, long expiresInSeconds, Instant issuedAt) {
@@ -66,15 +77,46 @@ final class TokenIssuer {
         this.issuer = issuer;
         this.expiration = expiration;
         this.refreshExpiration = refreshExpiration;
-        this.signingKey = signingKey;
         this.includeX5c = includeX5c;
+        this.trusted = List.copyOf(trusted);
+        this.kidFormat = kidFormat;
         this.clock = clock;
+        this.keys = keys(signingKey, Map.of());
+    }
+
+    private Keys keys(SigningKey signing, Map<String, Former> former) {
         Map<String, PublicKey> byKid = new LinkedHashMap<>();
-        byKid.put(signingKey.keyId, signingKey.chain.get(0).getPublicKey());
+        byKid.put(signing.keyId, signing.chain.get(0).getPublicKey());
         for (X509Certificate c : trusted) {
             byKid.putIfAbsent(kidFormat.keyId(c.getPublicKey()), c.getPublicKey());
         }
-        this.trustedByKid = Map.copyOf(byKid);
+        return new Keys(signing, Map.copyOf(byKid), Map.copyOf(former));
+    }
+
+    /**
+     * Signs with {@code next} from now on (cert-manager renewed the Secret). The key it replaces keeps verifying the
+     * refresh tokens it signed, until the longest of them has expired, so a renewal logs no client out. It is no longer
+     * published: registries keep trusting it for their own overlap ({@code auth.token.maxlifetime}).
+     */
+    synchronized void useSigningKey(SigningKey next) {
+        Keys current = keys;
+        Instant now = clock.instant();
+        Map<String, Former> former = new LinkedHashMap<>();
+        current.former().forEach((kid, f) -> {
+            if (now.isBefore(f.retiredAt().plus(refreshExpiration))) {
+                former.put(kid, f);
+            }
+        });
+        if (!current.signing().keyId.equals(next.keyId)) {
+            former.put(current.signing().keyId, new Former(current.signing().chain.get(0).getPublicKey(), now));
+        }
+        former.remove(next.keyId);
+        keys = keys(next, former);
+    }
+
+    /** The key tokens are signed with now. */
+    SigningKey signingKey() {
+        return keys.signing();
     }
 
     Issued issueAccess(String subject, String service, List<AccessEntry> access) throws JOSEException {
@@ -102,7 +144,7 @@ final class TokenIssuer {
         } catch (ParseException e) {
             throw new InvalidGrantException("refresh token is malformed");
         }
-        PublicKey key = jwt.getHeader().getKeyID() == null ? null : trustedByKid.get(jwt.getHeader().getKeyID());
+        PublicKey key = jwt.getHeader().getKeyID() == null ? null : refreshKey(jwt.getHeader().getKeyID());
         if (key == null || !TokenAlgorithms.forKey(key).equals(jwt.getHeader().getAlgorithm())) {
             throw new InvalidGrantException("refresh token is not signed by a trusted key");
         }
@@ -132,9 +174,20 @@ final class TokenIssuer {
         }
     }
 
+    /** A key refresh tokens may be signed with: a published one, or a signing key replaced less than refresh_expiration ago. */
+    private PublicKey refreshKey(String kid) {
+        Keys k = keys;
+        PublicKey key = k.trustedByKid().get(kid);
+        Former f = k.former().get(kid);
+        if (key == null && f != null && clock.instant().isBefore(f.retiredAt().plus(refreshExpiration))) {
+            key = f.key();
+        }
+        return key;
+    }
+
     /** The public keys this issuer signs with or accepts, by key id (for /.well-known/jwks.json). */
     Map<String, PublicKey> trustedKeys() {
-        return trustedByKid;
+        return keys.trustedByKid();
     }
 
     private JWTClaimsSet.Builder base(String subject, String audience, Instant now, Duration lifetime) {
@@ -149,6 +202,7 @@ final class TokenIssuer {
     }
 
     private String sign(JWTClaimsSet claims) throws JOSEException {
+        SigningKey signingKey = keys.signing();
         JWSHeader.Builder header = new JWSHeader.Builder(signingKey.algorithm).type(JOSEObjectType.JWT).keyID(signingKey.keyId);
         if (includeX5c) {
             List<Base64> chain = new ArrayList<>();

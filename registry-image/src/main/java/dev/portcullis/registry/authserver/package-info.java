@@ -8,13 +8,13 @@
  *   certificate: /tls/tls.crt     # PEM; required unless addr is loopback or insecure_http
  *   key: /tls/tls.key             # PEM (PKCS#8, PKCS#1 or SEC1); both re-read when they change
  *   insecure_http: false          # (+) allow plain HTTP on a non-loopback addr
- *   reload_interval: 2s           # (+) how often users_file and TLS files are checked
+ *   reload_interval: 2s           # (+) how often users_file, TLS and token signing files are checked
  * token:
  *   issuer: "Acme auth server"    # = auth.token.issuer in the registry
  *   service: "Acme registry"      # (+) = auth.token.service; other services are refused
  *   expiration: 900               # seconds or "15m"; at least 60
  *   certificate: /keys/token.crt  # signing certificate (chain, leaf first); default: server's
- *   key: /keys/token.key
+ *   key: /keys/token.key          # both re-read when they change (+): a renewal signs from the next token on
  *   kidformat: libtrust           # (+) libtrust (Distribution 2.x) | thumbprint (RFC 7638, Distribution 3)
  *   x5c: true                     # (+) put the certificate chain in the header
  *   trusted_certificates: []      # (+) earlier signing certificates: published and accepted for refresh

@@ -20,7 +20,7 @@ final class KnownKeys {
             "storage\\.maintenance\\.gc\\.(enabled|interval|grace|deleteuntagged|dryrun)",
             "storage\\.cache\\..+", "storage\\.tag\\..+",
             "auth\\.htpasswd\\.(realm|path|cachettl|pullonly)",
-            "auth\\.token\\.(realm|service|issuer|rootcertbundle|jwks|signingalgorithms|autoredirect|autoredirectpath)",
+            "auth\\.token\\.(realm|service|issuer|rootcertbundle|jwks|signingalgorithms|autoredirect|autoredirectpath|maxlifetime|signers)",
             "auth\\.anonymous\\.(pull|repositories)",
             "http\\.(addr|net|prefix|host|secret|relativeurls|draintimeout|insecure)",
             "http\\.tls\\.(certificate|key|clientcas|clientauth|minimumtls|ciphersuites|pullonly)",

@@ -39,8 +39,26 @@ public final class RegistryConfigLoader {
         if (!version.equals("0.1")) {
             throw new ConfigException("version", "'" + version + "' is not supported; Distribution's config version is 0.1");
         }
-        return new RegistryConfig(log(tree), storage(tree), http(tree),
+        LogSettings log = log(tree);
+        StorageSettings storage = storage(tree);
+        HttpSettings http = http(tree);
+        clientCertificatesAlone(tree, http).ifPresent(warnings::add);
+        return new RegistryConfig(log, storage, http,
                 tree.integer("catalog.maxentries", 1000, 1, 100_000), tree, List.copyOf(warnings));
+    }
+
+    /**
+     * {@code verify-if-given} without another scheme: a client that shows no certificate is let through as anonymous
+     * with every right, while a pull-only certificate is refused pushes. Legal (a registry open on purpose), so a warning.
+     */
+    private static Optional<String> clientCertificatesAlone(ConfigTree tree, HttpSettings http) {
+        boolean verifyIfGiven = http.tls().map(t -> t.clientAuth() == TlsSettings.ClientAuth.VERIFY_IF_GIVEN).orElse(false);
+        if (!verifyIfGiven || tree.has("auth.htpasswd") || tree.has("auth.token")) {
+            return Optional.empty();
+        }
+        return Optional.of("http.tls.clientauth: verify-if-given without auth.htpasswd or auth.token lets a client with no"
+                + " certificate pull and push anonymously (while http.tls.pullonly certificates may only pull); use require,"
+                + " or add an auth scheme");
     }
 
     private static LogSettings log(ConfigTree tree) {

@@ -108,6 +108,38 @@ class RegistryConfigLoaderTest {
     }
 
     @Test
+    void verifyIfGivenWithoutAnAuthSchemeIsWarnedInOneLine() throws Exception {
+        Path cert = Files.writeString(dir.resolve("tls.crt"), "x");
+        String storage = "storage:\n  filesystem:\n    rootdirectory: /x\n";
+        String tls = """
+                http:
+                  tls:
+                    certificate: %s
+                    key: %s
+                    clientcas: [%s]
+                    clientauth: verify-if-given
+                """.formatted(cert, cert, cert);
+        RegistryConfig alone = load(storage + tls, Map.of());
+        assertEquals(1, alone.warnings().size(), alone.warnings().toString());
+        assertTrue(alone.warnings().get(0).startsWith("http.tls.clientauth: verify-if-given without auth.htpasswd or auth.token"));
+        assertFalse(alone.warnings().get(0).contains("\n"));
+        RegistryConfig withTokens = load(storage + tls + """
+                auth:
+                  token:
+                    realm: https://auth.example/token
+                    service: registry
+                    issuer: issuer
+                    rootcertbundle: /etc/bundle.pem
+                    maxlifetime: 15m
+                    signers: [token-signer]
+                """, Map.of());
+        assertEquals(List.of(), withTokens.warnings(), "an auth scheme decides; maxlifetime and signers are known keys");
+        RegistryConfig required = load(storage
+                + tls.replace("verify-if-given", "require"), Map.of());
+        assertEquals(List.of(), required.warnings());
+    }
+
+    @Test
     void badValuesNameTheKey() {
         assertProblem("http.addr", "http:\n  addr: nonsense\n");
         assertProblem("http.addr", "http:\n  addr: :99999\n");

@@ -67,6 +67,11 @@ public final class TestPki {
         return caCert;
     }
 
+    /** The CA's own key pair: what an attacker would need to mint anything (tests that it cannot sign tokens). */
+    public KeyPair caKeyPair() {
+        return caKey;
+    }
+
     /** A TLS server certificate for 127.0.0.1 and localhost. */
     public Issued server(Path dir, String name) throws Exception {
         return issue(dir, name, Alg.EC, true, Instant.now().plus(Duration.ofDays(1)));
@@ -78,17 +83,44 @@ public final class TestPki {
     }
 
     public Issued issue(Path dir, String name, Alg alg, boolean tlsServer, Instant notAfter) throws Exception {
+        return issue(dir, name, alg, tlsServer ? Purpose.TLS_SERVER : Purpose.TOKEN_SIGNING, notAfter);
+    }
+
+    /** What a certificate is for, as the extensions cert-manager writes for its {@code usages} say it. */
+    public enum Purpose {
+        /** serverAuth EKU, SANs 127.0.0.1 and localhost. */
+        TLS_SERVER,
+        /** clientAuth EKU. */
+        TLS_CLIENT,
+        /** digitalSignature, no EKU: a token signer. */
+        TOKEN_SIGNING,
+        /** cert-manager's default usages (digital signature, key encipherment), no EKU. */
+        CERT_MANAGER_DEFAULT,
+        /** An intermediate CA (cA=true, keyCertSign, digitalSignature). */
+        INTERMEDIATE_CA
+    }
+
+    public Issued issue(Path dir, String name, Alg alg, Purpose purpose, Instant notAfter) throws Exception {
         KeyPair kp = keyPair(alg);
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, BigInteger.valueOf(serial++),
                 Date.from(Instant.now().minus(Duration.ofHours(1))), Date.from(notAfter), new X500Name("CN=" + name), kp.getPublic());
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-        if (tlsServer) {
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
-        } else {
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(purpose == Purpose.INTERMEDIATE_CA));
+        switch (purpose) {
+            case TLS_SERVER -> {
+                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+                b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+                        new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+            }
+            case TLS_CLIENT -> {
+                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            }
+            case TOKEN_SIGNING -> b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+            case CERT_MANAGER_DEFAULT -> b.addExtension(Extension.keyUsage, true,
+                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            case INTERMEDIATE_CA -> b.addExtension(Extension.keyUsage, true,
+                    new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
         }
         X509Certificate cert = convert(b.build(signer(caKey)));
         Files.createDirectories(dir);
