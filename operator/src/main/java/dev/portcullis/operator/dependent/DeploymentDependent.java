@@ -6,7 +6,6 @@ import dev.portcullis.operator.model.Names;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -14,7 +13,7 @@ import java.util.List;
 
 /** The registry pods. Its status (ready replicas) feeds the Available condition. */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
-public class DeploymentDependent extends CRUDKubernetesDependentResource<Deployment, SecureRegistry> {
+public class DeploymentDependent extends OwnedDependent<Deployment> {
 
   public DeploymentDependent() {
     super(Deployment.class);
