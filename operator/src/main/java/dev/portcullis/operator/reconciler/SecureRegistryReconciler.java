@@ -226,6 +226,7 @@ public class SecureRegistryReconciler
     }
 
     var errors = new ArrayList<String>();
+    var conflicts = new ArrayList<String>();
     String robotPassword = null;
     if (problems.isEmpty()) {
       var users = new ArrayList<>(credentials.credentials());
@@ -238,6 +239,10 @@ public class SecureRegistryReconciler
       shared.put(HtpasswdSecretDependent.CREDENTIALS, users);
       var result = shared.reconcileManagedWorkflow();
       result.getErroredDependents().forEach((dependent, e) -> {
+        if (Conflicts.isConflict(e)) {
+          conflicts.add(dependent.name());
+          return;
+        }
         log.warn("{}/{}: dependent {} failed", r.getMetadata().getNamespace(),
             r.getMetadata().getName(), dependent.name(), e);
         errors.add(dependent.name() + ": " + describe(e));
@@ -247,16 +252,24 @@ public class SecureRegistryReconciler
     try {
       nodeTrust.publish(context, null);
     } catch (KubernetesClientException e) {
-      log.warn("node trust: publishing failed", e);
-      errors.add("node-trust: " + describe(e));
+      if (Conflicts.isConflict(e)) {
+        conflicts.add("node-trust");
+      } else {
+        log.warn("node trust: publishing failed", e);
+        errors.add("node-trust: " + describe(e));
+      }
     }
     // only once the htpasswd file knows the robot's password (or with no pullSecrets: removal)
     if (problems.isEmpty() && errors.isEmpty()) {
       try {
         pullSecrets.publish(context, r, robotPassword);
       } catch (KubernetesClientException e) {
-        log.warn("pull secrets: publishing failed", e);
-        errors.add("pull-secrets: " + describe(e));
+        if (Conflicts.isConflict(e)) {
+          conflicts.add("pull-secrets");
+        } else {
+          log.warn("pull secrets: publishing failed", e);
+          errors.add("pull-secrets: " + describe(e));
+        }
       }
     }
 
@@ -284,6 +297,11 @@ public class SecureRegistryReconciler
     }
     if (retry) {
       return control.rescheduleAfter(RETRY);
+    }
+    if (!conflicts.isEmpty()) {
+      log.info("{}/{}: {} changed while being updated (409 Conflict); reconciling again",
+          r.getMetadata().getNamespace(), r.getMetadata().getName(), conflicts);
+      return control.rescheduleAfter(Conflicts.REQUEUE);
     }
     if (health != null) {
       return control.rescheduleAfter(PROBE_INTERVAL);
@@ -366,6 +384,12 @@ public class SecureRegistryReconciler
   @Override
   public ErrorStatusUpdateControl<SecureRegistry> updateErrorStatus(
       SecureRegistry r, Context<SecureRegistry> context, Exception e) {
+    if (Conflicts.isConflict(e)) {
+      log.info("{}/{}: changed while being reconciled (409 Conflict); reconciling again",
+          r.getMetadata().getNamespace(), r.getMetadata().getName());
+      return ErrorStatusUpdateControl.<SecureRegistry>noStatusUpdate()
+          .rescheduleAfter(Conflicts.REQUEUE);
+    }
     log.warn("{}/{}: reconcile failed", r.getMetadata().getNamespace(), r.getMetadata().getName(),
         e);
     var observed = new Observed(null, null, null, null, null,

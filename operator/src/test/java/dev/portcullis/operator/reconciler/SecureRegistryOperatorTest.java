@@ -189,6 +189,55 @@ class SecureRegistryOperatorTest {
     });
   }
 
+  /**
+   * On a real cluster the Deployment controller writes the Deployment while the operator updates
+   * it, and the operator's update fails with 409 Conflict. That is routine: one log line, a
+   * reconcile again soon, and no failure in the status (it used to be a WARN with a stack trace
+   * and a Ready condition saying the dependent failed).
+   */
+  @Test
+  void aConflictOnUpdateIsOneLogLineAndAnotherReconcile() {
+    String ns = namespace();
+    readyHtpasswdRegistry(ns);
+    String hashBefore = get(Deployment.class, ns, "reg").getSpec().getTemplate().getMetadata()
+        .getAnnotations().get(DeploymentModel.CONFIG_HASH_ANNOTATION);
+    cluster.conflictOnce.add("/namespaces/" + ns + "/deployments/reg");
+    var log = new java.io.ByteArrayOutputStream();
+    var stderr = System.err;
+    // slf4j-simple writes to whatever System.err is at the time
+    System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+        stderr.write(b);
+        synchronized (log) {
+          log.write(b);
+        }
+      }
+    }, true));
+    try {
+      var r = get(ns, "reg");
+      r.getSpec().health = new dev.portcullis.operator.api.HealthSpec();
+      r.getSpec().health.storageDriver = new dev.portcullis.operator.api.HealthSpec.StorageDriver();
+      r.getSpec().health.storageDriver.interval = "45s";
+      cluster.client.resource(r).update();
+      await().untilAsserted(() -> assertThat(get(Deployment.class, ns, "reg").getSpec()
+          .getTemplate().getMetadata().getAnnotations()
+          .get(DeploymentModel.CONFIG_HASH_ANNOTATION)).isNotEqualTo(hashBefore));
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(cluster.conflictOnce).as("the update met its conflict").isEmpty();
+    java.util.List<String> lines;
+    synchronized (log) {
+      lines = log.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+    }
+    assertThat(lines.stream().filter(l -> l.contains(ns + "/reg") && l.contains("409"))).hasSize(1);
+    assertThat(lines).noneMatch(l -> l.startsWith("\tat ") || l.contains("KubernetesClientException"));
+    // the rollout it started may make Ready False for a while, but never with the conflict
+    assertThat(condition(get(ns, "reg"), ConditionTypes.READY)).doesNotContain("409")
+        .doesNotContain("has been modified");
+  }
+
   /** Writes in {@code ns} or cluster-wide: other tests' registries may still be retrying. */
   static java.util.List<String> writesConcerning(String ns, java.util.List<String> requests) {
     return MockCluster.writes(requests).stream()
@@ -282,10 +331,15 @@ class SecureRegistryOperatorTest {
     var droppedUid = get(ns, "dropped").getMetadata().getUid();
     assertThat(get(PersistentVolumeClaim.class, ns, "kept-data").getMetadata().getOwnerReferences())
         .noneMatch(o -> o.getUid().equals(keptUid));
+    // controller: true is what kubectl describe ("Controlled By") and Argo CD's tree follow;
+    // blockOwnerDeletion holds a foreground deletion of the registry until they are gone
     assertThat(get(PersistentVolumeClaim.class, ns, "dropped-data").getMetadata()
-        .getOwnerReferences()).anyMatch(o -> o.getUid().equals(droppedUid));
+        .getOwnerReferences()).anyMatch(o -> o.getUid().equals(droppedUid)
+            && Boolean.TRUE.equals(o.getController())
+            && Boolean.TRUE.equals(o.getBlockOwnerDeletion()));
     assertThat(get(Deployment.class, ns, "kept").getMetadata().getOwnerReferences())
-        .anyMatch(o -> o.getUid().equals(keptUid));
+        .anyMatch(o -> o.getUid().equals(keptUid) && Boolean.TRUE.equals(o.getController())
+            && Boolean.TRUE.equals(o.getBlockOwnerDeletion()));
 
     cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("kept").delete();
     await().until(() -> get(ns, "kept") == null);
@@ -450,8 +504,13 @@ class SecureRegistryOperatorTest {
     assertThat(cert.getSpec().getIssuerRef().getName()).isEqualTo("corp-selfsigned");
     assertThat(cert.getSpec().getIssuerRef().getKind()).isEqualTo("ClusterIssuer");
     assertThat(cert.getSpec().getDnsNames()).containsExactly("registry.corp.example");
-    // Fabric8 writes Go durations in nanoseconds ("2592000000000000ns"): same value for cert-manager
     assertThat(cert.getSpec().getDuration().getValue()).isEqualTo(Duration.ofHours(720).toNanos());
+    // cert-manager's CRD stores the text as sent: "720h" as the user wrote it, not Fabric8's
+    // "2592000000000000ns", which GitOps tools would show as a difference to the SecureRegistry
+    var stored = cluster.client.genericKubernetesResources("cert-manager.io/v1", "Certificate")
+        .inNamespace(ns).withName("corp-tls").get();
+    assertThat(((java.util.Map<?, ?>) stored.getAdditionalProperties().get("spec")).get("duration"))
+        .isEqualTo("720h");
     assertThat(get(Issuer.class, ns, Names.CA_ISSUER)).isNull();
     assertThat(get(ConfigMap.class, ns, "corp-config").getData().get("config.yml"))
         .contains("clientcas:", "- /etc/portcullis/tls/ca.crt");

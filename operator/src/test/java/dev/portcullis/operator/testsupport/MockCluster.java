@@ -48,6 +48,11 @@ public final class MockCluster implements AutoCloseable {
       target -> PROBER.get().probe(target));
   /** TokenRequests and TokenReviews, answered as the API server would. */
   public final ServiceAccountTokens serviceAccountTokens = new ServiceAccountTokens();
+  /**
+   * Paths (their ends, e.g. {@code /namespaces/ns1/deployments/reg}) whose next update is refused
+   * with 409 Conflict, as a real server does when another writer got there first.
+   */
+  public final java.util.Set<String> conflictOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private FakeCertManager certManager;
   private Operator operator;
 
@@ -70,6 +75,21 @@ public final class MockCluster implements AutoCloseable {
             }
             return serviceAccountTokens.handle(request)
                 .orElseGet(() -> super.handleCreate(request));
+          }
+
+          /** A controller's write that lands between the operator's read and its update. */
+          @Override
+          public io.fabric8.mockwebserver.http.MockResponse handleUpdate(RecordedRequest request) {
+            String path = request.getPath();
+            if (conflictOnce.removeIf(path::endsWith)) {
+              String name = path.substring(path.lastIndexOf('/') + 1);
+              return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(409)
+                  .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                      + "\"message\":\"Operation cannot be fulfilled on deployments.apps \\\"" + name
+                      + "\\\": the object has been modified; please apply your changes to the latest"
+                      + " version and try again\",\"reason\":\"Conflict\",\"code\":409}");
+            }
+            return super.handleUpdate(request);
           }
         }, false);
     server.init();
