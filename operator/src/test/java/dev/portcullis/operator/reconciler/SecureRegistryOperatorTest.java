@@ -238,6 +238,44 @@ class SecureRegistryOperatorTest {
         .doesNotContain("has been modified");
   }
 
+  /**
+   * Registries of one namespace share the bootstrap CA; reconciled at once, all but one of them
+   * find it created by another a moment before (409 AlreadyExists on a real server). That is
+   * create-if-absent: no warning, no failed condition, the registry takes the object that is there.
+   */
+  @Test
+  void theSharedCaCreatedByAnotherRegistryAMomentBeforeIsTakenQuietly() {
+    String ns = namespace();
+    for (String path : java.util.List.of("certificates/" + Names.CA_CERTIFICATE,
+        "issuers/" + Names.CA_ISSUER, "issuers/" + Names.SELF_SIGNED_ISSUER)) {
+      cluster.createdFirstByAnother.add("/apis/cert-manager.io/v1/namespaces/" + ns + "/" + path);
+    }
+    var log = new java.io.ByteArrayOutputStream();
+    var stderr = System.err;
+    System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+        stderr.write(b);
+        synchronized (log) {
+          log.write(b);
+        }
+      }
+    }, true));
+    try {
+      readyHtpasswdRegistry(ns);
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(cluster.createdFirstByAnother).as("each create met its race").isEmpty();
+    java.util.List<String> lines;
+    synchronized (log) {
+      lines = log.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+    }
+    assertThat(lines).noneMatch(l -> l.contains(ns + "/") && (l.contains("WARN")
+        || l.contains("ERROR")));
+    assertThat(lines).noneMatch(l -> l.contains("already exists"));
+  }
+
   /** Writes in {@code ns} or cluster-wide: other tests' registries may still be retrying. */
   static java.util.List<String> writesConcerning(String ns, java.util.List<String> requests) {
     return MockCluster.writes(requests).stream()

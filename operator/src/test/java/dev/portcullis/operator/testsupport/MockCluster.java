@@ -53,6 +53,14 @@ public final class MockCluster implements AutoCloseable {
    * with 409 Conflict, as a real server does when another writer got there first.
    */
   public final java.util.Set<String> conflictOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * Objects ({@code /apis/.../namespaces/ns/certificates/portcullis-ca}) that another writer
+   * creates an instant before the operator does: the operator's create stores the same object and
+   * is refused with 409 AlreadyExists, as when two registries of a namespace race for the shared
+   * CA.
+   */
+  public final java.util.Set<String> createdFirstByAnother =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private FakeCertManager certManager;
   private Operator operator;
 
@@ -72,6 +80,15 @@ public final class MockCluster implements AutoCloseable {
                       + "\"nonResourceRules\":[],\"resourceRules\":[{\"verbs\":[\"*\"],"
                       + "\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":"
                       + "[\"leases\"]}]}}");
+            }
+            String created = request.getPath() + "/" + createdName(new String(
+                request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            if (createdFirstByAnother.remove(created)) {
+              super.handleCreate(request);
+              return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(409)
+                  .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                      + "\"message\":\"" + created + " already exists\",\"reason\":\"AlreadyExists\","
+                      + "\"code\":409}");
             }
             return serviceAccountTokens.handle(request)
                 .orElseGet(() -> super.handleCreate(request));
@@ -101,6 +118,15 @@ public final class MockCluster implements AutoCloseable {
     }
     if (withCertManager) {
       installCertManager();
+    }
+  }
+
+  private static String createdName(String body) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("metadata")
+          .path("name").asText("");
+    } catch (java.io.IOException | RuntimeException notJson) {
+      return "";
     }
   }
 
