@@ -249,6 +249,9 @@ public class SecureRegistryReconciler
       });
     }
 
+    if (problems.isEmpty()) {
+      CertificateSecretOwners.adopt(context, r);
+    }
     try {
       nodeTrust.publish(context, null);
     } catch (KubernetesClientException e) {

@@ -276,6 +276,36 @@ class SecureRegistryOperatorTest {
     assertThat(lines).noneMatch(l -> l.contains("already exists"));
   }
 
+  /**
+   * cert-manager (without --enable-certificate-owner-ref) leaves a Certificate's Secret, the
+   * private key, behind when the Certificate is deleted: the operator makes each Certificate the
+   * owner of its Secret, so that the garbage collector takes the key with the Certificate (which
+   * goes with the registry, or when a client certificate leaves the spec).
+   */
+  @Test
+  void certificateSecretsAreOwnedByTheirCertificates() {
+    String ns = namespace();
+    cluster.client.resource(Registries.password(ns, "rackham", "first-password")).create();
+    var r = Registries.tls(Registries.htpasswd(ns, "reg", "rackham"),
+        dev.portcullis.operator.api.TlsSpec.Mode.MutualTLS);
+    var ci = new dev.portcullis.operator.api.TlsSpec.ClientCertificate();
+    ci.name = "ci";
+    r.getSpec().tls.clientCertificates = java.util.List.of(ci);
+    cluster.client.resource(r).create();
+    for (String secret : java.util.List.of("reg-tls", "reg-client-ci", "reg-client-probe")) {
+      await().untilAsserted(() -> {
+        var cert = get(Certificate.class, ns, secret);
+        assertThat(get(Secret.class, ns, secret).getMetadata().getOwnerReferences())
+            .as("owners of Secret %s", secret)
+            .anyMatch(o -> "Certificate".equals(o.getKind()) && secret.equals(o.getName())
+                && cert.getMetadata().getUid().equals(o.getUid())
+                && !Boolean.TRUE.equals(o.getController()));
+      });
+    }
+    assertThat(get(Secret.class, ns, Names.CA_SECRET).getMetadata().getOwnerReferences())
+        .as("the namespace's shared CA outlives any one registry").isNullOrEmpty();
+  }
+
   /** Writes in {@code ns} or cluster-wide: other tests' registries may still be retrying. */
   static java.util.List<String> writesConcerning(String ns, java.util.List<String> requests) {
     return MockCluster.writes(requests).stream()
