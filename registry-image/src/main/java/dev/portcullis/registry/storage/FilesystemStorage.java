@@ -586,6 +586,7 @@ public final class FilesystemStorage implements RegistryStorage {
             throw new IllegalArgumentException("lock name " + name);
         }
         Path file = locks.resolve(name);
+        Files.createDirectories(locks); // a volume restored without it
         String owner = UUID.randomUUID().toString();
         for (int attempt = 0; attempt < 2; attempt++) {
             if (publishLock(file, owner, ttl)) {
