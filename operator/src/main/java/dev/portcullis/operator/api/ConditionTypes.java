@@ -11,6 +11,8 @@ public final class ConditionTypes {
   public static final String HEALTHY = "Healthy";
   /** True when cert-manager's renewal time of the server certificate has long passed. */
   public static final String CERTIFICATE_RENEWAL_OVERDUE = "CertificateRenewalOverdue";
+  /** With pullSecrets: whether every listed namespace has its pull secret (Ready does not wait). */
+  public static final String PULL_SECRETS_PUBLISHED = "PullSecretsPublished";
 
   private ConditionTypes() {}
 }

@@ -263,9 +263,14 @@ public class SecureRegistryReconciler
       }
     }
     // only once the htpasswd file knows the robot's password (or with no pullSecrets: removal)
+    List<String> missingNamespaces = null;
     if (problems.isEmpty() && errors.isEmpty()) {
       try {
-        pullSecrets.publish(context, r, robotPassword);
+        var published = pullSecrets.publish(context, r, robotPassword);
+        if (r.getSpec().pullSecrets != null) {
+          missingNamespaces = r.getSpec().pullSecrets.effectiveNamespaces().stream()
+              .filter(ns -> !published.contains(ns)).sorted().toList();
+        }
       } catch (KubernetesClientException e) {
         if (Conflicts.isConflict(e)) {
           conflicts.add("pull-secrets");
@@ -285,7 +290,7 @@ public class SecureRegistryReconciler
         errors);
     var health = probe(context, r, observed);
     SecureRegistryStatus status = StatusAggregator.aggregate(r, observed, problems,
-        clock.instant(), health);
+        clock.instant(), health, missingNamespaces);
     boolean retry = !problems.isEmpty() || !errors.isEmpty();
     UpdateControl<SecureRegistry> control;
     if (status.equals(r.getStatus())) {

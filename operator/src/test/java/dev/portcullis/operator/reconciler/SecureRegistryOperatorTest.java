@@ -306,6 +306,30 @@ class SecureRegistryOperatorTest {
         .as("the namespace's shared CA outlives any one registry").isNullOrEmpty();
   }
 
+  /**
+   * A namespace listed in pullSecrets.namespaces that does not exist (a typo, or one not made
+   * yet) gets no pull secret: the status names it, instead of saying nothing.
+   */
+  @Test
+  void aListedPullSecretNamespaceThatDoesNotExistIsNamedInStatus() {
+    String ns = namespace();
+    String app = ns + "-app";
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata().withName(app).endMetadata().build()).create();
+    cluster.client.resource(Registries.password(ns, "rackham", "first-password")).create();
+    var r = Registries.htpasswd(ns, "reg", "rackham");
+    r.getSpec().pullSecrets = new dev.portcullis.operator.api.PullSecretsSpec();
+    r.getSpec().pullSecrets.namespaces = java.util.List.of(app, ns + "-typo");
+    cluster.client.resource(r).create();
+    String pullSecret = dev.portcullis.operator.model.PullRobot.pullSecretName(r);
+    await().untilAsserted(() -> {
+      assertThat(get(Secret.class, app, pullSecret)).isNotNull();
+      assertThat(condition(get(ns, "reg"), ConditionTypes.PULL_SECRETS_PUBLISHED))
+          .startsWith("False NamespaceNotFound")
+          .contains(ns + "-typo").doesNotContain(app + ",");
+    });
+  }
+
   /** Writes in {@code ns} or cluster-wide: other tests' registries may still be retrying. */
   static java.util.List<String> writesConcerning(String ns, java.util.List<String> requests) {
     return MockCluster.writes(requests).stream()
@@ -361,6 +385,8 @@ class SecureRegistryOperatorTest {
     cluster.client.resource(withPull).create();
     String pullSecret = dev.portcullis.operator.model.PullRobot.pullSecretName(withPull);
     await().until(() -> get(Secret.class, app, pullSecret) != null);
+    await().untilAsserted(() -> assertThat(condition(get(ns, "pulled"),
+        ConditionTypes.PULL_SECRETS_PUBLISHED)).startsWith("True Published"));
 
     // "reg" has no pullSecrets: reconciling it again must not look for any
     long seen = cluster.reconciler.reconcileCount();
