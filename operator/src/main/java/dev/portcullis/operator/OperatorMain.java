@@ -44,32 +44,43 @@ public final class OperatorMain {
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     boolean leaderElection = "true".equalsIgnoreCase(System.getenv(LEADER_ELECTION_ENV));
     var nodeTrust = dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment(tenancy);
+    var lease = leaderElection
+        ? java.util.Optional.of(new OperatorShutdown.LeaseHeld(nodeTrust.namespace(), LEASE_NAME,
+            leaderIdentity()))
+        : java.util.Optional.<OperatorShutdown.LeaseHeld>empty();
+    var shutdown = new OperatorShutdown(client, lease);
     Operator operator = start(client, new SecureRegistryReconciler(java.time.Clock.systemUTC(),
         nodeTrust, tenancy), watchedNamespaces(), o -> {
           o.withMetrics(io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics
               .newPerResourceCollectingMicrometerMetricsBuilder(registry).build());
-          if (leaderElection) {
-            o.withLeaderElectionConfiguration(
-                new io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration(
-                    LEASE_NAME, nodeTrust.namespace()));
-          }
+          o.withReconciliationTerminationTimeout(OperatorShutdown.RECONCILE_GRACE);
+          lease.ifPresent(held -> o.withLeaderElectionConfiguration(
+              io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
+                  .aLeaderElectionConfiguration(held.name())
+                  .withLeaseNamespace(held.namespace())
+                  .withIdentity(held.identity())
+                  .withExitOnStopLeading(false)
+                  .withLeaderCallbacks(
+                      new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(
+                          () -> { }, shutdown::leadershipLost, newLeader -> { }))
+                  .build()));
         });
     String portText = System.getenv(HTTP_PORT_ENV);
     int port = portText == null || portText.isBlank() ? 8080 : Integer.parseInt(portText.trim());
     OperatorEndpoints endpoints = port < 0 ? null
         : OperatorEndpoints.start(port, operator, registry);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (endpoints != null) {
-        endpoints.close();
-      }
-      operator.stop();
-      client.close();
-    }, "portcullis-shutdown"));
+    shutdown.install(operator, endpoints);
     if (endpoints != null) {
       log.info("health and metrics on :{} (/healthz, /readyz, /metrics)", endpoints.port());
     }
     log.info("Portcullis operator started against {}", client.getMasterUrl());
     Thread.currentThread().join();
+  }
+
+  /** The pod's name (HOSTNAME), as JOSDK would pick it, or a random one outside a pod. */
+  static String leaderIdentity() {
+    String host = System.getenv("HOSTNAME");
+    return host == null || host.isBlank() ? java.util.UUID.randomUUID().toString() : host;
   }
 
   /** Starts the operator on {@code client}, watching all namespaces. */

@@ -18,6 +18,8 @@ public final class ConditionTypes {
   public static final String INSECURE = "Insecure";
   /** With pullSecrets: True while namespaces they name are refused by the admin's policy. */
   public static final String PULL_SECRET_TARGETS_REFUSED = "PullSecretTargetsRefused";
+  /** With pullSecrets: whether every listed namespace has its pull secret (Ready does not wait). */
+  public static final String PULL_SECRETS_PUBLISHED = "PullSecretsPublished";
 
   private ConditionTypes() {}
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
 /** Where image data lives: exactly one of the three (enforced by a CEL rule on the field). */
@@ -42,7 +43,9 @@ public class StorageSpec {
     public String storageClassName;
 
     @JsonPropertyDescription("Default [ReadWriteOnce]; ReadWriteMany allows several replicas.")
-    public List<String> accessModes;
+    // Bounded for the CEL rule that looks for ReadWriteMany in it: four access modes exist, the longest has 16 letters.
+    @Size(max = 4)
+    public List<@Size(max = 16) String> accessModes;
 
     @JsonPropertyDescription(
         "Keep the claim (and the images) when the SecureRegistry is deleted. Default true.")

@@ -2,13 +2,20 @@ package dev.portcullis.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 /** Transport security, delegated to cert-manager. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+// A list map keyed by name: the API server enforces unique names at no CEL cost, and server-side apply merges
+// entries by name instead of replacing the whole list.
+@SchemaCustomizer(value = ListMapKeyedByName.class, input = "clientCertificates")
 public class TlsSpec {
+  /** Bounds the CEL rules' cost estimate (the API server rejects a CRD whose rules may cost too much). */
+  static final int MAX_CLIENT_CERTIFICATES = 64;
 
   public enum Mode {
     TLS,
@@ -43,9 +50,7 @@ public class TlsSpec {
   @io.fabric8.generator.annotation.ValidationRule(
       value = "self.all(c, c.name != 'nodes' && c.name != 'probe')",
       message = "client certificate names 'nodes' and 'probe' are reserved")
-  @io.fabric8.generator.annotation.ValidationRule(
-      value = "self.all(c, self.exists_one(d, d.name == c.name))",
-      message = "client certificate names must be unique")
+  @Size(max = MAX_CLIENT_CERTIFICATES)
   public java.util.List<ClientCertificate> clientCertificates;
 
   @JsonPropertyDescription(
@@ -67,6 +72,7 @@ public class TlsSpec {
     @JsonPropertyDescription("Suffix of the Certificate and Secret: <registry>-client-<name>.")
     @Required
     @Pattern("^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
+    @Size(max = 32)
     public String name;
 
     @JsonPropertyDescription("Subject CN, the identity the registry's access log shows; default the name.")

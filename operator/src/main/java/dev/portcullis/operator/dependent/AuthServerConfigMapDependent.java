@@ -6,13 +6,12 @@ import dev.portcullis.operator.model.TokenIssuerModel;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /** The managed token issuer's ConfigMap. */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
-public class AuthServerConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMap, SecureRegistry> {
+public class AuthServerConfigMapDependent extends OwnedDependent<ConfigMap> {
 
   public AuthServerConfigMapDependent() {
     super(ConfigMap.class);

@@ -6,7 +6,6 @@ import dev.portcullis.operator.model.TokenIssuerModel;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
@@ -16,7 +15,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
  * renewal rolls the issuer onto the new key.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
-public class AuthServerDeploymentDependent extends CRUDKubernetesDependentResource<Deployment, SecureRegistry> {
+public class AuthServerDeploymentDependent extends OwnedDependent<Deployment> {
 
   /** Key of the signing certificate's fingerprint (a String) in the workflow context. */
   public static final String SIGNER = "portcullis.token-signer";

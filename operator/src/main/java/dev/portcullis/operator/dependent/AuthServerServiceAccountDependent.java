@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -15,7 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 /** The managed token issuer's ServiceAccount, with kubernetes login only. */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class AuthServerServiceAccountDependent
-    extends CRUDKubernetesDependentResource<ServiceAccount, SecureRegistry> {
+    extends OwnedDependent<ServiceAccount> {
 
   public AuthServerServiceAccountDependent() {
     super(ServiceAccount.class);

@@ -6,7 +6,6 @@ import dev.portcullis.operator.model.Names;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -17,7 +16,7 @@ import java.util.List;
  * hands over the token CA's fingerprint through the workflow context (managed token issuer).
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
-public class DeploymentDependent extends CRUDKubernetesDependentResource<Deployment, SecureRegistry> {
+public class DeploymentDependent extends OwnedDependent<Deployment> {
 
   /** Key of the token CA's fingerprint (a String) in the workflow context. */
   public static final String TOKEN_CA = "portcullis.token-ca";

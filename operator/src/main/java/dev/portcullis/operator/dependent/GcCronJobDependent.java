@@ -6,13 +6,12 @@ import dev.portcullis.operator.model.ProductionModel;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /** The garbage-collection CronJob. */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
-public class GcCronJobDependent extends CRUDKubernetesDependentResource<CronJob, SecureRegistry> {
+public class GcCronJobDependent extends OwnedDependent<CronJob> {
 
   public GcCronJobDependent() {
     super(CronJob.class);

@@ -7,7 +7,6 @@ import dev.portcullis.operator.model.Names;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.List;
@@ -19,7 +18,7 @@ import java.util.List;
  * are deliberately slow and JOSDK asks for desired() more than once per reconcile.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
-public class HtpasswdSecretDependent extends CRUDKubernetesDependentResource<Secret, SecureRegistry> {
+public class HtpasswdSecretDependent extends OwnedDependent<Secret> {
 
   /** Key of the resolved {@code List<Htpasswd.Credential>} in the workflow context. */
   public static final String CREDENTIALS = "portcullis.credentials";

@@ -6,13 +6,12 @@ import dev.portcullis.operator.model.ProductionModel;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /** The optional ingress NetworkPolicy. */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
-public class NetworkPolicyDependent extends CRUDKubernetesDependentResource<NetworkPolicy, SecureRegistry> {
+public class NetworkPolicyDependent extends OwnedDependent<NetworkPolicy> {
 
   public NetworkPolicyDependent() {
     super(NetworkPolicy.class);

@@ -4,7 +4,6 @@ import dev.portcullis.operator.api.SecureRegistry;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,7 @@ import java.util.stream.Collectors;
  * wants and which names are its own; a name leaving the set deletes its Certificate.
  */
 abstract class OwnedCertificatesDependent
-    extends CRUDKubernetesDependentResource<Certificate, SecureRegistry>
+    extends OwnedDependent<Certificate>
     implements BulkDependentResource<Certificate, SecureRegistry, String> {
 
   OwnedCertificatesDependent() {

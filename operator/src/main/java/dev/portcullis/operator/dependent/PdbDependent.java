@@ -6,13 +6,12 @@ import dev.portcullis.operator.model.ProductionModel;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /** The PodDisruptionBudget, with more than one replica. */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
-public class PdbDependent extends CRUDKubernetesDependentResource<PodDisruptionBudget, SecureRegistry> {
+public class PdbDependent extends OwnedDependent<PodDisruptionBudget> {
 
   public PdbDependent() {
     super(PodDisruptionBudget.class);

@@ -2,6 +2,7 @@ package dev.portcullis.operator.dependent;
 
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.model.Names;
+import dev.portcullis.operator.model.Owners;
 import dev.portcullis.operator.model.PvcModel;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -36,7 +37,7 @@ public class PvcDependent extends KubernetesDependentResource<PersistentVolumeCl
   protected PersistentVolumeClaim desired(SecureRegistry primary, Context<SecureRegistry> context) {
     var pvc = PvcModel.desired(primary);
     if (!primary.getSpec().effectiveStorage().persistentVolumeClaim.effectiveRetainOnDelete()) {
-      pvc.addOwnerReference(primary);
+      Owners.setController(pvc, primary);
     }
     return pvc;
   }
@@ -47,7 +48,8 @@ public class PvcDependent extends KubernetesDependentResource<PersistentVolumeCl
       PersistentVolumeClaim desired,
       SecureRegistry primary,
       Context<SecureRegistry> context) {
-    boolean sameOwnership = owned(actual, primary) == owned(desired, primary);
+    boolean sameOwnership = owned(actual, primary) == owned(desired, primary)
+        && (!owned(desired, primary) || Owners.isControlledBy(actual, primary));
     boolean sameSize = Objects.equals(size(actual), size(desired));
     // the rest of a claim's spec is immutable once created: comparing it would only produce
     // updates the API server refuses
@@ -67,7 +69,7 @@ public class PvcDependent extends KubernetesDependentResource<PersistentVolumeCl
         .toList();
     updated.getMetadata().setOwnerReferences(new java.util.ArrayList<>(others));
     if (owned(desired, primary)) {
-      updated.addOwnerReference(primary);
+      Owners.setController(updated, primary);
     }
     return context.getClient().resource(updated).update();
   }

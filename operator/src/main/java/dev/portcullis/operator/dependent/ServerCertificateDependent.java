@@ -6,14 +6,13 @@ import dev.portcullis.operator.model.Names;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /** The registry's server Certificate; cert-manager writes and renews the TLS Secret it names. */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class ServerCertificateDependent
-    extends CRUDKubernetesDependentResource<Certificate, SecureRegistry> {
+    extends OwnedDependent<Certificate> {
 
   public ServerCertificateDependent() {
     super(Certificate.class);

@@ -81,6 +81,13 @@ abstract class SharedCaDependent<R extends HasMetadata>
   }
 
   @Override
+  public io.javaoperatorsdk.operator.processing.dependent.Matcher.Result<R> match(
+      R actual, R desired, SecureRegistry primary, Context<SecureRegistry> context) {
+    return io.javaoperatorsdk.operator.processing.dependent.Matcher.Result.computed(
+        LiveObjectMatcher.matches(desired, actual), desired);
+  }
+
+  @Override
   protected ResourceID targetSecondaryResourceID(
       SecureRegistry primary, Context<SecureRegistry> context) {
     return new ResourceID(objectName, primary.getMetadata().getNamespace());

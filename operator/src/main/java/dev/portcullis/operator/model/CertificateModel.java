@@ -8,7 +8,6 @@ import io.fabric8.certmanager.api.model.v1.Issuer;
 import io.fabric8.certmanager.api.model.v1.IssuerBuilder;
 import io.fabric8.kubernetes.api.model.Duration;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -185,11 +184,7 @@ public final class CertificateModel {
   }
 
   static Duration duration(String text) {
-    try {
-      return Duration.parse(text);
-    } catch (ParseException e) {
-      throw new IllegalArgumentException("not a Go duration: " + text, e);
-    }
+    return GoDuration.parse(text);
   }
 
   private static io.fabric8.kubernetes.api.model.ObjectMeta sharedMeta(String name, String ns) {

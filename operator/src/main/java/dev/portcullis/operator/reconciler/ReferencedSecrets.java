@@ -34,9 +34,21 @@ public final class ReferencedSecrets {
         .map(n -> key(r.getMetadata().getNamespace(), n)).toList());
     var config = InformerEventSourceConfiguration.from(Secret.class, SecureRegistry.class)
         .withName(NAME)
-        .withSecondaryToPrimaryMapper((Secret s) -> context.getPrimaryCache()
-            .byIndex(INDEX, key(s.getMetadata().getNamespace(), s.getMetadata().getName()))
-            .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withSecondaryToPrimaryMapper((Secret s) -> {
+          var ids = context.getPrimaryCache()
+              .byIndex(INDEX, key(s.getMetadata().getNamespace(), s.getMetadata().getName()))
+              .stream().map(ResourceID::fromResource)
+              .collect(Collectors.toCollection(java.util.HashSet::new));
+          // a Secret cert-manager wrote for one of the registry's Certificates (its
+          // secretTemplate labels): the registry makes the Certificate its owner
+          var labels = s.getMetadata().getLabels();
+          if (labels != null && Names.MANAGED_BY.equals(labels.get(Names.MANAGED_BY_LABEL))
+              && labels.get(Names.INSTANCE_LABEL) != null) {
+            ids.add(new ResourceID(labels.get(Names.INSTANCE_LABEL),
+                s.getMetadata().getNamespace()));
+          }
+          return ids;
+        })
         .build();
     return new InformerEventSource<>(config, context);
   }

@@ -248,6 +248,7 @@ public class SecureRegistryReconciler
     }
 
     var errors = new ArrayList<String>();
+    var conflicts = new ArrayList<String>();
     String robotPassword = null;
     PullSecretsPublisher.Outcome pullSecretsOutcome = null;
     if (problems.isEmpty()) {
@@ -274,25 +275,47 @@ public class SecureRegistryReconciler
       }
       var result = shared.reconcileManagedWorkflow();
       result.getErroredDependents().forEach((dependent, e) -> {
+        if (Conflicts.isConflict(e)) {
+          conflicts.add(dependent.name());
+          return;
+        }
         log.warn("{}/{}: dependent {} failed", r.getMetadata().getNamespace(),
             r.getMetadata().getName(), dependent.name(), e);
         errors.add(dependent.name() + ": " + describe(e));
       });
     }
 
+    if (problems.isEmpty()) {
+      CertificateSecretOwners.adopt(context, r);
+    }
     try {
       nodeTrust.publish(context, null);
     } catch (KubernetesClientException e) {
-      log.warn("node trust: publishing failed", e);
-      errors.add("node-trust: " + describe(e));
+      if (Conflicts.isConflict(e)) {
+        conflicts.add("node-trust");
+      } else {
+        log.warn("node trust: publishing failed", e);
+        errors.add("node-trust: " + describe(e));
+      }
     }
     // only once the htpasswd file knows the robot's password (or with no pullSecrets: removal)
+    List<String> missingNamespaces = null;
     if (problems.isEmpty() && errors.isEmpty()) {
       try {
         pullSecretsOutcome = pullSecrets.publish(context, r, robotPassword);
+        if (r.getSpec().pullSecrets != null) {
+          var outcome = pullSecretsOutcome;
+          missingNamespaces = r.getSpec().pullSecrets.effectiveNamespaces().stream()
+              .filter(ns -> !outcome.published().contains(ns) && !outcome.refused().containsKey(ns))
+              .sorted().toList();
+        }
       } catch (KubernetesClientException e) {
-        log.warn("pull secrets: publishing failed", e);
-        errors.add("pull-secrets: " + describe(e));
+        if (Conflicts.isConflict(e)) {
+          conflicts.add("pull-secrets");
+        } else {
+          log.warn("pull secrets: publishing failed", e);
+          errors.add("pull-secrets: " + describe(e));
+        }
       }
     }
 
@@ -305,7 +328,7 @@ public class SecureRegistryReconciler
         errors);
     var health = probe(context, r, observed);
     SecureRegistryStatus status = StatusAggregator.aggregate(r, observed, problems,
-        clock.instant(), health);
+        clock.instant(), health, missingNamespaces);
     if (r.getSpec().pullSecrets != null && pullSecretsOutcome != null) {
       PullSecretTargetsCondition.add(status, r.getStatus(), pullSecretsOutcome.published(),
           pullSecretsOutcome.refused(), status.observedGeneration, clock.instant());
@@ -331,6 +354,11 @@ public class SecureRegistryReconciler
     }
     if (retry) {
       return control.rescheduleAfter(RETRY);
+    }
+    if (!conflicts.isEmpty()) {
+      log.info("{}/{}: {} changed while being updated (409 Conflict); reconciling again",
+          r.getMetadata().getNamespace(), r.getMetadata().getName(), conflicts);
+      return control.rescheduleAfter(Conflicts.REQUEUE);
     }
     if (health != null) {
       return control.rescheduleAfter(PROBE_INTERVAL);
@@ -413,6 +441,12 @@ public class SecureRegistryReconciler
   @Override
   public ErrorStatusUpdateControl<SecureRegistry> updateErrorStatus(
       SecureRegistry r, Context<SecureRegistry> context, Exception e) {
+    if (Conflicts.isConflict(e)) {
+      log.info("{}/{}: changed while being reconciled (409 Conflict); reconciling again",
+          r.getMetadata().getNamespace(), r.getMetadata().getName());
+      return ErrorStatusUpdateControl.<SecureRegistry>noStatusUpdate()
+          .rescheduleAfter(Conflicts.REQUEUE);
+    }
     log.warn("{}/{}: reconcile failed", r.getMetadata().getNamespace(), r.getMetadata().getName(),
         e);
     var observed = new Observed(null, null, null, null, null,

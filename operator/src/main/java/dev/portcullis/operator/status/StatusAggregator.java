@@ -43,6 +43,16 @@ public final class StatusAggregator {
   public static SecureRegistryStatus aggregate(
       SecureRegistry r, Observed o, List<Problem> problems, Instant now,
       dev.portcullis.operator.api.HealthStatus health) {
+    return aggregate(r, o, problems, now, health, null);
+  }
+
+  /**
+   * With the namespaces listed in pullSecrets.namespaces that do not exist, or null when pull
+   * secrets were not published this time (no PullSecretsPublished condition then).
+   */
+  public static SecureRegistryStatus aggregate(
+      SecureRegistry r, Observed o, List<Problem> problems, Instant now,
+      dev.portcullis.operator.api.HealthStatus health, List<String> missingPullSecretNamespaces) {
     var previous = r.getStatus();
     long generation = r.getMetadata().getGeneration() == null ? 0L : r.getMetadata().getGeneration();
     var conditions = new ArrayList<Condition>();
@@ -60,6 +70,16 @@ public final class StatusAggregator {
     conditions.add(ready(r, o, conditions));
     // after Ready on purpose: a warning about what was asked for, Ready does not wait for it
     conditions.add(insecure(r));
+    if (missingPullSecretNamespaces != null) {
+      // after Ready on purpose: the registry serves; a namespace yet to be made is not its fault
+      conditions.add(missingPullSecretNamespaces.isEmpty()
+          ? condition(ConditionTypes.PULL_SECRETS_PUBLISHED, true, "Published",
+              "a pull secret in every selected namespace")
+          : condition(ConditionTypes.PULL_SECRETS_PUBLISHED, false, "NamespaceNotFound",
+              "pullSecrets.namespaces lists namespaces that do not exist: "
+                  + String.join(", ", missingPullSecretNamespaces)
+                  + " (the pull secret is created there within a minute of their creation)"));
+    }
     String renewal = null;
     String notAfter = null;
     if (o.serverCertificate() != null && o.serverCertificate().getStatus() != null) {

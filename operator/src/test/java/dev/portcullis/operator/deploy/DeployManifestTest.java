@@ -48,6 +48,42 @@ class DeployManifestTest {
     return v;
   }
 
+  /**
+   * A real API server drops zero values it receives (printer columns' {@code priority: 0}) and
+   * fills in defaults ({@code fieldRef.apiVersion: v1}); both sit in atomic lists or maps
+   * ({@code spec.versions}, {@code fieldRef}), so moving from client-side to server-side apply
+   * conflicts and GitOps tools show a difference forever unless the manifests say what the server
+   * keeps.
+   */
+  @Test
+  void manifestsSayWhatTheServerStores() {
+    var crd = Kustomize.one(docs, "CustomResourceDefinition", "secureregistries.portcullis.dev");
+    List<Map<String, Object>> versions = Kustomize.at(crd, "spec", "versions");
+    for (var v : versions) {
+      List<Map<String, Object>> columns = Kustomize.at(v, "additionalPrinterColumns");
+      assertThat(columns).isNotEmpty().allSatisfy(c -> assertThat(c.get("priority"))
+          .as("priority of column %s", c.get("name")).isNotEqualTo(0));
+    }
+    var fieldRefs = new java.util.ArrayList<Map<String, Object>>();
+    docs.forEach(d -> collect(d, "fieldRef", fieldRefs));
+    assertThat(fieldRefs).isNotEmpty()
+        .allSatisfy(ref -> assertThat(ref).containsEntry("apiVersion", "v1"));
+  }
+
+  @SuppressWarnings("unchecked")
+  static void collect(Object node, String key, List<Map<String, Object>> out) {
+    if (node instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> {
+        if (key.equals(k) && v instanceof Map<?, ?> found) {
+          out.add((Map<String, Object>) found);
+        }
+        collect(v, key, out);
+      });
+    } else if (node instanceof List<?> l) {
+      l.forEach(x -> collect(x, key, out));
+    }
+  }
+
   @Test
   void installsNamespaceAccountAndOperator() {
     Kustomize.one(docs, "Namespace", "portcullis-system");

@@ -190,6 +190,147 @@ class SecureRegistryOperatorTest {
     });
   }
 
+  /**
+   * On a real cluster the Deployment controller writes the Deployment while the operator updates
+   * it, and the operator's update fails with 409 Conflict. That is routine: one log line, a
+   * reconcile again soon, and no failure in the status (it used to be a WARN with a stack trace
+   * and a Ready condition saying the dependent failed).
+   */
+  @Test
+  void aConflictOnUpdateIsOneLogLineAndAnotherReconcile() {
+    String ns = namespace();
+    readyHtpasswdRegistry(ns);
+    String hashBefore = get(Deployment.class, ns, "reg").getSpec().getTemplate().getMetadata()
+        .getAnnotations().get(DeploymentModel.CONFIG_HASH_ANNOTATION);
+    cluster.conflictOnce.add("/namespaces/" + ns + "/deployments/reg");
+    var log = new java.io.ByteArrayOutputStream();
+    var stderr = System.err;
+    // slf4j-simple writes to whatever System.err is at the time
+    System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+        stderr.write(b);
+        synchronized (log) {
+          log.write(b);
+        }
+      }
+    }, true));
+    try {
+      var r = get(ns, "reg");
+      r.getSpec().health = new dev.portcullis.operator.api.HealthSpec();
+      r.getSpec().health.storageDriver = new dev.portcullis.operator.api.HealthSpec.StorageDriver();
+      r.getSpec().health.storageDriver.interval = "45s";
+      cluster.client.resource(r).update();
+      await().untilAsserted(() -> assertThat(get(Deployment.class, ns, "reg").getSpec()
+          .getTemplate().getMetadata().getAnnotations()
+          .get(DeploymentModel.CONFIG_HASH_ANNOTATION)).isNotEqualTo(hashBefore));
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(cluster.conflictOnce).as("the update met its conflict").isEmpty();
+    java.util.List<String> lines;
+    synchronized (log) {
+      lines = log.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+    }
+    assertThat(lines.stream().filter(l -> l.contains(ns + "/reg") && l.contains("409"))).hasSize(1);
+    assertThat(lines).noneMatch(l -> l.startsWith("\tat ") || l.contains("KubernetesClientException"));
+    // the rollout it started may make Ready False for a while, but never with the conflict
+    assertThat(condition(get(ns, "reg"), ConditionTypes.READY)).doesNotContain("409")
+        .doesNotContain("has been modified");
+  }
+
+  /**
+   * Registries of one namespace share the bootstrap CA; reconciled at once, all but one of them
+   * find it created by another a moment before (409 AlreadyExists on a real server). That is
+   * create-if-absent: no warning, no failed condition, the registry takes the object that is there.
+   */
+  @Test
+  void theSharedCaCreatedByAnotherRegistryAMomentBeforeIsTakenQuietly() {
+    String ns = namespace();
+    for (String path : java.util.List.of("certificates/" + Names.CA_CERTIFICATE,
+        "issuers/" + Names.CA_ISSUER, "issuers/" + Names.SELF_SIGNED_ISSUER)) {
+      cluster.createdFirstByAnother.add("/apis/cert-manager.io/v1/namespaces/" + ns + "/" + path);
+    }
+    var log = new java.io.ByteArrayOutputStream();
+    var stderr = System.err;
+    System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+        stderr.write(b);
+        synchronized (log) {
+          log.write(b);
+        }
+      }
+    }, true));
+    try {
+      readyHtpasswdRegistry(ns);
+    } finally {
+      System.setErr(stderr);
+    }
+    assertThat(cluster.createdFirstByAnother).as("each create met its race").isEmpty();
+    java.util.List<String> lines;
+    synchronized (log) {
+      lines = log.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+    }
+    assertThat(lines).noneMatch(l -> l.contains(ns + "/") && (l.contains("WARN")
+        || l.contains("ERROR")));
+    assertThat(lines).noneMatch(l -> l.contains("already exists"));
+  }
+
+  /**
+   * cert-manager (without --enable-certificate-owner-ref) leaves a Certificate's Secret, the
+   * private key, behind when the Certificate is deleted: the operator makes each Certificate the
+   * owner of its Secret, so that the garbage collector takes the key with the Certificate (which
+   * goes with the registry, or when a client certificate leaves the spec).
+   */
+  @Test
+  void certificateSecretsAreOwnedByTheirCertificates() {
+    String ns = namespace();
+    cluster.client.resource(Registries.password(ns, "rackham", "first-password")).create();
+    var r = Registries.tls(Registries.htpasswd(ns, "reg", "rackham"),
+        dev.portcullis.operator.api.TlsSpec.Mode.MutualTLS);
+    var ci = new dev.portcullis.operator.api.TlsSpec.ClientCertificate();
+    ci.name = "ci";
+    r.getSpec().tls.clientCertificates = java.util.List.of(ci);
+    cluster.client.resource(r).create();
+    for (String secret : java.util.List.of("reg-tls", "reg-client-ci", "reg-client-probe")) {
+      await().untilAsserted(() -> {
+        var cert = get(Certificate.class, ns, secret);
+        assertThat(get(Secret.class, ns, secret).getMetadata().getOwnerReferences())
+            .as("owners of Secret %s", secret)
+            .anyMatch(o -> "Certificate".equals(o.getKind()) && secret.equals(o.getName())
+                && cert.getMetadata().getUid().equals(o.getUid())
+                && !Boolean.TRUE.equals(o.getController()));
+      });
+    }
+    assertThat(get(Secret.class, ns, Names.CA_SECRET).getMetadata().getOwnerReferences())
+        .as("the namespace's shared CA outlives any one registry").isNullOrEmpty();
+  }
+
+  /**
+   * A namespace listed in pullSecrets.namespaces that does not exist (a typo, or one not made
+   * yet) gets no pull secret: the status names it, instead of saying nothing.
+   */
+  @Test
+  void aListedPullSecretNamespaceThatDoesNotExistIsNamedInStatus() {
+    String ns = namespace();
+    String app = ns + "-app";
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+        .withNewMetadata().withName(app).endMetadata().build()).create();
+    cluster.client.resource(Registries.password(ns, "rackham", "first-password")).create();
+    var r = Registries.htpasswd(ns, "reg", "rackham");
+    r.getSpec().pullSecrets = new dev.portcullis.operator.api.PullSecretsSpec();
+    r.getSpec().pullSecrets.namespaces = java.util.List.of(app, ns + "-typo");
+    cluster.client.resource(r).create();
+    String pullSecret = dev.portcullis.operator.model.PullRobot.pullSecretName(r);
+    await().untilAsserted(() -> {
+      assertThat(get(Secret.class, app, pullSecret)).isNotNull();
+      assertThat(condition(get(ns, "reg"), ConditionTypes.PULL_SECRETS_PUBLISHED))
+          .startsWith("False NamespaceNotFound")
+          .contains(ns + "-typo").doesNotContain(app + ",");
+    });
+  }
+
   /** Writes in {@code ns} or cluster-wide: other tests' registries may still be retrying. */
   static java.util.List<String> writesConcerning(String ns, java.util.List<String> requests) {
     return MockCluster.writes(requests).stream()
@@ -246,6 +387,8 @@ class SecureRegistryOperatorTest {
     cluster.client.resource(withPull).create();
     String pullSecret = dev.portcullis.operator.model.PullRobot.pullSecretName(withPull);
     await().until(() -> get(Secret.class, app, pullSecret) != null);
+    await().untilAsserted(() -> assertThat(condition(get(ns, "pulled"),
+        ConditionTypes.PULL_SECRETS_PUBLISHED)).startsWith("True Published"));
 
     // "reg" has no pullSecrets: reconciling it again must not look for any
     long seen = cluster.reconciler.reconcileCount();
@@ -284,10 +427,15 @@ class SecureRegistryOperatorTest {
     var droppedUid = get(ns, "dropped").getMetadata().getUid();
     assertThat(get(PersistentVolumeClaim.class, ns, "kept-data").getMetadata().getOwnerReferences())
         .noneMatch(o -> o.getUid().equals(keptUid));
+    // controller: true is what kubectl describe ("Controlled By") and Argo CD's tree follow;
+    // blockOwnerDeletion holds a foreground deletion of the registry until they are gone
     assertThat(get(PersistentVolumeClaim.class, ns, "dropped-data").getMetadata()
-        .getOwnerReferences()).anyMatch(o -> o.getUid().equals(droppedUid));
+        .getOwnerReferences()).anyMatch(o -> o.getUid().equals(droppedUid)
+            && Boolean.TRUE.equals(o.getController())
+            && Boolean.TRUE.equals(o.getBlockOwnerDeletion()));
     assertThat(get(Deployment.class, ns, "kept").getMetadata().getOwnerReferences())
-        .anyMatch(o -> o.getUid().equals(keptUid));
+        .anyMatch(o -> o.getUid().equals(keptUid) && Boolean.TRUE.equals(o.getController())
+            && Boolean.TRUE.equals(o.getBlockOwnerDeletion()));
 
     cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("kept").delete();
     await().until(() -> get(ns, "kept") == null);
@@ -478,8 +626,13 @@ class SecureRegistryOperatorTest {
     assertThat(cert.getSpec().getIssuerRef().getName()).isEqualTo("corp-selfsigned");
     assertThat(cert.getSpec().getIssuerRef().getKind()).isEqualTo("ClusterIssuer");
     assertThat(cert.getSpec().getDnsNames()).containsExactly("registry.corp.example");
-    // Fabric8 writes Go durations in nanoseconds ("2592000000000000ns"): same value for cert-manager
     assertThat(cert.getSpec().getDuration().getValue()).isEqualTo(Duration.ofHours(720).toNanos());
+    // cert-manager's CRD stores the text as sent: "720h" as the user wrote it, not Fabric8's
+    // "2592000000000000ns", which GitOps tools would show as a difference to the SecureRegistry
+    var stored = cluster.client.genericKubernetesResources("cert-manager.io/v1", "Certificate")
+        .inNamespace(ns).withName("corp-tls").get();
+    assertThat(((java.util.Map<?, ?>) stored.getAdditionalProperties().get("spec")).get("duration"))
+        .isEqualTo("720h");
     assertThat(get(Issuer.class, ns, Names.CA_ISSUER)).isNull();
     assertThat(get(ConfigMap.class, ns, "corp-config").getData().get("config.yml"))
         .contains("clientcas:", "- /etc/portcullis/tls/ca.crt");

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * What the API server checks when a custom resource is created, for one version of a CRD:
  * defaults are applied first, then the structural schema (unknown fields, types, enums,
- * patterns, bounds, required) and every {@code x-kubernetes-validations} rule at its location,
+ * patterns, bounds, sizes, list-map keys, required) and every {@code x-kubernetes-validations} rule at its location,
  * evaluated with CEL ({@code dev.cel}) with {@code self} bound to the value there. Transition
  * rules (those naming {@code oldSelf}) are evaluated only when an old object is given, as on an
  * update. Messages follow the API server's: {@code spec.storage: Invalid value: ...: MESSAGE}.
@@ -108,6 +108,32 @@ final class CrdValidator {
         && !Pattern.compile(pattern).matcher(str).find()) {
       errors.add(where + ": Invalid value: \"" + str + "\": " + where
           + " in body should match '" + pattern + "'");
+    }
+    if (value instanceof String str && s.get("maxLength") instanceof Number max
+        && str.codePointCount(0, str.length()) > max.longValue()) {
+      errors.add(where + ": Too long: may not be longer than " + max.longValue());
+    }
+    if (value instanceof List<?> list && s.get("maxItems") instanceof Number max
+        && list.size() > max.longValue()) {
+      errors.add(where + ": Too many: " + list.size() + ": must have at most " + max.longValue()
+          + " items");
+    }
+    if (value instanceof Map<?, ?> map && s.get("maxProperties") instanceof Number max
+        && map.size() > max.longValue()) {
+      errors.add(where + ": Too many: " + map.size() + ": must have at most " + max.longValue()
+          + " items");
+    }
+    if (value instanceof List<?> list && "map".equals(s.get("x-kubernetes-list-type"))
+        && s.get("x-kubernetes-list-map-keys") instanceof List<?> keys) {
+      var seen = new java.util.HashSet<List<Object>>();
+      for (int i = 0; i < list.size(); i++) {
+        if (list.get(i) instanceof Map<?, ?> item) {
+          List<Object> key = keys.stream().map(k -> (Object) item.get(k)).toList();
+          if (!seen.add(key)) {
+            errors.add(where + "[" + i + "]: Duplicate value: " + goMap(keys, item));
+          }
+        }
+      }
     }
     if (value instanceof Number n) {
       if (s.get("minimum") instanceof Number min && n.doubleValue() < min.doubleValue()) {
@@ -201,6 +227,16 @@ final class CrdValidator {
       return list.stream().map(CrdValidator::toCel).toList();
     }
     return value;
+  }
+
+  /** The key of a list-map entry as the API server prints it (Go's %#v of a map). */
+  private static String goMap(List<?> keys, Map<?, ?> item) {
+    var parts = new ArrayList<String>();
+    for (Object k : keys) {
+      Object v = item.get(k);
+      parts.add("\"" + k + "\":" + (v instanceof String str ? "\"" + str + "\"" : String.valueOf(v)));
+    }
+    return "map[string]interface {}{" + String.join(", ", parts) + "}";
   }
 
   private static boolean typeMatches(String type, Object value) {

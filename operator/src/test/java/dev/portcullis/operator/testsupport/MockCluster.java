@@ -59,6 +59,19 @@ public final class MockCluster implements AutoCloseable {
       target -> PROBER.get().probe(target), TENANCY);
   /** TokenRequests and TokenReviews, answered as the API server would. */
   public final ServiceAccountTokens serviceAccountTokens = new ServiceAccountTokens();
+  /**
+   * Paths (their ends, e.g. {@code /namespaces/ns1/deployments/reg}) whose next update is refused
+   * with 409 Conflict, as a real server does when another writer got there first.
+   */
+  public final java.util.Set<String> conflictOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * Objects ({@code /apis/.../namespaces/ns/certificates/portcullis-ca}) that another writer
+   * creates an instant before the operator does: the operator's create stores the same object and
+   * is refused with 409 AlreadyExists, as when two registries of a namespace race for the shared
+   * CA.
+   */
+  public final java.util.Set<String> createdFirstByAnother =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private FakeCertManager certManager;
   private Operator operator;
 
@@ -79,8 +92,32 @@ public final class MockCluster implements AutoCloseable {
                       + "\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":"
                       + "[\"leases\"]}]}}");
             }
+            String created = request.getPath() + "/" + createdName(new String(
+                request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            if (createdFirstByAnother.remove(created)) {
+              super.handleCreate(request);
+              return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(409)
+                  .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                      + "\"message\":\"" + created + " already exists\",\"reason\":\"AlreadyExists\","
+                      + "\"code\":409}");
+            }
             return serviceAccountTokens.handle(request)
                 .orElseGet(() -> super.handleCreate(request));
+          }
+
+          /** A controller's write that lands between the operator's read and its update. */
+          @Override
+          public io.fabric8.mockwebserver.http.MockResponse handleUpdate(RecordedRequest request) {
+            String path = request.getPath();
+            if (conflictOnce.removeIf(path::endsWith)) {
+              String name = path.substring(path.lastIndexOf('/') + 1);
+              return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(409)
+                  .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                      + "\"message\":\"Operation cannot be fulfilled on deployments.apps \\\"" + name
+                      + "\\\": the object has been modified; please apply your changes to the latest"
+                      + " version and try again\",\"reason\":\"Conflict\",\"code\":409}");
+            }
+            return super.handleUpdate(request);
           }
         }, false);
     server.init();
@@ -92,6 +129,15 @@ public final class MockCluster implements AutoCloseable {
     }
     if (withCertManager) {
       installCertManager();
+    }
+  }
+
+  private static String createdName(String body) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("metadata")
+          .path("name").asText("");
+    } catch (java.io.IOException | RuntimeException notJson) {
+      return "";
     }
   }
 

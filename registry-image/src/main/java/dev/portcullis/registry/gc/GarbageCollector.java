@@ -185,38 +185,43 @@ public final class GarbageCollector {
                 keep.addAll(revisions.keySet());
                 keep.addAll(tagged);
             } else {
-                Deque<Digest> work = new ArrayDeque<>(tagged);
+                reach(repo, new ArrayDeque<>(tagged), keep, refs);
+                // What no tag reaches but is younger than the cutoff stays only because of the grace period.
+                Deque<Digest> young = new ArrayDeque<>();
                 revisions.forEach((d, linked) -> {
-                    if (linked.isAfter(cutoff)) {
-                        work.add(d);
+                    if (linked.isAfter(cutoff) && !keep.contains(d)) {
+                        young.add(d);
                     }
                 });
-                while (!work.isEmpty()) {
-                    Digest d = work.pop();
-                    if (!keep.add(d)) {
-                        continue;
-                    }
-                    work.addAll(refs(repo, d, refs).children());
-                    work.addAll(storage.referrers(repo, d));
-                }
+                keptByGrace += young.size();
+                reach(repo, young, keep, refs);
             }
             for (Digest d : keep) {
                 markManifest(repo, d, refs);
             }
             if (options.deleteUntagged()) {
                 List<Digest> doomed = new ArrayList<>();
-                revisions.forEach((d, linked) -> {
+                for (Digest d : revisions.keySet()) {
                     if (!keep.contains(d)) {
-                        if (linked.isAfter(cutoff)) {
-                            keptByGrace++;
-                        } else {
-                            doomed.add(d);
-                        }
+                        doomed.add(d);
                     }
-                });
+                }
                 for (Digest survivor : deleteManifests(repo, doomed, refs)) {
                     markManifest(repo, survivor, refs);
                 }
+            }
+        }
+
+        /** Adds to keep the manifests in work and everything they reach: index children and referrers. */
+        private void reach(RepositoryName repo, Deque<Digest> work, Set<Digest> keep, Map<Digest, Refs> refs)
+                throws IOException {
+            while (!work.isEmpty()) {
+                Digest d = work.pop();
+                if (!keep.add(d)) {
+                    continue;
+                }
+                work.addAll(refs(repo, d, refs).children());
+                work.addAll(storage.referrers(repo, d));
             }
         }
 

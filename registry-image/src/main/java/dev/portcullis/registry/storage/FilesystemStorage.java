@@ -37,12 +37,16 @@ import java.util.stream.Stream;
  */
 public final class FilesystemStorage implements RegistryStorage {
     private static final int COPY_BUFFER = 256 * 1024;
+    /** How close to its expiry a holder renews or releases its lock under the breaking mutex (at most half the TTL). */
+    private static final java.time.Duration BREAK_MARGIN = java.time.Duration.ofSeconds(2);
     private static final Pattern UPLOAD_ID = Pattern.compile("[a-f0-9-]{36}");
 
     private final Path v2;
     private final Path blobs;
     private final Path repositories;
     private final Path scratch;
+    private final Path locks;
+    private final LockBreaking breaking;
     /** Running digests of uploads, so a streamed upload is hashed once; rebuilt from the file when missing. */
     private final ConcurrentHashMap<Path, HashState> hashStates = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Path, Object> uploadLocks = new ConcurrentHashMap<>();
@@ -54,9 +58,12 @@ public final class FilesystemStorage implements RegistryStorage {
         this.blobs = v2.resolve("blobs");
         this.repositories = v2.resolve("repositories");
         this.scratch = v2.resolve("_scratch");
+        this.locks = v2.resolve("_locks");
         Files.createDirectories(repositories);
         Files.createDirectories(blobs);
         Files.createDirectories(scratch);
+        Files.createDirectories(locks);
+        this.breaking = new LockBreaking(locks.resolve(".breaking"));
     }
 
     public Path root() {
@@ -566,73 +573,148 @@ public final class FilesystemStorage implements RegistryStorage {
         return out;
     }
 
+    /**
+     * A lock is a file {@code _locks/NAME} holding its owner and expiry. It is published complete by a hard link from a
+     * private temp file: link(2) fails if the name exists, is atomic on local filesystems and on NFS (where it is the
+     * classic lock primitive, unlike an exclusive create on NFSv2), so no racer ever reads a half-written lock. An
+     * expired lock is broken only under {@link #breaking}, after re-reading that it is still the same expired lock, so
+     * two racers cannot both clear it and then each take a fresh one.
+     */
     @Override
     public Optional<StorageLock> tryLock(String name, java.time.Duration ttl) throws IOException {
         if (!name.matches("[a-z0-9-]+")) {
             throw new IllegalArgumentException("lock name " + name);
         }
-        Path file = v2.resolve("_locks").resolve(name);
-        Files.createDirectories(file.getParent());
+        Path file = locks.resolve(name);
+        Files.createDirectories(locks); // a volume restored without it
         String owner = UUID.randomUUID().toString();
         for (int attempt = 0; attempt < 2; attempt++) {
-            try {
-                Files.writeString(file, owner + " " + Instant.now().plus(ttl), StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE);
+            if (publishLock(file, owner, ttl)) {
                 return Optional.of(new FileLock(file, owner, ttl));
-            } catch (FileAlreadyExistsException held) {
-                if (!FileLock.expired(file)) {
-                    return Optional.empty();
-                }
-                // The holder died without releasing: clear its lock and try once more (CREATE_NEW arbitrates).
-                Files.deleteIfExists(file);
+            }
+            Optional<LockContent> held = LockContent.read(file);
+            if (held.isPresent() && !held.get().expired(Instant.now())) {
+                return Optional.empty();
+            }
+            if (held.isPresent()) {
+                // The holder died without releasing (or stopped renewing): clear exactly that lock, then race once more.
+                breaking.run(() -> {
+                    Optional<LockContent> now = LockContent.read(file);
+                    if (now.equals(held) && now.get().expired(Instant.now())) {
+                        Files.deleteIfExists(file);
+                    }
+                    return null;
+                });
             }
         }
         return Optional.empty();
     }
 
-    /** A lock file holding its owner and expiry; replaced atomically on renew. */
+    private boolean publishLock(Path file, String owner, java.time.Duration ttl) throws IOException {
+        Path temp = locks.resolve(".new-" + owner);
+        Files.writeString(temp, new LockContent(owner, Instant.now().plus(ttl)).text(), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+        try {
+            Files.createLink(file, temp);
+            return true;
+        } catch (FileAlreadyExistsException held) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** What a lock file says: who holds it and until when. */
+    private record LockContent(String owner, Instant expires) {
+        String text() {
+            return owner + " " + expires;
+        }
+
+        boolean expired(Instant now) {
+            return now.isAfter(expires);
+        }
+
+        /** Empty when there is no lock file; a file we cannot parse counts as expired (nobody could renew it). */
+        static Optional<LockContent> read(Path file) throws IOException {
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8).trim();
+            } catch (NoSuchFileException gone) {
+                return Optional.empty();
+            }
+            String[] parts = text.split(" ");
+            try {
+                return Optional.of(new LockContent(parts[0], Instant.parse(parts[1])));
+            } catch (RuntimeException unreadable) {
+                return Optional.of(new LockContent(text, Instant.EPOCH));
+            }
+        }
+    }
+
+    /** A lock this process holds; renewal replaces the file atomically. */
     private final class FileLock implements StorageLock {
         private final Path file;
         private final String owner;
         private final java.time.Duration ttl;
+        /**
+         * Renewing or releasing this close to expiry could interleave with a racer breaking the lock, so those are
+         * done under {@link #breaking}; far from expiry no racer may touch it and the cheap path is safe.
+         */
+        private final java.time.Duration margin;
 
         FileLock(Path file, String owner, java.time.Duration ttl) {
             this.file = file;
             this.owner = owner;
             this.ttl = ttl;
+            this.margin = ttl.dividedBy(2).compareTo(BREAK_MARGIN) < 0 ? ttl.dividedBy(2) : BREAK_MARGIN;
         }
 
-        static boolean expired(Path file) {
-            try {
-                String[] parts = Files.readString(file).trim().split(" ");
-                return parts.length != 2 || Instant.now().isAfter(Instant.parse(parts[1]));
-            } catch (IOException | RuntimeException e) {
-                return !Files.exists(file);
-            }
+        /** The expiry of this lock if the file is still ours and not expired. */
+        private Optional<Instant> held() throws IOException {
+            return LockContent.read(file)
+                    .filter(c -> c.owner().equals(owner) && !c.expired(Instant.now()))
+                    .map(LockContent::expires);
         }
 
-        private boolean mine() {
-            try {
-                return Files.readString(file).startsWith(owner + " ");
-            } catch (IOException e) {
-                return false;
-            }
+        private boolean nearExpiry(Instant expires) {
+            return Instant.now().plus(margin).isAfter(expires);
         }
 
         @Override
         public boolean renew() throws IOException {
-            if (!mine()) {
+            Optional<Instant> expires = held();
+            if (expires.isEmpty()) {
                 return false;
             }
-            writeAtomically(file, (owner + " " + Instant.now().plus(ttl)).getBytes(StandardCharsets.UTF_8));
-            return true;
+            if (!nearExpiry(expires.get())) {
+                writeAtomically(file, new LockContent(owner, Instant.now().plus(ttl)).text().getBytes(StandardCharsets.UTF_8));
+                return true;
+            }
+            return breaking.run(() -> {
+                if (held().isEmpty()) {
+                    return false;
+                }
+                writeAtomically(file, new LockContent(owner, Instant.now().plus(ttl)).text().getBytes(StandardCharsets.UTF_8));
+                return true;
+            });
         }
 
         @Override
         public void close() throws IOException {
-            if (mine()) {
-                Files.deleteIfExists(file);
+            Optional<Instant> expires = held();
+            if (expires.isEmpty()) {
+                return;
             }
+            if (!nearExpiry(expires.get())) {
+                Files.deleteIfExists(file);
+                return;
+            }
+            breaking.run(() -> {
+                if (held().isPresent()) {
+                    Files.deleteIfExists(file);
+                }
+                return null;
+            });
         }
     }
 

@@ -155,6 +155,28 @@ class GarbageCollectorTest {
         assertTrue(fx.hasManifest("app", untagged));
         assertTrue(fx.hasContent(layer));
         assertEquals(0, r.manifestsDeleted());
+        assertEquals(1, r.keptByGrace(), "the summary counts the untagged manifest the grace period kept");
+    }
+
+    @Test
+    void theSummaryCountsEveryManifestAndBlobTheGracePeriodKept() throws Exception {
+        Digest tagged = fx.image("app", "v1", fx.blob("app", "tagged layer"));
+        Digest layerOfChild = fx.blob("app", "layer of a young index's child");
+        Digest child = fx.image("app", null, layerOfChild);
+        fx.ageAll(Duration.ofHours(2));
+        Digest youngIndex = fx.index("app", null, child);
+        Digest youngUntagged = fx.image("app", null, fx.blob("app", "pushed by digest just now"));
+        fx.blob("app", "a young orphan");
+
+        GcResult r = collect(true, false);
+
+        assertTrue(fx.hasManifest("app", tagged));
+        for (Digest kept : List.of(youngIndex, child, youngUntagged)) {
+            assertTrue(fx.hasManifest("app", kept), "kept " + kept);
+        }
+        assertEquals(0, r.manifestsDeleted());
+        assertEquals(3, r.keptByGrace(), "two untagged manifests younger than the cutoff and one young orphan blob;"
+                + " the old child stays because the young index reaches it, not by the grace period itself");
     }
 
     @Test

@@ -46,6 +46,12 @@ class S3StorageContractTest extends RegistryStorageContract {
         }
     }
 
+    /** S3 arbitrates with conditional writes on the server (no client-side window to hit); each round is ~0.3 s here. */
+    @Override
+    protected int lockRaceRounds() {
+        return 20;
+    }
+
     @AfterEach
     void closeClients() {
         opened.forEach(S3Storage::close);
