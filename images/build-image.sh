@@ -77,7 +77,7 @@ missing=()
 for f in "${files[@]}"; do [[ -f "$DEBS/$f" ]] || missing+=("$(cut -d_ -f1 <<<"$f")"); done
 if ((${#missing[@]})); then
     (cd "$DEBS" && flock "$DEBS/.lock" apt-get download -q "${missing[@]}" >"$WORK/apt.log" 2>&1) \
-        || die "cannot download ${missing[*]} from the Debian mirror: $(grep -m1 -E '^(E|Err):' "$WORK/apt.log" || tail -1 "$WORK/apt.log")"
+        || die "cannot download ${missing[*]} from the Debian mirror: $(grep -m1 '^E:' "$WORK/apt.log" || tail -1 "$WORK/apt.log")"
 fi
 
 # ---------------------------------------------------------------- the base's root filesystem

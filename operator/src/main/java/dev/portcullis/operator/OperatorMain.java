@@ -30,7 +30,17 @@ public final class OperatorMain {
   public static final String LEASE_NAME = "portcullis-operator";
 
   public static void main(String[] args) throws Exception {
+    var exit = OperatorCommandLine.exitBeforeStart(args, System.out, System.err);
+    if (exit.isPresent()) {
+      System.exit(exit.getAsInt());
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
+    var unreachable = ApiServerCheck.problem(client.getConfiguration());
+    if (unreachable.isPresent()) {
+      System.err.println(unreachable.get());
+      client.close();
+      System.exit(1);
+    }
     var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     boolean leaderElection = "true".equalsIgnoreCase(System.getenv(LEADER_ELECTION_ENV));
