@@ -141,17 +141,18 @@ c=$("${B[@]}" from localhost/portcullis-base)
 LABELS=(--label org.opencontainers.image.title="$NAME" --label org.opencontainers.image.version="$VERSION"
         --label org.opencontainers.image.revision="$REVISION" --label org.opencontainers.image.source="$SOURCE"
         --label org.opencontainers.image.licenses="$LICENSES")
-if [[ $KIND == registry ]]; then
-    # MALLOC_ARENA_MAX=2: glibc's per-thread malloc arenas kept 13 MiB more after the benchmark's load (see
-    # registry-image/jvm.options for the JVM flags and what was measured).
-    "${B[@]}" config "${LABELS[@]}" --env MALLOC_ARENA_MAX=2 --workingdir /var/lib/registry \
-        --port 5000/tcp --port 5001/tcp \
-        --entrypoint '["java", "@/app/jvm.options", "-jar", "/app/portcullis-registry.jar"]' "$c"
-else
-    "${B[@]}" config "${LABELS[@]}" --port 8080/tcp \
-        --entrypoint '["java", "-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC", "-Xss512k", "-jar", "/app/portcullis-operator.jar"]' \
-        "$c"
-fi
+# The runtime settings are the module Dockerfile's (its last stage's USER, WORKDIR, ENV, EXPOSE, ENTRYPOINT): one
+# place for them, which Docker users build from, bench/compare.sh and the end-to-end kubelet stand-in read too.
+DOCKERFILE=$REPO/$([[ $KIND == registry ]] && echo registry-image || echo operator)/Dockerfile
+FINAL_STAGE=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$DOCKERFILE" | awk '/^FROM /{s=""} {s=s $0 "\n"} END{printf "%s", s}')
+instruction() { sed -n "s/^$1 \{1,\}//p" <<<"$FINAL_STAGE"; }
+RUNTIME=(--user "$(instruction USER)")
+[[ -n $(instruction WORKDIR) ]] && RUNTIME+=(--workingdir "$(instruction WORKDIR)")
+while read -r e; do [[ -n $e ]] && RUNTIME+=(--env "$e"); done < <(instruction ENV)
+for p in $(instruction EXPOSE); do RUNTIME+=(--port "$p/tcp"); done
+ENTRYPOINT=$(instruction ENTRYPOINT | tr -s ' ')
+[[ $ENTRYPOINT == \[* && -n $(instruction USER) ]] || die "$DOCKERFILE: no USER or no exec-form ENTRYPOINT [...] in its last stage"
+"${B[@]}" config "${LABELS[@]}" "${RUNTIME[@]}" --entrypoint "$ENTRYPOINT" "$c"
 "${B[@]}" commit --quiet --timestamp "$EPOCH" --format oci --rm "$c" "$REF" >/dev/null
 rm -rf "$OUT" "$WORK/layout"
 "${B[@]}" push --quiet "$REF" "oci:$WORK/layout:$REF" >/dev/null
