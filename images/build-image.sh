@@ -10,6 +10,7 @@
 #                                credentials from its auth file (`skopeo login` first, or REGISTRY_AUTH_FILE)
 #   IMAGES_CERT_DIR=DIR          the CA (*.crt) and client certificate skopeo uses for that registry (--dest-cert-dir)
 #   SOURCE_DATE_EPOCH=SECONDS    the image's creation time and its jar layer's file times (default: HEAD's commit time)
+#   IMAGES_LICENSES=SPDX         the org.opencontainers.image.licenses label (default NOASSERTION: none declared yet)
 #
 # Reproducible: every file time in the base is 0 and in the jar layer SOURCE_DATE_EPOCH, tars are sorted, the Java
 # trust store has no random salt, so the same packages, jar and commit give the same image digest.
@@ -40,7 +41,7 @@ NAME=portcullis-$KIND
 REF="ghcr.io/portcullis-dev/$NAME:$VERSION"
 OUT=$(readlink -f "$OUT")
 WORK=$(dirname "$OUT")/image-build
-# The .debs are shared by both modules' builds; only the download is, not the rootfs.
+# Downloaded .debs are kept for both modules' builds and the next run; each build unpacks its own rootfs.
 DEBS=$REPO/target/image-debs
 PACKAGES="base-files ca-certificates libc6 libgcc-s1 libssl3 libstdc++6 netbase openjdk-17-jre-headless tzdata zlib1g"
 REVISION=$(git -C "$REPO" rev-parse HEAD 2>/dev/null || echo unknown)
