@@ -13,7 +13,6 @@ set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MODULE=$(cd "$HERE/.." && pwd)
-TOOLS_DEFAULT=$(cd "$MODULE/../.." 2>/dev/null && pwd)/shared/tools
 
 DURATION=15
 WARMUP=5
@@ -30,7 +29,8 @@ DISTRIBUTION=/usr/bin/docker-registry
 JAVA_OPTS_DEFAULT=$(sed -e 's/#.*//' "$MODULE/jvm.options" | xargs)
 JAVA_OPTS="${PORTCULLIS_JAVA_OPTS:-$JAVA_OPTS_DEFAULT}"
 PC_ENV=$(sed -n 's/^ENV \(MALLOC_[A-Z_]*=[^ ]*\)$/\1/p' "$MODULE/Dockerfile" | xargs)
-MAKE_IMAGE="${MAKE_OCI_IMAGE:-$TOOLS_DEFAULT/make-oci-image.py}"
+# The tests' image maker, run as a single-file Java program (JDK only, no build needed).
+MAKE_IMAGE="$MODULE/../test-support/java/dev/portcullis/testimage/RandomImageLayout.java"
 WORKDIR=""
 KEEP=0
 ONLY="start,auth,anon,plain,token,blob,upload,skopeo"
@@ -105,7 +105,7 @@ for tool in java python3 openssl htpasswd curl wrk skopeo; do
     command -v "$tool" >/dev/null || die "$tool is not installed (Debian: see the header of this script)"
 done
 [[ -x "$DISTRIBUTION" ]] || die "Distribution not found at $DISTRIBUTION (apt-get install docker-registry)"
-[[ -f "$MAKE_IMAGE" ]] || die "make-oci-image.py not found at $MAKE_IMAGE (set MAKE_OCI_IMAGE)"
+[[ -f "$MAKE_IMAGE" ]] || die "$MAKE_IMAGE is missing: run this script from a full checkout"
 if [[ ! -f "$JAR" ]]; then
     log "building $JAR"
     (cd "$MODULE/.." && mvn -q -pl registry-image -DskipTests package) || die "build failed"
@@ -422,13 +422,13 @@ BASIC=(-u "$USER_NAME:$USER_PW")
 AUTHZ="Authorization: Basic $(printf '%s:%s' "$USER_NAME" "$USER_PW" | base64 -w0)"
 
 log "images: a small one for manifest GETs, ${IMAGE_MB} MiB in $IMAGE_LAYERS layers for skopeo; a ${BLOB_MB} MiB blob"
-python3 "$MAKE_IMAGE" "$WORKDIR/small" 2 0.1 7 > /dev/null
+java "$MAKE_IMAGE" "$WORKDIR/small" 2 0.1 7 > /dev/null
 BLOB="$WORKDIR/blob.bin"
 head -c $(( BLOB_MB * 1048576 )) /dev/urandom > "$BLOB"
 BLOB_SIZE=$(stat -c %s "$BLOB")
 BLOB_DIGEST="sha256:$(sha256sum "$BLOB" | cut -d' ' -f1)"
 if want skopeo; then
-    python3 "$MAKE_IMAGE" "$WORKDIR/big" "$IMAGE_LAYERS" "$(awk -v m="$IMAGE_MB" -v n="$IMAGE_LAYERS" 'BEGIN {print m / n}')" 11 > /dev/null
+    java "$MAKE_IMAGE" "$WORKDIR/big" "$IMAGE_LAYERS" "$(awk -v m="$IMAGE_MB" -v n="$IMAGE_LAYERS" 'BEGIN {print m / n}')" 11 > /dev/null
     BIG_BYTES=$(du -cb "$WORKDIR"/big/blobs/sha256/* | tail -1 | cut -f1)
 fi
 

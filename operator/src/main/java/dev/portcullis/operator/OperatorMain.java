@@ -31,6 +31,10 @@ public final class OperatorMain {
   public static final String LEASE_NAME = "portcullis-operator";
 
   public static void main(String[] args) throws Exception {
+    var exit = OperatorCommandLine.exitBeforeStart(args, System.out, System.err);
+    if (exit.isPresent()) {
+      System.exit(exit.getAsInt());
+    }
     TenancySettings tenancy;
     try {
       tenancy = TenancySettings.fromEnvironment();
@@ -40,6 +44,12 @@ public final class OperatorMain {
       return;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
+    var unreachable = ApiServerCheck.problem(client.getConfiguration());
+    if (unreachable.isPresent()) {
+      System.err.println(unreachable.get());
+      client.close();
+      System.exit(1);
+    }
     var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     boolean leaderElection = "true".equalsIgnoreCase(System.getenv(LEADER_ELECTION_ENV));

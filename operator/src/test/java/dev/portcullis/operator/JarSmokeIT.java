@@ -79,4 +79,54 @@ class JarSmokeIT {
       }
     }
   }
+
+  @Test
+  void helpPrintsTheUsageAndExitsZero() throws Exception {
+    var run = runJar(null, "--help");
+    assertThat(run.exit()).isZero();
+    assertThat(run.output()).startsWith("usage: java -jar portcullis-operator.jar")
+        .contains("PORTCULLIS_WATCH_NAMESPACES");
+  }
+
+  @Test
+  void anUnreachableClusterIsOneLineNamingTheApiServerAndExitOne() throws Exception {
+    int port;
+    try (var socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Path kubeconfig = Path.of("target", "unreachable-kubeconfig.yaml");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: gone, cluster: {server: "https://127.0.0.1:%d"}}]
+        users: [{name: smoke, user: {token: smoke}}]
+        contexts: [{name: gone, context: {cluster: gone, user: smoke}}]
+        current-context: gone
+        """.formatted(port));
+    var run = runJar(kubeconfig);
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.output().strip()).hasLineCount(1)
+        .contains("https://127.0.0.1:" + port, "connection refused");
+  }
+
+  record Run(int exit, String output) {
+  }
+
+  /** Runs the jar to its exit (at most a minute) with stdout and stderr merged. */
+  private static Run runJar(Path kubeconfig, String... args) throws Exception {
+    var command = new java.util.ArrayList<>(java.util.List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        Path.of("target", "portcullis-operator.jar").toString()));
+    command.addAll(java.util.List.of(args));
+    var builder = new ProcessBuilder(command).redirectErrorStream(true);
+    if (kubeconfig != null) {
+      builder.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+    }
+    Process p = builder.start();
+    p.getOutputStream().close();
+    String output = new String(p.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(output).isTrue();
+    return new Run(p.exitValue(), output);
+  }
 }

@@ -107,6 +107,17 @@ final class EmbeddedDefault {
         }
     }
 
+    /**
+     * The password is shown once the registry is up. A first run that never got there (its port taken) drops the
+     * password it generated, so that the next run generates one and shows it, rather than leaving a password nobody saw.
+     */
+    void discardUnshownPassword() throws IOException {
+        if (password != null) {
+            Files.deleteIfExists(data.resolve("auth/htpasswd"));
+            Files.deleteIfExists(data.resolve("auth/admin-password"));
+        }
+    }
+
     void printWelcome(RegistryServer server) {
         String hostPort = "127.0.0.1:" + server.port();
         Path certs = Path.of("").toAbsolutePath().relativize(data.resolve("certs"));

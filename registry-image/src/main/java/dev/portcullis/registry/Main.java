@@ -41,7 +41,12 @@ public final class Main {
         try {
             if (args.isEmpty()) {
                 EmbeddedDefault.Prepared embedded = EmbeddedDefault.prepare(env);
-                return serve(embedded.config(), embedded.defaults());
+                try {
+                    return serve(embedded.config(), embedded.defaults());
+                } catch (IOException | RuntimeException e) {
+                    embedded.defaults().discardUnshownPassword();
+                    throw e;
+                }
             }
             return switch (args.get(0)) {
                 case "serve" -> {

@@ -72,6 +72,24 @@ class MainCommandLineTest {
     }
 
     @Test
+    void aFirstRunWhosePortIsTakenKeepsNoPasswordAndTheNextRunShowsItsOwn() throws Exception {
+        try (var busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String out = failure(Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:" + busy.getLocalPort()));
+            assertTrue(out.startsWith("1 portcullis-registry: cannot listen on 127.0.0.1:" + busy.getLocalPort()), out);
+            assertEquals(1, out.lines().count(), out);
+            assertFalse(Files.exists(dir.resolve("registry-data/auth/admin-password")), "a password nobody was shown");
+            assertFalse(Files.exists(dir.resolve("registry-data/auth/htpasswd")));
+        }
+        int port = DistributionProcess.freePort();
+        try (RegistryProcess p = RegistryProcess.start(dir, List.of(), Map.of("REGISTRY_HTTP_ADDR", "127.0.0.1:" + port))) {
+            p.awaitListening(port, Duration.ofSeconds(30));
+            p.awaitOutput("docker push", Duration.ofSeconds(10));
+            String password = Files.readString(dir.resolve("registry-data/auth/admin-password")).strip();
+            assertTrue(p.output().contains("password: " + password), p.output());
+        }
+    }
+
+    @Test
     void unknownCommand() throws Exception {
         String out = failure(Map.of(), "frobnicate");
         assertTrue(out.startsWith("2 portcullis-registry: unknown command 'frobnicate'"), out);

@@ -7,6 +7,7 @@ import dev.portcullis.registry.clients.ContainerdNode;
 import dev.portcullis.registry.clients.Exec;
 import dev.portcullis.registry.clients.RequiredTool;
 import dev.portcullis.registry.testsupport.TestPki;
+import dev.portcullis.testimage.RandomImageLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,8 +111,7 @@ abstract class TokenDanceContract {
         certDir = Files.createDirectories(dir.resolve("certs.d"));
         Files.copy(pki.caFile(), certDir.resolve("ca.crt"));
         image = dir.resolve("image");
-        String tools = System.getProperty("portcullis.sharedTools", "/work/shared/tools");
-        run(List.of("python3", tools + "/make-oci-image.py", image.toString(), "2", "0.2", "7"), 120);
+        RandomImageLayout.write(image, 2, 0.2, 7, true);
         // Alice's image is pushed once here; the tests below pull it.
         Result push = skopeo("alice", "alice-pw", "oci:" + image + ":latest", ref("alice/app:v1"));
         assertEquals(0, push.exit, push.output);

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An OCI image layout on disk with a single manifest (what make-oci-image.py writes, and what skopeo writes when it
+ * An OCI image layout on disk with a single manifest (what RandomImageLayout writes, and what skopeo writes when it
  * copies one image into an empty folder), read from its index.json and manifest.
  */
 public record OciImage(Path dir, String manifestDigest, String configDigest, List<String> layerDigests) {

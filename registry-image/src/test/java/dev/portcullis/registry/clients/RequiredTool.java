@@ -14,7 +14,6 @@ public record RequiredTool(Path binary, String debianPackage) {
     public static final RequiredTool SKOPEO = new RequiredTool(Path.of("/usr/bin/skopeo"), "skopeo");
     public static final RequiredTool CONTAINERD = new RequiredTool(Path.of("/usr/bin/containerd"), "containerd");
     public static final RequiredTool CTR = new RequiredTool(Path.of("/usr/bin/ctr"), "containerd");
-    public static final RequiredTool PYTHON3 = new RequiredTool(Path.of("/usr/bin/python3"), "python3");
     public static final RequiredTool DISTRIBUTION = new RequiredTool(Path.of("/usr/bin/docker-registry"), "docker-registry");
 
     /** Returns the binary's path, or fails/aborts the current test as described above. */

@@ -1,5 +1,6 @@
 package dev.portcullis.operator.testsupport.clients;
 
+import dev.portcullis.testimage.RandomImageLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -158,21 +159,15 @@ public final class ClusterSkopeo {
   }
 
   /**
-   * Makes a small image with the project's {@code make-oci-image.py DIR LAYERS MB SEED}; returns
-   * its manifest digest (what the tool prints).
+   * Makes a small image with the project's {@link RandomImageLayout} (gzip layers, tagged
+   * {@code latest}); returns its manifest digest.
    */
   public static String makeImage(Path dir, int layers, double mb, long seed) {
-    String py = requireTool(Path.of("/usr/bin/python3"), "python3");
-    String prop = System.getProperty("portcullis.sharedTools");
-    Path tool = (prop == null ? Path.of("..", "..", "shared", "tools") : Path.of(prop))
-        .resolve("make-oci-image.py").toAbsolutePath().normalize();
-    if (!Files.isRegularFile(tool)) {
-      throw new AssertionError("make-oci-image.py not found at " + tool
-          + " (set -Dportcullis.sharedTools)");
+    try {
+      return RandomImageLayout.write(dir, layers, mb, seed, true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a test image into " + dir, e);
     }
-    return Exec.run(List.of(py, tool.toString(), dir.toString(), Integer.toString(layers),
-        Double.toString(mb), Long.toString(seed)), TIMEOUT, Set.of(), e -> { })
-        .orThrow().output().strip();
   }
 
   /** The manifest digest of a one-image OCI layout (index.json's only entry). */

@@ -1,0 +1,41 @@
+package dev.portcullis.operator;
+
+import java.io.PrintStream;
+import java.util.OptionalInt;
+
+/**
+ * The operator's command line: it takes no arguments (a Deployment configures it through the
+ * environment), so {@code --help} prints what can be set and anything else is a mistake.
+ */
+final class OperatorCommandLine {
+
+  static final String USAGE = """
+      usage: java -jar portcullis-operator.jar [--help]
+
+      Runs the Portcullis operator against the cluster of $KUBECONFIG (else ~/.kube/config, else the
+      in-cluster service account). Configuration is by environment variable:
+        PORTCULLIS_WATCH_NAMESPACES  comma-separated namespaces to watch (unset: all)
+        PORTCULLIS_NAMESPACE         the operator's own namespace (default portcullis-system)
+        PORTCULLIS_REGISTRY_IMAGE    default registry image (default: the one of this operator's version)
+        PORTCULLIS_LEADER_ELECTION   true: take the Lease portcullis-operator before reconciling
+        PORTCULLIS_HTTP_PORT         port of /livez, /readyz and /metrics (default 8080; -1 disables)
+        PORTCULLIS_HEALTH_PROBE      false: do not probe registries' /readyz (operator outside the cluster)
+        PORTCULLIS_NODE_AGENT_DOCKER_CERTS_D  also write Docker's certs.d layout into this host folder
+      """;
+
+  private OperatorCommandLine() {}
+
+  /** The exit code if the arguments end the program before it starts, else empty (run). */
+  static OptionalInt exitBeforeStart(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0) {
+      return OptionalInt.empty();
+    }
+    if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+      out.print(USAGE);
+      return OptionalInt.of(0);
+    }
+    err.println("portcullis-operator: unexpected argument '" + args[0]
+        + "': it takes none (configuration is by environment variable, see --help)");
+    return OptionalInt.of(2);
+  }
+}
