@@ -7,7 +7,6 @@ import io.fabric8.certmanager.api.model.v1.Issuer;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,7 +18,7 @@ import java.util.stream.Collectors;
  */
 @KubernetesDependent(informer = @Informer(name = "token-ca-issuers",
     labelSelector = Names.MANAGED_SELECTOR))
-public class TokenCaIssuersDependent extends CRUDKubernetesDependentResource<Issuer, SecureRegistry>
+public class TokenCaIssuersDependent extends OwnedDependent<Issuer>
     implements BulkDependentResource<Issuer, SecureRegistry, String> {
 
   public TokenCaIssuersDependent() {
