@@ -64,7 +64,8 @@ cleanup() {
 cleanup
 rm -rf "$WORK/storage" "$WORK/run" "$WORK/rootfs" "$TMPDIR"
 mkdir -p "$TMPDIR"
-trap cleanup EXIT
+# What is left is the archive: the rootfs, tars, layout and storage (600 MB) go, failed run or not.
+trap 'cleanup; rm -rf "$WORK"' EXIT
 
 # ---------------------------------------------------------------- the Debian packages
 log "$NAME $VERSION: Debian packages"
