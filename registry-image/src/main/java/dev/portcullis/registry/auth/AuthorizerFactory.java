@@ -2,6 +2,7 @@ package dev.portcullis.registry.auth;
 
 import dev.portcullis.registry.config.ConfigException;
 import dev.portcullis.registry.config.ConfigTree;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +15,14 @@ import dev.portcullis.registry.auth.token.PemFiles;
 
 /** Builds the access decision point from the {@code auth} section, the way Distribution reads it. */
 public final class AuthorizerFactory {
+    /** Password checks one client address gets for one user before the lockout. */
+    static final int PAIR_ATTEMPTS = 5;
+    /** Password checks a user gets from all addresses together: higher, so one guesser cannot lock the user out. */
+    static final int USER_ATTEMPTS = 50;
     private AuthorizerFactory() {}
 
-    public static Authorizer create(ConfigTree tree, WorkerExecutor authWorkers, AuthMetrics metrics) {
+    /** Checks password changes on {@code vertx}'s timer; bcrypt runs on {@code authWorkers}. */
+    public static Authorizer create(ConfigTree tree, Vertx vertx, WorkerExecutor authWorkers, AuthMetrics metrics) {
         Set<String> schemes = new HashSet<>(tree.map("auth").keySet());
         schemes.remove("anonymous");
         if (schemes.contains("silly")) {
@@ -29,7 +35,7 @@ public final class AuthorizerFactory {
         if (schemes.isEmpty()) {
             base = Authorizer.OPEN;
         } else if (schemes.contains("htpasswd")) {
-            base = htpasswd(tree, authWorkers, metrics);
+            base = htpasswd(tree, vertx, authWorkers, metrics);
         } else if (schemes.contains("token")) {
             base = token(tree, metrics);
         } else {
@@ -99,7 +105,7 @@ public final class AuthorizerFactory {
         return tree.string(key).orElseThrow(() -> new ConfigException(key, "missing"));
     }
 
-    private static Authorizer htpasswd(ConfigTree tree, WorkerExecutor workers, AuthMetrics metrics) {
+    private static Authorizer htpasswd(ConfigTree tree, Vertx vertx, WorkerExecutor workers, AuthMetrics metrics) {
         String realm = tree.string("auth.htpasswd.realm")
                 .orElseThrow(() -> new ConfigException("auth.htpasswd.realm", "missing"));
         String path = tree.string("auth.htpasswd.path")
@@ -110,7 +116,12 @@ public final class AuthorizerFactory {
         Duration ttl = tree.duration("auth.htpasswd.cachettl", Duration.ofMinutes(5));
         CredentialCache cache = new CredentialCache(ttl, 10_000);
         HtpasswdFile file = new HtpasswdFile(Path.of(path), cache::clear);
-        LoginThrottle throttle = new LoginThrottle(5, Duration.ofSeconds(1), Duration.ofMinutes(5));
+        // Vert.x's own worker pool, not the bcrypt one: a flood of logins must not delay a revocation.
+        vertx.setPeriodic(HtpasswdFile.CHECK_INTERVAL_MILLIS, id -> vertx.executeBlocking(() -> {
+            file.refresh();
+            return null;
+        }, false));
+        LoginThrottle throttle = new LoginThrottle(PAIR_ATTEMPTS, USER_ATTEMPTS, Duration.ofSeconds(1), Duration.ofMinutes(5));
         List<String> pullOnly = tree.stringList("auth.htpasswd.pullonly");
         return new HtpasswdAuthorizer(realm, file, cache, throttle, Set.copyOf(pullOnly), workers, metrics);
     }

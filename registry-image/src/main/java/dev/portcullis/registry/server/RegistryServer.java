@@ -83,7 +83,7 @@ public final class RegistryServer implements AutoCloseable {
             // bcrypt gets its own small pool: a flood of bad logins must not starve uploads of threads.
             WorkerExecutor authWorkers = vertx.createSharedWorkerExecutor("portcullis-auth",
                     Math.max(2, Runtime.getRuntime().availableProcessors()), 1, TimeUnit.MINUTES);
-            Authorizer authorizer = AuthorizerFactory.create(config.tree(), authWorkers, metrics);
+            Authorizer authorizer = AuthorizerFactory.create(config.tree(), vertx, authWorkers, metrics);
             HealthMonitor health = new HealthMonitor(vertx, workers);
             for (Checks.Configured c : Checks.fromConfig(config.tree(), config.storage().driver(), storage)) {
                 health.add(c.check(), c.gatesApi());
