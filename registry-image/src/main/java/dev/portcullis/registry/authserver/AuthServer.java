@@ -116,7 +116,8 @@ public final class AuthServer implements AutoCloseable {
             k8s = Optional.of(new KubernetesAuthenticator(client, config.kubernetes().audiences(), config.kubernetes().namespaces()));
         }
         AuthServerConfig.Throttle th = config.throttle();
-        Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.window(), th.lockout(), clock));
+        Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.maxAccountFailures(), th.window(),
+                th.lockout(), clock));
         TokenIssuer issuer = new TokenIssuer(t.issuer(), t.expiration(), t.refreshExpiration(), signingKey, t.x5c(), trusted, t.kidFormat(), clock);
         TokenEndpoint endpoint = new TokenEndpoint(t.service(), t.issuer(), authenticator, new Acl(config.acl()), issuer);
 

@@ -40,7 +40,8 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     public record Kubernetes(boolean enabled, List<String> audiences, List<String> namespaces) {
     }
 
-    public record Throttle(int maxFailures, Duration window, Duration lockout) {
+    /** {@code maxFailures} per (account, address); {@code maxAccountFailures} per account from all addresses. */
+    public record Throttle(int maxFailures, int maxAccountFailures, Duration window, Duration lockout) {
     }
 
     private static final Set<String> TOP = Set.of("server", "token", "users", "users_file", "acl", "kubernetes", "throttle");
@@ -209,12 +210,18 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     }
 
     private static Throttle throttle(Map<String, Object> m) throws ConfigException {
-        unknownKeys(m, Set.of("max_failures", "window", "lockout"), "throttle.");
+        unknownKeys(m, Set.of("max_failures", "max_account_failures", "window", "lockout"), "throttle.");
         Object mf = m.getOrDefault("max_failures", 5);
         if (!(mf instanceof Integer n) || n < 0) {
             throw new ConfigException("throttle.max_failures", "must be a whole number >= 0 (0 disables throttling)");
         }
-        return new Throttle(n, duration(m.get("window"), "throttle.window", Duration.ofMinutes(1)),
+        // Ten times the pair's budget: a guesser from one address cannot lock the account out on its own.
+        Object maf = m.getOrDefault("max_account_failures", 10 * n);
+        if (!(maf instanceof Integer accountMax) || accountMax < n) {
+            throw new ConfigException("throttle.max_account_failures",
+                    "must be a whole number >= throttle.max_failures (" + n + ")");
+        }
+        return new Throttle(n, accountMax, duration(m.get("window"), "throttle.window", Duration.ofMinutes(1)),
                 duration(m.get("lockout"), "throttle.lockout", Duration.ofMinutes(1)));
     }
 
