@@ -27,7 +27,9 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
                                List<AclRule> acl, Kubernetes kubernetes, Throttle throttle) {
 
     /** {@code addr} is docker_auth's ":5001" / "127.0.0.1:5001" / "[::1]:5001"; port 0 picks a free one. */
-    public record Server(String host, int port, Path certificate, Path key, boolean insecureHttp, Duration reloadInterval) {
+    /** {@code idleTimeout}: a connection that sends nothing for this long is closed (a stalled request body too). */
+    public record Server(String host, int port, Path certificate, Path key, boolean insecureHttp, Duration reloadInterval,
+                         Duration idleTimeout) {
         public boolean tls() {
             return certificate != null;
         }
@@ -81,7 +83,7 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     }
 
     private static Server server(Map<String, Object> m, Path base) throws ConfigException {
-        unknownKeys(m, Set.of("addr", "certificate", "key", "insecure_http", "reload_interval"), "server.");
+        unknownKeys(m, Set.of("addr", "certificate", "key", "insecure_http", "reload_interval", "idle_timeout"), "server.");
         String addr = string(m.get("addr"), "server.addr", ":5001");
         int colon = addr.lastIndexOf(':');
         if (colon < 0) {
@@ -114,7 +116,11 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
                     + "(set server.insecure_http: true to serve it on " + host + " anyway)");
         }
         Duration reload = duration(m.get("reload_interval"), "server.reload_interval", Duration.ofSeconds(2));
-        return new Server(host, port, cert, key, insecure, reload);
+        Duration idle = duration(m.get("idle_timeout"), "server.idle_timeout", Duration.ofSeconds(30));
+        if (idle.isZero() || idle.isNegative()) {
+            throw new ConfigException("server.idle_timeout", "must be longer than zero");
+        }
+        return new Server(host, port, cert, key, insecure, reload, idle);
     }
 
     private static Token token(Map<String, Object> m, Server server, Path base) throws ConfigException {

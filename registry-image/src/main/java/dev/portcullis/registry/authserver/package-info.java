@@ -9,6 +9,7 @@
  *   key: /tls/tls.key             # PEM (PKCS#8, PKCS#1 or SEC1); both re-read when they change
  *   insecure_http: false          # (+) allow plain HTTP on a non-loopback addr
  *   reload_interval: 2s           # (+) how often users_file and TLS files are checked
+ *   idle_timeout: 30s             # (+) a connection silent this long is closed (a stalled request body too)
  * token:
  *   issuer: "Acme auth server"    # = auth.token.issuer in the registry
  *   service: "Acme registry"      # (+) = auth.token.service; other services are refused

@@ -10,10 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.registry.testsupport.TestPki;
 import io.vertx.core.json.JsonObject;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -48,7 +50,7 @@ class AuthServerUnderAttackTest {
         // Plain HTTP on loopback: the probes measure password checks, not 100 TLS handshakes on a loaded machine.
         Path config = dir.resolve("auth.yml");
         Files.writeString(config, """
-                server: {addr: "127.0.0.1:0"}
+                server: {addr: "127.0.0.1:0", idle_timeout: 3s}
                 token: {issuer: iss, service: %s, certificate: "%s", key: "%s"}
                 users_file: users.htpasswd
                 acl:
@@ -128,6 +130,44 @@ class AuthServerUnderAttackTest {
         reload();
         assertEquals(400, refresh(refresh).statusCode(), "the first token stays dead after the user is re-added");
         assertEquals(400, refresh(second).statusCode());
+    }
+
+    @Test
+    void seventyStalledTokenRequestsDoNotSlowOthersAndAreClosedAfterTheIdleTimeout() throws Exception {
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 70; i++) {
+                Socket s = new Socket("127.0.0.1", server.port());
+                stalled.add(s);
+                s.getOutputStream().write(("POST /auth HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            }
+            String url = base + "/auth?service=" + SERVICE + "&scope=repository:x:pull";
+            for (int i = 0; i < 10; i++) {
+                long start = System.nanoTime();
+                assertEquals(200, get(http, url, basic("alice", "alice-pw")).statusCode());
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(millis < 1000, "token request " + i + " took " + millis + " ms behind 70 stalled ones");
+            }
+            Socket first = stalled.get(0);
+            first.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            int read;
+            try {
+                read = first.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                read = -1;
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(-1, read, "closed without an answer");
+            assertTrue(millis < 8000, "closed by server.idle_timeout (3s), after " + millis + " ms");
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
     }
 
     private String offlineLogin(String password) throws Exception {
