@@ -19,6 +19,8 @@ public final class AuthorizerFactory {
     static final int PAIR_ATTEMPTS = 5;
     /** Password checks a user gets from all addresses together: higher, so one guesser cannot lock the user out. */
     static final int USER_ATTEMPTS = 50;
+    /** The first lockout once a budget is spent; each further failure doubles it, up to 5 minutes. */
+    static final Duration BASE_LOCKOUT = Duration.ofSeconds(1);
     private AuthorizerFactory() {}
 
     /** Checks password changes on {@code vertx}'s timer; bcrypt runs on {@code authWorkers}. */
@@ -121,7 +123,7 @@ public final class AuthorizerFactory {
             file.refresh();
             return null;
         }, false));
-        LoginThrottle throttle = new LoginThrottle(PAIR_ATTEMPTS, USER_ATTEMPTS, Duration.ofSeconds(1), Duration.ofMinutes(5));
+        LoginThrottle throttle = new LoginThrottle(PAIR_ATTEMPTS, USER_ATTEMPTS, BASE_LOCKOUT, Duration.ofMinutes(5));
         List<String> pullOnly = tree.stringList("auth.htpasswd.pullonly");
         return new HtpasswdAuthorizer(realm, file, cache, throttle, Set.copyOf(pullOnly), workers, metrics);
     }
