@@ -134,6 +134,9 @@ class AuthServerUnderAttackTest {
 
     @Test
     void seventyStalledTokenRequestsDoNotSlowOthersAndAreClosedAfterTheIdleTimeout() throws Exception {
+        String url = base + "/auth?service=" + SERVICE + "&scope=repository:x:pull";
+        // Warm: the first token costs the JIT and the signature provider's start, not what is measured here.
+        assertEquals(200, get(http, url, basic("alice", "alice-pw")).statusCode());
         List<Socket> stalled = new ArrayList<>();
         try {
             for (int i = 0; i < 70; i++) {
@@ -144,7 +147,6 @@ class AuthServerUnderAttackTest {
                         .getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
             }
-            String url = base + "/auth?service=" + SERVICE + "&scope=repository:x:pull";
             for (int i = 0; i < 10; i++) {
                 long start = System.nanoTime();
                 assertEquals(200, get(http, url, basic("alice", "alice-pw")).statusCode());
