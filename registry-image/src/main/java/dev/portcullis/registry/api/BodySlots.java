@@ -76,7 +76,10 @@ public final class BodySlots {
         }
     }
 
-    /** Forgets a waiter whose client went away; a turn it was given meanwhile is released. */
+    /**
+     * Forgets a waiter whose client went away. A turn already given to it is not released here: its request runs (and
+     * fails fast on the closed connection), and gives the turn back when done.
+     */
     void cancel(Future<Slot> pending) {
         synchronized (this) {
             for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
@@ -88,7 +91,6 @@ public final class BodySlots {
                 }
             }
         }
-        pending.onSuccess(Slot::release);
     }
 
     public synchronized int inUse() {

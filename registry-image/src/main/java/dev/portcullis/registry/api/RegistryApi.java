@@ -54,8 +54,6 @@ public final class RegistryApi {
 
     /**
      * @param serving false while a health check that gates the API fails: requests then get 503, as in Distribution
-     */
-    /**
      * @param bodySlots the turns for reading request bodies: one for the whole server, shared by every router made
      */
     public RegistryApi(RegistryStorage storage, ApiSettings settings, Authorizer authorizer, WorkerExecutor workers,
