@@ -69,11 +69,12 @@ public final class RequestBodyStream extends InputStream {
     }
 
     private void onData(Buffer buffer) {
-        queue.add(buffer);
         if ((queuedBytes.addAndGet(buffer.length()) > HIGH_WATER || !claimed) && !paused) {
+            // Paused before the buffer is queued: a reader that takes it then sees the pause, and lifts it.
             paused = true;
             request.pause();
         }
+        queue.add(buffer);
         readable.tryComplete();
     }
 
