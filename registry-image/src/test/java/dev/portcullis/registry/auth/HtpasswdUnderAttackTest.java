@@ -3,6 +3,8 @@ package dev.portcullis.registry.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.registry.clients.Exec;
+import dev.portcullis.registry.clients.RequiredTool;
 import dev.portcullis.registry.testsupport.RegistryHttp;
 import dev.portcullis.registry.testsupport.RunningRegistry;
 import java.io.IOException;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -190,12 +193,12 @@ class HtpasswdUnderAttackTest {
     }
 
     /**
-     * With anonymous pull, the base endpoint answers anonymous clients (Docker's classic image store gives up on an
-     * anonymous pull whose /v2/ ping is challenged), and checks any credentials that are sent. A login tool that sends
-     * none on a 200 ping (skopeo login) cannot be told about a wrong password: see docs/security-model.md.
+     * With anonymous pull, the base endpoint still challenges: a client that got 200 there would never send its
+     * credentials (skopeo and docker ping /v2/ first), so `skopeo login` accepted any password and pushes failed.
+     * Anonymous pulls go on: without credentials, or with the empty pair containers/image sends when it has none.
      */
     @Test
-    void withAnonymousPullCredentialsSentToTheBaseAreStillChecked() throws Exception {
+    void withAnonymousPullTheBaseChallengesSoThatLoginsAreChecked() throws Exception {
         Path htpasswd = dir.resolve("htpasswd");
         replaceByRename(htpasswd, line("alice", ALICE_PW, 4));
         registry = RunningRegistry.start(dir, """
@@ -207,11 +210,29 @@ class HtpasswdUnderAttackTest {
                     pull: true
                 """.formatted(htpasswd));
         RegistryHttp anonymous = new RegistryHttp(registry.url());
-        assertEquals(200, anonymous.get("/v2/").statusCode());
-        HttpResponse<byte[]> wrong = anonymous.as(null, "alice", "wrong-password").get("/v2/");
-        assertEquals(401, wrong.statusCode());
-        assertEquals("Basic realm=\"test-realm\"", wrong.headers().firstValue("WWW-Authenticate").orElseThrow());
-        assertEquals(200, anonymous.as(null, "alice", ALICE_PW).get("/v2/").statusCode());
+        RegistryHttp alice = anonymous.as(null, "alice", ALICE_PW);
+        alice.pushImage("pub/app", "v1", "layer".getBytes());
+
+        HttpResponse<byte[]> ping = anonymous.get("/v2/");
+        assertEquals(401, ping.statusCode());
+        assertEquals("Basic realm=\"test-realm\"", ping.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertEquals(401, anonymous.as(null, "alice", "wrong-password").get("/v2/").statusCode());
+        assertEquals(200, alice.get("/v2/").statusCode());
+        assertEquals(200, anonymous.get("/v2/pub/app/manifests/v1").statusCode(), "anonymous pull goes on");
+        assertEquals(200, anonymous.get("/v2/pub/app/manifests/v1", "Authorization", "Basic Og==").statusCode(),
+                "the empty pair skopeo sends without credentials is no login");
+
+        String skopeo = RequiredTool.SKOPEO.require();
+        Path authfile = dir.resolve("auth.json");
+        Exec.Result wrong = Exec.run(List.of(skopeo, "login", "--tls-verify=false", "--authfile", authfile.toString(),
+                "-u", "alice", "-p", "wrong-password", registry.hostPort()), Duration.ofSeconds(60), Set.of("wrong-password"), env -> { });
+        assertTrue(wrong.exitCode() != 0, "skopeo login with a wrong password must fail: " + wrong.output());
+        Exec.Result right = Exec.run(List.of(skopeo, "login", "--tls-verify=false", "--authfile", authfile.toString(),
+                "-u", "alice", "-p", ALICE_PW, registry.hostPort()), Duration.ofSeconds(60), Set.of(ALICE_PW), env -> { });
+        assertEquals(0, right.exitCode(), right.output());
+        Exec.Result pull = Exec.run(List.of(skopeo, "inspect", "--tls-verify=false", "--no-creds",
+                "docker://" + registry.hostPort() + "/pub/app:v1"), Duration.ofSeconds(60), Set.of(), env -> { });
+        assertEquals(0, pull.exitCode(), "skopeo pulls anonymously: " + pull.output());
     }
 
     private static void assertRefusedWithinFiveSeconds(RegistryHttp client) throws Exception {
