@@ -11,7 +11,7 @@ public class HealthStatus {
 
   public String lastProbeTime;
 
-  @JsonPropertyDescription("ok, unhealthy, draining (the registry's word) or unreachable.")
+  @JsonPropertyDescription("ok, starting, unhealthy, exhausted, draining (the registry's word) or unreachable.")
   public String status;
 
   @JsonPropertyDescription("Round trip of the probe, TLS handshake included.")

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /** What the protocol layer needs to know of the configuration. */
 public record ApiSettings(String prefix, boolean deleteEnabled, boolean readOnly, int catalogMaxEntries, Optional<String> externalUrl,
-                          Map<String, List<String>> headers, long maxManifestBytes, long bodyIdleTimeoutMillis,
+                          Map<String, List<String>> headers, long maxManifestBytes, BodyLimits bodyLimits,
                           boolean accessLog) {
 
     public static final long DEFAULT_MAX_MANIFEST_BYTES = 4L * 1024 * 1024;

@@ -7,6 +7,8 @@ import dev.portcullis.registry.oci.ErrorCode;
 import dev.portcullis.registry.oci.RegistryException;
 import dev.portcullis.registry.oci.RepositoryName;
 import dev.portcullis.registry.storage.RegistryStorage;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpMethod;
@@ -48,13 +50,16 @@ public final class RegistryApi {
 
     private final RegistryMetrics metrics;
     private final BooleanSupplier serving;
+    private final BodySlots bodySlots;
 
     /**
      * @param serving false while a health check that gates the API fails: requests then get 503, as in Distribution
+     * @param bodySlots the turns for reading request bodies: one for the whole server, shared by every router made
      */
     public RegistryApi(RegistryStorage storage, ApiSettings settings, Authorizer authorizer, WorkerExecutor workers,
-                       RegistryMetrics metrics, BooleanSupplier serving) {
+                       RegistryMetrics metrics, BooleanSupplier serving, BodySlots bodySlots) {
         this.settings = settings;
+        this.bodySlots = bodySlots;
         this.metrics = metrics;
         this.serving = serving;
         this.authorizer = authorizer;
@@ -209,10 +214,55 @@ public final class RegistryApi {
                 return;
             }
             ctx.put(IDENTITY, auth.result());
-            RequestBodyStream body = hasBody ? new RequestBodyStream(ctx.request(), settings.bodyIdleTimeoutMillis()) : null;
-            workers.executeBlocking(() -> call.apply(ctx, body), false).onComplete(done -> ReplyWriter.send(ctx,
-                    done.succeeded() ? done.result()
-                            : ErrorReplies.of(done.cause(), ctx.request().method() + " " + ctx.request().path())));
+            if (!hasBody) {
+                run(ctx, call, null, null);
+                return;
+            }
+            // A worker is taken only once the body has something to read and the client has a turn: a stalled
+            // upload waits here on the event loop, holding no thread.
+            RequestBodyStream body = new RequestBodyStream(ctx.request(), settings.bodyLimits());
+            firstBytes(ctx, body).compose(v -> turn(ctx)).onComplete(turn -> {
+                if (turn.failed()) {
+                    ReplyWriter.send(ctx, ErrorReplies.of(turn.cause(), ctx.request().method() + " " + ctx.request().path()));
+                    return;
+                }
+                run(ctx, call, body, turn.result());
+            });
         });
+    }
+
+    private void run(RoutingContext ctx, Call call, RequestBodyStream body, BodySlots.Slot turn) {
+        workers.executeBlocking(() -> call.apply(ctx, body), false).onComplete(done -> {
+            if (turn != null) {
+                turn.release();
+            }
+            ReplyWriter.send(ctx, done.succeeded() ? done.result()
+                    : ErrorReplies.of(done.cause(), ctx.request().method() + " " + ctx.request().path()));
+        });
+    }
+
+    /** Completes when the body has bytes (or has ended); fails after {@code http.body.idletimeout} without any. */
+    private Future<Void> firstBytes(RoutingContext ctx, RequestBodyStream body) {
+        if (body.readable().isComplete()) {
+            return body.readable();
+        }
+        Promise<Void> arrived = Promise.promise();
+        long timeout = settings.bodyLimits().idleTimeoutMillis();
+        long timer = ctx.vertx().setTimer(timeout, t -> arrived.tryFail(new ClientBodyException(
+                "no request body arrived within " + timeout + " ms", null)));
+        body.readable().onComplete(v -> {
+            ctx.vertx().cancelTimer(timer);
+            arrived.tryComplete();
+        });
+        return arrived.future();
+    }
+
+    /** This client's turn to have its body read by a storage worker; given back if the client leaves meanwhile. */
+    private Future<BodySlots.Slot> turn(RoutingContext ctx) {
+        Future<BodySlots.Slot> pending = bodySlots.acquire(ctx.request().remoteAddress().hostAddress());
+        if (!pending.isComplete()) {
+            ctx.response().closeHandler(v -> bodySlots.cancel(pending));
+        }
+        return pending;
     }
 }

@@ -13,6 +13,8 @@ import java.util.List;
  * every request that carries credentials, goes to the configured scheme.
  */
 public final class AnonymousPull implements Authorizer {
+    /** Base64 of ":". */
+    private static final String EMPTY_BASIC = "Og==";
     private final Authorizer delegate;
     private final List<PathMatcher> repositories;
 
@@ -24,10 +26,20 @@ public final class AnonymousPull implements Authorizer {
 
     @Override
     public Future<Identity> authorize(RoutingContext ctx, List<Access> needed) {
-        if (ctx.request().getHeader("Authorization") == null && needed.stream().allMatch(this::anonymousMayPull)) {
+        // The base endpoint (/v2/, nothing needed) is not let through: a client pings it first, and one that got 200
+        // there never sends its credentials, so `skopeo login` and `docker login` would accept any password and
+        // pushes would fail with 401. Challenged there, clients send credentials they have, and pull without when
+        // they have none.
+        if (anonymous(ctx.request().getHeader("Authorization")) && !needed.isEmpty()
+                && needed.stream().allMatch(this::anonymousMayPull)) {
             return Future.succeededFuture(Identity.ANONYMOUS);
         }
         return delegate.authorize(ctx, needed);
+    }
+
+    /** No credentials: no header, or the empty Basic pair containers/image sends after a challenge when it has none. */
+    private static boolean anonymous(String authorization) {
+        return authorization == null || authorization.strip().equalsIgnoreCase("Basic " + EMPTY_BASIC);
     }
 
     private boolean anonymousMayPull(Access a) {

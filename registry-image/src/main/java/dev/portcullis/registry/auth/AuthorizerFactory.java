@@ -14,8 +14,15 @@ import java.util.Set;
 
 /** Builds the access decision point from the {@code auth} section, the way Distribution reads it. */
 public final class AuthorizerFactory {
+    /** Password checks one client address gets for one user before the lockout. */
+    static final int PAIR_ATTEMPTS = 5;
+    /** Password checks a user gets from all addresses together: higher, so one guesser cannot lock the user out. */
+    static final int USER_ATTEMPTS = 50;
+    /** The first lockout once a budget is spent; each further failure doubles it, up to 5 minutes. */
+    static final Duration BASE_LOCKOUT = Duration.ofSeconds(1);
     private AuthorizerFactory() {}
 
+    /** Checks password changes on {@code vertx}'s timer; bcrypt runs on {@code authWorkers}. */
     public static Authorizer create(ConfigTree tree, Vertx vertx, WorkerExecutor authWorkers, AuthMetrics metrics) {
         Set<String> schemes = new HashSet<>(tree.map("auth").keySet());
         schemes.remove("anonymous");
@@ -29,7 +36,7 @@ public final class AuthorizerFactory {
         if (schemes.isEmpty()) {
             base = Authorizer.OPEN;
         } else if (schemes.contains("htpasswd")) {
-            base = htpasswd(tree, authWorkers, metrics);
+            base = htpasswd(tree, vertx, authWorkers, metrics);
         } else if (schemes.contains("token")) {
             base = token(tree, vertx, metrics);
         } else {
@@ -66,7 +73,7 @@ public final class AuthorizerFactory {
         return new TokenAuthorizer(settings.realm(), settings.service(), verifier, clock, metrics);
     }
 
-    private static Authorizer htpasswd(ConfigTree tree, WorkerExecutor workers, AuthMetrics metrics) {
+    private static Authorizer htpasswd(ConfigTree tree, Vertx vertx, WorkerExecutor workers, AuthMetrics metrics) {
         String realm = tree.string("auth.htpasswd.realm")
                 .orElseThrow(() -> new ConfigException("auth.htpasswd.realm", "missing"));
         String path = tree.string("auth.htpasswd.path")
@@ -77,7 +84,12 @@ public final class AuthorizerFactory {
         Duration ttl = tree.duration("auth.htpasswd.cachettl", Duration.ofMinutes(5));
         CredentialCache cache = new CredentialCache(ttl, 10_000);
         HtpasswdFile file = new HtpasswdFile(Path.of(path), cache::clear);
-        LoginThrottle throttle = new LoginThrottle(5, Duration.ofSeconds(1), Duration.ofMinutes(5));
+        // Vert.x's own worker pool, not the bcrypt one: a flood of logins must not delay a revocation.
+        vertx.setPeriodic(HtpasswdFile.CHECK_INTERVAL_MILLIS, id -> vertx.executeBlocking(() -> {
+            file.refresh();
+            return null;
+        }, false));
+        LoginThrottle throttle = new LoginThrottle(PAIR_ATTEMPTS, USER_ATTEMPTS, BASE_LOCKOUT, Duration.ofMinutes(5));
         List<String> pullOnly = tree.stringList("auth.htpasswd.pullonly");
         return new HtpasswdAuthorizer(realm, file, cache, throttle, Set.copyOf(pullOnly), workers, metrics);
     }

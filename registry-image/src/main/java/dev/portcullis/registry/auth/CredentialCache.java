@@ -14,7 +14,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Recently verified username/password pairs, so a repeated request costs an HMAC, not a bcrypt. Entries are keyed by
  * HMAC-SHA256 under a random per-process key: the cache holds no password and nothing that could be brute-forced
- * offline without that key. Bounded in size (least recently used goes first) and in age.
+ * offline without that key. Bounded in size (least recently used goes first) and in age. Each entry keeps the hash
+ * the password was verified against, so the caller can tell at once when the user's entry changed or went away.
  */
 public final class CredentialCache {
     private final long ttlNanos;
@@ -22,7 +23,7 @@ public final class CredentialCache {
     private final SecretKeySpec key;
     private final Map<String, Entry> entries;
 
-    private record Entry(String user, long expiresAt) {}
+    private record Entry(String hash, long expiresAt) {}
 
     public CredentialCache(Duration ttl, int maxEntries) {
         this.ttlNanos = ttl.toNanos();
@@ -38,7 +39,7 @@ public final class CredentialCache {
         };
     }
 
-    /** The user, if this exact pair was verified within the TTL. */
+    /** The hash this exact pair was verified against within the TTL, if it was. */
     public Optional<String> lookup(String user, String password) {
         String k = fingerprint(user, password);
         synchronized (entries) {
@@ -50,14 +51,15 @@ public final class CredentialCache {
                 entries.remove(k);
                 return Optional.empty();
             }
-            return Optional.of(e.user());
+            return Optional.of(e.hash());
         }
     }
 
-    public void remember(String user, String password) {
+    /** Remembers that {@code password} is {@code user}'s, as verified against {@code hash}. */
+    public void remember(String user, String password, String hash) {
         String k = fingerprint(user, password);
         synchronized (entries) {
-            entries.put(k, new Entry(user, System.nanoTime() + ttlNanos));
+            entries.put(k, new Entry(hash, System.nanoTime() + ttlNanos));
         }
     }
 
@@ -74,7 +76,8 @@ public final class CredentialCache {
         }
     }
 
-    private String fingerprint(String user, String password) {
+    /** A key for this pair that reveals nothing about the password without the per-process key. */
+    String fingerprint(String user, String password) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);

@@ -13,17 +13,19 @@ import java.util.Objects;
 import java.util.logging.Logger;
 
 /**
- * An htpasswd file of bcrypt hashes, re-read when it changes. The change check is a stat at most once a second, and
- * it compares the inode too, so the kubelet's symlink swap of a Secret volume is seen.
+ * An htpasswd file of bcrypt hashes, re-read when it changes. {@link #refresh()} is called on a timer (see
+ * {@link AuthorizerFactory}), not on a login, so a removed user or changed password takes effect even while every client
+ * is served from the credential cache. The change check is a stat that compares the inode too, so a replacement by
+ * rename and the kubelet's symlink swap of a Secret volume are both seen.
  */
 public final class HtpasswdFile {
     private static final Logger LOG = Logger.getLogger(HtpasswdFile.class.getName());
-    private static final long CHECK_INTERVAL_NANOS = 1_000_000_000L;
+    /** How often the file is compared with what was read: a revocation is in effect within this delay. */
+    public static final long CHECK_INTERVAL_MILLIS = 1000;
 
     private final Path path;
     private final Runnable onChange;
     private volatile Snapshot snapshot;
-    private volatile long lastCheck;
 
     private record Stamp(long modified, long size, Object inode) {}
 
@@ -37,39 +39,34 @@ public final class HtpasswdFile {
         } catch (IOException e) {
             throw new ConfigException("auth.htpasswd.path", "cannot read " + path + ": " + e.getMessage());
         }
-        this.lastCheck = System.nanoTime();
     }
 
     /** The user's hash, or null. */
     public String hash(String user) {
-        return current().hashes().get(user);
+        return snapshot.hashes().get(user);
     }
 
-    /** A hash of the same cost as the file's, to spend equal time on unknown users. */
+    /** A hash of the highest cost in the file, so an unknown user costs as much time as the slowest known one. */
     public String dummyHash() {
-        return current().dummyHash();
+        return snapshot.dummyHash();
     }
 
     public int size() {
-        return current().hashes().size();
+        return snapshot.hashes().size();
     }
 
-    private Snapshot current() {
-        long now = System.nanoTime();
-        if (now - lastCheck > CHECK_INTERVAL_NANOS) {
-            lastCheck = now;
-            try {
-                if (!stamp().equals(snapshot.stamp())) {
-                    snapshot = load();
-                    LOG.info("htpasswd file " + path + " reloaded: " + snapshot.hashes().size() + " users");
-                    onChange.run();
-                }
-            } catch (IOException e) {
-                // Mid-swap or briefly missing: keep the users we know.
-                LOG.fine(() -> "htpasswd file not readable, keeping the previous users: " + e.getMessage());
+    /** Re-reads the file if it changed since the last read; blocks (a stat, and a bcrypt when it changed). */
+    public synchronized void refresh() {
+        try {
+            if (!stamp().equals(snapshot.stamp())) {
+                snapshot = load();
+                LOG.info("htpasswd file " + path + " reloaded: " + snapshot.hashes().size() + " users");
+                onChange.run();
             }
+        } catch (IOException e) {
+            // Mid-swap or briefly missing: keep the users we know.
+            LOG.fine(() -> "htpasswd file not readable, keeping the previous users: " + e.getMessage());
         }
-        return snapshot;
     }
 
     private Stamp stamp() throws IOException {
@@ -81,7 +78,7 @@ public final class HtpasswdFile {
         Stamp stamp = stamp();
         List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
         Map<String, String> hashes = new HashMap<>();
-        int cost = 10;
+        int cost = 0;
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {
@@ -96,8 +93,9 @@ public final class HtpasswdFile {
                 continue;
             }
             hashes.put(user, hash);
-            cost = Bcrypt.cost(hash);
+            cost = Math.max(cost, Bcrypt.cost(hash));
         }
-        return new Snapshot(stamp, Map.copyOf(hashes), Bcrypt.hash("portcullis-dummy", cost));
+        // Not the last line's cost: with mixed costs, unknown users would answer faster or slower than known ones.
+        return new Snapshot(stamp, Map.copyOf(hashes), Bcrypt.hash("portcullis-dummy", cost == 0 ? 10 : cost));
     }
 }

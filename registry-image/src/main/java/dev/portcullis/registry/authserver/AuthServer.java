@@ -133,7 +133,8 @@ public final class AuthServer implements AutoCloseable {
             k8s = Optional.of(new KubernetesAuthenticator(client, config.kubernetes().audiences(), config.kubernetes().namespaces()));
         }
         AuthServerConfig.Throttle th = config.throttle();
-        Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.window(), th.lockout(), clock));
+        Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.maxAccountFailures(), th.window(),
+                th.lockout(), clock));
         TokenIssuer issuer = new TokenIssuer(t.issuer(), t.expiration(), t.refreshExpiration(), signingKey, t.x5c(), trusted, t.kidFormat(), clock);
         TokenEndpoint endpoint = new TokenEndpoint(t.service(), t.issuer(), authenticator, new Acl(config.acl()), issuer);
 
@@ -151,7 +152,11 @@ public final class AuthServer implements AutoCloseable {
                 .handler(ctx -> answer(vertx, ctx, () -> endpoint.post(request(ctx, ctx.request().formAttributes()))));
 
         AuthServerConfig.Server s = config.server();
-        HttpServerOptions options = new HttpServerOptions().setHost(s.host()).setPort(s.port());
+        // Token requests are small and quick: a connection silent for idle_timeout (a body that never comes, a
+        // forgotten keep-alive) is closed rather than held for ever. Bodies are read on the event loop by BodyHandler,
+        // so a stalled one holds no worker thread meanwhile.
+        HttpServerOptions options = new HttpServerOptions().setHost(s.host()).setPort(s.port())
+                .setIdleTimeout((int) s.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
         byte[] tlsDigest = null;
         if (s.tls()) {
             byte[] cert = read(s.certificate(), "server.certificate");

@@ -27,7 +27,9 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
                                List<AclRule> acl, Kubernetes kubernetes, Throttle throttle) {
 
     /** {@code addr} is docker_auth's ":5001" / "127.0.0.1:5001" / "[::1]:5001"; port 0 picks a free one. */
-    public record Server(String host, int port, Path certificate, Path key, boolean insecureHttp, Duration reloadInterval) {
+    /** {@code idleTimeout}: a connection that sends nothing for this long is closed (a stalled request body too). */
+    public record Server(String host, int port, Path certificate, Path key, boolean insecureHttp, Duration reloadInterval,
+                         Duration idleTimeout) {
         public boolean tls() {
             return certificate != null;
         }
@@ -40,7 +42,8 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     public record Kubernetes(boolean enabled, List<String> audiences, List<String> namespaces) {
     }
 
-    public record Throttle(int maxFailures, Duration window, Duration lockout) {
+    /** {@code maxFailures} per (account, address); {@code maxAccountFailures} per account from all addresses. */
+    public record Throttle(int maxFailures, int maxAccountFailures, Duration window, Duration lockout) {
     }
 
     private static final Set<String> TOP = Set.of("server", "token", "users", "users_file", "acl", "kubernetes", "throttle");
@@ -80,7 +83,7 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     }
 
     private static Server server(Map<String, Object> m, Path base) throws ConfigException {
-        unknownKeys(m, Set.of("addr", "certificate", "key", "insecure_http", "reload_interval"), "server.");
+        unknownKeys(m, Set.of("addr", "certificate", "key", "insecure_http", "reload_interval", "idle_timeout"), "server.");
         String addr = string(m.get("addr"), "server.addr", ":5001");
         int colon = addr.lastIndexOf(':');
         if (colon < 0) {
@@ -113,7 +116,11 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
                     + "(set server.insecure_http: true to serve it on " + host + " anyway)");
         }
         Duration reload = duration(m.get("reload_interval"), "server.reload_interval", Duration.ofSeconds(2));
-        return new Server(host, port, cert, key, insecure, reload);
+        Duration idle = duration(m.get("idle_timeout"), "server.idle_timeout", Duration.ofSeconds(30));
+        if (idle.isZero() || idle.isNegative()) {
+            throw new ConfigException("server.idle_timeout", "must be longer than zero");
+        }
+        return new Server(host, port, cert, key, insecure, reload, idle);
     }
 
     private static Token token(Map<String, Object> m, Server server, Path base) throws ConfigException {
@@ -209,12 +216,18 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     }
 
     private static Throttle throttle(Map<String, Object> m) throws ConfigException {
-        unknownKeys(m, Set.of("max_failures", "window", "lockout"), "throttle.");
+        unknownKeys(m, Set.of("max_failures", "max_account_failures", "window", "lockout"), "throttle.");
         Object mf = m.getOrDefault("max_failures", 5);
         if (!(mf instanceof Integer n) || n < 0) {
             throw new ConfigException("throttle.max_failures", "must be a whole number >= 0 (0 disables throttling)");
         }
-        return new Throttle(n, duration(m.get("window"), "throttle.window", Duration.ofMinutes(1)),
+        // Ten times the pair's budget: a guesser from one address cannot lock the account out on its own.
+        Object maf = m.getOrDefault("max_account_failures", 10 * n);
+        if (!(maf instanceof Integer accountMax) || accountMax < n) {
+            throw new ConfigException("throttle.max_account_failures",
+                    "must be a whole number >= throttle.max_failures (" + n + ")");
+        }
+        return new Throttle(n, accountMax, duration(m.get("window"), "throttle.window", Duration.ofMinutes(1)),
                 duration(m.get("lockout"), "throttle.lockout", Duration.ofMinutes(1)));
     }
 

@@ -1,7 +1,13 @@
 package dev.portcullis.registry.authserver;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decides who is asking: the static users (bcrypt) and, when enabled, Kubernetes ServiceAccount tokens; with the
@@ -29,6 +35,7 @@ final class Authenticator {
     private final UserStore users;
     private final Optional<KubernetesAuthenticator> kubernetes;
     private final LoginThrottle throttle;
+    private final Map<String, CompletableFuture<Result>> inFlight = new ConcurrentHashMap<>();
 
     Authenticator(UserStore users, Optional<KubernetesAuthenticator> kubernetes, LoginThrottle throttle) {
         this.users = users;
@@ -40,35 +47,84 @@ final class Authenticator {
         return users.anonymousAllowed();
     }
 
-    /** Whether a refresh token's subject may still get tokens: it must still be a configured user. */
-    boolean stillExists(String account) {
-        return users.exists(account);
+    /** The version of {@code account}'s password entry that refresh tokens are bound to, or empty when it has none. */
+    Optional<String> credentialVersion(String account) {
+        return users.credentialVersion(account);
     }
 
+    /**
+     * Checks one login. Identical concurrent logins (a fleet of nodes with one robot account) share one check; each
+     * other attempt is counted by the throttle before its password is checked.
+     */
     Result login(String username, String password, String address) {
-        Duration wait = throttle.retryAfter(username, address);
+        String key = fingerprint(username, password);
+        CompletableFuture<Result> mine = new CompletableFuture<>();
+        CompletableFuture<Result> running = inFlight.putIfAbsent(key, mine);
+        if (running != null) {
+            return running.join();
+        }
+        try {
+            Result r = check(username, password, address);
+            mine.complete(r);
+            return r;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(key, mine);
+        }
+    }
+
+    private Result check(String username, String password, String address) {
+        Duration wait = throttle.acquire(username, address);
         if (!wait.isZero()) {
             LOG.log(System.Logger.Level.INFO, "login throttled: account={0} address={1}", Scopes.printable(username), address);
             return new Throttled(wait);
         }
-        if (kubernetes.isPresent() && KubernetesAuthenticator.looksLikeToken(password)) {
-            try {
-                Optional<String> sa = kubernetes.get().review(password);
-                if (sa.isPresent()) {
-                    throttle.recordSuccess(username);
-                    return new Success(sa.get(), false);
+        boolean settled = false;
+        try {
+            if (kubernetes.isPresent() && KubernetesAuthenticator.looksLikeToken(password)) {
+                try {
+                    Optional<String> sa = kubernetes.get().review(password);
+                    if (sa.isPresent()) {
+                        // The identity is the ServiceAccount, not the user name the client sent: that name's
+                        // failures stay counted.
+                        throttle.abandoned(username, address);
+                        settled = true;
+                        return new Success(sa.get(), false);
+                    }
+                } catch (KubernetesAuthenticator.UnavailableException e) {
+                    LOG.log(System.Logger.Level.WARNING, e.getMessage());
+                    throttle.abandoned(username, address);
+                    settled = true;
+                    return new Unavailable();
                 }
-            } catch (KubernetesAuthenticator.UnavailableException e) {
-                LOG.log(System.Logger.Level.WARNING, e.getMessage());
-                return new Unavailable();
+            }
+            if (!username.isEmpty() && users.check(username, password)) {
+                throttle.succeeded(username, address);
+                settled = true;
+                return new Success(username, true);
+            }
+            throttle.failed(username, address);
+            settled = true;
+            LOG.log(System.Logger.Level.INFO, "login failed: account={0} address={1}", Scopes.printable(username), address);
+            return new Failure();
+        } finally {
+            if (!settled) {
+                throttle.abandoned(username, address);
             }
         }
-        if (!username.isEmpty() && users.check(username, password)) {
-            throttle.recordSuccess(username);
-            return new Success(username, true);
+    }
+
+    /** A map key for a login in flight; the password itself is not kept as one. */
+    private static String fingerprint(String username, String password) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(username.getBytes(StandardCharsets.UTF_8));
+            d.update((byte) 0);
+            return HexFormat.of().formatHex(d.digest(password.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
-        throttle.recordFailure(username, address);
-        LOG.log(System.Logger.Level.INFO, "login failed: account={0} address={1}", Scopes.printable(username), address);
-        return new Failure();
     }
 }

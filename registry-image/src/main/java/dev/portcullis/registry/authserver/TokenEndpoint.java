@@ -4,11 +4,13 @@ import com.nimbusds.jose.JOSEException;
 import dev.portcullis.registry.auth.token.AccessEntry;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -120,17 +122,21 @@ final class TokenEndpoint {
             if (refresh == null) {
                 return oauthError(400, "invalid_request", "refresh_token is required");
             }
-            String subject;
+            TokenIssuer.Refresh grant;
             try {
-                subject = issuer.verifyRefresh(refresh, service);
+                grant = issuer.verifyRefresh(refresh, service);
             } catch (TokenIssuer.InvalidGrantException e) {
                 return oauthError(400, "invalid_grant", e.getMessage());
             }
-            if (!authenticator.stillExists(subject)) {
-                return oauthError(400, "invalid_grant", "the account no longer exists");
+            Optional<String> current = authenticator.credentialVersion(grant.subject());
+            if (current.isEmpty() || !MessageDigest.isEqual(current.get().getBytes(StandardCharsets.US_ASCII),
+                    grant.credentialVersion().getBytes(StandardCharsets.US_ASCII))) {
+                LOG.log(System.Logger.Level.INFO, "refresh token refused: account={0} was removed or its password changed",
+                        Scopes.printable(grant.subject()));
+                return oauthError(400, "invalid_grant", "the account was removed or its password changed; log in again");
             }
             // The spec lets the client keep its refresh token; a new one is returned only when asked for.
-            return grant(subject, r.address(), requested, offline, true, "refresh grant");
+            return grant(grant.subject(), r.address(), requested, offline, true, "refresh grant");
         }
         return oauthError(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
     }
@@ -141,8 +147,9 @@ final class TokenEndpoint {
         String refresh = null;
         try {
             issued = issuer.issueAccess(account, service, granted);
-            if (withRefresh) {
-                refresh = issuer.issueRefresh(account, service);
+            Optional<String> version = withRefresh ? authenticator.credentialVersion(account) : Optional.empty();
+            if (version.isPresent()) {
+                refresh = issuer.issueRefresh(account, service, version.get());
             }
         } catch (JOSEException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot sign a token: " + e.getMessage());

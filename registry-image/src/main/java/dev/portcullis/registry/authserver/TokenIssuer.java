@@ -35,10 +35,13 @@ import java.util.UUID;
  * and the OAuth2 refresh tokens. A refresh token is a JWT too, but with audience {@code refresh:SERVICE} and
  * {@code token_use: refresh} and no access claim: a registry refuses it for its audience, and this issuer refuses
  * an access token offered as a refresh token. Refresh tokens are accepted when signed by any trusted key, so a
- * signing-key rotation does not log every client out.
+ * signing-key rotation does not log every client out; each carries the account's credential version, so a password
+ * change does.
  */
 final class TokenIssuer {
     static final String REFRESH_AUDIENCE_PREFIX = "refresh:";
+    /** The refresh token's claim with the account's credential version ({@link UserStore#credentialVersion}). */
+    static final String CREDENTIAL_VERSION = "pcv";
     /** Tolerated clock difference between this issuer and the registries (nbf is set this far in the past). */
     static final Duration SKEW = Duration.ofSeconds(10);
 
@@ -129,15 +132,20 @@ final class TokenIssuer {
         return new Issued(sign(claims), expiration.toSeconds(), now);
     }
 
-    String issueRefresh(String subject, String service) throws JOSEException {
+    /** A refresh token bound to {@code credentialVersion}: it is honoured only while the account's entry has it. */
+    String issueRefresh(String subject, String service, String credentialVersion) throws JOSEException {
         Instant now = clock.instant();
         JWTClaimsSet claims = base(subject, REFRESH_AUDIENCE_PREFIX + service, now, refreshExpiration)
-                .claim("token_use", "refresh").build();
+                .claim("token_use", "refresh").claim(CREDENTIAL_VERSION, credentialVersion).build();
         return sign(claims);
     }
 
-    /** Checks a refresh token for {@code service} and returns its subject. */
-    String verifyRefresh(String token, String service) throws InvalidGrantException {
+    /** What a verified refresh token says: whose it is, and which version of the account's password it was issued for. */
+    record Refresh(String subject, String credentialVersion) {
+    }
+
+    /** Checks a refresh token for {@code service}. */
+    Refresh verifyRefresh(String token, String service) throws InvalidGrantException {
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -168,7 +176,11 @@ final class TokenIssuer {
             if (c.getSubject() == null || c.getSubject().isEmpty()) {
                 throw new InvalidGrantException("refresh token has no subject");
             }
-            return c.getSubject();
+            if (!(c.getClaim(CREDENTIAL_VERSION) instanceof String version)) {
+                // Issued before refresh tokens were bound to the password: the client logs in again, once.
+                throw new InvalidGrantException("refresh token is not bound to a password; log in again");
+            }
+            return new Refresh(c.getSubject(), version);
         } catch (JOSEException | ParseException e) {
             throw new InvalidGrantException("refresh token cannot be verified");
         }

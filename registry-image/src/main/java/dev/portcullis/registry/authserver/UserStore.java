@@ -1,6 +1,11 @@
 package dev.portcullis.registry.authserver;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The static users: the config's inline {@code users:} merged with the users file (whose entries win), swapped
@@ -31,6 +36,26 @@ final class UserStore {
 
     boolean exists(String name) {
         return !name.isEmpty() && snapshot.users.containsKey(name);
+    }
+
+    /**
+     * What refresh tokens are bound to: a digest of the user's current password entry. A changed password, or a user
+     * removed and added again (bcrypt salts every new hash), gives another version, so earlier refresh tokens die.
+     * It reveals nothing usable about the hash: a guess cannot be tested against it without the salt.
+     */
+    Optional<String> credentialVersion(String name) {
+        String hash = name.isEmpty() ? null : snapshot.users.get(name);
+        if (hash == null || !PasswordHashes.isBcrypt(hash)) {
+            return Optional.empty();
+        }
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(("portcullis-refresh-v1\0" + name + "\0").getBytes(StandardCharsets.UTF_8));
+            byte[] digest = d.digest(hash.getBytes(StandardCharsets.US_ASCII));
+            return Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 16)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The bcrypt cost an unknown user's check pays: the highest among the configured hashes. */

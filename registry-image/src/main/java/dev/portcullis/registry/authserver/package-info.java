@@ -9,6 +9,7 @@
  *   key: /tls/tls.key             # PEM (PKCS#8, PKCS#1 or SEC1); both re-read when they change
  *   insecure_http: false          # (+) allow plain HTTP on a non-loopback addr
  *   reload_interval: 2s           # (+) how often users_file, TLS and token signing files are checked
+ *   idle_timeout: 30s             # (+) a connection silent this long is closed (a stalled request body too)
  * token:
  *   issuer: "Acme auth server"    # = auth.token.issuer in the registry
  *   service: "Acme registry"      # (+) = auth.token.service; other services are refused
@@ -18,7 +19,7 @@
  *   kidformat: libtrust           # (+) libtrust (Distribution 2.x) | thumbprint (RFC 7638, Distribution 3)
  *   x5c: true                     # (+) put the certificate chain in the header
  *   trusted_certificates: []      # (+) earlier signing certificates: published and accepted for refresh
- *   refresh_expiration: 168h      # (+) lifetime of OAuth2 refresh tokens
+ *   refresh_expiration: 168h      # (+) lifetime of OAuth2 refresh tokens; they also die when the password changes
  * users:                          # static users, bcrypt ($2y$/$2a$/$2b$)
  *   alice: {password: "$2y$..."}
  *   "": {}                        # allows anonymous requests
@@ -30,8 +31,9 @@
  *   enabled: false
  *   audiences: []                 # sent in the TokenReview and required in its answer
  *   namespaces: []                # only these namespaces' ServiceAccounts (empty = any)
- * throttle:                       # (+) failed logins per account and per address
- *   max_failures: 5               # 0 disables
+ * throttle:                       # (+) failed logins, counted before the password is checked
+ *   max_failures: 5               # per (account, client address) within window; 0 disables
+ *   max_account_failures: 50      # per account from all addresses (default 10 x max_failures)
  *   window: 1m
  *   lockout: 1m
  * </pre>

@@ -24,6 +24,7 @@ final class KnownKeys {
             "auth\\.anonymous\\.(pull|repositories)",
             "http\\.(addr|net|prefix|host|secret|relativeurls|draintimeout|insecure)",
             "http\\.tls\\.(certificate|key|clientcas|clientauth|minimumtls|ciphersuites|pullonly)",
+            "http\\.body\\.(idletimeout|minrate|maxconcurrent|maxperclient)",
             "http\\.debug\\.addr", "http\\.debug\\.prometheus\\.(enabled|path)",
             "http\\.headers(\\..+)?", "http\\.http2\\.disabled",
             "health\\.storagedriver\\.(enabled|interval|threshold)",

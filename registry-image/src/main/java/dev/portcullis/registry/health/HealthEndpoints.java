@@ -7,7 +7,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code /livez}, {@code /readyz} (every check with its last result, time and latency; 503 when not ready:
- * {@code starting} until each check has passed once, {@code unhealthy}, {@code draining}) and
+ * {@code starting} until each check has passed once, {@code unhealthy}, {@code exhausted} while the storage workers'
+ * queue waits too long, {@code draining}) and
  * Distribution's {@code /debug/health} ({@code {}} when healthy, else check name to error, 503).
  */
 public final class HealthEndpoints {
@@ -40,9 +41,14 @@ public final class HealthEndpoints {
         }
         boolean ready = monitor.ready();
         boolean anyFailing = monitor.states().stream().anyMatch(CheckState::failing);
-        String status = monitor.draining() ? "draining" : ready ? "ok" : anyFailing ? "unhealthy" : "starting";
-        ctx.response().setStatusCode(ready ? 200 : 503).putHeader("Content-Type", "application/json")
-                .end(new JsonObject().put("status", status).put("checks", checks).encode());
+        java.util.List<String> exhausted = monitor.exhaustedPools();
+        String status = monitor.draining() ? "draining" : ready ? "ok" : anyFailing ? "unhealthy"
+                : !exhausted.isEmpty() ? "exhausted" : "starting";
+        JsonObject body = new JsonObject().put("status", status).put("checks", checks);
+        if (!exhausted.isEmpty()) {
+            body.put("exhausted", new JsonArray(exhausted));
+        }
+        ctx.response().setStatusCode(ready ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
     }
 
     private void distributionHealth(RoutingContext ctx) {

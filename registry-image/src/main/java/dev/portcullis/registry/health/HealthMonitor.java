@@ -14,7 +14,8 @@ import java.util.logging.Logger;
 /**
  * Runs the configured checks on their schedules and keeps their state. {@link #serving()} gates the API (only the
  * checks Distribution would gate on); {@link #ready()} is what Kubernetes and the operator read: it waits for each
- * check's first pass, and turns false while the registry drains for shutdown.
+ * check's first pass, and turns false while a watched worker pool is exhausted and while the registry drains for
+ * shutdown.
  */
 public final class HealthMonitor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HealthMonitor.class.getName());
@@ -25,6 +26,7 @@ public final class HealthMonitor implements AutoCloseable {
     private final Map<String, Boolean> gatesApi = new LinkedHashMap<>();
     private final Map<String, CheckState> states = new ConcurrentHashMap<>();
     private final List<Long> timers = new ArrayList<>();
+    private final Map<WatchedWorkerPool, Duration> pools = new ConcurrentHashMap<>();
     private volatile boolean draining;
 
     public HealthMonitor(Vertx vertx, WorkerExecutor workers) {
@@ -38,6 +40,29 @@ public final class HealthMonitor implements AutoCloseable {
         this.gatesApi.put(check.name(), gatesApi);
         states.put(check.name(), CheckState.initial(check.name()));
         return this;
+    }
+
+    /**
+     * Readiness also turns false while a task has waited longer than {@code maxWait} for a thread of {@code pool}:
+     * requests are then queueing, and Kubernetes should send new ones to another replica.
+     */
+    public HealthMonitor watch(WatchedWorkerPool pool, Duration maxWait) {
+        pools.put(pool, maxWait);
+        return this;
+    }
+
+    /** A description of each watched pool whose queue has waited too long; empty when none has. */
+    public List<String> exhaustedPools() {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<WatchedWorkerPool, Duration> e : pools.entrySet()) {
+            WatchedWorkerPool p = e.getKey();
+            Duration waited = p.longestWait();
+            if (waited.compareTo(e.getValue()) > 0) {
+                out.add(p.name() + ": all " + p.threads() + " threads busy (" + p.running() + " running), " + p.waiting()
+                        + " tasks waiting, the oldest for " + waited.toMillis() + " ms");
+            }
+        }
+        return out;
     }
 
     public void start() {
@@ -89,7 +114,8 @@ public final class HealthMonitor implements AutoCloseable {
      * it Ready.
      */
     public boolean ready() {
-        return !draining && states.values().stream().allMatch(s -> s.passedOnce() && !s.failing());
+        return !draining && states.values().stream().allMatch(s -> s.passedOnce() && !s.failing())
+                && exhaustedPools().isEmpty();
     }
 
     public List<CheckState> states() {

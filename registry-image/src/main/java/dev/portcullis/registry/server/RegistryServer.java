@@ -1,10 +1,13 @@
 package dev.portcullis.registry.server;
 
 import dev.portcullis.registry.api.ApiSettings;
+import dev.portcullis.registry.api.BodyLimits;
+import dev.portcullis.registry.api.BodySlots;
 import dev.portcullis.registry.api.RegistryApi;
 import dev.portcullis.registry.health.Checks;
 import dev.portcullis.registry.health.HealthEndpoints;
 import dev.portcullis.registry.health.HealthMonitor;
+import dev.portcullis.registry.health.WatchedWorkerPool;
 import dev.portcullis.registry.metrics.MeteredStorage;
 import dev.portcullis.registry.metrics.RegistryMetrics;
 import dev.portcullis.registry.auth.Authorizer;
@@ -36,8 +39,13 @@ import java.util.logging.Logger;
 /** Wires configuration, storage, authorization and the API into a listening server. */
 public final class RegistryServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RegistryServer.class.getName());
-    /** Uploads hold a worker thread while they stream, so the pool bounds concurrent uploads, not requests. */
+    /**
+     * Uploads hold a worker thread while they stream; {@code http.body.maxconcurrent} (default half of this) bounds
+     * how many may, so the rest always serve pulls.
+     */
     private static final int STORAGE_THREADS = 64;
+    /** Readiness turns false once a storage task has waited this long for a thread. */
+    private static final Duration POOL_EXHAUSTED_AFTER = Duration.ofSeconds(1);
     /** How often the TLS files are compared with what is served: a renewal is live within this delay. */
     private static final long CERTIFICATE_CHECK_MILLIS = 2000;
     static final int MAX_CHUNK_SIZE = 64 * 1024;
@@ -78,22 +86,25 @@ public final class RegistryServer implements AutoCloseable {
                 .init()
                 .vertx();
         try {
-            WorkerExecutor workers = vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS,
-                    24, TimeUnit.HOURS);
+            WatchedWorkerPool workers = new WatchedWorkerPool("portcullis-storage", STORAGE_THREADS,
+                    vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS, 24, TimeUnit.HOURS));
             // bcrypt gets its own small pool: a flood of bad logins must not starve uploads of threads.
             WorkerExecutor authWorkers = vertx.createSharedWorkerExecutor("portcullis-auth",
                     Math.max(2, Runtime.getRuntime().availableProcessors()), 1, TimeUnit.MINUTES);
             Authorizer authorizer = AuthorizerFactory.create(config.tree(), vertx, authWorkers, metrics);
-            HealthMonitor health = new HealthMonitor(vertx, workers);
+            HealthMonitor health = new HealthMonitor(vertx, workers).watch(workers, POOL_EXHAUSTED_AFTER);
             for (Checks.Configured c : Checks.fromConfig(config.tree(), config.storage().driver(), storage)) {
                 health.add(c.check(), c.gatesApi());
             }
             metrics.watch(health);
             ApiSettings api = new ApiSettings(http.prefix(), config.storage().deleteEnabled(), config.storage().readOnly(),
                     config.catalogMaxEntries(), http.externalUrl(), http.headers(),
-                    ApiSettings.DEFAULT_MAX_MANIFEST_BYTES, Duration.ofMinutes(5).toMillis(),
+                    ApiSettings.DEFAULT_MAX_MANIFEST_BYTES, BodyLimits.from(config.tree()),
                     !config.log().accessLogDisabled());
-            Router apiRouter = new RegistryApi(storage, api, authorizer, workers, metrics, health::serving).router(vertx);
+            // One for the whole server: the limits are per process, however many routers serve it.
+            BodySlots bodySlots = new BodySlots(api.bodyLimits());
+            Router apiRouter = new RegistryApi(storage, api, authorizer, workers, metrics, health::serving, bodySlots)
+                    .router(vertx);
             Router root = Router.router(vertx);
             // Probes need no credentials and must work while the API answers 503.
             new HealthEndpoints(health).mount(root);

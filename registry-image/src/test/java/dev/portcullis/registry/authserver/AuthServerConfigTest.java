@@ -61,6 +61,7 @@ class AuthServerConfigTest {
         assertEquals(2, c.acl().size());
         assertEquals(2, c.users().size());
         assertEquals(5, c.throttle().maxFailures());
+        assertEquals(50, c.throttle().maxAccountFailures(), "ten times the pair's budget");
     }
 
     @Test
@@ -90,6 +91,7 @@ class AuthServerConfigTest {
         assertEquals("acl[0].match.labels", errorKey(MINIMAL + "acl:\n  - match: {labels: {a: b}}\n    actions: []\n"));
         assertEquals("google_auth", errorKey(MINIMAL + "google_auth: {domain: x}\n"));
         assertEquals("throttle.max_failures", errorKey(MINIMAL + "throttle: {max_failures: -1}\n"));
+        assertEquals("throttle.max_account_failures", errorKey(MINIMAL + "throttle: {max_failures: 5, max_account_failures: 4}\n"));
     }
 
     @Test

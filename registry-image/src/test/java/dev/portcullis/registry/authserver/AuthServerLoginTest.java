@@ -73,8 +73,8 @@ class AuthServerLoginTest {
             assertEquals(429, locked.statusCode(), "even the right password waits out the lockout");
             assertTrue(Integer.parseInt(locked.headers().firstValue("Retry-After").orElse("0")) > 0);
             assertFalse(locked.body().contains("token"));
-            // The address is locked too: guessing another account from here is refused without a bcrypt.
-            assertEquals(429, get(http, url, basic("alice", "alice-pw")).statusCode());
+            // Only the (account, address) pair is locked: another account behind the same address (a NAT) still logs in.
+            assertEquals(200, get(http, url, basic("alice", "alice-pw")).statusCode());
         }
     }
 

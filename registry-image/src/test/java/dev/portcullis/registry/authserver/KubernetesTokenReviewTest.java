@@ -128,4 +128,19 @@ class KubernetesTokenReviewTest {
         assertEquals(503, r.statusCode(), r.body());
         assertTrue(!r.body().contains(CI_TOKEN), "token not echoed");
     }
+
+    @Test
+    void aServiceAccountLoginDoesNotResetTheFailuresOfTheUserNameItWasSentWith() {
+        // Pair budget 3, account budget 3: alice's failures from anywhere count towards her lockout.
+        LoginThrottle throttle = new LoginThrottle(3, 3, java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(1), Clock.systemUTC());
+        Authenticator authenticator = new Authenticator(new UserStore(Map.of("alice", IssuerFixture.hash("alice-pw"))),
+                java.util.Optional.of(new KubernetesAuthenticator(client, List.of("portcullis-test"), List.of("ci"))), throttle);
+        assertTrue(authenticator.login("alice", "guess-1", "10.0.0.1") instanceof Authenticator.Failure);
+        assertTrue(authenticator.login("alice", "guess-2", "10.0.0.2") instanceof Authenticator.Failure);
+        assertEquals(new Authenticator.Success("system:serviceaccount:ci:builder", false),
+                authenticator.login("alice", CI_TOKEN, "10.0.0.3"), "the guesser's own valid CI token, sent as alice");
+        assertTrue(authenticator.login("alice", "guess-3", "10.0.0.4") instanceof Authenticator.Failure);
+        assertTrue(authenticator.login("alice", "alice-pw", "10.0.0.5") instanceof Authenticator.Throttled,
+                "alice's three failures still count: the ServiceAccount login proved nothing about her password");
+    }
 }

@@ -30,48 +30,65 @@ class LoginThrottleTest {
         }
     }
 
-    @Test
-    void locksAnAccountAfterTooManyFailuresThenLetsItTryAgain() {
-        MutableClock clock = new MutableClock();
-        LoginThrottle t = new LoginThrottle(3, Duration.ofMinutes(1), Duration.ofSeconds(30), clock);
-        for (int i = 0; i < 3; i++) {
-            assertEquals(Duration.ZERO, t.retryAfter("alice", "10.0.0." + i));
-            t.recordFailure("alice", "10.0.0." + i);
-        }
-        assertEquals(Duration.ofSeconds(30), t.retryAfter("alice", "10.0.0.9"), "account locked whatever the address");
-        assertEquals(Duration.ZERO, t.retryAfter("bob", "10.0.0.9"));
-        clock.now = clock.now.plusSeconds(31);
-        assertEquals(Duration.ZERO, t.retryAfter("alice", "10.0.0.9"));
+    private static void fail(LoginThrottle t, String account, String address) {
+        assertEquals(Duration.ZERO, t.acquire(account, address), account + " from " + address + " may still try");
+        t.failed(account, address);
     }
 
     @Test
-    void locksAnAddressGuessingManyAccountsAndSuccessDoesNotUnlockIt() {
+    void locksAPairAfterItsFailuresThenLetsItTryAgain() {
         MutableClock clock = new MutableClock();
-        LoginThrottle t = new LoginThrottle(3, Duration.ofMinutes(1), Duration.ofSeconds(30), clock);
-        t.recordFailure("a", "192.0.2.1");
-        t.recordFailure("b", "192.0.2.1");
-        t.recordSuccess("mine");
-        t.recordFailure("c", "192.0.2.1");
-        assertTrue(t.retryAfter("d", "192.0.2.1").toSeconds() > 0);
-        assertEquals(Duration.ZERO, t.retryAfter("d", "192.0.2.2"));
+        LoginThrottle t = new LoginThrottle(3, 30, Duration.ofMinutes(1), Duration.ofSeconds(30), clock);
+        for (int i = 0; i < 3; i++) {
+            fail(t, "alice", "10.0.0.1");
+        }
+        assertEquals(Duration.ofSeconds(30), t.acquire("alice", "10.0.0.1"));
+        assertEquals(Duration.ZERO, t.acquire("alice", "10.0.0.2"), "alice from elsewhere is not locked out");
+        t.succeeded("alice", "10.0.0.2");
+        assertEquals(Duration.ZERO, t.acquire("bob", "10.0.0.1"), "nor is bob behind the same address (a NAT)");
+        t.succeeded("bob", "10.0.0.1");
+        clock.now = clock.now.plusSeconds(31);
+        assertEquals(Duration.ZERO, t.acquire("alice", "10.0.0.1"));
+    }
+
+    @Test
+    void locksAnAccountGuessedFromManyAddresses() {
+        MutableClock clock = new MutableClock();
+        LoginThrottle t = new LoginThrottle(3, 6, Duration.ofMinutes(1), Duration.ofSeconds(30), clock);
+        for (int i = 0; i < 6; i++) {
+            fail(t, "alice", "10.0.0." + i);
+        }
+        assertEquals(Duration.ofSeconds(30), t.acquire("alice", "10.0.0.99"), "the account's own, higher ceiling");
+        assertEquals(Duration.ZERO, t.acquire("bob", "10.0.0.99"));
+    }
+
+    @Test
+    void concurrentAttemptsAreCountedBeforeTheirCheck() {
+        LoginThrottle t = new LoginThrottle(3, 30, Duration.ofMinutes(1), Duration.ofSeconds(30), Clock.systemUTC());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Duration.ZERO, t.acquire("alice", "x"));
+        }
+        assertTrue(t.acquire("alice", "x").toSeconds() > 0, "a fourth attempt waits while three are being checked");
+        t.abandoned("alice", "x");
+        assertEquals(Duration.ZERO, t.acquire("alice", "x"), "an attempt given back frees its place");
     }
 
     @Test
     void failuresOutsideTheWindowAreForgotten() {
         MutableClock clock = new MutableClock();
-        LoginThrottle t = new LoginThrottle(2, Duration.ofSeconds(10), Duration.ofSeconds(30), clock);
-        t.recordFailure("alice", "x");
+        LoginThrottle t = new LoginThrottle(2, 20, Duration.ofSeconds(10), Duration.ofSeconds(30), clock);
+        fail(t, "alice", "x");
         clock.now = clock.now.plusSeconds(11);
-        t.recordFailure("alice", "y");
-        assertEquals(Duration.ZERO, t.retryAfter("alice", "z"));
+        fail(t, "alice", "x");
+        assertEquals(Duration.ZERO, t.acquire("alice", "x"));
     }
 
     @Test
     void zeroDisables() {
-        LoginThrottle t = new LoginThrottle(0, Duration.ofSeconds(10), Duration.ofSeconds(30), Clock.systemUTC());
+        LoginThrottle t = new LoginThrottle(0, 0, Duration.ofSeconds(10), Duration.ofSeconds(30), Clock.systemUTC());
         for (int i = 0; i < 10; i++) {
-            t.recordFailure("alice", "x");
+            fail(t, "alice", "x");
         }
-        assertEquals(Duration.ZERO, t.retryAfter("alice", "x"));
+        assertEquals(Duration.ZERO, t.acquire("alice", "x"));
     }
 }

@@ -291,6 +291,6 @@ abstract class TokenDanceContract {
         // Distribution 2.8 does not know RFC 7638 key ids: why libtrust is the default kidformat.
         assertEquals(acceptsThumbprintKeyIds() ? 200 : 401, tagsList(pullToken(minter(signing, KidFormat.THUMBPRINT, false, Clock.systemUTC()), SERVICE)));
         // A refresh token is no access token.
-        assertEquals(401, tagsList(minter(signing, KidFormat.LIBTRUST, true, Clock.systemUTC()).issueRefresh("alice", SERVICE)));
+        assertEquals(401, tagsList(minter(signing, KidFormat.LIBTRUST, true, Clock.systemUTC()).issueRefresh("alice", SERVICE, "v1")));
     }
 }

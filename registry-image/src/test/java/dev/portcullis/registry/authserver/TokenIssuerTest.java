@@ -28,10 +28,10 @@ class TokenIssuerTest {
         TestPki pki = new TestPki(dir, "t");
         TestPki.Issued oldKey = pki.signing(dir, "old", TestPki.Alg.RSA);
         TestPki.Issued newKey = pki.signing(dir, "new", TestPki.Alg.EC);
-        String refresh = issuer(oldKey, List.of(), Clock.systemUTC()).issueRefresh("alice", "svc");
+        String refresh = issuer(oldKey, List.of(), Clock.systemUTC()).issueRefresh("alice", "svc", "v1");
 
         TokenIssuer rotated = issuer(newKey, List.of(oldKey), Clock.systemUTC());
-        assertEquals("alice", rotated.verifyRefresh(refresh, "svc"));
+        assertEquals(new TokenIssuer.Refresh("alice", "v1"), rotated.verifyRefresh(refresh, "svc"));
         assertThrows(TokenIssuer.InvalidGrantException.class, () -> rotated.verifyRefresh(refresh, "other-svc"));
         // Once the old key is no longer trusted, its refresh tokens are dead.
         assertThrows(TokenIssuer.InvalidGrantException.class, () -> issuer(newKey, List.of(), Clock.systemUTC()).verifyRefresh(refresh, "svc"));
@@ -46,7 +46,7 @@ class TokenIssuerTest {
         TestPki pki = new TestPki(dir, "t");
         TestPki.Issued key = pki.signing(dir, "k", TestPki.Alg.EC);
         TokenIssuer t = issuer(key, List.of(), Clock.systemUTC());
-        String[] parts = t.issueRefresh("alice", "svc").split("\\.");
+        String[] parts = t.issueRefresh("alice", "svc", "v1").split("\\.");
         String forgedPayload = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
                 new String(java.util.Base64.getUrlDecoder().decode(parts[1])).replace("alice", "admin").getBytes());
         assertThrows(TokenIssuer.InvalidGrantException.class, () -> t.verifyRefresh(parts[0] + "." + forgedPayload + "." + parts[2], "svc"));
