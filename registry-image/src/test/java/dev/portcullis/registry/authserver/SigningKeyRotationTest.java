@@ -184,11 +184,11 @@ class SigningKeyRotationTest {
         TokenIssuer issuer = new TokenIssuer(IssuerFixture.ISSUER, Duration.ofMinutes(5), Duration.ofHours(1),
                 new SigningKey(first.keyPair().getPrivate(), List.of(first.certificate()), dev.portcullis.registry.auth.token.KidFormat.LIBTRUST),
                 true, List.of(), dev.portcullis.registry.auth.token.KidFormat.LIBTRUST, java.time.Clock.systemUTC());
-        String refresh = issuer.issueRefresh("alice", IssuerFixture.SERVICE);
+        String refresh = issuer.issueRefresh("alice", IssuerFixture.SERVICE, "v1");
         String firstKid = issuer.signingKey().keyId;
         issuer.useSigningKey(new SigningKey(next.keyPair().getPrivate(), List.of(next.certificate()),
                 dev.portcullis.registry.auth.token.KidFormat.LIBTRUST));
-        assertEquals("alice", issuer.verifyRefresh(refresh, IssuerFixture.SERVICE));
+        assertEquals(new TokenIssuer.Refresh("alice", "v1"), issuer.verifyRefresh(refresh, IssuerFixture.SERVICE));
         assertEquals(List.of(issuer.signingKey().keyId), List.copyOf(issuer.trustedKeys().keySet()), "only the new key is published");
         assertTrue(!firstKid.equals(issuer.signingKey().keyId));
         assertEquals(issuer.signingKey().keyId, header(issuer.issueAccess("alice", IssuerFixture.SERVICE, List.of()).token()).getKeyID());
