@@ -8,17 +8,19 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.portcullis.registry.auth.token.PemFiles;
 import dev.portcullis.registry.auth.token.TokenAlgorithms;
+import dev.portcullis.registry.server.EventLoopListeners;
+import dev.portcullis.registry.tls.PemKeys;
+import dev.portcullis.registry.tls.SingleCertificateKeyManager;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -61,13 +63,13 @@ public final class AuthServer implements AutoCloseable {
 
     private final AuthServerConfig config;
     private final Vertx vertx;
-    private final HttpServer server;
+    private final EventLoopListeners server;
     private final UserStore users;
     private final KubernetesClient ownedClient;
     private byte[] usersFileDigest;
     private byte[] tlsDigest;
 
-    private AuthServer(AuthServerConfig config, Vertx vertx, HttpServer server, UserStore users, KubernetesClient ownedClient,
+    private AuthServer(AuthServerConfig config, Vertx vertx, EventLoopListeners server, UserStore users, KubernetesClient ownedClient,
                        byte[] usersFileDigest, byte[] tlsDigest) {
         this.config = config;
         this.vertx = vertx;
@@ -126,7 +128,8 @@ public final class AuthServer implements AutoCloseable {
         String certsPem = pem(published);
         String jwks = jwks(issuer.trustedKeys());
 
-        Vertx vertx = Vertx.vertx();
+        int eventLoops = EventLoopListeners.defaultCount();
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
         Router router = Router.router(vertx);
         router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));
         router.get("/certs.pem").handler(ctx -> ctx.response().putHeader("Content-Type", "application/x-pem-file").end(certsPem));
@@ -142,13 +145,21 @@ public final class AuthServer implements AutoCloseable {
             byte[] cert = read(s.certificate(), "server.certificate");
             byte[] key = read(s.key(), "server.key");
             tlsDigest = digest(cert, key);
+            KeyCertOptions keyCert;
+            try {
+                keyCert = keyCertOptions(cert, key);
+            } catch (IOException e) {
+                throw new ConfigException("server.key", s.certificate() + " and " + s.key() + ": " + e.getMessage());
+            }
             options.setSsl(true)
-                    .setKeyCertOptions(pemOptions(cert, key))
+                    .setKeyCertOptions(keyCert)
                     .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"));
         }
-        HttpServer http = vertx.createHttpServer(options).requestHandler(router);
+        // TLS handshakes are the issuer's CPU work on the event loop: one listener per loop spreads them over the cores.
+        EventLoopListeners http;
         try {
-            http.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            http = EventLoopListeners.listen(vertx, eventLoops, options, router)
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             vertx.close();
             if (owned != null) {
@@ -213,7 +224,7 @@ public final class AuthServer implements AutoCloseable {
                     // Remembered first: a half-written pair fails once and is retried when the files change again.
                     tlsDigest = d;
                     // Values rather than paths: options that differ are what makes Vert.x rebuild its SSL context.
-                    server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pemOptions(cert, key))
+                    server.server().updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(keyCertOptions(cert, key))
                                     .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3")), true)
                             .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                     LOG.log(System.Logger.Level.INFO, "TLS certificate reloaded");
@@ -281,8 +292,14 @@ public final class AuthServer implements AutoCloseable {
         }
     }
 
-    private static PemKeyCertOptions pemOptions(byte[] cert, byte[] key) {
-        return new PemKeyCertOptions().setCertValue(Buffer.buffer(cert)).setKeyValue(Buffer.buffer(key));
+    /** The key and chain as they are, without the PBKDF2-protected KeyStore PemKeyCertOptions would build. */
+    private static KeyCertOptions keyCertOptions(byte[] cert, byte[] key) throws IOException {
+        List<X509Certificate> chain = PemFiles.parseCertificates(new String(cert, java.nio.charset.StandardCharsets.US_ASCII));
+        PrivateKey privateKey = PemFiles.parsePrivateKey(new String(key, java.nio.charset.StandardCharsets.US_ASCII));
+        if (!PemKeys.matches(chain.get(0), privateKey)) {
+            throw new IOException("the key does not belong to the certificate");
+        }
+        return KeyCertOptions.wrap(new SingleCertificateKeyManager(privateKey, chain));
     }
 
     private static byte[] digest(byte[] a, byte[] b) {

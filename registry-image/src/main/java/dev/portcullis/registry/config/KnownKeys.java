@@ -22,7 +22,7 @@ final class KnownKeys {
             "auth\\.htpasswd\\.(realm|path|cachettl|pullonly)",
             "auth\\.token\\.(realm|service|issuer|rootcertbundle|jwks|signingalgorithms|autoredirect|autoredirectpath)",
             "auth\\.anonymous\\.(pull|repositories)",
-            "http\\.(addr|net|prefix|host|secret|relativeurls|draintimeout|insecure)",
+            "http\\.(addr|net|prefix|host|secret|relativeurls|draintimeout|insecure|eventloops)",
             "http\\.tls\\.(certificate|key|clientcas|clientauth|minimumtls|ciphersuites|pullonly)",
             "http\\.debug\\.addr", "http\\.debug\\.prometheus\\.(enabled|path)",
             "http\\.headers(\\..+)?", "http\\.http2\\.disabled",

@@ -43,17 +43,17 @@ public final class RegistryServer implements AutoCloseable {
     static final int MAX_CHUNK_SIZE = 64 * 1024;
 
     private final Vertx vertx;
-    private final HttpServer server;
+    private final EventLoopListeners listeners;
     private final HttpServer debugServer;
     private final RegistryConfig config;
     private final CertificateReloader reloader;
     private final HealthMonitor health;
     private Maintenance maintenance;
 
-    private RegistryServer(Vertx vertx, HttpServer server, HttpServer debugServer, RegistryConfig config,
+    private RegistryServer(Vertx vertx, EventLoopListeners listeners, HttpServer debugServer, RegistryConfig config,
                            CertificateReloader reloader, HealthMonitor health) {
         this.vertx = vertx;
-        this.server = server;
+        this.listeners = listeners;
         this.debugServer = debugServer;
         this.config = config;
         this.reloader = reloader;
@@ -73,7 +73,8 @@ public final class RegistryServer implements AutoCloseable {
         // NIO transport: Netty's native epoll (its jar added, set as the bootstrap's transport, which ignores
         // preferNativeTransport) measured the same on every bench/compare.sh scenario, within the noise, on 2026-11-29.
         Vertx vertx = VertxBootstrap.create()
-                .options(new VertxOptions())
+                // As many event loops as listener instances: a loop no listener uses would only hold a thread.
+                .options(new VertxOptions().setEventLoopPoolSize(http.eventLoops()))
                 .executorServiceFactory(new OnDemandThreadPool())
                 .init()
                 .vertx();
@@ -111,14 +112,15 @@ public final class RegistryServer implements AutoCloseable {
             if (tls.isPresent()) {
                 tls.get().applyTo(options, material.get());
             }
-            HttpServer server = vertx.createHttpServer(options).requestHandler(root);
-            server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            LOG.info("listening on " + http.addr().host() + ":" + server.actualPort() + (tls.isPresent() ? " (https)" : " (http)"));
+            EventLoopListeners listeners = EventLoopListeners.listen(vertx, http.eventLoops(), options, root)
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            LOG.info("listening on " + http.addr().host() + ":" + listeners.actualPort() + (tls.isPresent() ? " (https)" : " (http)")
+                    + " on " + listeners.instances() + " event loops");
             CertificateReloader reloader = tls.isEmpty() ? null
-                    : new CertificateReloader(vertx, server, tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
+                    : new CertificateReloader(vertx, listeners.server(), tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
             HttpServer debug = http.debugAddr().isEmpty() ? null : startDebugServer(vertx, http, health, metrics);
             health.start();
-            RegistryServer started = new RegistryServer(vertx, server, debug, config, reloader, health);
+            RegistryServer started = new RegistryServer(vertx, listeners, debug, config, reloader, health);
             started.maintenance = maintenance.start();
             return started;
         } catch (java.util.concurrent.ExecutionException e) {
@@ -145,6 +147,7 @@ public final class RegistryServer implements AutoCloseable {
                             .end(text))
                     .onFailure(ctx::fail));
         }
+        // One instance, one event loop: probes and scrapes are a few requests a minute, not worth a thread per core.
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(http.debugAddr().get().host())
                 .setPort(http.debugAddr().get().port())).requestHandler(debug);
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -182,7 +185,7 @@ public final class RegistryServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.actualPort();
+        return listeners.actualPort();
     }
 
     public RegistryConfig config() {
@@ -206,7 +209,7 @@ public final class RegistryServer implements AutoCloseable {
         Duration timeout = config.http().drainTimeout();
         LOG.info("draining for up to " + timeout.toSeconds() + "s");
         try {
-            server.shutdown(timeout.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture()
+            listeners.shutdown(timeout.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture()
                     .get(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warning("drain did not complete: " + e);
@@ -232,7 +235,7 @@ public final class RegistryServer implements AutoCloseable {
             if (debugServer != null) {
                 debugServer.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
-            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            listeners.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.fine("closing the server: " + e);
         }
