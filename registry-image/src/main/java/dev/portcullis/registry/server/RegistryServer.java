@@ -41,6 +41,7 @@ public final class RegistryServer implements AutoCloseable {
     /** How often the TLS files are compared with what is served: a renewal is live within this delay. */
     private static final long CERTIFICATE_CHECK_MILLIS = 2000;
     static final int MAX_CHUNK_SIZE = 64 * 1024;
+    private static final long WARM_UP_LIMIT_SECONDS = 60;
 
     private final Vertx vertx;
     private final EventLoopListeners listeners;
@@ -49,6 +50,7 @@ public final class RegistryServer implements AutoCloseable {
     private final CertificateReloader reloader;
     private final HealthMonitor health;
     private Maintenance maintenance;
+    private boolean closed;
 
     private RegistryServer(Vertx vertx, EventLoopListeners listeners, HttpServer debugServer, RegistryConfig config,
                            CertificateReloader reloader, HealthMonitor health) {
@@ -119,9 +121,18 @@ public final class RegistryServer implements AutoCloseable {
             CertificateReloader reloader = tls.isEmpty() ? null
                     : new CertificateReloader(vertx, listeners.server(), tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
             HttpServer debug = http.debugAddr().isEmpty() ? null : startDebugServer(vertx, http, health, metrics);
-            health.start();
             RegistryServer started = new RegistryServer(vertx, listeners, debug, config, reloader, health);
             started.maintenance = maintenance.start();
+            // Readiness waits for the warm-up: the health checks (each must pass once) start when it is over. The API
+            // serves meanwhile; a failed or stuck warm-up only costs the first pulls their speed.
+            WarmUp.run(vertx, workers, options, api, material.map(TlsOptionsFactory.Material::certificate))
+                    .timeout(WARM_UP_LIMIT_SECONDS, TimeUnit.SECONDS)
+                    .onComplete(warm -> {
+                        if (warm.failed()) {
+                            LOG.warning("warm-up did not complete, the first pulls will be slower: " + warm.cause().getMessage());
+                        }
+                        started.startHealthChecks();
+                    });
             return started;
         } catch (java.util.concurrent.ExecutionException e) {
             vertx.close();
@@ -222,8 +233,17 @@ public final class RegistryServer implements AutoCloseable {
         return Optional.ofNullable(reloader).map(CertificateReloader::currentCertificate);
     }
 
+    private synchronized void startHealthChecks() {
+        if (!closed) {
+            health.start();
+        }
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         if (maintenance != null) {
             maintenance.close();
         }
