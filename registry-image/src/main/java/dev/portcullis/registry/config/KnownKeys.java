@@ -25,7 +25,7 @@ final class KnownKeys {
             "http\\.(addr|net|prefix|host|secret|relativeurls|draintimeout|insecure|eventloops)",
             "http\\.tls\\.(certificate|key|clientcas|clientauth|minimumtls|ciphersuites|pullonly)",
             "http\\.debug\\.addr", "http\\.debug\\.prometheus\\.(enabled|path)",
-            "http\\.headers(\\..+)?", "http\\.http2\\.disabled",
+            "http\\.headers(\\..+)?", "http\\.http2\\.disabled", "http\\.warmup\\.disabled",
             "health\\.storagedriver\\.(enabled|interval|threshold)",
             "health\\.(file|http|tcp)",
             "catalog\\.maxentries",

@@ -136,7 +136,8 @@ public final class RegistryConfigLoader {
                 tree.duration("http.draintimeout", Duration.ofSeconds(25)),
                 debug, tree.bool("http.debug.prometheus.enabled", false), promPath, tls(tree),
                 tree.bool("http.insecure", false), tree.bool("http.http2.disabled", false),
-                tree.integer("http.eventloops", Runtime.getRuntime().availableProcessors(), 1, 1024));
+                tree.integer("http.eventloops", Runtime.getRuntime().availableProcessors(), 1, 1024),
+                tree.bool("http.warmup.disabled", false));
     }
 
     private static Optional<TlsSettings> tls(ConfigTree tree) {

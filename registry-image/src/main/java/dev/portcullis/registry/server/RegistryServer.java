@@ -19,6 +19,7 @@ import dev.portcullis.registry.config.RegistryConfigLoader;
 import dev.portcullis.registry.gc.Maintenance;
 import dev.portcullis.registry.storage.FilesystemStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
@@ -125,10 +126,11 @@ public final class RegistryServer implements AutoCloseable {
             started.maintenance = maintenance.start();
             // Readiness waits for the warm-up: the health checks (each must pass once) start when it is over. The API
             // serves meanwhile; a failed or stuck warm-up only costs the first pulls their speed.
-            WarmUp.run(vertx, workers, options, api, material.map(TlsOptionsFactory.Material::certificate))
-                    .timeout(WARM_UP_LIMIT_SECONDS, TimeUnit.SECONDS)
+            Future<Void> warmUp = http.warmUpDisabled() ? Future.succeededFuture()
+                    : WarmUp.run(vertx, workers, options, api, material.map(TlsOptionsFactory.Material::certificate));
+            warmUp.timeout(WARM_UP_LIMIT_SECONDS, TimeUnit.SECONDS)
                     .onComplete(warm -> {
-                        if (warm.failed()) {
+                        if (warm.failed() && !started.isClosed()) {
                             LOG.warning("warm-up did not complete, the first pulls will be slower: " + warm.cause().getMessage());
                         }
                         started.startHealthChecks();
@@ -231,6 +233,10 @@ public final class RegistryServer implements AutoCloseable {
     /** The certificate new handshakes get, or empty without TLS. */
     public Optional<java.security.cert.X509Certificate> servedCertificate() {
         return Optional.ofNullable(reloader).map(CertificateReloader::currentCertificate);
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
     }
 
     private synchronized void startHealthChecks() {

@@ -116,10 +116,15 @@ final class WarmUp {
                 return req.send(body);
             }
             return req.send();
-        }).compose(res -> res.body().compose(received -> res.statusCode() == status && received.length() == length
-                ? Future.succeededFuture()
-                : Future.failedFuture(method + " " + uri + " answered " + res.statusCode() + " with "
-                        + received.length() + " bytes")));
+        }).compose(res -> {
+            // Counted, not kept: the warm-up should not leave the heap grown by the blobs it pulled.
+            long[] received = {0};
+            res.handler(chunk -> received[0] += chunk.length());
+            return res.end().compose(v -> res.statusCode() == status && received[0] == length
+                    ? Future.succeededFuture()
+                    : Future.failedFuture(method + " " + uri + " answered " + res.statusCode() + " with "
+                            + received[0] + " bytes"));
+        });
     }
 
     private static String sha256(byte[] content) {

@@ -40,24 +40,7 @@ class WarmUpTest {
         // A password file with no usable entry: the warm-up must not need any credential of the registry's.
         Path htpasswd = Files.writeString(dir.resolve("htpasswd"), "nobody:$2y$10$" + "x".repeat(53) + "\n");
         List<LogRecord> warmUp = new CopyOnWriteArrayList<>();
-        Logger logger = Logger.getLogger(WarmUp.class.getName());
-        Level before = logger.getLevel();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                warmUp.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.setLevel(Level.INFO);
-        logger.addHandler(capture);
+        Handler capture = capture(warmUp);
         try (RunningRegistry registry = RunningRegistry.start(dir, """
                   tls:
                     certificate: %s
@@ -92,8 +75,50 @@ class WarmUpTest {
             HttpResponse<byte[]> ready = http.get("/readyz");
             assertEquals(200, ready.statusCode());
         } finally {
-            logger.removeHandler(capture);
-            logger.setLevel(before);
+            LOGGER.removeHandler(capture);
         }
+    }
+
+    @Test
+    void disabledItIsSkippedAndReadinessOnlyWaitsForTheChecks() throws Exception {
+        List<LogRecord> warmUp = new CopyOnWriteArrayList<>();
+        Handler capture = capture(warmUp);
+        try (RunningRegistry registry = RunningRegistry.start(dir, """
+                  warmup:
+                    disabled: true
+                """)) {
+            RegistryHttp http = new RegistryHttp(registry.url());
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            int status;
+            while ((status = http.get("/readyz").statusCode()) != 200 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(200, status);
+            assertEquals(List.of(), warmUp);
+        } finally {
+            LOGGER.removeHandler(capture);
+        }
+    }
+
+    private static final Logger LOGGER = Logger.getLogger(WarmUp.class.getName());
+
+    private static Handler capture(List<LogRecord> into) {
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                into.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        LOGGER.setLevel(Level.INFO);
+        LOGGER.addHandler(capture);
+        return capture;
     }
 }
