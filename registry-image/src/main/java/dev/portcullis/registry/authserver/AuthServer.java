@@ -11,10 +11,6 @@ import dev.portcullis.registry.auth.token.TokenAlgorithms;
 import dev.portcullis.registry.server.EventLoopListeners;
 import dev.portcullis.registry.tls.PemKeys;
 import dev.portcullis.registry.tls.SingleCertificateKeyManager;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -65,31 +61,29 @@ public final class AuthServer implements AutoCloseable {
     private final Vertx vertx;
     private final EventLoopListeners server;
     private final UserStore users;
-    private final KubernetesClient ownedClient;
     private byte[] usersFileDigest;
     private byte[] tlsDigest;
 
-    private AuthServer(AuthServerConfig config, Vertx vertx, EventLoopListeners server, UserStore users, KubernetesClient ownedClient,
+    private AuthServer(AuthServerConfig config, Vertx vertx, EventLoopListeners server, UserStore users,
                        byte[] usersFileDigest, byte[] tlsDigest) {
         this.config = config;
         this.vertx = vertx;
         this.server = server;
         this.users = users;
-        this.ownedClient = ownedClient;
         this.usersFileDigest = usersFileDigest;
         this.tlsDigest = tlsDigest;
     }
 
-    /** Starts with the in-cluster Kubernetes client (when {@code kubernetes.enabled}) and the system clock. */
+    /** Starts with the in-cluster API server (when {@code kubernetes.enabled}) and the system clock. */
     public static AuthServer start(AuthServerConfig config) throws ConfigException, IOException {
         return start(config, null, Clock.systemUTC());
     }
 
     /**
-     * Starts the server. {@code kubernetesClient} replaces the in-cluster client (tests pass the mock server's);
+     * Starts the server. {@code kubernetes} replaces the in-cluster API server (tests pass a mock server's);
      * {@code clock} dates tokens. File problems are reported as ConfigException naming the key.
      */
-    public static AuthServer start(AuthServerConfig config, KubernetesClient kubernetesClient, Clock clock)
+    static AuthServer start(AuthServerConfig config, KubernetesApi kubernetes, Clock clock)
             throws ConfigException, IOException {
         AuthServerConfig.Token t = config.token();
         SigningKey signingKey = loadSigningKey(t);
@@ -106,16 +100,11 @@ public final class AuthServer implements AutoCloseable {
         }
         UserStore users = new UserStore(initialUsers);
 
-        KubernetesClient owned = null;
         Optional<KubernetesAuthenticator> k8s = Optional.empty();
         if (config.kubernetes().enabled()) {
-            KubernetesClient client = kubernetesClient;
-            if (client == null) {
-                // In-cluster service account config; few retries and short timeouts, since a login is waiting.
-                client = owned = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.autoConfigure(null))
-                        .withRequestRetryBackoffLimit(1).withConnectionTimeout(5_000).withRequestTimeout(10_000).build()).build();
-            }
-            k8s = Optional.of(new KubernetesAuthenticator(client, config.kubernetes().audiences(), config.kubernetes().namespaces()));
+            KubernetesApi api = kubernetes != null ? kubernetes
+                    : KubernetesApi.inCluster(System.getenv(), KubernetesApi.SERVICE_ACCOUNT);
+            k8s = Optional.of(new KubernetesAuthenticator(api, config.kubernetes().audiences(), config.kubernetes().namespaces()));
         }
         AuthServerConfig.Throttle th = config.throttle();
         Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.window(), th.lockout(), clock));
@@ -162,13 +151,10 @@ public final class AuthServer implements AutoCloseable {
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             vertx.close();
-            if (owned != null) {
-                owned.close();
-            }
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new ConfigException("server.addr", "cannot listen on " + s.host() + ":" + s.port() + ": " + cause.getMessage());
         }
-        AuthServer running = new AuthServer(config, vertx, http, users, owned, usersDigest, tlsDigest);
+        AuthServer running = new AuthServer(config, vertx, http, users, usersDigest, tlsDigest);
         long every = Math.max(100, s.reloadInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> {
             running.reloadIfChanged();
@@ -190,9 +176,6 @@ public final class AuthServer implements AutoCloseable {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "closing: " + e);
-        }
-        if (ownedClient != null) {
-            ownedClient.close();
         }
     }
 

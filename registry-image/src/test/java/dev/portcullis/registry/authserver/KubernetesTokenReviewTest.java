@@ -3,9 +3,6 @@ package dev.portcullis.registry.authserver;
 import com.nimbusds.jwt.SignedJWT;
 import dev.portcullis.registry.auth.token.AccessEntry;
 import dev.portcullis.registry.testsupport.TestPki;
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The Kubernetes authenticator against Fabric8's mock API server (expectation mode): a ServiceAccount token as the
- * password is sent in a TokenReview, and the account becomes what the API server says.
+ * password is sent in a TokenReview (a plain HTTPS POST, see {@link KubernetesApi}), and the account becomes what the
+ * API server says.
  */
 class KubernetesTokenReviewTest {
     /** Looks like a JWS to the pre-check; the mock API server decides what it is worth. */
@@ -38,28 +36,34 @@ class KubernetesTokenReviewTest {
     static final String DEV_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZXYifQ.c2ln";
     static final String FORGED = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.eA";
 
+    static final String ISSUER_SA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJpc3N1ZXIifQ.c2ln";
+
     KubernetesMockServer apiServer;
-    KubernetesClient client;
     AuthServer server;
     HttpClient http;
     String url;
     volatile List<String> askedAudiences;
+    volatile String askedWith;
 
     @BeforeEach
     void start(@TempDir Path dir) throws Exception {
         apiServer = new KubernetesMockServer(false);
         apiServer.init();
-        // No retries: the unreachable-server test should not wait out a back-off.
-        client = apiServer.createClient(b -> b.editOrNewConfig().withRequestRetryBackoffLimit(0).endConfig());
         apiServer.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, request -> {
-            TokenReview asked = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(request.getUtf8Body(), TokenReview.class);
-            String token = asked.getSpec().getToken();
-            askedAudiences = asked.getSpec().getAudiences();
+            askedWith = request.getHeader("Authorization");
+            JsonObject asked = new JsonObject(request.getUtf8Body());
+            JsonObject spec = asked.getJsonObject("spec");
+            String token = spec.getString("token");
+            askedAudiences = spec.containsKey("audiences") ? spec.getJsonArray("audiences").stream().map(String::valueOf).toList() : null;
             String user = token.equals(CI_TOKEN) ? "system:serviceaccount:ci:builder"
                     : token.equals(DEV_TOKEN) ? "system:serviceaccount:dev:builder" : null;
-            return new TokenReviewBuilder(asked).withNewStatus().withAuthenticated(user != null)
-                    .withAudiences(asked.getSpec().getAudiences())
-                    .withNewUser().withUsername(user).endUser().endStatus().build();
+            // The API server's answer: the request with a status.
+            JsonObject status = new JsonObject().put("authenticated", user != null)
+                    .put("audiences", spec.getJsonArray("audiences"));
+            if (user != null) {
+                status.put("user", new JsonObject().put("username", user));
+            }
+            return asked.put("status", status).encode();
         }).always();
 
         TestPki pki = new TestPki(dir, "test");
@@ -75,7 +79,10 @@ class KubernetesTokenReviewTest {
                     actions: [pull, push]
                 throttle: {max_failures: 1000}
                 """);
-        server = AuthServer.start(AuthServerConfig.load(config), client, Clock.systemUTC());
+        // What KubernetesApi.inCluster builds from the pod's environment, pointed at the mock API server.
+        KubernetesApi api = new KubernetesApi(java.net.URI.create(apiServer.url("/")), HttpClient.newHttpClient(),
+                () -> ISSUER_SA_TOKEN);
+        server = AuthServer.start(AuthServerConfig.load(config), api, Clock.systemUTC());
         http = IssuerFixture.client(pki.caFile());
         url = "https://127.0.0.1:" + server.port() + "/auth?service=" + SERVICE + "&scope=repository:ci/app:pull,push";
     }
@@ -84,9 +91,6 @@ class KubernetesTokenReviewTest {
     void stop() {
         if (server != null) {
             server.close();
-        }
-        if (client != null) {
-            client.close();
         }
         if (apiServer != null) {
             apiServer.destroy();
@@ -103,6 +107,7 @@ class KubernetesTokenReviewTest {
         assertEquals(List.of(new AccessEntry("repository", "ci/app", List.of("pull", "push"))),
                 AccessEntry.fromClaimList(jwt.getJWTClaimsSet().getClaim("access")));
         assertEquals(List.of("portcullis-test"), askedAudiences, "kubernetes.audiences sent in the TokenReview");
+        assertEquals("Bearer " + ISSUER_SA_TOKEN, askedWith, "the issuer's own ServiceAccount token authenticates the call");
     }
 
     @Test
@@ -127,5 +132,20 @@ class KubernetesTokenReviewTest {
         HttpResponse<String> r = get(http, url, basic("x", CI_TOKEN));
         assertEquals(503, r.statusCode(), r.body());
         assertTrue(!r.body().contains(CI_TOKEN), "token not echoed");
+    }
+
+    @Test
+    void outsideAPodTheIssuerRefusesToStartWithOneClearLine(@TempDir Path sa) throws Exception {
+        dev.portcullis.registry.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.portcullis.registry.config.ConfigException.class, () -> KubernetesApi.inCluster(Map.of(), sa));
+        assertTrue(e.getMessage().contains("KUBERNETES_SERVICE_HOST"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(dev.portcullis.registry.config.ConfigException.class,
+                () -> KubernetesApi.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), sa));
+        assertTrue(e.getMessage().contains("ServiceAccount token"), e.getMessage());
+        java.nio.file.Files.writeString(sa.resolve("token"), ISSUER_SA_TOKEN);
+        java.nio.file.Files.writeString(sa.resolve("ca.crt"), "not a certificate");
+        e = org.junit.jupiter.api.Assertions.assertThrows(dev.portcullis.registry.config.ConfigException.class,
+                () -> KubernetesApi.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), sa));
+        assertTrue(e.getMessage().contains("ca.crt"), e.getMessage());
     }
 }
