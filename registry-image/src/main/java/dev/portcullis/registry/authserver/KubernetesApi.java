@@ -39,29 +39,41 @@ final class KubernetesApi {
         this.bearer = bearer;
     }
 
-    /** The API server of the cluster this pod runs in, as every in-cluster client finds it. */
+    /**
+     * The API server of the cluster this pod runs in, as in-cluster clients find it: KUBERNETES_SERVICE_HOST/PORT,
+     * the ServiceAccount token and the cluster CA under {@code serviceAccount}. The overrides the Fabric8 client
+     * honoured before are honoured still (KUBERNETES_MASTER, KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN,
+     * KUBERNETES_CERTS_CA_FILE): an issuer configured with them keeps working.
+     */
     static KubernetesApi inCluster(Map<String, String> env, Path serviceAccount) {
-        String host = env.get("KUBERNETES_SERVICE_HOST");
-        String port = env.getOrDefault("KUBERNETES_SERVICE_PORT", "443");
-        if (host == null || host.isBlank()) {
-            throw new ConfigException("kubernetes.enabled", "not running in a Kubernetes pod: KUBERNETES_SERVICE_HOST is not set");
+        String master = env.get("KUBERNETES_MASTER");
+        if (master == null || master.isBlank()) {
+            String host = env.get("KUBERNETES_SERVICE_HOST");
+            if (host == null || host.isBlank()) {
+                throw new ConfigException("kubernetes.enabled",
+                        "not running in a Kubernetes pod: KUBERNETES_SERVICE_HOST is not set");
+            }
+            master = "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                    + env.getOrDefault("KUBERNETES_SERVICE_PORT", "443");
+        } else if (!master.contains("://")) {
+            master = "https://" + master;
         }
-        Path tokenFile = serviceAccount.resolve("token");
-        Path caFile = serviceAccount.resolve("ca.crt");
-        if (!Files.isReadable(tokenFile) || !Files.isReadable(caFile)) {
-            throw new ConfigException("kubernetes.enabled", "no ServiceAccount token and CA in " + serviceAccount
+        URI base = URI.create(master);
+        Path tokenFile = Path.of(env.getOrDefault("KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", serviceAccount.resolve("token").toString()));
+        if (!Files.isReadable(tokenFile)) {
+            throw new ConfigException("kubernetes.enabled", "no ServiceAccount token at " + tokenFile
                     + " (automountServiceAccountToken must not be false)");
         }
-        SSLContext tls;
-        try {
-            tls = trusting(PemFiles.readCertificates(caFile));
-        } catch (IOException | java.security.GeneralSecurityException e) {
-            throw new ConfigException("kubernetes.enabled", caFile + ": " + e.getMessage());
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1);
+        if ("https".equalsIgnoreCase(base.getScheme())) {
+            Path caFile = Path.of(env.getOrDefault("KUBERNETES_CERTS_CA_FILE", serviceAccount.resolve("ca.crt").toString()));
+            try {
+                http.sslContext(trusting(PemFiles.readCertificates(caFile)));
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                throw new ConfigException("kubernetes.enabled", "the cluster CA " + caFile + ": " + e.getMessage());
+            }
         }
-        String authority = host.contains(":") ? "[" + host + "]" : host;
-        HttpClient http = HttpClient.newBuilder().sslContext(tls).connectTimeout(CONNECT_TIMEOUT)
-                .version(HttpClient.Version.HTTP_1_1).build();
-        return new KubernetesApi(URI.create("https://" + authority + ":" + port), http, () -> {
+        return new KubernetesApi(base, http.build(), () -> {
             try {
                 return Files.readString(tokenFile).trim();
             } catch (IOException e) {

@@ -79,9 +79,10 @@ class KubernetesTokenReviewTest {
                     actions: [pull, push]
                 throttle: {max_failures: 1000}
                 """);
-        // What KubernetesApi.inCluster builds from the pod's environment, pointed at the mock API server.
-        KubernetesApi api = new KubernetesApi(java.net.URI.create(apiServer.url("/")), HttpClient.newHttpClient(),
-                () -> ISSUER_SA_TOKEN);
+        // The pod's environment as the kubelet stand-ins give it: the mock API server speaks plain HTTP.
+        Path saToken = java.nio.file.Files.writeString(dir.resolve("sa-token"), ISSUER_SA_TOKEN + "\n");
+        KubernetesApi api = KubernetesApi.inCluster(Map.of("KUBERNETES_MASTER", apiServer.url("/"),
+                "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", saToken.toString()), dir.resolve("no-such-dir"));
         server = AuthServer.start(AuthServerConfig.load(config), api, Clock.systemUTC());
         http = IssuerFixture.client(pki.caFile());
         url = "https://127.0.0.1:" + server.port() + "/auth?service=" + SERVICE + "&scope=repository:ci/app:pull,push";
@@ -141,7 +142,7 @@ class KubernetesTokenReviewTest {
         assertTrue(e.getMessage().contains("KUBERNETES_SERVICE_HOST"), e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(dev.portcullis.registry.config.ConfigException.class,
                 () -> KubernetesApi.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), sa));
-        assertTrue(e.getMessage().contains("ServiceAccount token"), e.getMessage());
+        assertTrue(e.getMessage().contains("no ServiceAccount token at " + sa.resolve("token")), e.getMessage());
         java.nio.file.Files.writeString(sa.resolve("token"), ISSUER_SA_TOKEN);
         java.nio.file.Files.writeString(sa.resolve("ca.crt"), "not a certificate");
         e = org.junit.jupiter.api.Assertions.assertThrows(dev.portcullis.registry.config.ConfigException.class,
