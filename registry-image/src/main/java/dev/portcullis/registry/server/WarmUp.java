@@ -72,7 +72,9 @@ final class WarmUp {
                                          FilesystemStorage storage) {
         ApiSettings scratchSettings = new ApiSettings(settings.prefix(), false, false, settings.catalogMaxEntries(),
                 Optional.empty(), settings.headers(), settings.maxManifestBytes(), settings.bodyIdleTimeoutMillis(), false);
-        Router api = new RegistryApi(storage, scratchSettings, Authorizer.OPEN, workers, new RegistryMetrics(), () -> true)
+        // Metrics of its own, so that the registry's count no warm-up request; closed with the listener.
+        RegistryMetrics metrics = new RegistryMetrics();
+        Router api = new RegistryApi(storage, scratchSettings, Authorizer.OPEN, workers, metrics, () -> true)
                 .router(vertx);
         Router root = Router.router(vertx);
         root.route(settings.prefix() + "*").subRouter(api);
@@ -104,7 +106,7 @@ final class WarmUp {
                 steps = steps.compose(v -> expect(client, HttpMethod.GET, blobs + digest, null, 200, BLOB_BYTES));
             }
             return steps.eventually(client::close);
-        }).eventually(server::close);
+        }).eventually(server::close).andThen(done -> metrics.close());
     }
 
     /** One request; fails unless it answers {@code status} with {@code length} bytes. */
