@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Blob GETs over TLS, where the file goes to the socket in pooled direct chunks ({@link PooledFileSender}): whole
- * blobs and ranges that start, end and straddle chunk boundaries arrive byte for byte, concurrently, and a client
- * that hangs up mid-blob does not disturb the ones after it.
+ * blobs and ranges that start, end and straddle chunk boundaries arrive byte for byte, concurrently, over HTTP/1.1
+ * and as concurrent HTTP/2 streams, and a client that hangs up mid-blob does not disturb the ones after it.
  */
 class TlsBlobGetTest {
     /** Three full chunks and a partial one. */
@@ -69,6 +69,22 @@ class TlsBlobGetTest {
                 }
             } finally {
                 pool.shutdownNow();
+            }
+
+            // HTTP/2 (ALPN): the chunks go back to the pool only once the stream has written them.
+            java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder().sslContext(ssl)
+                    .version(java.net.http.HttpClient.Version.HTTP_2).build();
+            List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> streams = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                streams.add(h2.sendAsync(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("https://" + registry.hostPort() + path)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray()));
+            }
+            for (var stream : streams) {
+                HttpResponse<byte[]> r = stream.get();
+                assertEquals(java.net.http.HttpClient.Version.HTTP_2, r.version());
+                assertEquals(200, r.statusCode());
+                assertArrayEquals(content, r.body());
             }
 
             int chunk = PooledFileSender.CHUNK;
