@@ -2,8 +2,6 @@ package dev.portcullis.registry.api;
 
 import io.vertx.core.buffer.Buffer;
 import dev.portcullis.registry.oci.ErrorCode;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -13,6 +11,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.logging.Logger;
 
@@ -23,11 +23,6 @@ final class ReplyWriter {
     private ReplyWriter() {}
 
     private static final long LINGER_MILLIS = 2000;
-    /**
-     * Over TLS there is no sendfile(2), and Vert.x's sendFile then writes the file in 8 KiB chunks, each flushed and
-     * encrypted on its own. Files are read in chunks this large instead: a flush carries sixteen full TLS records.
-     */
-    static final int TLS_FILE_CHUNK = 256 * 1024;
 
     private static void lingerThenClose(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
@@ -147,7 +142,7 @@ final class ReplyWriter {
 
     private static void sendFileInLargeChunks(RoutingContext ctx, Reply reply) {
         HttpServerResponse res = ctx.response();
-        ctx.vertx().fileSystem().open(reply.file.toString(), new OpenOptions().setRead(true).setWrite(false).setCreate(false))
+        ctx.vertx().executeBlocking(() -> FileChannel.open(reply.file, StandardOpenOption.READ), false)
                 .onComplete(opened -> {
                     if (opened.failed()) {
                         if (res.headWritten()) {
@@ -159,10 +154,8 @@ final class ReplyWriter {
                         }
                         return;
                     }
-                    AsyncFile file = opened.result();
-                    file.setReadPos(reply.fileOffset).setReadLength(reply.fileLength).setReadBufferSize(TLS_FILE_CHUNK);
                     res.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(reply.fileLength));
-                    file.pipeTo(res).onComplete(done -> file.close());
+                    PooledFileSender.send(ctx, opened.result(), reply.fileOffset, reply.fileLength);
                 });
     }
 }

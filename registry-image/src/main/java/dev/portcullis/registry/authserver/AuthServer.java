@@ -8,17 +8,15 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.portcullis.registry.auth.token.PemFiles;
 import dev.portcullis.registry.auth.token.TokenAlgorithms;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import dev.portcullis.registry.server.EventLoopListeners;
+import dev.portcullis.registry.tls.PemKeys;
+import dev.portcullis.registry.tls.SingleCertificateKeyManager;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -63,9 +61,8 @@ public final class AuthServer implements AutoCloseable {
 
     private final AuthServerConfig config;
     private final Vertx vertx;
-    private final HttpServer server;
+    private final EventLoopListeners server;
     private final UserStore users;
-    private final KubernetesClient ownedClient;
     private final TokenIssuer issuer;
     private final List<X509Certificate> trusted;
     private final AtomicReference<Published> published;
@@ -77,14 +74,13 @@ public final class AuthServer implements AutoCloseable {
     private record Published(String certsPem, String jwks) {
     }
 
-    private AuthServer(AuthServerConfig config, Vertx vertx, HttpServer server, UserStore users, KubernetesClient ownedClient,
+    private AuthServer(AuthServerConfig config, Vertx vertx, EventLoopListeners server, UserStore users,
                        TokenIssuer issuer, List<X509Certificate> trusted, AtomicReference<Published> published,
                        byte[] usersFileDigest, byte[] tlsDigest, byte[] signingDigest) {
         this.config = config;
         this.vertx = vertx;
         this.server = server;
         this.users = users;
-        this.ownedClient = ownedClient;
         this.issuer = issuer;
         this.trusted = trusted;
         this.published = published;
@@ -93,16 +89,16 @@ public final class AuthServer implements AutoCloseable {
         this.signingDigest = signingDigest;
     }
 
-    /** Starts with the in-cluster Kubernetes client (when {@code kubernetes.enabled}) and the system clock. */
+    /** Starts with the in-cluster API server (when {@code kubernetes.enabled}) and the system clock. */
     public static AuthServer start(AuthServerConfig config) throws ConfigException, IOException {
         return start(config, null, Clock.systemUTC());
     }
 
     /**
-     * Starts the server. {@code kubernetesClient} replaces the in-cluster client (tests pass the mock server's);
+     * Starts the server. {@code kubernetes} replaces the in-cluster API server (tests pass a mock server's);
      * {@code clock} dates tokens. File problems are reported as ConfigException naming the key.
      */
-    public static AuthServer start(AuthServerConfig config, KubernetesClient kubernetesClient, Clock clock)
+    static AuthServer start(AuthServerConfig config, KubernetesApi kubernetes, Clock clock)
             throws ConfigException, IOException {
         AuthServerConfig.Token t = config.token();
         byte[] signingCert = read(t.certificate(), "token.certificate");
@@ -121,16 +117,11 @@ public final class AuthServer implements AutoCloseable {
         }
         UserStore users = new UserStore(initialUsers);
 
-        KubernetesClient owned = null;
         Optional<KubernetesAuthenticator> k8s = Optional.empty();
         if (config.kubernetes().enabled()) {
-            KubernetesClient client = kubernetesClient;
-            if (client == null) {
-                // In-cluster service account config; few retries and short timeouts, since a login is waiting.
-                client = owned = new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.autoConfigure(null))
-                        .withRequestRetryBackoffLimit(1).withConnectionTimeout(5_000).withRequestTimeout(10_000).build()).build();
-            }
-            k8s = Optional.of(new KubernetesAuthenticator(client, config.kubernetes().audiences(), config.kubernetes().namespaces()));
+            KubernetesApi api = kubernetes != null ? kubernetes
+                    : KubernetesApi.inCluster(System.getenv(), KubernetesApi.SERVICE_ACCOUNT);
+            k8s = Optional.of(new KubernetesAuthenticator(api, config.kubernetes().audiences(), config.kubernetes().namespaces()));
         }
         AuthServerConfig.Throttle th = config.throttle();
         Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.maxAccountFailures(), th.window(),
@@ -140,7 +131,8 @@ public final class AuthServer implements AutoCloseable {
 
         AtomicReference<Published> published = new AtomicReference<>(publish(issuer, trusted));
 
-        Vertx vertx = Vertx.vertx();
+        int eventLoops = EventLoopListeners.defaultCount();
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
         Router router = Router.router(vertx);
         router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok\n"));
         router.get("/certs.pem").handler(ctx -> ctx.response().putHeader("Content-Type", "application/x-pem-file")
@@ -162,22 +154,27 @@ public final class AuthServer implements AutoCloseable {
             byte[] cert = read(s.certificate(), "server.certificate");
             byte[] key = read(s.key(), "server.key");
             tlsDigest = digest(cert, key);
+            KeyCertOptions keyCert;
+            try {
+                keyCert = keyCertOptions(cert, key);
+            } catch (IOException e) {
+                throw new ConfigException("server.key", s.certificate() + " and " + s.key() + ": " + e.getMessage());
+            }
             options.setSsl(true)
-                    .setKeyCertOptions(pemOptions(cert, key))
+                    .setKeyCertOptions(keyCert)
                     .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3"));
         }
-        HttpServer http = vertx.createHttpServer(options).requestHandler(router);
+        // TLS handshakes are the issuer's CPU work on the event loop: one listener per loop spreads them over the cores.
+        EventLoopListeners http;
         try {
-            http.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            http = EventLoopListeners.listen(vertx, eventLoops, options, router)
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             vertx.close();
-            if (owned != null) {
-                owned.close();
-            }
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new ConfigException("server.addr", "cannot listen on " + s.host() + ":" + s.port() + ": " + cause.getMessage());
         }
-        AuthServer running = new AuthServer(config, vertx, http, users, owned, issuer, List.copyOf(trusted), published,
+        AuthServer running = new AuthServer(config, vertx, http, users, issuer, List.copyOf(trusted), published,
                 usersDigest, tlsDigest, digest(signingCert, signingPrivate));
         long every = Math.max(100, s.reloadInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> {
@@ -200,9 +197,6 @@ public final class AuthServer implements AutoCloseable {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "closing: " + e);
-        }
-        if (ownedClient != null) {
-            ownedClient.close();
         }
     }
 
@@ -237,7 +231,7 @@ public final class AuthServer implements AutoCloseable {
                     // Remembered first: a half-written pair fails once and is retried when the files change again.
                     tlsDigest = d;
                     // Values rather than paths: options that differ are what makes Vert.x rebuild its SSL context.
-                    server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pemOptions(cert, key))
+                    server.server().updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(keyCertOptions(cert, key))
                                     .setEnabledSecureTransportProtocols(Set.of("TLSv1.2", "TLSv1.3")), true)
                             .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                     LOG.log(System.Logger.Level.INFO, "TLS certificate reloaded");
@@ -344,8 +338,14 @@ public final class AuthServer implements AutoCloseable {
         }
     }
 
-    private static PemKeyCertOptions pemOptions(byte[] cert, byte[] key) {
-        return new PemKeyCertOptions().setCertValue(Buffer.buffer(cert)).setKeyValue(Buffer.buffer(key));
+    /** The key and chain as they are, without the PBKDF2-protected KeyStore PemKeyCertOptions would build. */
+    private static KeyCertOptions keyCertOptions(byte[] cert, byte[] key) throws IOException {
+        List<X509Certificate> chain = PemFiles.parseCertificates(new String(cert, java.nio.charset.StandardCharsets.US_ASCII));
+        PrivateKey privateKey = PemFiles.parsePrivateKey(new String(key, java.nio.charset.StandardCharsets.US_ASCII));
+        if (!PemKeys.matches(chain.get(0), privateKey)) {
+            throw new IOException("the key does not belong to the certificate");
+        }
+        return KeyCertOptions.wrap(new SingleCertificateKeyManager(privateKey, chain));
     }
 
     private static byte[] digest(byte[] a, byte[] b) {

@@ -1,11 +1,11 @@
 package dev.portcullis.registry.authserver;
 
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,8 +17,10 @@ import java.util.Optional;
  */
 final class KubernetesAuthenticator {
     static final String SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:";
+    static final String TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final KubernetesClient client;
+    private final KubernetesApi api;
     private final List<String> audiences;
     private final List<String> namespaces;
 
@@ -29,8 +31,8 @@ final class KubernetesAuthenticator {
         }
     }
 
-    KubernetesAuthenticator(KubernetesClient client, List<String> audiences, List<String> namespaces) {
-        this.client = client;
+    KubernetesAuthenticator(KubernetesApi api, List<String> audiences, List<String> namespaces) {
+        this.api = api;
         this.audiences = List.copyOf(audiences);
         this.namespaces = List.copyOf(namespaces);
     }
@@ -42,31 +44,46 @@ final class KubernetesAuthenticator {
 
     /** The ServiceAccount user name when the API server vouches for the token, else empty. */
     Optional<String> review(String token) throws UnavailableException {
-        TokenReview request = new TokenReviewBuilder()
-                .withNewSpec().withToken(token).withAudiences(audiences.isEmpty() ? null : audiences).endSpec()
-                .build();
-        TokenReview answer;
+        ObjectNode request = JSON.createObjectNode()
+                .put("apiVersion", "authentication.k8s.io/v1")
+                .put("kind", "TokenReview");
+        ObjectNode spec = request.putObject("spec").put("token", token);
+        if (!audiences.isEmpty()) {
+            audiences.forEach(spec.putArray("audiences")::add);
+        }
+        JsonNode status;
         try {
-            answer = client.authentication().v1().tokenReviews().create(request);
-        } catch (KubernetesClientException e) {
-            // The message of a client exception never contains the request body, so the token is not logged.
+            HttpResponse<String> answer = api.post(TOKEN_REVIEWS, JSON.writeValueAsString(request));
+            if (answer.statusCode() != 201 && answer.statusCode() != 200) {
+                // The API server's own error (403 without system:auth-delegator, 5xx): not the client's fault.
+                throw new UnavailableException("TokenReview failed: HTTP " + answer.statusCode(), null);
+            }
+            status = JSON.readTree(answer.body()).path("status");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // Messages of the HTTP client and the JSON parser never contain the request body: the token is not logged.
             Throwable root = e;
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            String why = e.getCode() > 0 ? "HTTP " + e.getCode() : root.getClass().getSimpleName() + ": " + root.getMessage();
-            throw new UnavailableException("TokenReview failed: " + why, e);
+            throw new UnavailableException("TokenReview failed: " + root.getClass().getSimpleName() + ": "
+                    + root.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("TokenReview interrupted", e);
         }
-        TokenReviewStatus status = answer == null ? null : answer.getStatus();
-        if (status == null || !Boolean.TRUE.equals(status.getAuthenticated()) || status.getUser() == null) {
+        if (!status.path("authenticated").asBoolean(false)) {
             return Optional.empty();
         }
-        String user = status.getUser().getUsername();
+        String user = status.path("user").path("username").asText(null);
         if (user == null || !user.startsWith(SERVICE_ACCOUNT_PREFIX)) {
             return Optional.empty();
         }
-        if (!audiences.isEmpty() && (status.getAudiences() == null || status.getAudiences().stream().noneMatch(audiences::contains))) {
-            return Optional.empty();
+        if (!audiences.isEmpty()) {
+            List<String> granted = new ArrayList<>();
+            status.path("audiences").forEach(a -> granted.add(a.asText()));
+            if (granted.stream().noneMatch(audiences::contains)) {
+                return Optional.empty();
+            }
         }
         String[] parts = user.substring(SERVICE_ACCOUNT_PREFIX.length()).split(":", -1);
         if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {

@@ -28,7 +28,7 @@
  *   - match: {account: "/.+/", name: "${account}/*"}   # globs (path.Match) or /regex/ (unanchored); also type, service, ip
  *     actions: ["*"]
  * kubernetes:                     # (+) ServiceAccount tokens as passwords, checked with a TokenReview
- *   enabled: false
+ *   enabled: false                # needs the pod's API server address, ServiceAccount token and CA (see KubernetesApi)
  *   audiences: []                 # sent in the TokenReview and required in its answer
  *   namespaces: []                # only these namespaces' ServiceAccounts (empty = any)
  * throttle:                       # (+) failed logins, counted before the password is checked

@@ -9,5 +9,6 @@ import java.util.Optional;
 public record HttpSettings(ListenAddress addr, Optional<String> externalUrl, String prefix,
                            Map<String, List<String>> headers, boolean relativeUrls, Duration drainTimeout,
                            Optional<ListenAddress> debugAddr, boolean prometheusEnabled, String prometheusPath,
-                           Optional<TlsSettings> tls, boolean insecure, boolean http2Disabled) {
+                           Optional<TlsSettings> tls, boolean insecure, boolean http2Disabled, int eventLoops,
+                           boolean warmUpDisabled) {
 }

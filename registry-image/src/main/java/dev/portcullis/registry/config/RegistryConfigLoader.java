@@ -153,7 +153,9 @@ public final class RegistryConfigLoader {
                 // Distribution's default (0) drops in-flight pushes on SIGTERM; 25s fits Kubernetes' 30s grace period.
                 tree.duration("http.draintimeout", Duration.ofSeconds(25)),
                 debug, tree.bool("http.debug.prometheus.enabled", false), promPath, tls(tree),
-                tree.bool("http.insecure", false), tree.bool("http.http2.disabled", false));
+                tree.bool("http.insecure", false), tree.bool("http.http2.disabled", false),
+                tree.integer("http.eventloops", Runtime.getRuntime().availableProcessors(), 1, 1024),
+                tree.bool("http.warmup.disabled", false));
     }
 
     private static Optional<TlsSettings> tls(ConfigTree tree) {

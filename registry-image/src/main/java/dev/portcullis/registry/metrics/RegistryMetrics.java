@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Prometheus conventions under {@code registry_}; routes are the API's resource names, never raw paths, so repository
  * names cannot explode the label set.
  */
-public final class RegistryMetrics implements AuthMetrics {
+public final class RegistryMetrics implements AuthMetrics, AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger uploadsInProgress = new AtomicInteger();
     private final Counter authSuccess;
@@ -34,10 +34,11 @@ public final class RegistryMetrics implements AuthMetrics {
     private final Counter authCacheHits;
     private final DistributionSummary bytesIn;
     private final DistributionSummary bytesOut;
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
     public RegistryMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -120,5 +121,12 @@ public final class RegistryMetrics implements AuthMetrics {
     @Override
     public void cacheHit() {
         authCacheHits.increment();
+    }
+
+    /** Unhooks the GC listener and the meters: a registry made for a while (the warm-up's) must not outlive it. */
+    @Override
+    public void close() {
+        gcMetrics.close();
+        registry.close();
     }
 }

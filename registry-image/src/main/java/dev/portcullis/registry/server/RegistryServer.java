@@ -22,6 +22,7 @@ import dev.portcullis.registry.config.RegistryConfigLoader;
 import dev.portcullis.registry.gc.Maintenance;
 import dev.portcullis.registry.storage.FilesystemStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
@@ -49,19 +50,21 @@ public final class RegistryServer implements AutoCloseable {
     /** How often the TLS files are compared with what is served: a renewal is live within this delay. */
     private static final long CERTIFICATE_CHECK_MILLIS = 2000;
     static final int MAX_CHUNK_SIZE = 64 * 1024;
+    private static final long WARM_UP_LIMIT_SECONDS = 60;
 
     private final Vertx vertx;
-    private final HttpServer server;
+    private final EventLoopListeners listeners;
     private final HttpServer debugServer;
     private final RegistryConfig config;
     private final CertificateReloader reloader;
     private final HealthMonitor health;
     private Maintenance maintenance;
+    private boolean closed;
 
-    private RegistryServer(Vertx vertx, HttpServer server, HttpServer debugServer, RegistryConfig config,
+    private RegistryServer(Vertx vertx, EventLoopListeners listeners, HttpServer debugServer, RegistryConfig config,
                            CertificateReloader reloader, HealthMonitor health) {
         this.vertx = vertx;
-        this.server = server;
+        this.listeners = listeners;
         this.debugServer = debugServer;
         this.config = config;
         this.reloader = reloader;
@@ -81,7 +84,8 @@ public final class RegistryServer implements AutoCloseable {
         // NIO transport: Netty's native epoll (its jar added, set as the bootstrap's transport, which ignores
         // preferNativeTransport) measured the same on every bench/compare.sh scenario, within the noise, on 2026-11-29.
         Vertx vertx = VertxBootstrap.create()
-                .options(new VertxOptions())
+                // As many event loops as listener instances: a loop no listener uses would only hold a thread.
+                .options(new VertxOptions().setEventLoopPoolSize(http.eventLoops()))
                 .executorServiceFactory(new OnDemandThreadPool())
                 .init()
                 .vertx();
@@ -122,15 +126,26 @@ public final class RegistryServer implements AutoCloseable {
             if (tls.isPresent()) {
                 tls.get().applyTo(options, material.get());
             }
-            HttpServer server = vertx.createHttpServer(options).requestHandler(root);
-            server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            LOG.info("listening on " + http.addr().host() + ":" + server.actualPort() + (tls.isPresent() ? " (https)" : " (http)"));
+            EventLoopListeners listeners = EventLoopListeners.listen(vertx, http.eventLoops(), options, root)
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            LOG.info("listening on " + http.addr().host() + ":" + listeners.actualPort() + (tls.isPresent() ? " (https)" : " (http)")
+                    + " on " + listeners.instances() + " event loops");
             CertificateReloader reloader = tls.isEmpty() ? null
-                    : new CertificateReloader(vertx, server, tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
+                    : new CertificateReloader(vertx, listeners.server(), tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
             HttpServer debug = http.debugAddr().isEmpty() ? null : startDebugServer(vertx, http, health, metrics);
-            health.start();
-            RegistryServer started = new RegistryServer(vertx, server, debug, config, reloader, health);
+            RegistryServer started = new RegistryServer(vertx, listeners, debug, config, reloader, health);
             started.maintenance = maintenance.start();
+            // Readiness waits for the warm-up: the health checks (each must pass once) start when it is over. The API
+            // serves meanwhile; a failed or stuck warm-up only costs the first pulls their speed.
+            Future<Void> warmUp = http.warmUpDisabled() ? Future.succeededFuture()
+                    : WarmUp.run(vertx, workers, options, api, material.map(TlsOptionsFactory.Material::certificate));
+            warmUp.timeout(WARM_UP_LIMIT_SECONDS, TimeUnit.SECONDS)
+                    .onComplete(warm -> {
+                        if (warm.failed() && !started.isClosed()) {
+                            LOG.warning("warm-up did not complete, the first pulls will be slower: " + warm.cause().getMessage());
+                        }
+                        started.startHealthChecks();
+                    });
             return started;
         } catch (java.util.concurrent.ExecutionException e) {
             vertx.close();
@@ -156,6 +171,7 @@ public final class RegistryServer implements AutoCloseable {
                             .end(text))
                     .onFailure(ctx::fail));
         }
+        // One instance, one event loop: probes and scrapes are a few requests a minute, not worth a thread per core.
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(http.debugAddr().get().host())
                 .setPort(http.debugAddr().get().port())).requestHandler(debug);
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -193,7 +209,7 @@ public final class RegistryServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.actualPort();
+        return listeners.actualPort();
     }
 
     public RegistryConfig config() {
@@ -217,7 +233,7 @@ public final class RegistryServer implements AutoCloseable {
         Duration timeout = config.http().drainTimeout();
         LOG.info("draining for up to " + timeout.toSeconds() + "s");
         try {
-            server.shutdown(timeout.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture()
+            listeners.shutdown(timeout.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture()
                     .get(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warning("drain did not complete: " + e);
@@ -230,8 +246,21 @@ public final class RegistryServer implements AutoCloseable {
         return Optional.ofNullable(reloader).map(CertificateReloader::currentCertificate);
     }
 
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    private synchronized void startHealthChecks() {
+        if (!closed) {
+            health.start();
+        }
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         if (maintenance != null) {
             maintenance.close();
         }
@@ -243,7 +272,7 @@ public final class RegistryServer implements AutoCloseable {
             if (debugServer != null) {
                 debugServer.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
-            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            listeners.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.fine("closing the server: " + e);
         }

@@ -4,13 +4,14 @@ import dev.portcullis.registry.config.ConfigException;
 import dev.portcullis.registry.config.TlsSettings;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -30,9 +31,16 @@ public final class TlsOptionsFactory {
         this.settings = settings;
     }
 
-    /** What the server presents now: the files' bytes, read once, so a reload sees a consistent pair. */
+    /**
+     * What the server presents now: the files' bytes, read once, so a reload sees a consistent pair, and the key and
+     * chain parsed from them, which the TLS engine gets as they are (see {@link SingleCertificateKeyManager}).
+     */
     public record Material(byte[] certificate, byte[] key, List<byte[]> clientCas, String fingerprint,
-                           X509Certificate leaf) {}
+                           List<X509Certificate> chain, PrivateKey privateKey) {
+        public X509Certificate leaf() {
+            return chain.get(0);
+        }
+    }
 
     public Material read() throws IOException {
         byte[] cert = Files.readAllBytes(settings.certificate());
@@ -41,8 +49,9 @@ public final class TlsOptionsFactory {
         for (Path ca : settings.clientCas()) {
             cas.add(Files.readAllBytes(ca));
         }
-        X509Certificate leaf = firstCertificate(cert);
-        if (!PemKeys.matches(leaf, PemKeys.privateKey(key))) {
+        List<X509Certificate> chain = certificates(cert);
+        PrivateKey privateKey = PemKeys.privateKey(key);
+        if (!PemKeys.matches(chain.get(0), privateKey)) {
             // Typical in the middle of a non-atomic renewal: the new certificate beside the old key.
             throw new IOException("the key in " + settings.key() + " does not belong to the certificate in "
                     + settings.certificate());
@@ -51,13 +60,12 @@ public final class TlsOptionsFactory {
         md.update(cert);
         md.update(key);
         cas.forEach(md::update);
-        return new Material(cert, key, cas, HexFormat.of().formatHex(md.digest()), leaf);
+        return new Material(cert, key, cas, HexFormat.of().formatHex(md.digest()), List.copyOf(chain), privateKey);
     }
 
     public ServerSSLOptions options(Material m) {
         ServerSSLOptions o = new ServerSSLOptions()
-                .setKeyCertOptions(new PemKeyCertOptions().setCertValue(Buffer.buffer(m.certificate()))
-                        .setKeyValue(Buffer.buffer(m.key())))
+                .setKeyCertOptions(KeyCertOptions.wrap(new SingleCertificateKeyManager(m.privateKey(), m.chain())))
                 .setEnabledSecureTransportProtocols(settings.minimumTls().equals("tls1.3")
                         ? Set.of("TLSv1.3") : Set.of("TLSv1.2", "TLSv1.3"))
                 .setUseAlpn(true);
@@ -109,12 +117,12 @@ public final class TlsOptionsFactory {
         }
     }
 
-    private static X509Certificate firstCertificate(byte[] pem) {
+    private static List<X509Certificate> certificates(byte[] pem) {
         List<X509Certificate> certs = parse(pem);
         if (certs.isEmpty()) {
             throw new IllegalArgumentException("no PEM certificate found");
         }
-        return certs.get(0);
+        return certs;
     }
 
     static List<X509Certificate> parse(byte[] pem) {

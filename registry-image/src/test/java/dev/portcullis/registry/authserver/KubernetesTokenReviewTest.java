@@ -3,9 +3,6 @@ package dev.portcullis.registry.authserver;
 import com.nimbusds.jwt.SignedJWT;
 import dev.portcullis.registry.auth.token.AccessEntry;
 import dev.portcullis.registry.testsupport.TestPki;
-import io.fabric8.kubernetes.api.model.authentication.TokenReview;
-import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The Kubernetes authenticator against Fabric8's mock API server (expectation mode): a ServiceAccount token as the
- * password is sent in a TokenReview, and the account becomes what the API server says.
+ * password is sent in a TokenReview (a plain HTTPS POST, see {@link KubernetesApi}), and the account becomes what the
+ * API server says.
  */
 class KubernetesTokenReviewTest {
     /** Looks like a JWS to the pre-check; the mock API server decides what it is worth. */
@@ -38,28 +36,35 @@ class KubernetesTokenReviewTest {
     static final String DEV_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZXYifQ.c2ln";
     static final String FORGED = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.eA";
 
+    static final String ISSUER_SA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJpc3N1ZXIifQ.c2ln";
+
     KubernetesMockServer apiServer;
-    KubernetesClient client;
+    KubernetesApi api;
     AuthServer server;
     HttpClient http;
     String url;
     volatile List<String> askedAudiences;
+    volatile String askedWith;
 
     @BeforeEach
     void start(@TempDir Path dir) throws Exception {
         apiServer = new KubernetesMockServer(false);
         apiServer.init();
-        // No retries: the unreachable-server test should not wait out a back-off.
-        client = apiServer.createClient(b -> b.editOrNewConfig().withRequestRetryBackoffLimit(0).endConfig());
         apiServer.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, request -> {
-            TokenReview asked = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(request.getUtf8Body(), TokenReview.class);
-            String token = asked.getSpec().getToken();
-            askedAudiences = asked.getSpec().getAudiences();
+            askedWith = request.getHeader("Authorization");
+            JsonObject asked = new JsonObject(request.getUtf8Body());
+            JsonObject spec = asked.getJsonObject("spec");
+            String token = spec.getString("token");
+            askedAudiences = spec.containsKey("audiences") ? spec.getJsonArray("audiences").stream().map(String::valueOf).toList() : null;
             String user = token.equals(CI_TOKEN) ? "system:serviceaccount:ci:builder"
                     : token.equals(DEV_TOKEN) ? "system:serviceaccount:dev:builder" : null;
-            return new TokenReviewBuilder(asked).withNewStatus().withAuthenticated(user != null)
-                    .withAudiences(asked.getSpec().getAudiences())
-                    .withNewUser().withUsername(user).endUser().endStatus().build();
+            // The API server's answer: the request with a status.
+            JsonObject status = new JsonObject().put("authenticated", user != null)
+                    .put("audiences", spec.getJsonArray("audiences"));
+            if (user != null) {
+                status.put("user", new JsonObject().put("username", user));
+            }
+            return asked.put("status", status).encode();
         }).always();
 
         TestPki pki = new TestPki(dir, "test");
@@ -75,7 +80,11 @@ class KubernetesTokenReviewTest {
                     actions: [pull, push]
                 throttle: {max_failures: 1000}
                 """);
-        server = AuthServer.start(AuthServerConfig.load(config), client, Clock.systemUTC());
+        // The pod's environment as the kubelet stand-ins give it: the mock API server speaks plain HTTP.
+        Path saToken = java.nio.file.Files.writeString(dir.resolve("sa-token"), ISSUER_SA_TOKEN + "\n");
+        api = KubernetesApi.inCluster(Map.of("KUBERNETES_MASTER", apiServer.url("/"),
+                "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", saToken.toString()), dir.resolve("no-such-dir"));
+        server = AuthServer.start(AuthServerConfig.load(config), api, Clock.systemUTC());
         http = IssuerFixture.client(pki.caFile());
         url = "https://127.0.0.1:" + server.port() + "/auth?service=" + SERVICE + "&scope=repository:ci/app:pull,push";
     }
@@ -84,9 +93,6 @@ class KubernetesTokenReviewTest {
     void stop() {
         if (server != null) {
             server.close();
-        }
-        if (client != null) {
-            client.close();
         }
         if (apiServer != null) {
             apiServer.destroy();
@@ -103,6 +109,7 @@ class KubernetesTokenReviewTest {
         assertEquals(List.of(new AccessEntry("repository", "ci/app", List.of("pull", "push"))),
                 AccessEntry.fromClaimList(jwt.getJWTClaimsSet().getClaim("access")));
         assertEquals(List.of("portcullis-test"), askedAudiences, "kubernetes.audiences sent in the TokenReview");
+        assertEquals("Bearer " + ISSUER_SA_TOKEN, askedWith, "the issuer's own ServiceAccount token authenticates the call");
     }
 
     @Test
@@ -134,7 +141,7 @@ class KubernetesTokenReviewTest {
         // Pair budget 3, account budget 3: alice's failures from anywhere count towards her lockout.
         LoginThrottle throttle = new LoginThrottle(3, 3, java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(1), Clock.systemUTC());
         Authenticator authenticator = new Authenticator(new UserStore(Map.of("alice", IssuerFixture.hash("alice-pw"))),
-                java.util.Optional.of(new KubernetesAuthenticator(client, List.of("portcullis-test"), List.of("ci"))), throttle);
+                java.util.Optional.of(new KubernetesAuthenticator(api, List.of("portcullis-test"), List.of("ci"))), throttle);
         assertTrue(authenticator.login("alice", "guess-1", "10.0.0.1") instanceof Authenticator.Failure);
         assertTrue(authenticator.login("alice", "guess-2", "10.0.0.2") instanceof Authenticator.Failure);
         assertEquals(new Authenticator.Success("system:serviceaccount:ci:builder", false),
@@ -142,5 +149,20 @@ class KubernetesTokenReviewTest {
         assertTrue(authenticator.login("alice", "guess-3", "10.0.0.4") instanceof Authenticator.Failure);
         assertTrue(authenticator.login("alice", "alice-pw", "10.0.0.5") instanceof Authenticator.Throttled,
                 "alice's three failures still count: the ServiceAccount login proved nothing about her password");
+    }
+
+    @Test
+    void outsideAPodTheIssuerRefusesToStartWithOneClearLine(@TempDir Path sa) throws Exception {
+        dev.portcullis.registry.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.portcullis.registry.config.ConfigException.class, () -> KubernetesApi.inCluster(Map.of(), sa));
+        assertTrue(e.getMessage().contains("KUBERNETES_SERVICE_HOST"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(dev.portcullis.registry.config.ConfigException.class,
+                () -> KubernetesApi.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), sa));
+        assertTrue(e.getMessage().contains("no ServiceAccount token at " + sa.resolve("token")), e.getMessage());
+        java.nio.file.Files.writeString(sa.resolve("token"), ISSUER_SA_TOKEN);
+        java.nio.file.Files.writeString(sa.resolve("ca.crt"), "not a certificate");
+        e = org.junit.jupiter.api.Assertions.assertThrows(dev.portcullis.registry.config.ConfigException.class,
+                () -> KubernetesApi.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), sa));
+        assertTrue(e.getMessage().contains("ca.crt"), e.getMessage());
     }
 }

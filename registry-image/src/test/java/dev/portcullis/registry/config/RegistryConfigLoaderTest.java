@@ -187,6 +187,19 @@ class RegistryConfigLoaderTest {
     }
 
     @Test
+    void eventLoopsAndWarmUpKeys() {
+        assertEquals(Runtime.getRuntime().availableProcessors(), load(DISTRIBUTION_DEFAULT, Map.of()).http().eventLoops());
+        assertEquals(3, load(DISTRIBUTION_DEFAULT, Map.of("REGISTRY_HTTP_EVENTLOOPS", "3")).http().eventLoops());
+        assertFalse(load(DISTRIBUTION_DEFAULT, Map.of()).http().warmUpDisabled());
+        assertTrue(load(DISTRIBUTION_DEFAULT, Map.of("REGISTRY_HTTP_WARMUP_DISABLED", "true")).http().warmUpDisabled());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load(DISTRIBUTION_DEFAULT, Map.of("REGISTRY_HTTP_EVENTLOOPS", "0")));
+        assertTrue(e.getMessage().contains("http.eventloops"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load(DISTRIBUTION_DEFAULT, Map.of("REGISTRY_HTTP_EVENTLOOPS", "all")));
+        assertTrue(e.getMessage().contains("http.eventloops"), e.getMessage());
+    }
+
+    @Test
     void plainYamlErrorsAreOneLine() {
         ConfigException e = assertThrows(ConfigException.class, () -> load("http: [unclosed", Map.of()));
         assertTrue(e.getMessage().startsWith("config.yml: not valid YAML"), e.getMessage());
