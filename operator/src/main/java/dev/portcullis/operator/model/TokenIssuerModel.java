@@ -202,10 +202,12 @@ public final class TokenIssuerModel {
   }
 
   /**
-   * The issuer's Deployment. {@code signer} ({@link #signerFingerprint}) goes on the pod template:
-   * the issuer reads its signing key at start, so a renewal rolls its pods, new ones up before
-   * old ones go. Tokens the old key signed keep verifying meanwhile: the old certificate chains to
-   * the same token CA and stays valid long after cert-manager renews it.
+   * The issuer's Deployment. {@code signer} ({@link #signerFingerprint}) goes on the pod template,
+   * so a renewal also rolls its pods, new ones up before old ones go: the issuer re-reads its
+   * signing key every {@code server.reload_interval} by itself, and the roll bounds how long a pod
+   * whose mount lags (the kubelet's sync period) signs with the old key. Tokens the old key signed
+   * keep verifying meanwhile: the old certificate chains to the same token CA and stays valid long
+   * after cert-manager renews it.
    */
   public static Deployment deployment(SecureRegistry r, String signer) {
     var labels = Names.authServerLabels(r);
