@@ -47,7 +47,7 @@ class S3StorageContractTest extends RegistryStorageContract {
     }
 
     /**
-     * One round, as before the filesystem lock's stress rounds. AWS S3, MinIO and Ceph arbitrate a lease with an atomic
+     * One round, as before the filesystem lock's stress rounds. AWS S3 arbitrates a lease with an atomic
      * conditional write; s3proxy 3.0 passes {@code If-None-Match} to its jclouds backend, which checks and then writes,
      * so racers that all read "no lease" can all write, and only S3Lease's read-back after 150 ms separates them. Many
      * rounds on a loaded machine measure that fallback's window, not the lease (20 rounds failed once in round 5 here):
