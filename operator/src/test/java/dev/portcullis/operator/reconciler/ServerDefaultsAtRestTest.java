@@ -93,6 +93,7 @@ class ServerDefaultsAtRestTest {
     cluster.stopOperator();
 
     var defaulted = new TreeSet<String>();
+    var defaultedObjects = new TreeSet<String>();
     for (var kind : KINDS.entrySet()) {
       for (String ns : List.of(NS, agentNs)) {
         var objects = cluster.client.genericKubernetesResources(kind.getValue(), kind.getKey())
@@ -100,11 +101,15 @@ class ServerDefaultsAtRestTest {
         for (GenericKubernetesResource o : objects) {
           storeAsARealServerWould(o);
           defaulted.add(kind.getKey());
+          defaultedObjects.add(kind.getKey() + "/" + o.getMetadata().getName());
         }
       }
     }
     assertThat(defaulted).as("the registries exercise every kind the operator makes")
         .containsExactlyInAnyOrderElementsOf(KINDS.keySet());
+    assertThat(defaultedObjects).as("the token CA's Issuers and Certificates are defaulted too")
+        .contains("Issuer/tok-token-selfsigned", "Issuer/tok-token-ca",
+            "Certificate/tok-token-ca", "Certificate/tok-token-signing");
     markReady("reg", 2);
     markReady("tok", 1);
     markReady("tok-auth", 1);
