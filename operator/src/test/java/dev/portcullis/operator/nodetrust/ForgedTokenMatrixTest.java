@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.portcullis.operator.api.AuthSpec;
 import dev.portcullis.operator.api.NodeTrustSpec;
 import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.ServiceSpec;
 import dev.portcullis.operator.api.TlsSpec;
 import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.RegistryConfig;
@@ -44,13 +45,16 @@ class ForgedTokenMatrixTest extends MockClusterTest {
   static final String VICTIM = "v2/victim/prod/blobs/uploads/";
 
   static SecureRegistry managedToken(SecureRegistry r) {
-    r.getSpec().host = List.of("localhost");
     r.getSpec().auth = new AuthSpec();
     r.getSpec().auth.mode = AuthSpec.Mode.Token;
     return r;
   }
 
-  /** A registry with every certificate the bootstrap CA can give it. */
+  /**
+   * A registry with every certificate the bootstrap CA can give it. Its server certificate names
+   * localhost (the test's clients reach both registries there) through its node-trust NodePort:
+   * spec.host localhost is corp's, and a host belongs to one registry only.
+   */
   static SecureRegistry everything() {
     var r = managedToken(Registries.tls(Registries.basic(NS, "reg"), TlsSpec.Mode.MutualTLS));
     var ci = new TlsSpec.ClientCertificate();
@@ -58,12 +62,16 @@ class ForgedTokenMatrixTest extends MockClusterTest {
     r.getSpec().tls.clientCertificates = List.of(ci);
     r.getSpec().nodeTrust = new NodeTrustSpec();
     r.getSpec().nodeTrust.enabled = true;
+    r.getSpec().service = new ServiceSpec();
+    r.getSpec().service.type = ServiceSpec.Type.NodePort;
+    r.getSpec().service.nodePort = 30591;
     return r;
   }
 
   /** A registry whose TLS certificates come from a ClusterIssuer others use too. */
   static SecureRegistry sharedIssuer() {
     var r = managedToken(Registries.tls(Registries.basic(NS, "corp"), TlsSpec.Mode.TLS));
+    r.getSpec().host = List.of("localhost");
     r.getSpec().tls.issuerRef = new TlsSpec.IssuerRef();
     r.getSpec().tls.issuerRef.name = SHARED_CA;
     r.getSpec().tls.issuerRef.kind = "ClusterIssuer";

@@ -316,7 +316,8 @@ class SecureRegistryOperatorTest {
     String ns = namespace();
     String app = ns + "-app";
     cluster.client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-        .withNewMetadata().withName(app).endMetadata().build()).create();
+        .withNewMetadata().withName(app).withLabels(MockCluster.OPEN_TO_PULL_SECRETS).endMetadata()
+        .build()).create();
     cluster.client.resource(Registries.password(ns, "rackham", "first-password")).create();
     var r = Registries.htpasswd(ns, "reg", "rackham");
     r.getSpec().pullSecrets = new dev.portcullis.operator.api.PullSecretsSpec();

@@ -11,6 +11,8 @@ import dev.portcullis.operator.api.NodeTrustSpec;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.ServiceSpec;
 import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.model.DeploymentModel;
+import dev.portcullis.operator.model.TokenIssuerModel;
 import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
 import dev.portcullis.operator.testsupport.ServerDefaults;
@@ -74,15 +76,24 @@ class ServerDefaultsAtRestTest {
     String agentNs = NodeTrustPublisher.fromEnvironment().namespace();
     await().until(() -> deployment("reg") != null && deployment("tok") != null
         && deployment("tok-auth") != null);
-    markReady("reg", 2);
-    markReady("tok", 1);
-    markReady("tok-auth", 1);
-    await().until(() -> ready("reg") && ready("tok")
-        && cluster.client.apps().daemonSets().inNamespace(agentNs).list().getItems().size() == 1);
+    // tok and tok-auth roll once more when the token CA's signing Secret is issued (their pods
+    // could not start before: they mount it); the status follows each generation, as the
+    // Deployment controller's would, and the cluster is at rest once both rolled to it
+    await().until(() -> {
+      if (!podAnnotations("tok").containsKey(DeploymentModel.TOKEN_CA_ANNOTATION)
+          || !podAnnotations("tok-auth").containsKey(TokenIssuerModel.SIGNER_ANNOTATION)) {
+        return false;
+      }
+      // not in the poll that reports a rollout: the operator has yet to see it
+      boolean marked = rolledOut("reg", 2) | rolledOut("tok", 1) | rolledOut("tok-auth", 1);
+      return !marked && ready("reg") && ready("tok")
+          && cluster.client.apps().daemonSets().inNamespace(agentNs).list().getItems().size() == 1;
+    });
     Thread.sleep(1500); // let the last events settle
     cluster.stopOperator();
 
     var defaulted = new TreeSet<String>();
+    var defaultedObjects = new TreeSet<String>();
     for (var kind : KINDS.entrySet()) {
       for (String ns : List.of(NS, agentNs)) {
         var objects = cluster.client.genericKubernetesResources(kind.getValue(), kind.getKey())
@@ -90,11 +101,15 @@ class ServerDefaultsAtRestTest {
         for (GenericKubernetesResource o : objects) {
           storeAsARealServerWould(o);
           defaulted.add(kind.getKey());
+          defaultedObjects.add(kind.getKey() + "/" + o.getMetadata().getName());
         }
       }
     }
     assertThat(defaulted).as("the registries exercise every kind the operator makes")
         .containsExactlyInAnyOrderElementsOf(KINDS.keySet());
+    assertThat(defaultedObjects).as("the token CA's Issuers and Certificates are defaulted too")
+        .contains("Issuer/tok-token-selfsigned", "Issuer/tok-token-ca",
+            "Certificate/tok-token-ca", "Certificate/tok-token-signing");
     markReady("reg", 2);
     markReady("tok", 1);
     markReady("tok-auth", 1);
@@ -181,6 +196,26 @@ class ServerDefaultsAtRestTest {
     var r = cluster.client.resources(SecureRegistry.class).inNamespace(NS).withName(name).get();
     return r != null && r.getStatus() != null && r.getStatus().condition(ConditionTypes.READY)
         .map(c -> "True".equals(c.getStatus())).orElse(false);
+  }
+
+  static Map<String, String> podAnnotations(String name) {
+    var a = deployment(name).getSpec().getTemplate().getMetadata().getAnnotations();
+    return a == null ? Map.of() : a;
+  }
+
+  /**
+   * {@link #markReady} unless the status already reports this generation rolled out: whether it
+   * had to.
+   */
+  static boolean rolledOut(String name, int replicas) {
+    var d = deployment(name);
+    var st = d.getStatus();
+    if (st == null || !java.util.Objects.equals(st.getObservedGeneration(),
+        d.getMetadata().getGeneration()) || !Integer.valueOf(replicas).equals(st.getReadyReplicas())) {
+      markReady(name, replicas);
+      return true;
+    }
+    return false;
   }
 
   /** What the kubelet and the Deployment controller would report once the pods run. */
