@@ -72,21 +72,8 @@ class JarShutdownIT {
 
   static Process start(MockCluster cluster, Map<String, String> env, String name)
       throws Exception {
-    Path jar = Path.of("target", "portcullis-operator.jar");
-    assertThat(jar).exists();
-    Path kubeconfig = Path.of("target", "shutdown-kubeconfig-" + name + ".yaml");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: mock, cluster: {server: "%s"}}]
-        users: [{name: smoke, user: {token: smoke}}]
-        contexts: [{name: mock, context: {cluster: mock, user: smoke, namespace: default}}]
-        current-context: mock
-        """.formatted(cluster.client.getMasterUrl()));
-    var builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        jar.toString());
-    builder.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+    var builder = OperatorJar.process(OperatorJar.kubeconfig("shutdown-" + name,
+        cluster.client.getMasterUrl().toString()));
     builder.environment().put("PORTCULLIS_HTTP_PORT", "0");
     builder.environment().put("PORTCULLIS_NAMESPACE", LEASE_NAMESPACE);
     builder.environment().putAll(env);

@@ -7,7 +7,6 @@ import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.testsupport.MockCluster;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.FileInputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -20,22 +19,9 @@ class JarSmokeIT {
 
   @Test
   void shadedJarReconcilesTheClusterOfTheKubeconfig() throws Exception {
-    Path jar = Path.of("target", "portcullis-operator.jar");
-    assertThat(jar).exists();
     try (var cluster = new MockCluster(true)) {
-      Path kubeconfig = Path.of("target", "smoke-kubeconfig.yaml");
-      Files.writeString(kubeconfig, """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: mock, cluster: {server: "%s"}}]
-          users: [{name: smoke, user: {token: smoke}}]
-          contexts: [{name: mock, context: {cluster: mock, user: smoke, namespace: default}}]
-          current-context: mock
-          """.formatted(cluster.client.getMasterUrl()));
-      var builder = new ProcessBuilder(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-          jar.toString());
-      builder.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+      var builder = OperatorJar.process(OperatorJar.kubeconfig("smoke",
+          cluster.client.getMasterUrl().toString()));
       int healthPort;
       try (var socket = new java.net.ServerSocket(0)) {
         healthPort = socket.getLocalPort();
@@ -94,15 +80,7 @@ class JarSmokeIT {
     try (var socket = new java.net.ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    Path kubeconfig = Path.of("target", "unreachable-kubeconfig.yaml");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: gone, cluster: {server: "https://127.0.0.1:%d"}}]
-        users: [{name: smoke, user: {token: smoke}}]
-        contexts: [{name: gone, context: {cluster: gone, user: smoke}}]
-        current-context: gone
-        """.formatted(port));
+    Path kubeconfig = OperatorJar.kubeconfig("unreachable", "https://127.0.0.1:" + port);
     var run = runJar(kubeconfig);
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.output().strip()).hasLineCount(1)
@@ -114,14 +92,7 @@ class JarSmokeIT {
 
   /** Runs the jar to its exit (at most a minute) with stdout and stderr merged. */
   private static Run runJar(Path kubeconfig, String... args) throws Exception {
-    var command = new java.util.ArrayList<>(java.util.List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        Path.of("target", "portcullis-operator.jar").toString()));
-    command.addAll(java.util.List.of(args));
-    var builder = new ProcessBuilder(command).redirectErrorStream(true);
-    if (kubeconfig != null) {
-      builder.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
-    }
+    var builder = OperatorJar.process(kubeconfig, args).redirectErrorStream(true);
     Process p = builder.start();
     p.getOutputStream().close();
     String output = new String(p.getInputStream().readAllBytes(),
