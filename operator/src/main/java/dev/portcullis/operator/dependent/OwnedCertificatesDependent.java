@@ -1,6 +1,7 @@
 package dev.portcullis.operator.dependent;
 
 import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.model.Owners;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.BulkDependentResource;
@@ -43,9 +44,7 @@ abstract class OwnedCertificatesDependent
     return context.getSecondaryResourcesAsStream(Certificate.class)
         .filter(c -> primary.getMetadata().getNamespace().equals(c.getMetadata().getNamespace()))
         .filter(c -> inSet(primary, c.getMetadata().getName()))
-        .filter(c -> c.getMetadata().getOwnerReferences() != null && c.getMetadata()
-            .getOwnerReferences().stream()
-            .anyMatch(o -> o.getUid().equals(primary.getMetadata().getUid())))
+        .filter(c -> Owners.isOwnedBy(c, primary))
         // several Certificate informers (CA, server, these) may hold the same object
         .collect(Collectors.toMap(c -> c.getMetadata().getName(), c -> c, (a, b) -> a));
   }

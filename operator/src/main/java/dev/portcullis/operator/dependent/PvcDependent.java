@@ -48,8 +48,8 @@ public class PvcDependent extends KubernetesDependentResource<PersistentVolumeCl
       PersistentVolumeClaim desired,
       SecureRegistry primary,
       Context<SecureRegistry> context) {
-    boolean sameOwnership = owned(actual, primary) == owned(desired, primary)
-        && (!owned(desired, primary) || Owners.isControlledBy(actual, primary));
+    boolean sameOwnership = Owners.isOwnedBy(actual, primary) == Owners.isOwnedBy(desired, primary)
+        && (!Owners.isOwnedBy(desired, primary) || Owners.isControlledBy(actual, primary));
     boolean sameSize = Objects.equals(size(actual), size(desired));
     // the rest of a claim's spec is immutable once created: comparing it would only produce
     // updates the API server refuses
@@ -68,15 +68,10 @@ public class PvcDependent extends KubernetesDependentResource<PersistentVolumeCl
         .filter(o -> !Objects.equals(o.getUid(), primary.getMetadata().getUid()))
         .toList();
     updated.getMetadata().setOwnerReferences(new java.util.ArrayList<>(others));
-    if (owned(desired, primary)) {
+    if (Owners.isOwnedBy(desired, primary)) {
       Owners.setController(updated, primary);
     }
     return context.getClient().resource(updated).update();
-  }
-
-  private static boolean owned(PersistentVolumeClaim pvc, SecureRegistry primary) {
-    return pvc.getMetadata().getOwnerReferences().stream()
-        .anyMatch(o -> Objects.equals(o.getUid(), primary.getMetadata().getUid()));
   }
 
   private static Quantity size(PersistentVolumeClaim pvc) {

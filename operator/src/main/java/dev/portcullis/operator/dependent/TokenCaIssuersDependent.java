@@ -2,6 +2,7 @@ package dev.portcullis.operator.dependent;
 
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.model.Names;
+import dev.portcullis.operator.model.Owners;
 import dev.portcullis.operator.model.TokenSigningCa;
 import io.fabric8.certmanager.api.model.v1.Issuer;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -44,9 +45,7 @@ public class TokenCaIssuersDependent extends OwnedDependent<Issuer>
         .filter(i -> primary.getMetadata().getNamespace().equals(i.getMetadata().getNamespace()))
         .filter(i -> i.getMetadata().getName().equals(Names.tokenCa(primary))
             || i.getMetadata().getName().equals(Names.tokenCaSelfSigned(primary)))
-        .filter(i -> i.getMetadata().getOwnerReferences() != null && i.getMetadata()
-            .getOwnerReferences().stream()
-            .anyMatch(o -> o.getUid().equals(primary.getMetadata().getUid())))
+        .filter(i -> Owners.isOwnedBy(i, primary))
         // the bootstrap CA's Issuer informers may hold the same kind of object
         .collect(Collectors.toMap(i -> i.getMetadata().getName(), i -> i, (a, b) -> a));
   }

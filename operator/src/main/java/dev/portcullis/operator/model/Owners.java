@@ -39,6 +39,13 @@ public final class Owners {
     owned.getMetadata().setOwnerReferences(refs);
   }
 
+  /** Whether {@code owned} has any owner reference to {@code owner} (controller or not). */
+  public static boolean isOwnedBy(HasMetadata owned, HasMetadata owner) {
+    return owned.getMetadata().getOwnerReferences() != null
+        && owned.getMetadata().getOwnerReferences().stream().anyMatch(r ->
+            Objects.equals(r.getUid(), owner.getMetadata().getUid()));
+  }
+
   /** Whether {@code owner} is already recorded as the controller of {@code owned}. */
   public static boolean isControlledBy(HasMetadata owned, HasMetadata owner) {
     return owned.getMetadata().getOwnerReferences() != null

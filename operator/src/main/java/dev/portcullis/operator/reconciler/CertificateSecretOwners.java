@@ -1,6 +1,7 @@
 package dev.portcullis.operator.reconciler;
 
 import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.model.Owners;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -9,7 +10,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +32,7 @@ final class CertificateSecretOwners {
     for (Certificate c : owned(context, r)) {
       String name = c.getSpec() == null ? null : c.getSpec().getSecretName();
       Secret s = name == null ? null : ReferencedSecrets.get(context, r, name);
-      if (s == null || ownedBy(s, c)) {
+      if (s == null || Owners.isOwnedBy(s, c)) {
         continue;
       }
       try {
@@ -58,17 +58,10 @@ final class CertificateSecretOwners {
     try {
       return context.getSecondaryResourcesAsStream(Certificate.class)
           .filter(c -> r.getMetadata().getNamespace().equals(c.getMetadata().getNamespace()))
-          .filter(c -> c.getMetadata().getOwnerReferences() != null && c.getMetadata()
-              .getOwnerReferences().stream()
-              .anyMatch(o -> Objects.equals(o.getUid(), r.getMetadata().getUid())))
+          .filter(c -> Owners.isOwnedBy(c, r))
           .distinct().toList();
     } catch (RuntimeException noCertificateInformers) {
       return List.of(); // cert-manager not installed, or TLS disabled
     }
-  }
-
-  private static boolean ownedBy(Secret s, Certificate c) {
-    return s.getMetadata().getOwnerReferences() != null && s.getMetadata().getOwnerReferences()
-        .stream().anyMatch(o -> Objects.equals(o.getUid(), c.getMetadata().getUid()));
   }
 }
