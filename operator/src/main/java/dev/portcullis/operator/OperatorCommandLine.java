@@ -38,4 +38,26 @@ final class OperatorCommandLine {
         + "': it takes none (configuration is by environment variable, see --help)");
     return OptionalInt.of(2);
   }
+
+  /**
+   * The port of the health and metrics endpoints from {@code PORTCULLIS_HTTP_PORT}: unset or blank
+   * is 8080, a negative number disables them.
+   *
+   * @throws IllegalArgumentException naming the variable and what it accepts
+   */
+  static int httpPort(String text) {
+    if (text == null || text.isBlank()) {
+      return 8080;
+    }
+    try {
+      int port = Integer.parseInt(text.trim());
+      if (port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // reported below, with the value
+    }
+    throw new IllegalArgumentException(OperatorMain.HTTP_PORT_ENV + "='" + text
+        + "' is not a port: give 0-65535, or -1 to disable the health and metrics endpoints");
+  }
 }

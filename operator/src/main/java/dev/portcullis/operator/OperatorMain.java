@@ -36,8 +36,10 @@ public final class OperatorMain {
       System.exit(exit.getAsInt());
     }
     TenancySettings tenancy;
+    int port;
     try {
       tenancy = TenancySettings.fromEnvironment();
+      port = OperatorCommandLine.httpPort(System.getenv(HTTP_PORT_ENV));
     } catch (IllegalArgumentException e) {
       System.err.println("portcullis-operator: " + e.getMessage());
       System.exit(2);
@@ -75,13 +77,11 @@ public final class OperatorMain {
                           () -> { }, shutdown::leadershipLost, newLeader -> { }))
                   .build()));
         });
-    String portText = System.getenv(HTTP_PORT_ENV);
-    int port = portText == null || portText.isBlank() ? 8080 : Integer.parseInt(portText.trim());
     OperatorEndpoints endpoints = port < 0 ? null
         : OperatorEndpoints.start(port, operator, registry);
     shutdown.install(operator, endpoints);
     if (endpoints != null) {
-      log.info("health and metrics on :{} (/healthz, /readyz, /metrics)", endpoints.port());
+      log.info("health and metrics on :{} (/livez, /readyz, /metrics)", endpoints.port());
     }
     log.info("Portcullis operator started against {}", client.getMasterUrl());
     Thread.currentThread().join();

@@ -86,11 +86,12 @@ public final class Main {
     private static int serve(RegistryConfig config, EmbeddedDefault embedded) throws IOException {
         LogSetup.apply(config.log());
         config.warnings().forEach(w -> java.util.logging.Logger.getLogger("config").warning(w));
+        GracefulShutdown shutdown = GracefulShutdown.install();
         RegistryServer server = RegistryServer.start(config);
+        shutdown.drainWith(server::drainAndClose);
         if (embedded != null) {
             embedded.printWelcome(server);
         }
-        GracefulShutdown.onTerminationSignals(server::drainAndClose);
         return -1;
     }
 

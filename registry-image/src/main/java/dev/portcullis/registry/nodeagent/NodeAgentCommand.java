@@ -61,7 +61,7 @@ public final class NodeAgentCommand {
                 java.util.Map.of("service", "node-agent"), true));
         CountDownLatch stop = new CountDownLatch(1);
         // Files are renamed into place, so stopping between two writes leaves every entry whole.
-        dev.portcullis.registry.server.GracefulShutdown.onTerminationSignals(stop::countDown);
+        dev.portcullis.registry.server.GracefulShutdown.install().drainWith(stop::countDown);
         LOG.info("node agent watching " + file + " every " + interval.toMillis() + "ms");
         Set<String> reported = new HashSet<>();
         try {
