@@ -44,7 +44,14 @@ public final class PullRobot {
   public static String pullSecretName(SecureRegistry r) {
     String ns = r.getMetadata().getNamespace();
     String name = r.getMetadata().getName();
-    return "portcullis-" + ns + "-" + name + "-pull-" + shortHash(ns + "/" + name);
+    String suffix = "-pull-" + shortHash(ns + "/" + name);
+    return cut("portcullis-" + ns + "-" + name, 253 - suffix.length()) + suffix;
+  }
+
+  /** {@code text} cut to at most {@code max} characters, ending on a letter or digit as names and labels must. */
+  private static String cut(String text, int max) {
+    String head = text.length() <= max ? text : text.substring(0, max);
+    return head.replaceAll("[^a-z0-9A-Z]+$", "");
   }
 
   private static String shortHash(String text) {
@@ -56,8 +63,17 @@ public final class PullRobot {
     }
   }
 
+  /**
+   * {@code namespace.name}, which identifies the registry when it fits a label value (63 characters); a longer one
+   * is cut and made unique by a hash of the whole, so a long namespace and name still label their secrets.
+   */
   public static String registryLabel(SecureRegistry r) {
-    return r.getMetadata().getNamespace() + "." + r.getMetadata().getName();
+    String full = r.getMetadata().getNamespace() + "." + r.getMetadata().getName();
+    if (full.length() <= 63) {
+      return full;
+    }
+    String suffix = "-" + shortHash(full);
+    return cut(full, 63 - suffix.length()) + suffix;
   }
 
   public static String newPassword() {

@@ -20,6 +20,18 @@ class PullRobotTest {
     assertThat(PullRobot.pullSecretName(Registries.basic("team", "a-x"))).isEqualTo(a);
   }
 
+  /** A real API server refuses a label value over 63 characters, and the whole Secret with it. */
+  @Test
+  void theRegistryLabelFitsALabelValueForTheLongestNamespaceAndName() {
+    String ns = "n".repeat(63);
+    String label = PullRobot.registryLabel(Registries.basic(ns, "r".repeat(63)));
+    String other = PullRobot.registryLabel(Registries.basic(ns, "r".repeat(62)));
+    assertThat(label).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?");
+    assertThat(label).isNotEqualTo(other);
+    assertThat(PullRobot.registryLabel(Registries.basic("team", "haddock"))).isEqualTo("team.haddock");
+    assertThat(PullRobot.pullSecretName(Registries.basic(ns, "r".repeat(200)))).hasSizeLessThanOrEqualTo(253);
+  }
+
   @Test
   void theDockerConfigIsJsonWhateverTheHostsHold() throws Exception {
     var r = Registries.basic("team", "reg");
