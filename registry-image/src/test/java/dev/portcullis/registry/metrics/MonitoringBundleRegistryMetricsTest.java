@@ -68,7 +68,7 @@ class MonitoringBundleRegistryMetricsTest {
                     gc:
                       enabled: true
                       interval: 1s
-                      grace: 0s
+                      grace: 1h
                     uploadpurging:
                       enabled: true
                       age: 1h
