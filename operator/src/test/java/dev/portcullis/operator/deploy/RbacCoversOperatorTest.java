@@ -70,6 +70,11 @@ class RbacCoversOperatorTest {
 
   /** Runs a registry through its life with the operator on a client of its own, recording its calls. */
   static Set<Call> run(Set<String> namespaces) throws Exception {
+    return run(watched, namespaces);
+  }
+
+  /** The same with the registry in {@code watched} (HelmChartTest runs it before this class has rendered deploy/). */
+  static Set<Call> run(String watched, Set<String> namespaces) throws Exception {
     try (var cluster = new MockCluster(true);
          var client = new KubernetesClientBuilder().withConfig(
              new ConfigBuilder(cluster.client.getConfiguration()).withUserAgent(AGENT).build())
@@ -95,7 +100,7 @@ class RbacCoversOperatorTest {
         cluster.client.resource(r).create();
         String pullSecret = PullRobot.pullSecretName(r);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-          assertThat(registry(cluster).getStatus().condition("CertificatesReady")
+          assertThat(registry(cluster, watched).getStatus().condition("CertificatesReady")
               .orElseThrow().getStatus()).isEqualTo("True");
           assertThat(cluster.client.secrets().inNamespace(watched).withName(pullSecret).get())
               .isNotNull();
@@ -106,7 +111,7 @@ class RbacCoversOperatorTest {
             assertThat(cluster.client.secrets().inNamespace(OPENED).withName(pullSecret).get())
                 .isNotNull();
           } else {
-            assertThat(registry(cluster).getStatus().condition("PullSecretTargetsRefused")
+            assertThat(registry(cluster, watched).getStatus().condition("PullSecretTargetsRefused")
                 .orElseThrow().getMessage()).contains(OPENED + " (outside the namespaces");
           }
         });
@@ -124,7 +129,7 @@ class RbacCoversOperatorTest {
         cluster.client.resources(SecureRegistry.class).inNamespace(watched).withName("reg")
             .delete();
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
-            registry(cluster) == null
+            registry(cluster, watched) == null
                 && cluster.client.secrets().inNamespace(watched).withName(pullSecret).get() == null);
       } finally {
         operator.stop();
@@ -154,7 +159,7 @@ class RbacCoversOperatorTest {
         .withNamespace(name).endMetadata().build()).create();
   }
 
-  private static SecureRegistry registry(MockCluster cluster) {
+  private static SecureRegistry registry(MockCluster cluster, String watched) {
     return cluster.client.resources(SecureRegistry.class).inNamespace(watched).withName("reg")
         .get();
   }

@@ -65,6 +65,13 @@ public final class MockCluster implements AutoCloseable {
    */
   public final java.util.Set<String> conflictOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /**
+   * Paths (their ends) whose updates and patches an admission webhook denies (422; the client retries 5xx by
+   * itself) until removed: on a registry's /status, what makes a reconcile fail (dependents' failures go into the
+   * status).
+   */
+  public final java.util.Set<String> denied =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
    * Objects ({@code /apis/.../namespaces/ns/certificates/portcullis-ca}) that another writer
    * creates an instant before the operator does: the operator's create stores the same object and
    * is refused with 409 AlreadyExists, as when two registries of a namespace race for the shared
@@ -105,10 +112,31 @@ public final class MockCluster implements AutoCloseable {
                 .orElseGet(() -> super.handleCreate(request));
           }
 
+          @Override
+          public io.fabric8.mockwebserver.http.MockResponse handlePatch(RecordedRequest request) {
+            return denied(request).orElseGet(() -> super.handlePatch(request));
+          }
+
+          private java.util.Optional<io.fabric8.mockwebserver.http.MockResponse> denied(
+              RecordedRequest request) {
+            if (denied.stream().noneMatch(request.getPath()::endsWith)) {
+              return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new io.fabric8.mockwebserver.http.MockResponse()
+                .setResponseCode(422)
+                .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                    + "\"message\":\"admission webhook \\\"validate.policy.example\\\" denied the request\","
+                    + "\"reason\":\"Invalid\",\"code\":422}"));
+          }
+
           /** A controller's write that lands between the operator's read and its update. */
           @Override
           public io.fabric8.mockwebserver.http.MockResponse handleUpdate(RecordedRequest request) {
             String path = request.getPath();
+            var denied = denied(request);
+            if (denied.isPresent()) {
+              return denied.get();
+            }
             if (conflictOnce.removeIf(path::endsWith)) {
               String name = path.substring(path.lastIndexOf('/') + 1);
               return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(409)

@@ -12,6 +12,14 @@ public interface AuthMetrics {
 
     void cacheHit();
 
+    /**
+     * The token signers' certificates trusted now (auth.token.rootcertbundle and the JWKS keys' x5c, as reloaded),
+     * for their expiry metric; asked for at every scrape.
+     */
+    default void watchTokenSigningCertificates(
+            java.util.function.Supplier<java.util.List<java.security.cert.X509Certificate>> trusted) {
+    }
+
     AuthMetrics NONE = new AuthMetrics() {
         @Override
         public void success() { }

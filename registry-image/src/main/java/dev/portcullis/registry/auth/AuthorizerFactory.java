@@ -67,6 +67,9 @@ public final class AuthorizerFactory {
         }
         Clock clock = Clock.systemUTC();
         TokenTrustReloader reloader = new TokenTrustReloader(vertx, files, content, trust, clock, TRUST_CHECK_MILLIS);
+        if (!trust.currentCertificates().isEmpty()) {
+            metrics.watchTokenSigningCertificates(() -> reloader.get().currentCertificates());
+        }
         TokenVerifier verifier = new TokenVerifier(settings.issuer(), settings.service(), reloader,
                 new TokenSignerPolicy(settings.signers()), settings.algorithms(), settings.maxLifetime(),
                 Duration.ofSeconds(60), clock);

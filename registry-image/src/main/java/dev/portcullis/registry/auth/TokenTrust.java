@@ -91,6 +91,17 @@ public final class TokenTrust {
         return new TokenTrust(anchors, keys, fresh.overlap);
     }
 
+    /**
+     * The certificates the files hold now (bundle roots and JWKS keys' certificates), without those kept only for the
+     * overlap after leaving them: what must be renewed before it expires.
+     */
+    public List<X509Certificate> currentCertificates() {
+        java.util.LinkedHashSet<X509Certificate> out = new java.util.LinkedHashSet<>();
+        anchors.stream().filter(a -> a.retiredAt() == null).forEach(a -> out.add(a.certificate()));
+        keys.stream().filter(k -> k.retiredAt() == null && k.certificate() != null).forEach(k -> out.add(k.certificate()));
+        return List.copyOf(out);
+    }
+
     /** The roots trusted at {@code now}, for PKIX validation. */
     Set<TrustAnchor> anchorsAt(Instant now) {
         Set<TrustAnchor> out = new HashSet<>();

@@ -18,42 +18,64 @@ import java.util.logging.Logger;
 public final class Maintenance implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Maintenance.class.getName());
 
-    private record Job(String name, Duration interval, Task task) {}
+    /** {@code metric} names the task in metrics ({@link MaintenanceMetrics}), {@code name} in the log. */
+    private record Job(String name, String metric, Duration interval, Task task) {}
 
     private interface Task {
-        void run() throws Exception;
+        /** False when skipped: another registry holds the storage's lock for this task. */
+        boolean run() throws Exception;
     }
 
+    static final String GC = "garbage_collection";
+    static final String UPLOAD_PURGING = "upload_purging";
+
     private final java.util.List<Job> jobs;
+    private final MaintenanceMetrics metrics;
     private ScheduledExecutorService executor;
 
-    private Maintenance(java.util.List<Job> jobs) {
+    private Maintenance(java.util.List<Job> jobs, MaintenanceMetrics metrics) {
         this.jobs = jobs;
+        this.metrics = metrics;
     }
 
     /**
      * Reads and validates what the config enables (a bad {@code storage.maintenance.gc} key is a ConfigException
      * here, before the server listens) without starting anything. Read-only registries maintain nothing.
      */
-    public static Maintenance prepare(RegistryStorage storage, RegistryConfig config) {
+    public static Maintenance prepare(RegistryStorage storage, RegistryConfig config, MaintenanceMetrics metrics) {
         java.util.List<Job> jobs = new java.util.ArrayList<>();
         GcSettings gc = GcSettings.from(config.tree());
         if (config.storage().readOnly()) {
-            return new Maintenance(jobs);
+            return new Maintenance(jobs, metrics);
         }
         StorageSettings.UploadPurging purging = config.storage().uploadPurging();
         if (purging.enabled()) {
             UploadPurger purger = new UploadPurger(storage, purging, LOG::fine);
-            jobs.add(new Job("upload purging", purging.interval(), () -> purger.run().ifPresentOrElse(
-                    r -> LOG.info(r.line()), () -> LOG.fine("upload purging: another registry is purging this storage"))));
+            jobs.add(new Job("upload purging", UPLOAD_PURGING, purging.interval(), () -> {
+                var result = purger.run();
+                result.ifPresentOrElse(r -> {
+                    LOG.info(r.line());
+                    if (!r.dryRun()) {
+                        metrics.purged(r.purged());
+                    }
+                }, () -> LOG.fine("upload purging: another registry is purging this storage"));
+                return result.isPresent();
+            }));
         }
         if (gc.enabled()) {
             GarbageCollector collector = new GarbageCollector(storage, gc.options(), LOG::fine);
-            jobs.add(new Job("garbage collection", gc.interval(), () -> collector.run().ifPresentOrElse(
-                    r -> LOG.info(r.line()),
-                    () -> LOG.info("garbage collection: skipped, another collector holds the storage's gc lock"))));
+            jobs.add(new Job("garbage collection", GC, gc.interval(), () -> {
+                var result = collector.run();
+                result.ifPresentOrElse(r -> {
+                    LOG.info(r.line());
+                    if (!r.dryRun()) {
+                        metrics.collected(r.blobsDeleted(), r.bytesFreed());
+                    }
+                }, () -> LOG.info("garbage collection: skipped, another collector holds the storage's gc lock"));
+                return result.isPresent();
+            }));
         }
-        return new Maintenance(jobs);
+        return new Maintenance(jobs, metrics);
     }
 
     /** Schedules the jobs, each first one interval from now, on one daemon thread; returns this. */
@@ -68,12 +90,15 @@ public final class Maintenance implements AutoCloseable {
         });
         for (Job job : jobs) {
             long millis = Math.max(1, job.interval().toMillis());
+            metrics.scheduled(job.metric(), job.interval());
             executor.scheduleWithFixedDelay(() -> {
                 try {
-                    job.task().run();
+                    metrics.finished(job.metric(), job.task().run()
+                            ? MaintenanceMetrics.Outcome.SUCCESS : MaintenanceMetrics.Outcome.SKIPPED);
                 } catch (Exception e) {
                     // A failed run must not end the schedule: the next one starts from scratch.
                     LOG.log(Level.WARNING, job.name() + " failed: " + e, e);
+                    metrics.finished(job.metric(), MaintenanceMetrics.Outcome.FAILURE);
                 }
             }, millis, millis, TimeUnit.MILLISECONDS);
         }

@@ -1,6 +1,7 @@
 package dev.portcullis.registry.metrics;
 
 import dev.portcullis.registry.auth.AuthMetrics;
+import dev.portcullis.registry.gc.MaintenanceMetrics;
 import dev.portcullis.registry.health.CheckState;
 import dev.portcullis.registry.health.HealthMonitor;
 import io.micrometer.core.instrument.Counter;
@@ -24,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Prometheus conventions under {@code registry_}; routes are the API's resource names, never raw paths, so repository
  * names cannot explode the label set.
  */
-public final class RegistryMetrics implements AuthMetrics, AutoCloseable {
+public final class RegistryMetrics implements AuthMetrics, MaintenanceMetrics, AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger uploadsInProgress = new AtomicInteger();
     private final Counter authSuccess;
@@ -35,6 +36,11 @@ public final class RegistryMetrics implements AuthMetrics, AutoCloseable {
     private final DistributionSummary bytesIn;
     private final DistributionSummary bytesOut;
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    private final Counter gcDeletedBlobs;
+    private final Counter gcFreedBytes;
+    private final Counter purgedUploads;
+    private final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> lastSuccess =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public RegistryMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -56,6 +62,12 @@ public final class RegistryMetrics implements AuthMetrics, AutoCloseable {
                 .description("Request body bytes received").register(registry);
         bytesOut = DistributionSummary.builder("registry_http_response_bytes").baseUnit("bytes")
                 .description("Response body bytes sent").register(registry);
+        gcDeletedBlobs = Counter.builder("registry_gc_deleted_blobs").description("Blobs deleted by online garbage collection")
+                .register(registry);
+        gcFreedBytes = Counter.builder("registry_gc_freed_bytes").description("Bytes freed by online garbage collection")
+                .register(registry);
+        purgedUploads = Counter.builder("registry_upload_purging_purged_uploads")
+                .description("Abandoned uploads removed by upload purging").register(registry);
     }
 
     private Counter auth(String outcome) {
@@ -94,6 +106,19 @@ public final class RegistryMetrics implements AuthMetrics, AutoCloseable {
         }
     }
 
+    /**
+     * Exports the expiry of the certificates {@code purpose} names ({@code serving}, {@code client-ca}): the supplier
+     * gives the ones in use at each scrape, so reloads show without a call here.
+     */
+    public void watchCertificates(String purpose, java.util.function.Supplier<java.util.List<java.security.cert.X509Certificate>> inUse) {
+        CertificateExpiry.register(registry, purpose, inUse);
+    }
+
+    @Override
+    public void watchTokenSigningCertificates(java.util.function.Supplier<java.util.List<java.security.cert.X509Certificate>> trusted) {
+        watchCertificates("token-signing", trusted);
+    }
+
     public String scrape() {
         return registry.scrape();
     }
@@ -121,6 +146,49 @@ public final class RegistryMetrics implements AuthMetrics, AutoCloseable {
     @Override
     public void cacheHit() {
         authCacheHits.increment();
+    }
+
+    @Override
+    public void scheduled(String task, Duration interval) {
+        // Until a first run the schedule's start stands in for the last success: a registry started an hour ago with
+        // a daily purge is not overdue, one whose runs keep failing becomes so after two intervals.
+        var last = lastSuccess.computeIfAbsent(task, t -> new java.util.concurrent.atomic.AtomicLong());
+        last.set(java.time.Instant.now().getEpochSecond());
+        Gauge.builder("registry_maintenance_last_success_timestamp_seconds", last, java.util.concurrent.atomic.AtomicLong::get)
+                .tag("task", task).description("When the task last completed (or its schedule started), seconds since the epoch")
+                .register(registry);
+        Gauge.builder("registry_maintenance_interval_seconds", interval, i -> i.toMillis() / 1000.0)
+                .tag("task", task).description("How often the task is scheduled").strongReference(true).register(registry);
+        for (Outcome outcome : Outcome.values()) {
+            runs(task, outcome);
+        }
+    }
+
+    @Override
+    public void finished(String task, Outcome outcome) {
+        runs(task, outcome).increment();
+        if (outcome == Outcome.SUCCESS) {
+            lastSuccess.computeIfAbsent(task, t -> new java.util.concurrent.atomic.AtomicLong())
+                    .set(java.time.Instant.now().getEpochSecond());
+        }
+    }
+
+    private Counter runs(String task, Outcome outcome) {
+        return Counter.builder("registry_maintenance_runs").tag("task", task)
+                .tag("outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+                .description("Background maintenance runs by task and outcome (skipped: another replica held the lock)")
+                .register(registry);
+    }
+
+    @Override
+    public void collected(int blobs, long bytes) {
+        gcDeletedBlobs.increment(blobs);
+        gcFreedBytes.increment(bytes);
+    }
+
+    @Override
+    public void purged(int uploads) {
+        purgedUploads.increment(uploads);
     }
 
     /** Unhooks the GC listener and the meters: a registry made for a while (the warm-up's) must not outlive it. */

@@ -78,7 +78,7 @@ public final class RegistryServer implements AutoCloseable {
         Optional<TlsOptionsFactory.Material> material = tls.map(TlsOptionsFactory::readForStartup);
         RegistryMetrics metrics = new RegistryMetrics();
         RegistryStorage storage = new MeteredStorage(openStorage(config), metrics);
-        Maintenance maintenance = Maintenance.prepare(storage, config);
+        Maintenance maintenance = Maintenance.prepare(storage, config, metrics);
         // VertxBootstrap is Vert.x's integrator API (io.vertx.core.internal): the public Vertx.builder() cannot say
         // how worker pools are made, and the pools are what holds memory after a load (see OnDemandThreadPool).
         // NIO transport: Netty's native epoll (its jar added, set as the bootstrap's transport, which ignores
@@ -132,6 +132,12 @@ public final class RegistryServer implements AutoCloseable {
                     + " on " + listeners.instances() + " event loops");
             CertificateReloader reloader = tls.isEmpty() ? null
                     : new CertificateReloader(vertx, listeners.server(), tls.get(), material.get(), CERTIFICATE_CHECK_MILLIS);
+            if (reloader != null) {
+                metrics.watchCertificates("serving", () -> java.util.List.of(reloader.currentCertificate()));
+                if (!reloader.currentClientCas().isEmpty()) {
+                    metrics.watchCertificates("client-ca", reloader::currentClientCas);
+                }
+            }
             HttpServer debug = http.debugAddr().isEmpty() ? null : startDebugServer(vertx, http, health, metrics);
             RegistryServer started = new RegistryServer(vertx, listeners, debug, config, reloader, health);
             started.maintenance = maintenance.start();

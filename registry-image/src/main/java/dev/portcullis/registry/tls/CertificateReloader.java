@@ -58,6 +58,11 @@ public final class CertificateReloader implements AutoCloseable {
         return current.get().leaf();
     }
 
+    /** The client CAs ({@code http.tls.clientcas}) in use now; empty when none are configured. */
+    public java.util.List<java.security.cert.X509Certificate> currentClientCas() {
+        return current.get().clientCas().stream().flatMap(pem -> TlsOptionsFactory.parse(pem).stream()).toList();
+    }
+
     @Override
     public void close() {
         vertx.cancelTimer(timerId);
