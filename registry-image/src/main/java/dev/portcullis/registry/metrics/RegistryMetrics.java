@@ -94,6 +94,11 @@ public final class RegistryMetrics implements AuthMetrics, AutoCloseable {
         }
     }
 
+    /** For meters a feature defines in its own package (the pull-through cache's). */
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+        return registry;
+    }
+
     public String scrape() {
         return registry.scrape();
     }
