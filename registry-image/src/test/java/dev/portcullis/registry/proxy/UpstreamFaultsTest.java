@@ -123,6 +123,17 @@ class UpstreamFaultsTest {
         }
     }
 
+    @Test
+    void distributionsSingleUpstreamFormRefusesEveryPushAndDeleteAsUnsupported() throws Exception {
+        for (String[] call : new String[][] {{"POST", "/v2/any/name/blobs/uploads/"},
+                {"PUT", "/v2/tools/app/manifests/v2"}, {"DELETE", "/v2/tools/app/manifests/" + image.manifestDigest()},
+                {"DELETE", "/v2/tools/app/blobs/" + image.layerDigests().get(0)}}) {
+            HttpResponse<byte[]> r = http.send(call[0], call[1], call[0].equals("PUT") ? "{}".getBytes() : null);
+            assertEquals(405, r.statusCode(), call[0] + " " + call[1]);
+            assertTrue(body(r).contains("\"UNSUPPORTED\"") && body(r).contains("pull-through cache"), body(r));
+        }
+    }
+
     private static String body(HttpResponse<byte[]> r) {
         return new String(r.body(), StandardCharsets.UTF_8);
     }
