@@ -24,11 +24,17 @@ final class InFlightBlob {
     private long written;
     private boolean verified;
     private IOException failure;
+    private long progressNanos = System.nanoTime();
 
     InFlightBlob(Digest digest, Path file, long size) {
         this.digest = digest;
         this.file = file;
         this.size = size;
+    }
+
+    /** True when no byte arrived for {@link #STALL_LIMIT}: the transfer is then abandoned. */
+    synchronized boolean stalled() {
+        return failure == null && !verified && System.nanoTime() - progressNanos > STALL_LIMIT.toNanos();
     }
 
     Digest digest() {
@@ -41,6 +47,7 @@ final class InFlightBlob {
 
     synchronized void advanced(long bytes) {
         written += bytes;
+        progressNanos = System.nanoTime();
         notifyAll();
     }
 

@@ -288,8 +288,28 @@ public final class PullThroughCache implements AutoCloseable {
         metrics.miss(target.upstream().name(), "blob");
         InFlightBlob blob = new InFlightBlob(digest, file, size);
         mine.complete(blob);
+        watchForStall(blob, response, mine);
         fetchers.execute(() -> transfer(target, local, blob, file, response, mine));
         return blob;
+    }
+
+    /**
+     * An upstream that stops sending without closing would hold the transfer, and every later pull of the digest
+     * that joins it, forever (the JDK client has no read timeout on a body): after the stall limit the transfer is
+     * failed, forgotten, and its connection closed, so the next pull starts afresh.
+     */
+    private void watchForStall(InFlightBlob blob, UpstreamClient.Response response, CompletableFuture<InFlightBlob> mine) {
+        java.util.concurrent.ScheduledFuture<?>[] self = new java.util.concurrent.ScheduledFuture<?>[1];
+        self[0] = expiryTimer.scheduleWithFixedDelay(() -> {
+            if (inFlight.get(blob.digest()) != mine) {
+                self[0].cancel(false);
+            } else if (blob.stalled()) {
+                blob.failed(new IOException("upstream stopped sending " + blob.digest()));
+                inFlight.remove(blob.digest(), mine);
+                response.close();
+                self[0].cancel(false);
+            }
+        }, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Upstream to the temporary file, checked against the digest, then into the storage; the file is then removed. */
