@@ -15,6 +15,12 @@ import java.time.Duration;
  * its digest, so a client never receives a complete but wrong blob; a broken transfer fails every reader instead.
  */
 final class InFlightBlob {
+    /**
+     * A reader with fewer bytes than this to go waits a moment for more: each read is a hand-off between a worker
+     * and the event loop, and the upstream delivers in pieces of a few KiB.
+     */
+    private static final long BATCH = 256 * 1024;
+    private static final long BATCH_WAIT_MILLIS = 5;
     /** A reader gives up when the transfer makes no progress for this long. */
     private static final Duration STALL_LIMIT = Duration.ofMinutes(2);
 
@@ -99,8 +105,18 @@ final class InFlightBlob {
 
     /** How many bytes past {@code position} may be read now; 0 at the end. Waits while there are none yet. */
     private synchronized long awaitReadable(long position) throws IOException {
+        try {
+            return awaitReadableInterruptibly(position);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for " + digest, e);
+        }
+    }
+
+    private synchronized long awaitReadableInterruptibly(long position) throws IOException, InterruptedException {
         long lastWritten = written;
         long deadline = System.nanoTime() + STALL_LIMIT.toNanos();
+        boolean batched = false;
         while (true) {
             if (failure != null) {
                 throw new IOException("the upstream transfer of " + digest + " failed: " + failure.getMessage(), failure);
@@ -110,7 +126,12 @@ final class InFlightBlob {
             }
             long limit = verified ? size : Math.min(written, size - 1);
             if (limit > position) {
-                return limit - position;
+                if (limit - position >= BATCH || limit == size || batched) {
+                    return limit - position;
+                }
+                batched = true;
+                wait(BATCH_WAIT_MILLIS);
+                continue;
             }
             if (written != lastWritten) {
                 lastWritten = written;
@@ -120,12 +141,7 @@ final class InFlightBlob {
             if (left <= 0) {
                 throw new IOException("the upstream transfer of " + digest + " stalled for " + STALL_LIMIT.toSeconds() + " s");
             }
-            try {
-                wait(Math.max(1, Math.min(1000, left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for " + digest, e);
-            }
+            wait(Math.max(1, Math.min(1000, left / 1_000_000)));
         }
     }
 }

@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -312,62 +311,67 @@ public final class PullThroughCache implements AutoCloseable {
         }, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
-    /** Upstream to the temporary file, checked against the digest, then into the storage; the file is then removed. */
+    /**
+     * Upstream into the storage's own upload (which hashes as it writes, and whose commit checks the digest and makes
+     * the blob visible atomically), with every byte also written to the temporary file the clients read. The clients'
+     * last byte waits for that commit: nobody gets a complete blob that did not match its digest.
+     */
     private void transfer(CacheTarget target, RepositoryName local, InFlightBlob blob, Path file,
                           UpstreamClient.Response response, CompletableFuture<InFlightBlob> mine) {
         String upstream = target.upstream().name();
+        UploadState upload = null;
+        boolean committed = false;
         try (response; InputStream in = response.body(); OutputStream out = Files.newOutputStream(file)) {
-            MessageDigest md = blob.digest().algorithm().newMessageDigest();
-            byte[] buf = new byte[COPY_CHUNK];
-            long total = 0;
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                if (total + n > blob.size()) {
-                    throw new IOException("upstream " + upstream + " sent more than the " + blob.size() + " bytes it announced");
+            upload = storage.startUpload(local);
+            InputStream tee = new InputStream() {
+                private long total;
+
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
                 }
-                md.update(buf, 0, n);
-                out.write(buf, 0, n);
-                total += n;
-                metrics.upstreamBytes(upstream, n);
-                blob.advanced(n);
-            }
-            if (total != blob.size()) {
-                throw new IOException("upstream " + upstream + " ended " + blob.digest() + " after " + total + " of "
-                        + blob.size() + " bytes");
-            }
-            Digest got = Digest.fromMessageDigest(blob.digest().algorithm(), md);
-            if (!got.equals(blob.digest())) {
-                throw new IOException("upstream " + upstream + " sent content with digest " + got + " for " + blob.digest());
-            }
-            out.flush();
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = in.read(b, off, len);
+                    if (n > 0) {
+                        if (total + n > blob.size()) {
+                            throw new IOException("upstream " + upstream + " sent more than the " + blob.size()
+                                    + " bytes it announced");
+                        }
+                        out.write(b, off, n);
+                        total += n;
+                        metrics.upstreamBytes(upstream, n);
+                        blob.advanced(n);
+                    }
+                    return n;
+                }
+            };
+            storage.appendToUpload(local, upload.id(), 0, blob.size(), tee);
+            storage.commitUpload(local, upload.id(), blob.digest());
+            committed = true;
             blob.verified();
-            store(local, blob.digest(), file, blob.size());
             pullTimes.pulled(target, blob.digest());
         } catch (IOException | RuntimeException e) {
             metrics.upstreamError(upstream, 0);
-            LOG.warning("caching " + blob.digest() + " from " + upstream + " failed, nothing stored: " + e.getMessage());
-            blob.failed(e instanceof IOException io ? io : new IOException(e.toString(), e));
+            String why = e instanceof RegistryException r && r.code() == ErrorCode.DIGEST_INVALID
+                    ? "the content does not match its digest" : e.getMessage();
+            LOG.warning("caching " + blob.digest() + " from " + upstream + " failed, nothing stored: " + why);
+            blob.failed(e instanceof IOException io ? io : new IOException(why, e));
         } finally {
+            if (upload != null && !committed) {
+                try {
+                    storage.cancelUpload(local, upload.id());
+                } catch (IOException | RuntimeException e) {
+                    LOG.fine("cannot cancel the upload of " + blob.digest() + ": " + e.getMessage());
+                }
+            }
             inFlight.remove(blob.digest(), mine);
             try {
                 Files.deleteIfExists(file);
             } catch (IOException e) {
                 LOG.warning("cannot remove " + file + ": " + e.getMessage());
-            }
-        }
-    }
-
-    /** Through the storage's own upload, whose commit checks the digest again and makes the blob visible atomically. */
-    private void store(RepositoryName local, Digest digest, Path file, long size) throws IOException {
-        UploadState upload = storage.startUpload(local);
-        boolean committed = false;
-        try (InputStream in = Files.newInputStream(file)) {
-            storage.appendToUpload(local, upload.id(), 0, size, in);
-            storage.commitUpload(local, upload.id(), digest);
-            committed = true;
-        } finally {
-            if (!committed) {
-                storage.cancelUpload(local, upload.id());
             }
         }
     }
