@@ -94,7 +94,7 @@ public final class RegistryApi {
                 .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> listings.tags(c)));
 
         on(r, "manifest", "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
-                .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> {
+                .handler(ctx -> dispatch(ctx, this::pullAccess, false, false, (c, b) -> {
                     var cachedTarget = cached(c);
                     return cachedTarget.isPresent() ? cache.manifest(c, cachedTarget.get()) : manifests.get(c);
                 }));
@@ -115,7 +115,7 @@ public final class RegistryApi {
                 .handler(ctx -> dispatch(ctx, pushAndPull(), true, false, (c, b) -> uploads.cancel(c)));
 
         on(r, "blob", "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
-                .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> {
+                .handler(ctx -> dispatch(ctx, this::pullAccess, false, false, (c, b) -> {
                     var cachedTarget = cached(c);
                     return cachedTarget.isPresent() ? cache.blob(c, cachedTarget.get()) : blobs.get(c);
                 }));
@@ -190,6 +190,13 @@ public final class RegistryApi {
 
     private java.util.Optional<dev.portcullis.registry.proxy.CacheTarget> cached(RoutingContext ctx) {
         return cache == null ? java.util.Optional.empty() : cache.target(ctx);
+    }
+
+    /** Pull access to the repository as stored: a cached repository requested with {@code ?ns=} by its local name. */
+    private List<Access> pullAccess(RoutingContext ctx) {
+        String name = cached(ctx).map(dev.portcullis.registry.proxy.CacheTarget::localRepository)
+                .orElseGet(() -> Params.repository(ctx).value());
+        return List.of(Access.repository(name, Access.PULL));
     }
 
     private static Function<RoutingContext, List<Access>> pull() {

@@ -45,6 +45,8 @@ public final class PullThroughCache implements AutoCloseable {
     /** When each cached tag was last confirmed upstream; a restart re-validates each tag once. */
     private final Map<String, Instant> validated = new ConcurrentHashMap<>();
     private final PullTimes pullTimes;
+    /** Which cached repository each fetched blob went to, so another repository of that upstream can mount it. */
+    private final Map<Digest, String> fetchedInto = new ConcurrentHashMap<>();
     private final Path downloads;
     private final ExecutorService fetchers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "portcullis-proxy-fetch");
@@ -208,11 +210,12 @@ public final class PullThroughCache implements AutoCloseable {
         String upstream = target.upstream().name();
         Optional<Long> size = storage.blobSize(local, digest);
         if (size.isPresent()) {
+            fetchedInto.putIfAbsent(digest, local.value());
             metrics.hit(upstream, "blob");
             pullTimes.pulled(target, digest);
             return new Stored(size.get());
         }
-        if (copyFromStorage(local, digest)) {
+        if (mountFromCache(target, local, digest)) {
             metrics.hit(upstream, "blob");
             return new Stored(storage.blobSize(local, digest).orElseThrow());
         }
@@ -228,7 +231,7 @@ public final class PullThroughCache implements AutoCloseable {
         }
         try {
             // Another request may have finished the same blob between our look and our claim.
-            if (storage.blobSize(local, digest).isPresent() || copyFromStorage(local, digest)) {
+            if (storage.blobSize(local, digest).isPresent() || mountFromCache(target, local, digest)) {
                 inFlight.remove(digest, mine);
                 mine.completeExceptionally(new IOException("already stored"));
                 return new Stored(storage.blobSize(local, digest).orElseThrow());
@@ -263,7 +266,7 @@ public final class PullThroughCache implements AutoCloseable {
             // The transfer completed and removed its file between our join and our open: the blob is stored now.
         }
         Optional<Long> size = storage.blobSize(local, digest);
-        if (size.isPresent() || copyFromStorage(local, digest)) {
+        if (size.isPresent() || mountFromCache(target, local, digest)) {
             return Optional.of(new Stored(storage.blobSize(local, digest).orElseThrow()));
         }
         return Optional.empty();
@@ -351,6 +354,7 @@ public final class PullThroughCache implements AutoCloseable {
             storage.appendToUpload(local, upload.id(), 0, blob.size(), tee);
             storage.commitUpload(local, upload.id(), blob.digest());
             committed = true;
+            fetchedInto.put(blob.digest(), local.value());
             blob.verified();
             pullTimes.pulled(target, blob.digest());
         } catch (IOException | RuntimeException e) {
@@ -376,26 +380,24 @@ public final class PullThroughCache implements AutoCloseable {
         }
     }
 
-    /** A blob another repository (or an earlier pull) already stored is copied locally, not fetched again. */
-    private boolean copyFromStorage(RepositoryName local, Digest digest) throws IOException {
-        InputStream in;
-        try {
-            in = storage.openBlob(digest, 0);
-        } catch (IOException | RegistryException absent) {
+    /**
+     * A blob this cache already fetched for another repository of the same upstream is mounted instead of fetched
+     * again, once a HEAD shows the upstream serves it in this repository too (to these credentials): the cache must
+     * not widen what a repository holds. Only the cache's own repositories are sources: searching the storage for the
+     * digest would hand a hosted repository's blob to anyone who knows its digest.
+     */
+    private boolean mountFromCache(CacheTarget target, RepositoryName local, Digest digest) throws IOException {
+        String from = fetchedInto.get(digest);
+        if (from == null || from.equals(local.value())
+                || !settings.owner(from).map(u -> u.name().equals(target.upstream().name())).orElse(false)) {
             return false;
         }
-        UploadState upload = storage.startUpload(local);
-        boolean committed = false;
-        try (in) {
-            storage.appendToUpload(local, upload.id(), 0, -1, in);
-            storage.commitUpload(local, upload.id(), digest);
-            committed = true;
-            return true;
-        } finally {
-            if (!committed) {
-                storage.cancelUpload(local, upload.id());
-            }
+        try (UpstreamClient.Response present = client(target).blobHead(target.remoteRepository(), digest)) {
+            // Only the answer matters: the upstream has this digest in this repository.
+        } catch (UpstreamException notThere) {
+            return false;
         }
+        return storage.mountBlob(RepositoryName.parse(from), local, digest);
     }
 
     private UpstreamClient client(CacheTarget target) {

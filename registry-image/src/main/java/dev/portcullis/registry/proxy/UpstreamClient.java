@@ -93,6 +93,10 @@ final class UpstreamClient {
         return send("GET", "/v2/" + repository + "/blobs/" + digest, repository, null);
     }
 
+    Response blobHead(String repository, Digest digest) throws IOException {
+        return send("HEAD", "/v2/" + repository + "/blobs/" + digest, repository, null);
+    }
+
     /** The base endpoint answers (200, or 401 asking for credentials): the readiness probe. */
     void ping() throws IOException {
         HttpResponse<Void> r = exchange(HttpRequest.newBuilder(settings.remoteUrl().resolve("/v2/"))

@@ -95,6 +95,7 @@ class PullThroughCacheTest {
         app = OciImages.create(dir.resolve("app"), 2, 0.5, 2001);
         big = OciImages.create(dir.resolve("big"), 1, 48, 2002);
         push(app, "library/app:v1");
+        push(app, "library/app-copy:v1");
         push(big, "big:v1");
 
         Path password = Files.writeString(dir.resolve("upstream-password"), UPSTREAM_USER.password() + "\n");
@@ -141,6 +142,13 @@ class PullThroughCacheTest {
         blobs.add(app.configDigest());
         for (String digest : blobs) {
             assertEquals(1, upstreamServed("library/app", digest), "upstream served " + digest);
+        }
+        // The same layers in another repository of the upstream: confirmed there with a HEAD, mounted, not fetched.
+        Path copy = dir.resolve("pulled-copy");
+        skopeo.copy(new Skopeo.Remote(cacheTarget, "upstream.test/library/app-copy:v1"), new Skopeo.OciDir(copy, "v1"));
+        assertEquals(app.manifestDigest(), OciImage.read(copy).manifestDigest());
+        for (String digest : blobs) {
+            assertEquals(0, upstreamServed("library/app-copy", digest), "fetched again: " + digest);
         }
         String metrics = metrics();
         assertTrue(metrics.contains("registry_proxy_hits_total{kind=\"blob\",upstream=\"upstream.test\"}"), metrics);
@@ -208,6 +216,12 @@ class PullThroughCacheTest {
         assertEquals(405, http.send("POST", "/v2/library/app/blobs/uploads/?ns=upstream.test", null).statusCode());
         skopeo.copy(new Skopeo.OciDir(app.dir(), "latest"), new Skopeo.Remote(cacheTarget, "team/app:v1"));
         assertEquals(app.manifestDigest(), skopeo.inspectDigest(cacheTarget, "team/app:v1"));
+        // A hosted blob is not reachable through a cache's name by its digest.
+        OciImage secret = OciImages.create(dir.resolve("secret"), 1, 0.1, 2004);
+        skopeo.copy(new Skopeo.OciDir(secret.dir(), "latest"), new Skopeo.Remote(cacheTarget, "team/secret:v1"));
+        HttpResponse<byte[]> leak = http.get("/v2/upstream.test/team/secret/blobs/" + secret.layerDigests().get(0));
+        assertEquals(404, leak.statusCode());
+        assertTrue(new String(leak.body(), StandardCharsets.UTF_8).contains("\"BLOB_UNKNOWN\""));
     }
 
     @Test
