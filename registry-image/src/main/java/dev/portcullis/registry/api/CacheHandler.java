@@ -45,20 +45,14 @@ final class CacheHandler {
         if (answer instanceof PullThroughCache.Stored) {
             return blobs.get(ctx, RepositoryName.parse(target.localRepository()));
         }
-        long size = answer instanceof PullThroughCache.Arriving a ? a.size() : ((PullThroughCache.Remote) answer).size();
         // Arriving from the upstream: whole blobs only (a Range is answered once the blob is stored).
         Reply reply = Reply.status(200)
                 .header("Docker-Content-Digest", digest)
                 .header("Content-Type", "application/octet-stream")
                 .header("ETag", "\"" + digest + "\"");
-        if (answer instanceof PullThroughCache.Arriving a) {
-            return head ? closeAndHead(a, reply) : reply.stream(a.stream(), a.size());
+        if (answer instanceof PullThroughCache.Arriving arriving) {
+            return reply.stream(arriving.stream(), arriving.size());
         }
-        return reply.headOnly(size);
-    }
-
-    private static Reply closeAndHead(PullThroughCache.Arriving a, Reply reply) throws IOException {
-        a.stream().close();
-        return reply.headOnly(a.size());
+        return reply.headOnly(((PullThroughCache.Remote) answer).size());
     }
 }

@@ -76,8 +76,8 @@ public record ProxySettings(List<UpstreamSettings> upstreams, boolean wholeRegis
         for (int i = 0; i < entries.size(); i++) {
             @SuppressWarnings("unchecked")
             Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) entries.get(i));
-            // The section's ttl/tagttl/cafile are defaults for every upstream.
-            for (String inherited : List.of("ttl", "tagttl")) {
+            // The section's ttl, tagttl and cafile are defaults for every upstream.
+            for (String inherited : List.of("ttl", "tagttl", "cafile")) {
                 if (!entry.containsKey(inherited) && section.containsKey(inherited)) {
                     entry.put(inherited, section.get(inherited));
                 }

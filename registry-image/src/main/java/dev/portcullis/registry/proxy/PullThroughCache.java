@@ -174,11 +174,12 @@ public final class PullThroughCache implements AutoCloseable {
             String type = r.header("Content-Type").orElse(null);
             metrics.miss(target.upstream().name(), "manifest");
             metrics.upstreamBytes(target.upstream().name(), content.length);
-            Digest digest = expected.isPresent() ? Digest.of(expected.get().algorithm(), content) : Digest.sha256(content);
-            Digest claimed = expected.or(() -> announced.filter(Digest::looksLikeDigest).map(Digest::parse)).orElse(digest);
-            if (!claimed.equals(expected.isPresent() ? digest : Digest.of(claimed.algorithm(), content))) {
+            // By digest, the content must be that digest; by tag, the digest the upstream announced, when it did.
+            Optional<Digest> claimed = expected.or(() -> announced.flatMap(PullThroughCache::parseDigest));
+            Digest digest = claimed.orElseGet(() -> Digest.sha256(content));
+            if (!digest.equals(Digest.of(digest.algorithm(), content))) {
                 throw new UpstreamException("upstream " + target.upstream().name() + " sent a manifest that does not match "
-                        + claimed, 502, Optional.empty());
+                        + digest, 502, Optional.empty());
             }
             Manifest parsed;
             try {
@@ -187,10 +188,18 @@ public final class PullThroughCache implements AutoCloseable {
                 throw new UpstreamException("upstream " + target.upstream().name() + " sent a manifest this registry cannot"
                         + " store (" + unsupported.getMessage() + ")", 502, Optional.empty());
             }
-            StoredManifest stored = new StoredManifest(claimed, parsed.mediaType(), content);
+            StoredManifest stored = new StoredManifest(digest, parsed.mediaType(), content);
             List<String> tags = Digest.looksLikeDigest(reference) ? List.of() : List.of(reference);
             storage.putManifest(local, stored, tags, parsed.subjectDescriptor().map(Descriptor::digest));
             return stored;
+        }
+    }
+
+    private static Optional<Digest> parseDigest(String header) {
+        try {
+            return Optional.of(Digest.parse(header.strip()));
+        } catch (RegistryException malformed) {
+            return Optional.empty();
         }
     }
 
