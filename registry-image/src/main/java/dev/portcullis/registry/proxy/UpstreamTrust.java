@@ -9,11 +9,13 @@ import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.net.Socket;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * TLS trust for an upstream: the JDK's CAs, plus those of {@code cafile} for a private upstream. Hostnames are always
@@ -24,8 +26,8 @@ final class UpstreamTrust {
 
     static SSLContext context(Optional<Path> caFile) throws IOException {
         try {
-            X509TrustManager jdk = trustManager(null);
-            X509TrustManager combined = jdk;
+            X509ExtendedTrustManager jdk = trustManager(null);
+            X509ExtendedTrustManager combined = jdk;
             if (caFile.isPresent()) {
                 KeyStore extra = KeyStore.getInstance(KeyStore.getDefaultType());
                 extra.load(null, null);
@@ -46,22 +48,41 @@ final class UpstreamTrust {
         }
     }
 
-    private static X509TrustManager trustManager(KeyStore store) throws GeneralSecurityException {
+    private static X509ExtendedTrustManager trustManager(KeyStore store) throws GeneralSecurityException {
         TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         f.init(store);
         for (TrustManager tm : f.getTrustManagers()) {
-            if (tm instanceof X509TrustManager x) {
+            if (tm instanceof X509ExtendedTrustManager x) {
                 return x;
             }
         }
         throw new GeneralSecurityException("no X.509 trust manager");
     }
 
-    private static X509TrustManager either(X509TrustManager first, X509TrustManager second) {
-        return new X509TrustManager() {
+    /**
+     * Trusts a chain either trust manager trusts. Extended, with the engine passed on, so that the JDK's managers check
+     * the upstream's hostname against its certificate themselves.
+     */
+    private static X509ExtendedTrustManager either(X509ExtendedTrustManager first, X509ExtendedTrustManager second) {
+        return new X509ExtendedTrustManager() {
             @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                throw new CertificateException("the cache's upstream client does not authenticate clients");
+            public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                    throws CertificateException {
+                try {
+                    first.checkServerTrusted(chain, authType, engine);
+                } catch (CertificateException notOurs) {
+                    second.checkServerTrusted(chain, authType, engine);
+                }
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                    throws CertificateException {
+                try {
+                    first.checkServerTrusted(chain, authType, socket);
+                } catch (CertificateException notOurs) {
+                    second.checkServerTrusted(chain, authType, socket);
+                }
             }
 
             @Override
@@ -71,6 +92,23 @@ final class UpstreamTrust {
                 } catch (CertificateException notOurs) {
                     second.checkServerTrusted(chain, authType);
                 }
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                    throws CertificateException {
+                throw new CertificateException("the cache's upstream client does not authenticate clients");
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                    throws CertificateException {
+                throw new CertificateException("the cache's upstream client does not authenticate clients");
+            }
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                throw new CertificateException("the cache's upstream client does not authenticate clients");
             }
 
             @Override
