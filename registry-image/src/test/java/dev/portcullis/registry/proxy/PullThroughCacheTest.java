@@ -26,9 +26,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -304,13 +302,5 @@ class PullThroughCacheTest {
     private String metrics() throws Exception {
         return new String(new RegistryHttp("http://127.0.0.1:" + cache.debugPort()).get("/metrics").body(),
                 StandardCharsets.UTF_8);
-    }
-
-    static String sha256(byte[] bytes) throws Exception {
-        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    }
-
-    static Map<String, String> noEnv() {
-        return Map.of();
     }
 }
