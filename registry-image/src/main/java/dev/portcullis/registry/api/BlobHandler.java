@@ -25,7 +25,11 @@ final class BlobHandler {
     }
 
     Reply get(RoutingContext ctx) throws IOException {
-        RepositoryName repo = Params.repository(ctx);
+        return get(ctx, Params.repository(ctx));
+    }
+
+    /** The blob as stored in {@code repo}, which a pull-through cache's request names differently than its path. */
+    Reply get(RoutingContext ctx, RepositoryName repo) throws IOException {
         Digest digest = Params.digest(ctx, "digest");
         long size = storage.blobSize(repo, digest).orElseThrow(() -> ErrorCode.BLOB_UNKNOWN.exception(digest.toString()));
         ByteRange range = ByteRange.parse(ctx.request().getHeader("Range"), size);

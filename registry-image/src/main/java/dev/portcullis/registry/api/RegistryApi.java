@@ -42,6 +42,8 @@ public final class RegistryApi {
     private final ManifestHandler manifests;
     private final ListingHandler listings;
     private final ReferrersHandler referrers;
+    /** Set when the registry pulls through to upstreams ({@code proxy}); null otherwise. */
+    private CacheHandler cache;
 
     @FunctionalInterface
     interface Call {
@@ -71,6 +73,12 @@ public final class RegistryApi {
         this.referrers = new ReferrersHandler(storage);
     }
 
+    /** Answers pulls of cached repositories through {@code cache}, and refuses writes to them. */
+    public RegistryApi withCache(dev.portcullis.registry.proxy.PullThroughCache pullThrough) {
+        this.cache = new CacheHandler(pullThrough, blobs);
+        return this;
+    }
+
     public Router router(Vertx vertx) {
         Router r = Router.router(vertx);
         r.route().handler(this::observe);
@@ -86,7 +94,10 @@ public final class RegistryApi {
                 .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> listings.tags(c)));
 
         on(r, "manifest", "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
-                .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> manifests.get(c)));
+                .handler(ctx -> dispatch(ctx, this::pullAccess, false, false, (c, b) -> {
+                    var cachedTarget = cached(c);
+                    return cachedTarget.isPresent() ? cache.manifest(c, cachedTarget.get()) : manifests.get(c);
+                }));
         on(r, "manifest", "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.PUT)
                 .handler(ctx -> dispatch(ctx, pushAndPull(), true, true, manifests::put));
         on(r, "manifest", "/v2/" + NAME + "/manifests/(?<reference>[^/]+)", HttpMethod.DELETE)
@@ -104,7 +115,10 @@ public final class RegistryApi {
                 .handler(ctx -> dispatch(ctx, pushAndPull(), true, false, (c, b) -> uploads.cancel(c)));
 
         on(r, "blob", "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", HttpMethod.GET, HttpMethod.HEAD)
-                .handler(ctx -> dispatch(ctx, pull(), false, false, (c, b) -> blobs.get(c)));
+                .handler(ctx -> dispatch(ctx, this::pullAccess, false, false, (c, b) -> {
+                    var cachedTarget = cached(c);
+                    return cachedTarget.isPresent() ? cache.blob(c, cachedTarget.get()) : blobs.get(c);
+                }));
         on(r, "blob", "/v2/" + NAME + "/blobs/(?<digest>[^/]+)", HttpMethod.DELETE)
                 .handler(ctx -> dispatch(ctx, delete(), true, false, (c, b) -> blobs.delete(c)));
 
@@ -174,6 +188,17 @@ public final class RegistryApi {
         ctx.next();
     }
 
+    private java.util.Optional<dev.portcullis.registry.proxy.CacheTarget> cached(RoutingContext ctx) {
+        return cache == null ? java.util.Optional.empty() : cache.target(ctx);
+    }
+
+    /** Pull access to the repository as stored: a cached repository requested with {@code ?ns=} by its local name. */
+    private List<Access> pullAccess(RoutingContext ctx) {
+        String name = cached(ctx).map(dev.portcullis.registry.proxy.CacheTarget::localRepository)
+                .orElseGet(() -> Params.repository(ctx).value());
+        return List.of(Access.repository(name, Access.PULL));
+    }
+
     private static Function<RoutingContext, List<Access>> pull() {
         return ctx -> List.of(Access.repository(Params.repository(ctx).value(), Access.PULL));
     }
@@ -203,6 +228,11 @@ public final class RegistryApi {
             needed = access.apply(ctx);
             if (write && settings.readOnly()) {
                 throw ErrorCode.UNSUPPORTED.exception("the registry is in read-only mode");
+            }
+            if (write && ctx.pathParam("name") != null && cached(ctx).isPresent()) {
+                // As Distribution's proxy mode: a cache is the upstream's copy, only pulled.
+                throw ErrorCode.UNSUPPORTED.exception(ctx.pathParam("name") + " is a pull-through cache of upstream "
+                        + cached(ctx).get().upstream().name() + "; push to the upstream");
             }
         } catch (RegistryException e) {
             ReplyWriter.send(ctx, ErrorReplies.of(e));

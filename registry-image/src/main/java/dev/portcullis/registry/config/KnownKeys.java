@@ -30,10 +30,12 @@ final class KnownKeys {
             "health\\.storagedriver\\.(enabled|interval|threshold)",
             "health\\.(file|http|tcp)",
             "catalog\\.maxentries",
+            // Checked key by key where it is read (dev.portcullis.registry.proxy.ProxySettings): a typo is an error.
+            "proxy(\\..+)?",
             "validation\\..+", "compatibility\\..+");
 
     private static final List<Pattern> IGNORED = patterns(
-            "notifications(\\..+)?", "redis(\\..+)?", "proxy(\\..+)?", "http\\.tls\\.letsencrypt(\\..+)?",
+            "notifications(\\..+)?", "redis(\\..+)?", "http\\.tls\\.letsencrypt(\\..+)?",
             "log\\.hooks(\\..+)?", "middleware(\\..+)?", "reporting(\\..+)?", "policy(\\..+)?",
             "storage\\.(azure|gcs|swift|oss|cos)(\\..+)?");
 

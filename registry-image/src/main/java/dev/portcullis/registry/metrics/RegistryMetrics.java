@@ -119,6 +119,11 @@ public final class RegistryMetrics implements AuthMetrics, MaintenanceMetrics, A
         watchCertificates("token-signing", trusted);
     }
 
+    /** For meters a feature defines in its own package (the pull-through cache's). */
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+        return registry;
+    }
+
     public String scrape() {
         return registry.scrape();
     }

@@ -20,6 +20,10 @@ import dev.portcullis.registry.config.HttpSettings;
 import dev.portcullis.registry.config.RegistryConfig;
 import dev.portcullis.registry.config.RegistryConfigLoader;
 import dev.portcullis.registry.gc.Maintenance;
+import dev.portcullis.registry.proxy.ProxyMetrics;
+import dev.portcullis.registry.proxy.ProxySettings;
+import dev.portcullis.registry.proxy.PullThroughCache;
+import dev.portcullis.registry.proxy.UpstreamReadiness;
 import dev.portcullis.registry.storage.FilesystemStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
 import io.vertx.core.Future;
@@ -59,6 +63,7 @@ public final class RegistryServer implements AutoCloseable {
     private final CertificateReloader reloader;
     private final HealthMonitor health;
     private Maintenance maintenance;
+    private dev.portcullis.registry.proxy.PullThroughCache cache;
     private boolean closed;
 
     private RegistryServer(Vertx vertx, EventLoopListeners listeners, HttpServer debugServer, RegistryConfig config,
@@ -76,6 +81,8 @@ public final class RegistryServer implements AutoCloseable {
         refuseUnsafeListeners(config);
         Optional<TlsOptionsFactory> tls = http.tls().map(TlsOptionsFactory::new);
         Optional<TlsOptionsFactory.Material> material = tls.map(TlsOptionsFactory::readForStartup);
+        // Parsed before anything starts: a bad proxy key stops the start with the key's name.
+        Optional<ProxySettings> proxy = ProxySettings.from(config.tree());
         RegistryMetrics metrics = new RegistryMetrics();
         RegistryStorage storage = new MeteredStorage(openStorage(config), metrics);
         Maintenance maintenance = Maintenance.prepare(storage, config, metrics);
@@ -100,6 +107,13 @@ public final class RegistryServer implements AutoCloseable {
             for (Checks.Configured c : Checks.fromConfig(config.tree(), config.storage().driver(), storage)) {
                 health.add(c.check(), c.gatesApi());
             }
+            PullThroughCache cache = proxy.isEmpty() ? null : new PullThroughCache(proxy.get(), storage,
+                    new ProxyMetrics(metrics.meterRegistry()),
+                    Path.of(System.getProperty("java.io.tmpdir"), "portcullis-proxy"));
+            if (cache != null) {
+                // Not gating the API: a cache serves what it holds while an upstream is away.
+                UpstreamReadiness.checks(cache).forEach(c -> health.add(c, false));
+            }
             metrics.watch(health);
             ApiSettings api = new ApiSettings(http.prefix(), config.storage().deleteEnabled(), config.storage().readOnly(),
                     config.catalogMaxEntries(), http.externalUrl(), http.headers(),
@@ -107,8 +121,11 @@ public final class RegistryServer implements AutoCloseable {
                     !config.log().accessLogDisabled());
             // One for the whole server: the limits are per process, however many routers serve it.
             BodySlots bodySlots = new BodySlots(api.bodyLimits());
-            Router apiRouter = new RegistryApi(storage, api, authorizer, workers, metrics, health::serving, bodySlots)
-                    .router(vertx);
+            RegistryApi registryApi = new RegistryApi(storage, api, authorizer, workers, metrics, health::serving, bodySlots);
+            if (cache != null) {
+                registryApi.withCache(cache);
+            }
+            Router apiRouter = registryApi.router(vertx);
             Router root = Router.router(vertx);
             // Probes need no credentials and must work while the API answers 503.
             new HealthEndpoints(health).mount(root);
@@ -141,6 +158,7 @@ public final class RegistryServer implements AutoCloseable {
             HttpServer debug = http.debugAddr().isEmpty() ? null : startDebugServer(vertx, http, health, metrics);
             RegistryServer started = new RegistryServer(vertx, listeners, debug, config, reloader, health);
             started.maintenance = maintenance.start();
+            started.cache = cache == null ? null : cache.startExpiry();
             // Readiness waits for the warm-up: the health checks (each must pass once) start when it is over. The API
             // serves meanwhile; a failed or stuck warm-up only costs the first pulls their speed.
             Future<Void> warmUp = http.warmUpDisabled() ? Future.succeededFuture()
@@ -269,6 +287,9 @@ public final class RegistryServer implements AutoCloseable {
         }
         if (maintenance != null) {
             maintenance.close();
+        }
+        if (cache != null) {
+            cache.close();
         }
         if (reloader != null) {
             reloader.close();
