@@ -27,6 +27,7 @@ import dev.portcullis.operator.model.Problem;
 import dev.portcullis.operator.model.SecretInputs;
 import dev.portcullis.operator.model.SpecCheck;
 import dev.portcullis.operator.status.Observed;
+import dev.portcullis.operator.status.ProgressConditions;
 import dev.portcullis.operator.status.PullSecretTargetsCondition;
 import dev.portcullis.operator.status.StatusAggregator;
 import dev.portcullis.operator.tenancy.HostClaims;
@@ -340,6 +341,8 @@ public class SecureRegistryReconciler
         status.conditions = conditions;
       });
     }
+    // the pull-secret outcome can stall the registry: Stalled is decided on the final conditions
+    ProgressConditions.apply(r, observed, problems, status, clock.instant());
     boolean retry = !problems.isEmpty() || !errors.isEmpty();
     UpdateControl<SecureRegistry> control;
     if (status.equals(r.getStatus())) {
@@ -460,8 +463,12 @@ public class SecureRegistryReconciler
       status = context.getClient().getKubernetesSerialization().clone(previous);
       status.conditions = new ArrayList<>(status.conditions == null ? List.of()
           : status.conditions);
-      status.conditions.removeIf(c -> ConditionTypes.READY.equals(c.getType()));
-      fresh.condition(ConditionTypes.READY).ifPresent(status.conditions::add);
+      // Ready, and kstatus's Reconciling (retrying) with Stalled, say what happened
+      var replaced = java.util.Set.of(ConditionTypes.READY, ConditionTypes.RECONCILING,
+          ConditionTypes.STALLED);
+      status.conditions.removeIf(c -> replaced.contains(c.getType()));
+      fresh.conditions.stream().filter(c -> replaced.contains(c.getType()))
+          .forEach(status.conditions::add);
       status.phase = "Pending";
     }
     if (status.equals(previous)) {
