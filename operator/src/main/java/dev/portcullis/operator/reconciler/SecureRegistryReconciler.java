@@ -14,6 +14,7 @@ import dev.portcullis.operator.dependent.ConfigMapDependent;
 import dev.portcullis.operator.dependent.DeploymentDependent;
 import dev.portcullis.operator.dependent.HtpasswdSecretDependent;
 import dev.portcullis.operator.dependent.HtpasswdUsersListed;
+import dev.portcullis.operator.dependent.PrometheusOperator;
 import dev.portcullis.operator.dependent.PvcDependent;
 import dev.portcullis.operator.dependent.PvcStorage;
 import dev.portcullis.operator.dependent.SelfSignedIssuerDependent;
@@ -26,6 +27,7 @@ import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.Problem;
 import dev.portcullis.operator.model.SecretInputs;
 import dev.portcullis.operator.model.SpecCheck;
+import dev.portcullis.operator.status.MonitoringCondition;
 import dev.portcullis.operator.status.Observed;
 import dev.portcullis.operator.status.ProgressConditions;
 import dev.portcullis.operator.status.PullSecretTargetsCondition;
@@ -140,6 +142,15 @@ import org.slf4j.LoggerFactory;
           type = dev.portcullis.operator.dependent.GcCronJobDependent.class,
           reconcilePrecondition =
               dev.portcullis.operator.dependent.ProductionParts.GarbageCollectionScheduled.class),
+      @Dependent(
+          name = "metrics-service",
+          type = dev.portcullis.operator.dependent.MetricsServiceDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ServiceMonitorWanted.class),
+      @Dependent(
+          name = "service-monitor",
+          type = dev.portcullis.operator.dependent.ServiceMonitorDependent.class,
+          activationCondition = dev.portcullis.operator.dependent.PrometheusOperatorInstalled.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ServiceMonitorWanted.class),
     })
 @ControllerConfiguration(name = "secureregistry")
 public class SecureRegistryReconciler
@@ -241,6 +252,7 @@ public class SecureRegistryReconciler
     var credentials = SecretInputs.credentials(r, n -> ReferencedSecrets.get(context, r, n));
     problems.addAll(credentials.problems());
     problems.addAll(SecretInputs.referenceProblems(r, n -> ReferencedSecrets.get(context, r, n)));
+    dev.portcullis.operator.model.MonitoringModel.problem(r).ifPresent(problems::add);
     boolean tls = r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled;
     if (tls && !CertManager.installed(context.getClient())) {
       problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "CertManagerMissing",
@@ -341,6 +353,8 @@ public class SecureRegistryReconciler
         status.conditions = conditions;
       });
     }
+    MonitoringCondition.add(status, r, problems, dev.portcullis.operator.model.MonitoringModel
+        .wanted(r) && PrometheusOperator.installed(context.getClient()), clock.instant());
     // the pull-secret outcome can stall the registry: Stalled is decided on the final conditions
     ProgressConditions.apply(r, observed, problems, status, clock.instant());
     boolean retry = !problems.isEmpty() || !errors.isEmpty();
