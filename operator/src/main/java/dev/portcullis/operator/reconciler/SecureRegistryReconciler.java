@@ -172,6 +172,8 @@ public class SecureRegistryReconciler
   /** How often a registry with pull secrets is looked at again: label selections and rotation. */
   static final Duration PULL_SECRETS_RESYNC = Duration.ofSeconds(60);
   private final AtomicLong reconciles = new AtomicLong();
+  private final dev.portcullis.operator.metrics.RegistryMetrics metrics =
+      new dev.portcullis.operator.metrics.RegistryMetrics();
 
   public SecureRegistryReconciler() {
     this(Clock.systemUTC());
@@ -221,7 +223,13 @@ public class SecureRegistryReconciler
           r.getMetadata().getName(), e);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY);
     }
+    metrics.forget(r);
     return DeleteControl.defaultDelete();
+  }
+
+  /** The operator's own per-registry metrics, published with JOSDK's on /metrics. */
+  public dev.portcullis.operator.metrics.RegistryMetrics metrics() {
+    return metrics;
   }
 
   /** Completed reconciles, for tests that must know a reconcile has happened. */
@@ -357,6 +365,7 @@ public class SecureRegistryReconciler
         .wanted(r) && PrometheusOperator.installed(context.getClient()), clock.instant());
     // the pull-secret outcome can stall the registry: Stalled is decided on the final conditions
     ProgressConditions.apply(r, observed, problems, status, clock.instant());
+    metrics.observe(r, status, !errors.isEmpty());
     boolean retry = !problems.isEmpty() || !errors.isEmpty();
     UpdateControl<SecureRegistry> control;
     if (status.equals(r.getStatus())) {
@@ -485,6 +494,7 @@ public class SecureRegistryReconciler
           .forEach(status.conditions::add);
       status.phase = "Pending";
     }
+    metrics.observe(r, status, true);
     if (status.equals(previous)) {
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
