@@ -6,6 +6,8 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,6 +47,14 @@ public class ServiceMonitorSpec {
           + " picks (release: kube-prometheus-stack). The operator's own labels take precedence.")
   @Size(max = MAX_LABELS)
   public Map<String, @Size(max = 63) String> labels;
+
+  @JsonPropertyDescription(
+      "With networkPolicy.enabled: who may reach the registry pods' metrics port 5001 (Prometheus'"
+          + " pods, e.g. a namespaceSelector matching its namespace). Without it the NetworkPolicy"
+          + " admits the registry port only and Prometheus cannot scrape (MonitoringUnavailable"
+          + " says so).")
+  @Size(max = 16)
+  public List<NetworkPolicyPeer> scrapeFrom;
 
   public boolean effectiveEnabled() {
     return Boolean.TRUE.equals(enabled);

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRuleBuilder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,27 @@ public final class MonitoringModel {
               + " exceeds interval " + sm.interval + ": Prometheus refuses such a target"));
     }
     return Optional.empty();
+  }
+
+  /**
+   * With networkPolicy.enabled, the NetworkPolicy's rule admitting the scrapers named in
+   * scrapeFrom to the metrics port; empty when there is none to add.
+   */
+  public static Optional<NetworkPolicyIngressRule> scrapeIngress(SecureRegistry r) {
+    var sm = r.getSpec().effectiveMonitoring().effectiveServiceMonitor();
+    if (!sm.effectiveEnabled() || sm.scrapeFrom == null || sm.scrapeFrom.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new NetworkPolicyIngressRuleBuilder()
+        .withFrom(sm.scrapeFrom)
+        .addNewPort().withProtocol("TCP").withPort(new IntOrString(Names.DEBUG_PORT)).endPort()
+        .build());
+  }
+
+  /** With networkPolicy.enabled and no scrapeFrom: the metrics port is closed to Prometheus. */
+  public static boolean metricsPortClosed(SecureRegistry r) {
+    var np = r.getSpec().networkPolicy;
+    return wanted(r) && np != null && np.effectiveEnabled() && scrapeIngress(r).isEmpty();
   }
 
   /** Labels of the metrics Service, and what the ServiceMonitor selects it by. */

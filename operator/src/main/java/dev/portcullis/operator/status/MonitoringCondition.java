@@ -43,6 +43,11 @@ public final class MonitoringCondition {
           + MonitoringModel.CRD + " is not installed: install the Prometheus Operator (e.g. the"
           + " kube-prometheus-stack chart), or set monitoring.serviceMonitor.enabled: false; the"
           + " registry serves either way, unscraped");
+    } else if (MonitoringModel.metricsPortClosed(r)) {
+      c = condition(true, "MetricsPortClosed", "ServiceMonitor " + Names.serviceMonitor(r)
+          + " is made, but networkPolicy.enabled admits the registry port only: list Prometheus'"
+          + " pods in monitoring.serviceMonitor.scrapeFrom (e.g. a namespaceSelector matching its"
+          + " namespace) to open the metrics port " + Names.DEBUG_PORT + " to them");
     } else {
       c = condition(false, "ServiceMonitorCreated", "ServiceMonitor " + Names.serviceMonitor(r)
           + " scrapes /metrics over http from the pods' debug port " + Names.DEBUG_PORT

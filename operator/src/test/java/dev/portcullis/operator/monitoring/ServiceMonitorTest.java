@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.MonitoringSpec;
+import dev.portcullis.operator.api.NetworkPolicySpec;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.ServiceMonitorSpec;
 import dev.portcullis.operator.api.TlsSpec;
@@ -16,6 +17,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -235,6 +238,9 @@ class ServiceMonitorTest {
     var r = monitored(ns, "reg");
     r.getSpec().monitoring.serviceMonitor.interval = "30s";
     r.getSpec().monitoring.serviceMonitor.labels = Map.of("release", "prometheus");
+    r.getSpec().networkPolicy = new NetworkPolicySpec();
+    r.getSpec().networkPolicy.enabled = true;
+    r.getSpec().monitoring.serviceMonitor.scrapeFrom = List.of(prometheusNamespace());
     cluster.client.resource(r).create();
     await().until(() -> serviceMonitor(cluster, ns, "reg") != null
         && cluster.client.services().inNamespace(ns).withName("reg-metrics").get() != null);
@@ -246,6 +252,7 @@ class ServiceMonitorTest {
     // what a real API server stores: the Service defaulted; the ServiceMonitor (a custom
     // resource, no defaults in its CRD) as sent
     for (var kind : List.of(Map.entry("v1", "Service"),
+        Map.entry("networking.k8s.io/v1", "NetworkPolicy"),
         Map.entry(MonitoringModel.GROUP + "/" + MonitoringModel.VERSION, MonitoringModel.KIND))) {
       for (var o : cluster.client.genericKubernetesResources(kind.getKey(), kind.getValue())
           .inNamespace(ns).list().getItems()) {
@@ -271,6 +278,48 @@ class ServiceMonitorTest {
       }
     }
     assertThat(writes).as("writes of a reconcile at rest").isEmpty();
+  }
+
+  @Test
+  void withANetworkPolicyOnlyTheNamedScrapersReachTheMetricsPort() {
+    installIfMissing();
+    String ns = "fenced";
+    var open = monitored(ns, "open");
+    open.getSpec().networkPolicy = new NetworkPolicySpec();
+    open.getSpec().networkPolicy.enabled = true;
+    open.getSpec().monitoring.serviceMonitor.scrapeFrom = List.of(prometheusNamespace());
+    var closed = monitored(ns, "closed");
+    closed.getSpec().networkPolicy = new NetworkPolicySpec();
+    closed.getSpec().networkPolicy.enabled = true;
+    cluster.client.resource(open).create();
+    cluster.client.resource(closed).create();
+    await().untilAsserted(() -> {
+      var rules = cluster.client.network().v1().networkPolicies().inNamespace(ns)
+          .withName("open").get().getSpec().getIngress();
+      assertThat(rules).hasSize(2);
+      assertThat(rules.get(0).getPorts()).singleElement()
+          .satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(5000));
+      assertThat(rules.get(0).getFrom()).isNullOrEmpty();
+      assertThat(rules.get(1).getPorts()).singleElement()
+          .satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(5001));
+      assertThat(rules.get(1).getFrom()).containsExactly(prometheusNamespace());
+      assertThat(condition(get(cluster, ns, "open"), ConditionTypes.MONITORING_UNAVAILABLE))
+          .startsWith("False ServiceMonitorCreated");
+
+      assertThat(cluster.client.network().v1().networkPolicies().inNamespace(ns)
+          .withName("closed").get().getSpec().getIngress()).hasSize(1);
+      assertThat(condition(get(cluster, ns, "closed"), ConditionTypes.MONITORING_UNAVAILABLE))
+          .isEqualTo("True MetricsPortClosed: ServiceMonitor closed is made, but"
+              + " networkPolicy.enabled admits the registry port only: list Prometheus' pods in"
+              + " monitoring.serviceMonitor.scrapeFrom (e.g. a namespaceSelector matching its"
+              + " namespace) to open the metrics port 5001 to them");
+    });
+  }
+
+  static NetworkPolicyPeer prometheusNamespace() {
+    return new NetworkPolicyPeerBuilder().withNewNamespaceSelector()
+        .addToMatchLabels("kubernetes.io/metadata.name", "monitoring").endNamespaceSelector()
+        .build();
   }
 
   private static synchronized void installIfMissing() {
