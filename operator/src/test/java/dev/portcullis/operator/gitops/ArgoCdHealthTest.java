@@ -99,10 +99,12 @@ class ArgoCdHealthTest {
     });
 
     // a rolling update half done: one new pod of two, an old one still serving
-    var twoReplicas = get(ns, "reg");
-    twoReplicas.getSpec().replicas = 2;
-    twoReplicas.getSpec().storage.persistentVolumeClaim.accessModes = List.of("ReadWriteMany");
-    cluster.client.resource(twoReplicas).update();
+    // a patch of the spec, as kubectl sends it: the status stays the operator's
+    cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("reg").edit(r -> {
+      r.getSpec().replicas = 2;
+      r.getSpec().storage.persistentVolumeClaim.accessModes = List.of("ReadWriteMany");
+      return r;
+    });
     await().until(() -> cluster.client.resources(Deployment.class).inNamespace(ns)
         .withName("reg").get().getSpec().getReplicas() == 2);
     rollout(ns, "reg", 3, 1, 2);
@@ -137,8 +139,11 @@ class ArgoCdHealthTest {
 
     // serving, but its storage health check fails: Degraded, and kstatus keeps waiting
     READYZ.set("unhealthy");
-    // the Deployment's next status report makes the operator look (and probe) again
-    rollout(ns, "reg", 2, 2, 2);
+    // a spec change that changes no object: the operator looks (and probes) again at once
+    cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("reg").edit(r -> {
+      r.getSpec().monitoring = new dev.portcullis.operator.api.MonitoringSpec();
+      return r;
+    });
     await().untilAsserted(() -> {
       var r = get(ns, "reg");
       assertThat(condition(r, ConditionTypes.HEALTHY)).startsWith("False ProbeFailed");
