@@ -61,8 +61,9 @@ public final class OperatorMain {
             leaderIdentity()))
         : java.util.Optional.<OperatorShutdown.LeaseHeld>empty();
     var shutdown = new OperatorShutdown(client, lease);
-    Operator operator = start(client, new SecureRegistryReconciler(java.time.Clock.systemUTC(),
-        nodeTrust, tenancy), watchedNamespaces(), o -> {
+    var reconciler = new SecureRegistryReconciler(java.time.Clock.systemUTC(), nodeTrust, tenancy);
+    reconciler.metrics().publishTo(registry);
+    Operator operator = start(client, reconciler, watchedNamespaces(), o -> {
           o.withMetrics(io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics
               .newPerResourceCollectingMicrometerMetricsBuilder(registry).build());
           o.withReconciliationTerminationTimeout(OperatorShutdown.RECONCILE_GRACE);

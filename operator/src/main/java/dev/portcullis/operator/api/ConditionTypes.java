@@ -21,5 +21,21 @@ public final class ConditionTypes {
   /** With pullSecrets: whether every listed namespace has its pull secret (Ready does not wait). */
   public static final String PULL_SECRETS_PUBLISHED = "PullSecretsPublished";
 
+  /**
+   * kstatus's Reconciling: True while the latest generation is on its way (the Deployment rolling
+   * out, certificates or Secrets pending, a failed step being retried). Never True with Stalled.
+   */
+  public static final String RECONCILING = "Reconciling";
+  /**
+   * kstatus's Stalled: True when the registry cannot progress without a person (a spec that cannot
+   * be applied, a missing Secret, refused pull-secret targets, a lost volume claim).
+   */
+  public static final String STALLED = "Stalled";
+  /**
+   * With monitoring.serviceMonitor.enabled: True when no ServiceMonitor can be made (the
+   * Prometheus Operator's CRD is missing). A warning: Ready does not wait for it.
+   */
+  public static final String MONITORING_UNAVAILABLE = "MonitoringUnavailable";
+
   private ConditionTypes() {}
 }

@@ -120,6 +120,8 @@ public class SecureRegistrySpec {
 
   public Affinity affinity;
 
+  public MonitoringSpec monitoring;
+
   public int effectiveReplicas() {
     return replicas == null ? 1 : replicas;
   }
@@ -142,6 +144,10 @@ public class SecureRegistrySpec {
 
   public NodeTrustSpec effectiveNodeTrust() {
     return nodeTrust == null ? new NodeTrustSpec() : nodeTrust;
+  }
+
+  public MonitoringSpec effectiveMonitoring() {
+    return monitoring == null ? new MonitoringSpec() : monitoring;
   }
 
   public HealthSpec effectiveHealth() {

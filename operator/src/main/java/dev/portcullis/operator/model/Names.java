@@ -55,6 +55,15 @@ public final class Names {
     return r.getMetadata().getName() + "-gc";
   }
 
+  /** The headless Service a ServiceMonitor selects: the registry pods' debug port only. */
+  public static String metricsService(SecureRegistry r) {
+    return r.getMetadata().getName() + "-metrics";
+  }
+
+  public static String serviceMonitor(SecureRegistry r) {
+    return r.getMetadata().getName();
+  }
+
   /** The managed token issuer: Deployment, Service, ConfigMap <name>-auth-config. */
   public static String authServer(SecureRegistry r) {
     return r.getMetadata().getName() + "-auth";

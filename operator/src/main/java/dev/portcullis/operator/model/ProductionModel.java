@@ -30,10 +30,13 @@ public final class ProductionModel {
         .build();
   }
 
-  /** Ingress to the registry port only, from the listed peers (anyone when none are listed). */
+  /**
+   * Ingress to the registry port only, from the listed peers (anyone when none are listed); and to
+   * the metrics port from the scrapers monitoring.serviceMonitor.scrapeFrom lists.
+   */
   public static NetworkPolicy networkPolicy(SecureRegistry r) {
     var from = r.getSpec().networkPolicy.from;
-    return new NetworkPolicyBuilder()
+    var policy = new NetworkPolicyBuilder()
         .withMetadata(Meta.of(r, Names.networkPolicy(r)))
         .withNewSpec()
           .withNewPodSelector().withMatchLabels(Names.selectorLabels(r)).endPodSelector()
@@ -45,6 +48,9 @@ public final class ProductionModel {
           .endIngress()
         .endSpec()
         .build();
+    // monitoring.serviceMonitor.scrapeFrom: Prometheus may reach the metrics port
+    MonitoringModel.scrapeIngress(r).ifPresent(policy.getSpec().getIngress()::add);
+    return policy;
   }
 
   /**

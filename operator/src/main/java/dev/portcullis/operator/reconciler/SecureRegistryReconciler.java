@@ -14,6 +14,7 @@ import dev.portcullis.operator.dependent.ConfigMapDependent;
 import dev.portcullis.operator.dependent.DeploymentDependent;
 import dev.portcullis.operator.dependent.HtpasswdSecretDependent;
 import dev.portcullis.operator.dependent.HtpasswdUsersListed;
+import dev.portcullis.operator.dependent.PrometheusOperator;
 import dev.portcullis.operator.dependent.PvcDependent;
 import dev.portcullis.operator.dependent.PvcStorage;
 import dev.portcullis.operator.dependent.SelfSignedIssuerDependent;
@@ -26,7 +27,9 @@ import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.Problem;
 import dev.portcullis.operator.model.SecretInputs;
 import dev.portcullis.operator.model.SpecCheck;
+import dev.portcullis.operator.status.MonitoringCondition;
 import dev.portcullis.operator.status.Observed;
+import dev.portcullis.operator.status.ProgressConditions;
 import dev.portcullis.operator.status.PullSecretTargetsCondition;
 import dev.portcullis.operator.status.StatusAggregator;
 import dev.portcullis.operator.tenancy.HostClaims;
@@ -139,6 +142,15 @@ import org.slf4j.LoggerFactory;
           type = dev.portcullis.operator.dependent.GcCronJobDependent.class,
           reconcilePrecondition =
               dev.portcullis.operator.dependent.ProductionParts.GarbageCollectionScheduled.class),
+      @Dependent(
+          name = "metrics-service",
+          type = dev.portcullis.operator.dependent.MetricsServiceDependent.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ServiceMonitorWanted.class),
+      @Dependent(
+          name = "service-monitor",
+          type = dev.portcullis.operator.dependent.ServiceMonitorDependent.class,
+          activationCondition = dev.portcullis.operator.dependent.PrometheusOperatorInstalled.class,
+          reconcilePrecondition = dev.portcullis.operator.dependent.ServiceMonitorWanted.class),
     })
 @ControllerConfiguration(name = "secureregistry")
 public class SecureRegistryReconciler
@@ -160,6 +172,8 @@ public class SecureRegistryReconciler
   /** How often a registry with pull secrets is looked at again: label selections and rotation. */
   static final Duration PULL_SECRETS_RESYNC = Duration.ofSeconds(60);
   private final AtomicLong reconciles = new AtomicLong();
+  private final dev.portcullis.operator.metrics.RegistryMetrics metrics =
+      new dev.portcullis.operator.metrics.RegistryMetrics();
 
   public SecureRegistryReconciler() {
     this(Clock.systemUTC());
@@ -209,7 +223,13 @@ public class SecureRegistryReconciler
           r.getMetadata().getName(), e);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(RETRY);
     }
+    metrics.forget(r);
     return DeleteControl.defaultDelete();
+  }
+
+  /** The operator's own per-registry metrics, published with JOSDK's on /metrics. */
+  public dev.portcullis.operator.metrics.RegistryMetrics metrics() {
+    return metrics;
   }
 
   /** Completed reconciles, for tests that must know a reconcile has happened. */
@@ -240,6 +260,7 @@ public class SecureRegistryReconciler
     var credentials = SecretInputs.credentials(r, n -> ReferencedSecrets.get(context, r, n));
     problems.addAll(credentials.problems());
     problems.addAll(SecretInputs.referenceProblems(r, n -> ReferencedSecrets.get(context, r, n)));
+    dev.portcullis.operator.model.MonitoringModel.problem(r).ifPresent(problems::add);
     boolean tls = r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled;
     if (tls && !CertManager.installed(context.getClient())) {
       problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "CertManagerMissing",
@@ -340,6 +361,11 @@ public class SecureRegistryReconciler
         status.conditions = conditions;
       });
     }
+    MonitoringCondition.add(status, r, problems, dev.portcullis.operator.model.MonitoringModel
+        .wanted(r) && PrometheusOperator.installed(context.getClient()), clock.instant());
+    // the pull-secret outcome can stall the registry: Stalled is decided on the final conditions
+    ProgressConditions.apply(r, observed, problems, status, clock.instant());
+    metrics.observe(r, status, !errors.isEmpty());
     boolean retry = !problems.isEmpty() || !errors.isEmpty();
     UpdateControl<SecureRegistry> control;
     if (status.equals(r.getStatus())) {
@@ -460,10 +486,15 @@ public class SecureRegistryReconciler
       status = context.getClient().getKubernetesSerialization().clone(previous);
       status.conditions = new ArrayList<>(status.conditions == null ? List.of()
           : status.conditions);
-      status.conditions.removeIf(c -> ConditionTypes.READY.equals(c.getType()));
-      fresh.condition(ConditionTypes.READY).ifPresent(status.conditions::add);
+      // Ready, and kstatus's Reconciling (retrying) with Stalled, say what happened
+      var replaced = java.util.Set.of(ConditionTypes.READY, ConditionTypes.RECONCILING,
+          ConditionTypes.STALLED);
+      status.conditions.removeIf(c -> replaced.contains(c.getType()));
+      fresh.conditions.stream().filter(c -> replaced.contains(c.getType()))
+          .forEach(status.conditions::add);
       status.phase = "Pending";
     }
+    metrics.observe(r, status, true);
     if (status.equals(previous)) {
       return ErrorStatusUpdateControl.noStatusUpdate();
     }

@@ -124,6 +124,7 @@ public final class StatusAggregator {
     // a spec that cannot be applied leaves the running registry alone: Degraded, not Failed
     status.phase = !problems.isEmpty() ? (available ? "Degraded" : "Failed")
         : ready ? "Ready" : "Pending";
+    ProgressConditions.apply(r, o, problems, status, now);
     return status;
   }
 
@@ -340,7 +341,7 @@ public final class StatusAggregator {
         .build();
   }
 
-  private static String transitionTime(SecureRegistryStatus previous, Condition c, Instant now) {
+  static String transitionTime(SecureRegistryStatus previous, Condition c, Instant now) {
     if (previous != null) {
       var old = previous.condition(c.getType()).orElse(null);
       if (old != null && Objects.equals(old.getStatus(), c.getStatus())

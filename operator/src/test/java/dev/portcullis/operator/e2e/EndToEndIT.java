@@ -74,6 +74,7 @@ class EndToEndIT {
   static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
   static MockCluster cluster;
+  static final dev.portcullis.operator.gitops.ArgoCdHealthCheck ARGO_CD = argoCd();
   static Kubelet kubelet;
   static ServiceProxy proxy;
   static NodePorts nodePorts;
@@ -126,6 +127,14 @@ class EndToEndIT {
           Files.deleteIfExists(p);
         }
       }
+    }
+  }
+
+  private static dev.portcullis.operator.gitops.ArgoCdHealthCheck argoCd() {
+    try {
+      return new dev.portcullis.operator.gitops.ArgoCdHealthCheck();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -777,6 +786,9 @@ class EndToEndIT {
           .isEmpty();
       assertThat(cluster.client.policy().v1().podDisruptionBudget().inNamespace(ns)
           .withName("shared").get()).as("PodDisruptionBudget of a replicated registry").isNotNull();
+      // the sample asks for a ServiceMonitor; this cluster has no Prometheus Operator: a warning
+      assertThat(r.getStatus().condition(ConditionTypes.MONITORING_UNAVAILABLE).orElseThrow()
+          .getReason()).isEqualTo("ServiceMonitorCRDMissing");
 
       String host = "shared." + ns + ".svc";
       String endpoint = host + ":5000";
@@ -912,6 +924,15 @@ class EndToEndIT {
       return r != null && r.getStatus() != null && r.getStatus().caBundle != null
           && r.getStatus().condition(ConditionTypes.READY)
               .map(c -> "True".equals(c.getStatus())).orElse(false);
+    });
+    // docs/gitops.md's Argo CD health check agrees once the rollout is over (kstatus: Current)
+    await().atMost(READY_TIMEOUT).untilAsserted(() -> {
+      SecureRegistry r = cluster.client.resources(SecureRegistry.class).inNamespace(ns)
+          .withName(name).get();
+      assertThat(ARGO_CD.evaluate(r).status()).as("Argo CD health of %s/%s", ns, name)
+          .isEqualTo("Healthy");
+      assertThat(r.getStatus().condition(ConditionTypes.RECONCILING).orElseThrow().getStatus())
+          .isEqualTo("False");
     });
     return cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName(name).get();
   }

@@ -125,7 +125,8 @@ class SecureRegistryOperatorTest {
       assertThat(r.getStatus().readyReplicas).isEqualTo(1);
       assertThat(r.getStatus().observedGeneration).isEqualTo(r.getMetadata().getGeneration());
       assertThat(r.getStatus().conditions).extracting(c -> c.getType()).containsExactly(
-          "CertificatesReady", "AuthReady", "StorageReady", "Available", "Ready", "Insecure");
+          "CertificatesReady", "AuthReady", "StorageReady", "Available", "Reconciling",
+          "Stalled", "Ready", "Insecure");
       assertThat(condition(r, ConditionTypes.INSECURE)).startsWith("False Secured");
     });
   }
