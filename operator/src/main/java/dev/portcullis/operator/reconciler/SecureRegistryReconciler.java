@@ -298,6 +298,17 @@ public class SecureRegistryReconciler
         errors.add("node-trust: " + describe(e));
       }
     }
+    // the node agent is shared: every registry using it says whether it runs (issue 18 item 2)
+    dev.portcullis.operator.status.NodeAgentState nodeAgent = null;
+    if (tls && r.getSpec().effectiveNodeTrust().effectiveEnabled()) {
+      try {
+        nodeAgent = nodeTrust.agentState(context.getClient());
+      } catch (KubernetesClientException e) {
+        nodeAgent = new dev.portcullis.operator.status.NodeAgentState(null, "NodeAgentUnreadable",
+            "cannot read the node agent's DaemonSet in " + nodeTrust.agentNamespace() + ": "
+                + describe(e));
+      }
+    }
     // only once the htpasswd file knows the robot's password (or with no pullSecrets: removal)
     List<String> missingNamespaces = null;
     if (problems.isEmpty() && errors.isEmpty()) {
@@ -340,6 +351,10 @@ public class SecureRegistryReconciler
         status.conditions = conditions;
       });
     }
+    if (nodeAgent != null) {
+      dev.portcullis.operator.status.NodeTrustCondition.add(status, r.getStatus(), nodeAgent,
+          status.observedGeneration, clock.instant());
+    }
     boolean retry = !problems.isEmpty() || !errors.isEmpty();
     UpdateControl<SecureRegistry> control;
     if (status.equals(r.getStatus())) {
@@ -360,7 +375,11 @@ public class SecureRegistryReconciler
           r.getMetadata().getNamespace(), r.getMetadata().getName(), conflicts);
       return control.rescheduleAfter(Conflicts.REQUEUE);
     }
-    if (health != null) {
+    if (nodeAgent != null && !Boolean.FALSE.equals(nodeAgent.degraded())) {
+      // nothing tells the operator when the DaemonSet's pods come up: look again
+      return control.rescheduleAfter(RETRY);
+    }
+    if (health != null || nodeAgent != null) {
       return control.rescheduleAfter(PROBE_INTERVAL);
     }
     return r.getSpec().pullSecrets != null ? control.rescheduleAfter(PULL_SECRETS_RESYNC) : control;

@@ -99,7 +99,7 @@ class RbacCoversOperatorTest {
               .orElseThrow().getStatus()).isEqualTo("True");
           assertThat(cluster.client.secrets().inNamespace(watched).withName(pullSecret).get())
               .isNotNull();
-          assertThat(cluster.client.configMaps().inNamespace(SA_NAMESPACE)
+          assertThat(cluster.client.configMaps().inNamespace(NodeTrustPublisher.DEFAULT_AGENT_NAMESPACE)
               .withName(Names.NODE_TRUST_CONFIGMAP).get().getData().toString())
               .contains(watched + "/reg");
           if (namespaces.isEmpty()) {

@@ -99,6 +99,16 @@ class EndToEndIT {
     }
     root = Files.createTempDirectory(Path.of("/tmp"), "pcl-e2e-");
     cluster = new MockCluster(true);
+    // the project's own install: its namespaces with their Pod Security labels, which the
+    // kubelet enforces (the node agent in portcullis-node-agent, privileged)
+    for (var doc : dev.portcullis.operator.deploy.Kustomize.render("deploy")) {
+      if ("Namespace".equals(dev.portcullis.operator.deploy.Kustomize.kind(doc))) {
+        cluster.client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+            .withNewMetadata().withName(dev.portcullis.operator.deploy.Kustomize.name(doc))
+            .withLabels(dev.portcullis.operator.deploy.Kustomize.labels(doc)).endMetadata()
+            .build()).create();
+      }
+    }
     cluster.startOperator();
     kubelet = new Kubelet(cluster.client, JAR, root.resolve("cluster")).start();
     proxy = new ServiceProxy(kubelet);
@@ -224,6 +234,14 @@ class EndToEndIT {
       assertThat(Files.readString(certsD.resolve(host).resolve("hosts.toml")))
           .contains("ca = \"ca.crt\"").doesNotContain("client");
     }
+    // the agent ran under its namespace's Pod Security level, and the registry says so
+    assertThat(kubelet.pods(NodeTrustPublisher.DEFAULT_AGENT_NAMESPACE,
+        dev.portcullis.operator.model.Names.NODE_AGENT)).isNotEmpty();
+    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(cluster.client
+        .resources(SecureRegistry.class).inNamespace(ns).withName("nestor").get().getStatus()
+        .condition(dev.portcullis.operator.api.ConditionTypes.NODE_TRUST_DEGRADED)
+        .map(c -> c.getStatus() + " " + c.getReason()).orElse(""))
+        .isEqualTo("False NodeAgentsReady"));
     assertThat(nodePorts.failures()).as("kube-proxy's NodePort").doesNotContainKey(30501);
     try (var node = ClusterNode.start(proxy.url())) {
       String ref = endpoint + "/shop/app:v1";
@@ -1012,7 +1030,7 @@ class EndToEndIT {
     }
     sb.append(kubelet == null ? "" : kubelet.report(namespace, 40));
     // the node agent runs in the operator's namespace, for every journey
-    sb.append(kubelet == null ? "" : kubelet.report(NodeTrustPublisher.DEFAULT_NAMESPACE, 20));
+    sb.append(kubelet == null ? "" : kubelet.report(NodeTrustPublisher.DEFAULT_AGENT_NAMESPACE, 20));
     if (nodePorts != null && !nodePorts.failures().isEmpty()) {
       sb.append("NodePorts not opened: ").append(nodePorts.failures()).append('\n');
     }

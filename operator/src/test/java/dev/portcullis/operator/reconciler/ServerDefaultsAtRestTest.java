@@ -73,7 +73,7 @@ class ServerDefaultsAtRestTest {
     cluster.client.resource(Registries.password(NS, "ci", "ci-Passw0rd-1")).create();
     cluster.client.resource(everything()).create();
     cluster.client.resource(managedTokens()).create();
-    String agentNs = NodeTrustPublisher.fromEnvironment().namespace();
+    String agentNs = NodeTrustPublisher.fromEnvironment().agentNamespace();
     await().until(() -> deployment("reg") != null && deployment("tok") != null
         && deployment("tok-auth") != null);
     // tok and tok-auth roll once more when the token CA's signing Secret is issued (their pods
