@@ -358,7 +358,6 @@ class EndToEndIT {
    */
   @Test
   void journey3_managedTokenIssuer(@TempDir Path tmp) throws Exception {
-    releaseHost("j3-external", "haddock");
     String ns = useNamespace("j3-token");
     namespaceWithDefaultServiceAccount("ci", Map.of());
     for (String account : List.of("builder", "tester")) {
@@ -424,7 +423,6 @@ class EndToEndIT {
    */
   @Test
   void journey3_externalTokenIssuer(@TempDir Path tmp) throws Exception {
-    releaseHost("j3-token", "haddock");
     String authNs = "acme-auth";
     useNamespace(authNs);
     String signingPem = runExternalIssuer(authNs);
@@ -435,8 +433,8 @@ class EndToEndIT {
       }
       return item;
     });
-    SecureRegistry r = awaitReady(ns, "haddock");
-    proxy.alias("haddock.example.com", ns, "haddock");
+    SecureRegistry r = awaitReady(ns, "thomson");
+    proxy.alias("thomson.example.com", ns, "thomson");
     String endpoint = r.getStatus().endpoint;
     String ca = r.getStatus().caBundle;
     String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 32);
@@ -512,7 +510,7 @@ class EndToEndIT {
               key: /etc/acme/tls/tls.key
             token:
               issuer: Acme auth server
-              service: haddock.example.com
+              service: thomson.example.com
               expiration: 900
               certificate: /etc/acme/signing/tls.crt
               key: /etc/acme/signing/tls.key
@@ -828,16 +826,6 @@ class EndToEndIT {
   }
 
   // ---- helpers ----
-
-  /**
-   * samples/token-managed.yaml and samples/token-external.yaml both name haddock.example.com, and a
-   * host belongs to one SecureRegistry at a time (issue 25): the other journey's goes first.
-   */
-  static void releaseHost(String ns, String name) {
-    cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName(name).delete();
-    await().atMost(READY_TIMEOUT).until(() -> cluster.client.resources(SecureRegistry.class)
-        .inNamespace(ns).withName(name).get() == null);
-  }
 
   static String useNamespace(String ns) {
     namespace = ns;
