@@ -25,6 +25,11 @@ public final class ConditionTypes {
    * e.g. by Pod Security admission, or not ready), with the DaemonSet controller's message.
    */
   public static final String NODE_TRUST_DEGRADED = "NodeTrustDegraded";
+  /**
+   * With expose: True once the Ingresses or TLSRoutes are written; False when they cannot be
+   * (Gateway API not installed, an object of the same name in the way).
+   */
+  public static final String EXPOSED = "Exposed";
 
   private ConditionTypes() {}
 }

@@ -235,6 +235,7 @@ public class SecureRegistryReconciler
   private UpdateControl<SecureRegistry> doReconcile(
       SecureRegistry r, Context<SecureRegistry> context) {
     var problems = new ArrayList<Problem>(SpecCheck.check(r));
+    problems.addAll(dev.portcullis.operator.model.ExposeCheck.problems(r));
     problems.addAll(HostClaims.problems(r, context.getPrimaryCache().list().toList(),
         tenancy.publicHosts()));
     var credentials = SecretInputs.credentials(r, n -> ReferencedSecrets.get(context, r, n));
@@ -298,6 +299,24 @@ public class SecureRegistryReconciler
         errors.add("node-trust: " + describe(e));
       }
     }
+    // Ingresses / Gateway API routes (issue 18 item 8): once the registry's own objects are applied
+    ExposurePublisher.Outcome exposed = null;
+    if (problems.isEmpty() && errors.isEmpty()) {
+      try {
+        exposed = ExposurePublisher.publish(context.getClient(), r);
+      } catch (KubernetesClientException e) {
+        if (Conflicts.isConflict(e)) {
+          conflicts.add("expose");
+        } else {
+          log.warn("{}/{}: exposing failed: {}", r.getMetadata().getNamespace(),
+              r.getMetadata().getName(), describe(e));
+          exposed = new ExposurePublisher.Outcome(false, "ExposeFailed", describe(e));
+        }
+      }
+    } else if (r.getStatus() != null) {
+      exposed = r.getStatus().condition(ConditionTypes.EXPOSED).map(c -> new ExposurePublisher
+          .Outcome("True".equals(c.getStatus()), c.getReason(), c.getMessage())).orElse(null);
+    }
     // the node agent is shared: every registry using it says whether it runs (issue 18 item 2)
     dev.portcullis.operator.status.NodeAgentState nodeAgent = null;
     if (tls && r.getSpec().effectiveNodeTrust().effectiveEnabled()) {
@@ -351,6 +370,10 @@ public class SecureRegistryReconciler
         status.conditions = conditions;
       });
     }
+    if (exposed != null) {
+      dev.portcullis.operator.status.ExposedCondition.add(status, r.getStatus(), exposed.ok(),
+          exposed.reason(), exposed.message(), status.observedGeneration, clock.instant());
+    }
     if (nodeAgent != null) {
       dev.portcullis.operator.status.NodeTrustCondition.add(status, r.getStatus(), nodeAgent,
           status.observedGeneration, clock.instant());
@@ -375,8 +398,10 @@ public class SecureRegistryReconciler
           r.getMetadata().getNamespace(), r.getMetadata().getName(), conflicts);
       return control.rescheduleAfter(Conflicts.REQUEUE);
     }
-    if (nodeAgent != null && !Boolean.FALSE.equals(nodeAgent.degraded())) {
-      // nothing tells the operator when the DaemonSet's pods come up: look again
+    if ((nodeAgent != null && !Boolean.FALSE.equals(nodeAgent.degraded()))
+        || (exposed != null && !exposed.ok())) {
+      // nothing tells the operator when the DaemonSet's pods come up, or Gateway API is
+      // installed: look again
       return control.rescheduleAfter(RETRY);
     }
     if (health != null || nodeAgent != null) {

@@ -415,6 +415,42 @@ class EndToEndIT {
   }
 
   /**
+   * Journey 8: samples/ingress.yaml, the registry and its managed token issuer behind an
+   * ingress-nginx Ingress each in TLS passthrough. The proxy plays the controller: it routes each
+   * host of the Ingresses the operator wrote, on 443, to their backend Service as written; clients
+   * reach only the external names, log in through the realm on the token host, push and pull.
+   */
+  @Test
+  void journey8_ingressSample(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j8-ingress");
+    applySample("ingress.yaml", ns);
+    SecureRegistry r = awaitReady(ns, "castafiore");
+    var ingresses = await().atMost(READY_TIMEOUT).until(() -> cluster.client.network().v1()
+        .ingresses().inNamespace(ns).list().getItems(), l -> l.size() == 2);
+    for (var ingress : ingresses) {
+      assertThat(ingress.getMetadata().getAnnotations())
+          .containsEntry("nginx.ingress.kubernetes.io/ssl-passthrough", "true");
+      assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
+      var rule = ingress.getSpec().getRules().get(0);
+      var backend = rule.getHttp().getPaths().get(0).getBackend().getService();
+      proxy.alias(rule.getHost(), ns, backend.getName(), backend.getPort().getNumber());
+    }
+    await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "castafiore-auth").stream()
+        .anyMatch(Kubelet.Pod::ready));
+    assertThat(r.getStatus().endpoint).isEqualTo("castafiore.example.com");
+    assertThat(r.getStatus().condition(ConditionTypes.EXPOSED).map(c -> c.getStatus()))
+        .contains("True");
+    String endpoint = r.getStatus().endpoint;
+    String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 81);
+    var ci = new ClusterSkopeo(tmp.resolve("ci"), proxy.url(), r.getStatus().caBundle);
+    assertThat(ci.login(endpoint, "ci", "wrong").ok()).as("wrong password").isFalse();
+    ci.login(endpoint, "ci", "change-me-please").orThrow();
+    ci.push(tmp.resolve("image"), "latest", endpoint + "/team/app:v1").orThrow();
+    ci.pull(endpoint + "/team/app:v1", tmp.resolve("back"), "v1").orThrow();
+    assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+  }
+
+  /**
    * Journey 3, an issuer the operator does not run: samples/token-external.yaml. A team runs its
    * own docker_auth-style issuer in the cluster (here the registry image's auth-server, with
    * docker_auth's config: inline bcrypt users, kid-identified signing key, no x5c), behind
