@@ -28,9 +28,21 @@ public class ExposeSpec {
       + " set, see docs/secureregistry.md.")
   public Ingress ingress;
 
-  @JsonPropertyDescription("Gateway API routes (TLSRoute, TLS passed through to the registry)"
-      + " attached to an existing Gateway.")
+  @JsonPropertyDescription("Gateway API routes attached to an existing Gateway: TLSRoutes (TLS"
+      + " passed through to the registry) or HTTPRoutes with a BackendTLSPolicy (the Gateway"
+      + " terminates TLS and re-encrypts to the registry).")
   public Gateway gateway;
+
+  /** How TLS crosses the Gateway. */
+  public enum GatewayMode {
+    /** A TLSRoute: the Gateway's Passthrough listener forwards the TLS stream. */
+    TLSPassthrough,
+    /**
+     * An HTTPRoute and a BackendTLSPolicy: the Gateway's HTTPS listener terminates TLS with its
+     * own certificate and re-encrypts to the registry, verified against the namespace CA.
+     */
+    BackendTLS
+  }
 
   /** How TLS crosses the ingress controller. */
   public enum IngressTls {
@@ -100,6 +112,16 @@ public class ExposeSpec {
     @Pattern(HOST_PATTERN)
     @Size(max = HOST_MAX)
     public String tokenHost;
+
+    @JsonPropertyDescription("TLSPassthrough (default: a TLSRoute, for a Passthrough listener;"
+        + " required with MutualTLS) or BackendTLS (an HTTPRoute and a BackendTLSPolicy, for an"
+        + " HTTPS listener with the Gateway's own certificate).")
+    @Default("TLSPassthrough")
+    public GatewayMode mode;
+
+    public GatewayMode effectiveMode() {
+      return mode == null ? GatewayMode.TLSPassthrough : mode;
+    }
   }
 
   /** A Gateway, as Gateway API's ParentReference names it. */

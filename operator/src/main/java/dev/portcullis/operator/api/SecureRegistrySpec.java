@@ -77,6 +77,12 @@ import java.util.Map;
     message = "expose.ingress.tls Reencrypt ends the client's TLS at the ingress, so MutualTLS"
         + " never sees a client certificate: use Passthrough")
 @ValidationRule(
+    value = "!has(self.expose) || !has(self.expose.gateway) || !has(self.expose.gateway.mode)"
+        + " || self.expose.gateway.mode != 'BackendTLS' || !has(self.tls) || !has(self.tls.mode)"
+        + " || self.tls.mode != 'MutualTLS'",
+    message = "expose.gateway.mode BackendTLS ends the client's TLS at the Gateway, so MutualTLS"
+        + " never sees a client certificate: use TLSPassthrough")
+@ValidationRule(
     value = "!has(self.expose) || !((has(self.expose.ingress) && has(self.expose.ingress.tokenHost))"
         + " || (has(self.expose.gateway) && has(self.expose.gateway.tokenHost)))"
         + " || (has(self.auth)"

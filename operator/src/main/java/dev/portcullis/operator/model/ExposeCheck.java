@@ -34,6 +34,11 @@ public final class ExposeCheck {
       out.add(problem("expose.ingress.tls Reencrypt ends the client's TLS at the ingress, so"
           + " MutualTLS never sees a client certificate: use Passthrough"));
     }
+    if (e.gateway != null && e.gateway.effectiveMode() == ExposeSpec.GatewayMode.BackendTLS
+        && mode == TlsSpec.Mode.MutualTLS) {
+      out.add(problem("expose.gateway.mode BackendTLS ends the client's TLS at the Gateway, so"
+          + " MutualTLS never sees a client certificate: use TLSPassthrough"));
+    }
     if (e.tokenHost() != null) {
       var managed = r.getSpec().effectiveAuth().managedToken();
       if (managed == null || managed.realm != null) {

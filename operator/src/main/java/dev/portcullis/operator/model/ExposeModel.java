@@ -2,6 +2,8 @@ package dev.portcullis.operator.model;
 
 import dev.portcullis.operator.api.ExposeSpec;
 import dev.portcullis.operator.api.SecureRegistry;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -14,8 +16,8 @@ import java.util.TreeMap;
 
 /**
  * The objects that expose a registry and its managed token issuer outside the cluster
- * ({@code spec.expose}): one Ingress, or one Gateway API TLSRoute, per backend (the registry's
- * Service; the issuer's, with a token host). Every field a server would default is set as it
+ * ({@code spec.expose}): per backend (the registry's Service; the issuer's, with a token host) an
+ * Ingress, a Gateway API TLSRoute, or an HTTPRoute with a BackendTLSPolicy. Every field a server would default is set as it
  * would default it, so the stored object equals the desired one.
  */
 public final class ExposeModel {
@@ -23,6 +25,12 @@ public final class ExposeModel {
   public static final String GATEWAY_GROUP = "gateway.networking.k8s.io";
   public static final String TLS_ROUTE_VERSION = GATEWAY_GROUP + "/v1alpha2";
   public static final String TLS_ROUTE_CRD = "tlsroutes." + GATEWAY_GROUP;
+  public static final String HTTP_ROUTE_VERSION = GATEWAY_GROUP + "/v1";
+  public static final String HTTP_ROUTE_CRD = "httproutes." + GATEWAY_GROUP;
+  /** Gateway API 1.1 to 1.3 (experimental channel) serve BackendTLSPolicy as v1alpha3. */
+  public static final String BACKEND_TLS_POLICY_VERSION = GATEWAY_GROUP + "/v1alpha3";
+  public static final String BACKEND_TLS_POLICY_CRD = "backendtlspolicies." + GATEWAY_GROUP;
+  public static final String CA_KEY = "ca.crt";
   static final String NGINX = "nginx.ingress.kubernetes.io/";
   /**
    * A blob upload or pull can last as long as the network needs: ingress-nginx's 60 s default
@@ -101,17 +109,74 @@ public final class ExposeModel {
     return builder.build();
   }
 
-  /** The TLSRoutes of {@code expose.gateway}, one per backend. */
+  /** The TLSRoutes of {@code expose.gateway} in TLSPassthrough mode, one per backend. */
   public static List<GenericKubernetesResource> tlsRoutes(SecureRegistry r) {
-    ExposeSpec.Gateway spec = r.getSpec().expose == null ? null : r.getSpec().expose.gateway;
+    ExposeSpec.Gateway spec = gateway(r, ExposeSpec.GatewayMode.TLSPassthrough);
     if (spec == null) {
       return List.of();
     }
     return backends(r).stream().map(b -> tlsRoute(r, spec, b)).toList();
   }
 
-  static GenericKubernetesResource tlsRoute(SecureRegistry r, ExposeSpec.Gateway spec,
-      Backend b) {
+  /**
+   * In BackendTLS mode, per backend an HTTPRoute and the BackendTLSPolicy that has the Gateway
+   * verify the backend against the namespace CA ({@link #backendCa}) under its Service name.
+   */
+  public static List<GenericKubernetesResource> backendTlsRoutes(SecureRegistry r) {
+    ExposeSpec.Gateway spec = gateway(r, ExposeSpec.GatewayMode.BackendTLS);
+    if (spec == null) {
+      return List.of();
+    }
+    var out = new ArrayList<GenericKubernetesResource>();
+    for (Backend b : backends(r)) {
+      var routeSpec = new LinkedHashMap<String, Object>();
+      routeSpec.put("parentRefs", parentRefs(spec));
+      routeSpec.put("hostnames", List.of(b.host()));
+      // the match the CRD's schema defaults to, written out
+      routeSpec.put("rules", List.of(Map.of(
+          "matches", List.of(Map.of("path", Map.of("type", "PathPrefix", "value", "/"))),
+          "backendRefs", List.of(serviceRef(b)))));
+      out.add(new GenericKubernetesResourceBuilder()
+          .withApiVersion(HTTP_ROUTE_VERSION).withKind("HTTPRoute")
+          .withMetadata(Meta.of(r, b.name()))
+          .withAdditionalProperties(Map.of("spec", routeSpec))
+          .build());
+      var policySpec = new LinkedHashMap<String, Object>();
+      policySpec.put("targetRefs", List.of(Map.of("group", "", "kind", "Service",
+          "name", b.service())));
+      policySpec.put("validation", Map.of(
+          "caCertificateRefs", List.of(Map.of("group", "", "kind", "ConfigMap",
+              "name", Names.backendCa(r))),
+          "hostname", b.service() + "." + r.getMetadata().getNamespace() + ".svc"));
+      out.add(new GenericKubernetesResourceBuilder()
+          .withApiVersion(BACKEND_TLS_POLICY_VERSION).withKind("BackendTLSPolicy")
+          .withMetadata(Meta.of(r, b.name()))
+          .withAdditionalProperties(Map.of("spec", policySpec))
+          .build());
+    }
+    return out;
+  }
+
+  /**
+   * The namespace CA for BackendTLSPolicy, which reads CA certificates from ConfigMaps only: a
+   * copy of the public {@code ca.crt} of the registry's TLS Secret.
+   */
+  public static ConfigMap backendCa(SecureRegistry r, String caPem) {
+    return new ConfigMapBuilder().withMetadata(Meta.of(r, Names.backendCa(r)))
+        .withData(Map.of(CA_KEY, caPem)).build();
+  }
+
+  /** Whether {@code expose} asks for BackendTLS routes (and so the CA ConfigMap). */
+  public static boolean backendTls(SecureRegistry r) {
+    return gateway(r, ExposeSpec.GatewayMode.BackendTLS) != null;
+  }
+
+  private static ExposeSpec.Gateway gateway(SecureRegistry r, ExposeSpec.GatewayMode mode) {
+    ExposeSpec.Gateway spec = r.getSpec().expose == null ? null : r.getSpec().expose.gateway;
+    return spec == null || spec.effectiveMode() != mode ? null : spec;
+  }
+
+  private static List<Map<String, Object>> parentRefs(ExposeSpec.Gateway spec) {
     var parents = new ArrayList<Map<String, Object>>();
     for (ExposeSpec.ParentRef p : spec.parentRefs) {
       // group and kind as the CRD's schema defaults them
@@ -127,16 +192,25 @@ public final class ExposeModel {
       }
       parents.add(ref);
     }
+    return parents;
+  }
+
+  private static Map<String, Object> serviceRef(Backend b) {
     var backendRef = new LinkedHashMap<String, Object>();
     backendRef.put("group", "");
     backendRef.put("kind", "Service");
     backendRef.put("name", b.service());
     backendRef.put("port", b.port());
     backendRef.put("weight", 1);
+    return backendRef;
+  }
+
+  static GenericKubernetesResource tlsRoute(SecureRegistry r, ExposeSpec.Gateway spec,
+      Backend b) {
     var routeSpec = new LinkedHashMap<String, Object>();
-    routeSpec.put("parentRefs", parents);
+    routeSpec.put("parentRefs", parentRefs(spec));
     routeSpec.put("hostnames", List.of(b.host()));
-    routeSpec.put("rules", List.of(Map.of("backendRefs", List.of(backendRef))));
+    routeSpec.put("rules", List.of(Map.of("backendRefs", List.of(serviceRef(b)))));
     return new GenericKubernetesResourceBuilder()
         .withApiVersion(TLS_ROUTE_VERSION).withKind("TLSRoute")
         .withMetadata(Meta.of(r, b.name()))

@@ -303,7 +303,8 @@ public class SecureRegistryReconciler
     ExposurePublisher.Outcome exposed = null;
     if (problems.isEmpty() && errors.isEmpty()) {
       try {
-        exposed = ExposurePublisher.publish(context.getClient(), r);
+        exposed = ExposurePublisher.publish(context.getClient(), r, tls ? secretValue(
+            ReferencedSecrets.get(context, r, Names.tlsSecret(r)), "ca.crt") : null);
       } catch (KubernetesClientException e) {
         if (Conflicts.isConflict(e)) {
           conflicts.add("expose");

@@ -139,6 +139,47 @@ class ExposeModelTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void backendTlsIsAnHttpRouteAndAPolicyVerifyingTheServiceNameAgainstTheCaCopy() {
+    var e = new ExposeSpec();
+    e.gateway = new ExposeSpec.Gateway();
+    e.gateway.host = "bianca.example.com";
+    e.gateway.mode = ExposeSpec.GatewayMode.BackendTLS;
+    var parent = new ExposeSpec.ParentRef();
+    parent.name = "edge";
+    e.gateway.parentRefs = List.of(parent);
+    var r = exposed(e);
+    assertThat(ExposeModel.tlsRoutes(r)).isEmpty();
+    var objects = ExposeModel.backendTlsRoutes(r);
+    assertThat(objects).extracting(o -> o.getKind() + "/" + o.getMetadata().getName())
+        .containsExactly("HTTPRoute/bianca", "BackendTLSPolicy/bianca");
+    Map<String, Object> route = (Map<String, Object>) objects.get(0).getAdditionalProperties()
+        .get("spec");
+    assertThat(objects.get(0).getApiVersion()).isEqualTo("gateway.networking.k8s.io/v1");
+    assertThat(route.get("hostnames")).isEqualTo(List.of("bianca.example.com"));
+    assertThat(route.get("rules")).isEqualTo(List.of(Map.of(
+        "matches", List.of(Map.of("path", Map.of("type", "PathPrefix", "value", "/"))),
+        "backendRefs", List.of(Map.of("group", "", "kind", "Service", "name", "bianca",
+            "port", 5000, "weight", 1)))));
+    Map<String, Object> policy = (Map<String, Object>) objects.get(1).getAdditionalProperties()
+        .get("spec");
+    assertThat(objects.get(1).getApiVersion())
+        .isEqualTo("gateway.networking.k8s.io/v1alpha3");
+    assertThat(policy.get("targetRefs")).isEqualTo(List.of(Map.of("group", "", "kind",
+        "Service", "name", "bianca")));
+    assertThat(policy.get("validation")).isEqualTo(Map.of(
+        "caCertificateRefs", List.of(Map.of("group", "", "kind", "ConfigMap",
+            "name", "bianca-backend-ca")),
+        "hostname", "bianca.team.svc"));
+    assertThat(ExposeModel.backendCa(r, "PEM").getData()).isEqualTo(Map.of("ca.crt", "PEM"));
+    r.getSpec().tls = new dev.portcullis.operator.api.TlsSpec();
+    r.getSpec().tls.mode = dev.portcullis.operator.api.TlsSpec.Mode.MutualTLS;
+    assertThat(ExposeCheck.problems(r)).extracting(Problem::message).containsExactly(
+        "expose.gateway.mode BackendTLS ends the client's TLS at the Gateway, so MutualTLS never"
+            + " sees a client certificate: use TLSPassthrough");
+  }
+
+  @Test
   void theExternalHostsReachTheCertificatesTheRealmAndTheEndpoint() {
     var r = exposed(ingress(ExposeSpec.IngressTls.Passthrough));
     assertThat(ServiceModel.endpoint(r)).isEqualTo("bianca.example.com");

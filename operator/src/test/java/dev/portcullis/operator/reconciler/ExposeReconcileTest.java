@@ -83,6 +83,49 @@ class ExposeReconcileTest {
     });
   }
 
+  /** A Gateway API CRD as its release installs it (names only: the mock validates nothing). */
+  static void installGatewayApi(String plural, String kind, String version) {
+    cluster.client.resource(new CustomResourceDefinitionBuilder().withNewMetadata()
+        .withName(plural + "." + ExposeModel.GATEWAY_GROUP).endMetadata().withNewSpec()
+        .withGroup(ExposeModel.GATEWAY_GROUP).withScope("Namespaced").withNewNames()
+        .withPlural(plural).withKind(kind).endNames().addNewVersion()
+        .withName(version).withServed(true).withStorage(true).endVersion().endSpec().build())
+        .create();
+  }
+
+  /**
+   * BackendTLS: an HTTPRoute and a BackendTLSPolicy that verifies the registry against a copy of
+   * the namespace CA in a ConfigMap (the only source BackendTLSPolicy reads), all owned.
+   */
+  @Test
+  void backendTlsRoutesTheRegistryAndVerifiesItAgainstTheNamespaceCa() {
+    installGatewayApi("httproutes", "HTTPRoute", "v1");
+    installGatewayApi("backendtlspolicies", "BackendTLSPolicy", "v1alpha3");
+    var r = Registries.basic(NS, "btls");
+    r.getSpec().expose = new ExposeSpec();
+    r.getSpec().expose.gateway = new ExposeSpec.Gateway();
+    r.getSpec().expose.gateway.host = "btls.example.com";
+    r.getSpec().expose.gateway.mode = ExposeSpec.GatewayMode.BackendTLS;
+    var parent = new ExposeSpec.ParentRef();
+    parent.name = "edge";
+    r.getSpec().expose.gateway.parentRefs = List.of(parent);
+    cluster.client.resource(r).create();
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+      var route = cluster.client.genericKubernetesResources(ExposurePublisher.HTTP_ROUTES)
+          .inNamespace(NS).withName("btls").get();
+      var policy = cluster.client.genericKubernetesResources(
+          ExposurePublisher.BACKEND_TLS_POLICIES).inNamespace(NS).withName("btls").get();
+      var ca = cluster.client.configMaps().inNamespace(NS).withName("btls-backend-ca").get();
+      var tlsSecret = cluster.client.secrets().inNamespace(NS).withName("btls-tls").get();
+      assertThat(Owners.isControlledBy(route, get("btls"))).isTrue();
+      assertThat(Owners.isControlledBy(policy, get("btls"))).isTrue();
+      assertThat(ca.getData().get("ca.crt")).isEqualTo(Registries.decode(tlsSecret, "ca.crt"));
+      assertThat(exposed("btls")).isEqualTo("True Exposed: HTTPRoute btls routes btls.example.com"
+          + " to Service btls:5000 (BackendTLSPolicy btls) (TLS re-encrypted by the Gateway,"
+          + " verified against btls-backend-ca)");
+    });
+  }
+
   @Test
   void withoutGatewayApiTheRegistryRunsAndSaysWhyItIsNotRoutedUntilTheCrdsAreInstalled() {
     var r = Registries.basic(NS, "gw");
@@ -95,20 +138,15 @@ class ExposeReconcileTest {
     r.getSpec().expose.gateway.parentRefs = List.of(parent);
     cluster.client.resource(r).create();
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
-      assertThat(exposed("gw")).startsWith("False GatewayAPIMissing: Gateway API's TLSRoute CRD"
-          + " (tlsroutes.gateway.networking.k8s.io) is not installed");
+      assertThat(exposed("gw")).startsWith("False GatewayAPIMissing: Gateway API's CRDs"
+          + " tlsroutes.gateway.networking.k8s.io are not installed");
       assertThat(cluster.client.resources(Deployment.class).inNamespace(NS).withName("gw").get())
           .as("the rest of the registry is applied").isNotNull();
     });
     assertThat(cluster.client.genericKubernetesResources(ExposurePublisher.TLS_ROUTES)
         .inNamespace(NS).list().getItems()).isEmpty();
 
-    cluster.client.resource(new CustomResourceDefinitionBuilder().withNewMetadata()
-        .withName(ExposeModel.TLS_ROUTE_CRD).endMetadata().withNewSpec()
-        .withGroup(ExposeModel.GATEWAY_GROUP).withScope("Namespaced").withNewNames()
-        .withPlural("tlsroutes").withKind("TLSRoute").endNames().addNewVersion()
-        .withName("v1alpha2").withServed(true).withStorage(true).endVersion().endSpec().build())
-        .create();
+    installGatewayApi("tlsroutes", "TLSRoute", "v1alpha2");
     // its next look (RETRY) finds them
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
       var route = cluster.client.genericKubernetesResources(ExposurePublisher.TLS_ROUTES)
