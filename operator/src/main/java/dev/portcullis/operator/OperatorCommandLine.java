@@ -16,6 +16,7 @@ final class OperatorCommandLine {
       in-cluster service account). Configuration is by environment variable:
         PORTCULLIS_WATCH_NAMESPACES  comma-separated namespaces to watch (unset: all)
         PORTCULLIS_NAMESPACE         the operator's own namespace (default portcullis-system)
+        PORTCULLIS_NODE_AGENT_NAMESPACE  the node agent's namespace (default portcullis-node-agent)
         PORTCULLIS_REGISTRY_IMAGE    default registry image (default: the one of this operator's version)
         PORTCULLIS_LEADER_ELECTION   true: take the Lease portcullis-operator before reconciling
         PORTCULLIS_HTTP_PORT         port of /livez, /readyz and /metrics (default 8080; -1 disables)

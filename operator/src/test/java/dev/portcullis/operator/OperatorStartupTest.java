@@ -34,7 +34,7 @@ class OperatorStartupTest {
     assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: ").contains(List.of(
         OperatorMain.WATCH_NAMESPACES_ENV, OperatorMain.LEADER_ELECTION_ENV,
-        OperatorMain.HTTP_PORT_ENV, NodeTrustPublisher.NAMESPACE_ENV,
+        OperatorMain.HTTP_PORT_ENV, NodeTrustPublisher.NAMESPACE_ENV, NodeTrustPublisher.AGENT_NAMESPACE_ENV,
         NodeTrustPublisher.DOCKER_CERTS_D_ENV, RegistryImage.ENV_OVERRIDE,
         SecureRegistryReconciler.HEALTH_PROBE_ENV));
   }

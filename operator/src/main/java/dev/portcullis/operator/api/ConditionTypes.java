@@ -20,6 +20,16 @@ public final class ConditionTypes {
   public static final String PULL_SECRET_TARGETS_REFUSED = "PullSecretTargetsRefused";
   /** With pullSecrets: whether every listed namespace has its pull secret (Ready does not wait). */
   public static final String PULL_SECRETS_PUBLISHED = "PullSecretsPublished";
+  /**
+   * With nodeTrust: True while the node agent's DaemonSet cannot run everywhere (pods refused,
+   * e.g. by Pod Security admission, or not ready), with the DaemonSet controller's message.
+   */
+  public static final String NODE_TRUST_DEGRADED = "NodeTrustDegraded";
+  /**
+   * With expose: True once the Ingresses or TLSRoutes are written; False when they cannot be
+   * (Gateway API not installed, an object of the same name in the way).
+   */
+  public static final String EXPOSED = "Exposed";
 
   /**
    * kstatus's Reconciling: True while the latest generation is on its way (the Deployment rolling

@@ -63,6 +63,37 @@ import java.util.Map;
             + " has(self.storage.persistentVolumeClaim.accessModes) &&"
             + " 'ReadWriteMany' in self.storage.persistentVolumeClaim.accessModes)",
     message = "replicas above 1 need s3 storage or a ReadWriteMany claim")
+@ValidationRule(
+    value = "!has(self.expose) || !has(self.expose.ingress) || !has(self.expose.gateway)",
+    message = "expose takes one of ingress or gateway")
+@ValidationRule(
+    value = "!has(self.expose) || !has(self.tls) || !has(self.tls.mode)"
+        + " || self.tls.mode != 'Disabled'",
+    message = "expose needs TLS: the ingress or gateway passes TLS through or re-encrypts to it")
+@ValidationRule(
+    value = "!has(self.expose) || !has(self.expose.ingress) || !has(self.expose.ingress.tls)"
+        + " || self.expose.ingress.tls != 'Reencrypt' || !has(self.tls) || !has(self.tls.mode)"
+        + " || self.tls.mode != 'MutualTLS'",
+    message = "expose.ingress.tls Reencrypt ends the client's TLS at the ingress, so MutualTLS"
+        + " never sees a client certificate: use Passthrough")
+@ValidationRule(
+    value = "!has(self.expose) || !has(self.expose.gateway) || !has(self.expose.gateway.mode)"
+        + " || self.expose.gateway.mode != 'BackendTLS' || !has(self.tls) || !has(self.tls.mode)"
+        + " || self.tls.mode != 'MutualTLS'",
+    message = "expose.gateway.mode BackendTLS ends the client's TLS at the Gateway, so MutualTLS"
+        + " never sees a client certificate: use TLSPassthrough")
+@ValidationRule(
+    value = "!has(self.expose) || !((has(self.expose.ingress) && has(self.expose.ingress.tokenHost))"
+        + " || (has(self.expose.gateway) && has(self.expose.gateway.tokenHost)))"
+        + " || (has(self.auth)"
+        + " && ((has(self.auth.mode) && self.auth.mode == 'Token')"
+        + " || (!has(self.auth.mode) && has(self.auth.token) && !has(self.auth.htpasswd)))"
+        + " && (!has(self.auth.token) || !has(self.auth.token.issuer)"
+        + " || self.auth.token.issuer == 'Managed')"
+        + " && (!has(self.auth.token) || !has(self.auth.token.managed)"
+        + " || !has(self.auth.token.managed.realm)))",
+    message = "expose tokenHost needs the managed token issuer, and replaces"
+        + " auth.token.managed.realm: set one of them")
 public class SecureRegistrySpec {
 
   @JsonPropertyDescription("Number of registry pods. Above 1 needs s3 storage or a ReadWriteMany claim.")
@@ -111,6 +142,12 @@ public class SecureRegistrySpec {
 
   public NetworkPolicySpec networkPolicy;
 
+  @JsonPropertyDescription(
+      "Reach the registry (and its managed token issuer) from outside the cluster: an Ingress or"
+          + " Gateway API TLSRoutes the operator creates; the external host joins the registry's"
+          + " hosts and status.endpoint.")
+  public ExposeSpec expose;
+
   @JsonPropertyDescription("Compute resources of the registry container.")
   public ResourceRequirements resources;
 
@@ -126,8 +163,17 @@ public class SecureRegistrySpec {
     return replicas == null ? 1 : replicas;
   }
 
+  /** {@code host}, then the external host of {@code expose}: every name clients use. */
   public List<String> effectiveHosts() {
-    return host == null ? List.of() : host;
+    String exposed = expose == null ? null : expose.host();
+    if (exposed == null) {
+      return host == null ? List.of() : host;
+    }
+    var all = new java.util.ArrayList<>(host == null ? List.<String>of() : host);
+    if (!all.contains(exposed)) {
+      all.add(exposed);
+    }
+    return all;
   }
 
   public ServiceSpec effectiveService() {

@@ -43,6 +43,11 @@ public final class Names {
     return r.getMetadata().getName() + "-client-" + name;
   }
 
+  /** The namespace CA copied for BackendTLSPolicy (expose.gateway.mode BackendTLS). */
+  public static String backendCa(SecureRegistry r) {
+    return r.getMetadata().getName() + "-backend-ca";
+  }
+
   public static String podDisruptionBudget(SecureRegistry r) {
     return r.getMetadata().getName();
   }

@@ -131,8 +131,12 @@ public final class NodeTrustModel {
   }
 
   /**
-   * The agent: every node (all taints tolerated), root (it writes a host folder), the host's
-   * {@code /etc/containerd/certs.d} mounted read-write and nothing else of the host.
+   * The agent: every node (all taints tolerated), the host's {@code /etc/containerd/certs.d}
+   * mounted read-write and nothing else of the host. It runs as uid 0 because the host folder is
+   * root's (0755): the owner may write it without any capability, so every capability is dropped
+   * (no DAC_OVERRIDE, CHOWN or FOWNER: the agent only writes and chmods files it created). The
+   * hostPath is what keeps it out of the baseline and restricted Pod Security levels: it runs in a
+   * namespace of its own labelled privileged (docs/security-model.md).
    */
   public static DaemonSet daemonSet(String namespace, String image, Optional<String> dockerCertsD) {
     var labels = Names.nodeTrustLabels();
@@ -151,14 +155,15 @@ public final class NodeTrustModel {
               .withPriorityClassName("system-node-critical")
               .addNewToleration().withOperator("Exists").endToleration()
               .withAutomountServiceAccountToken(false)
+              .withNewSecurityContext().withNewSeccompProfile().withType("RuntimeDefault")
+                .endSeccompProfile().endSecurityContext()
               .addNewContainer()
                 .withName("node-agent")
                 .withImage(image)
                 .withArgs(args)
                 .withNewSecurityContext().withRunAsUser(0L).withRunAsNonRoot(false)
                   .withReadOnlyRootFilesystem(true).withAllowPrivilegeEscalation(false)
-                  .withNewCapabilities().withDrop("ALL").withAdd("DAC_OVERRIDE", "CHOWN", "FOWNER")
-                  .endCapabilities()
+                  .withNewCapabilities().withDrop("ALL").endCapabilities()
                 .endSecurityContext()
                 .withNewResources()
                   .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("10m"))

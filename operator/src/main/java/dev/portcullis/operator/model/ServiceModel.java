@@ -30,8 +30,14 @@ public final class ServiceModel {
         .build();
   }
 
-  /** host:port clients use: the first user host if any, else the Service's cluster DNS name. */
+  /**
+   * host:port clients use: the external host of {@code expose} (443, no port), else the first user
+   * host if any, else the Service's cluster DNS name.
+   */
   public static String endpoint(SecureRegistry r) {
+    if (r.getSpec().expose != null && r.getSpec().expose.host() != null) {
+      return r.getSpec().expose.host();
+    }
     var hosts = r.getSpec().effectiveHosts();
     String host = hosts.isEmpty()
         ? Names.service(r) + "." + r.getMetadata().getNamespace() + ".svc"

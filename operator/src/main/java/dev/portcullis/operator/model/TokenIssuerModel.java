@@ -51,6 +51,11 @@ public final class TokenIssuerModel {
     if (m != null && m.realm != null) {
       return m.realm;
     }
+    String exposed = r.getSpec().expose == null ? null : r.getSpec().expose.tokenHost();
+    if (exposed != null) {
+      // the Ingress or route on 443 in front of the issuer (ExposeModel)
+      return "https://" + exposed + "/auth";
+    }
     return "https://" + Names.authServer(r) + "." + r.getMetadata().getNamespace() + ".svc:"
         + PORT + "/auth";
   }
@@ -147,9 +152,10 @@ public final class TokenIssuerModel {
     var dnsNames = new ArrayList<>(List.of(svc, svc + "." + ns, svc + "." + ns + ".svc",
         svc + "." + ns + ".svc.cluster.local"));
     var m = r.getSpec().effectiveAuth().managedToken();
-    if (m != null && m.realm != null) {
-      // clients reach the issuer by the realm's host: it must be in the certificate
-      String host = java.net.URI.create(m.realm).getHost();
+    if (m != null) {
+      // clients reach the issuer by the realm's host (the user's, or expose's tokenHost): it must
+      // be in the certificate
+      String host = java.net.URI.create(realm(r)).getHost();
       if (host != null && !dnsNames.contains(host)) {
         dnsNames.add(host);
       }

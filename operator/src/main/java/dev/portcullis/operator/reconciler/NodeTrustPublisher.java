@@ -6,11 +6,14 @@ import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.NodeTrustModel;
 import dev.portcullis.operator.model.RegistryImage;
 import dev.portcullis.operator.model.SpecCheck;
+import dev.portcullis.operator.status.NodeAgentState;
 import dev.portcullis.operator.tenancy.HostClaims;
 import dev.portcullis.operator.tenancy.PublicRegistryHosts;
 import dev.portcullis.operator.tenancy.TenancySettings;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -29,7 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes the cluster's node-trust list: the ConfigMap {@code registries.yaml}, the Secret of the
  * nodes' client certificates (copied from the cert-manager Secrets, since a pod mounts Secrets of
- * its own namespace only) and the node agent's DaemonSet, all in the operator's namespace. Called
+ * its own namespace only) and the node agent's DaemonSet, all in the node agent's namespace (its
+ * own, labelled for the privileged Pod Security level the hostPath needs, so that the operator's
+ * namespace stays restricted). Called
  * after every reconcile and on deletion, with every registry of the primary cache; writes only
  * when the content changed (a hash annotation, so API-server defaults never cause a rewrite).
  * Nothing is created until a registry asks for node trust.
@@ -39,11 +44,16 @@ public final class NodeTrustPublisher {
   public static final String NAMESPACE_ENV = "PORTCULLIS_NAMESPACE";
   public static final String DOCKER_CERTS_D_ENV = "PORTCULLIS_NODE_AGENT_DOCKER_CERTS_D";
   public static final String DEFAULT_NAMESPACE = "portcullis-system";
+  /** Where the node agent runs: deploy/node-agent/ creates it, labelled privileged. */
+  public static final String AGENT_NAMESPACE_ENV = "PORTCULLIS_NODE_AGENT_NAMESPACE";
+  public static final String DEFAULT_AGENT_NAMESPACE = "portcullis-node-agent";
   static final String HASH_ANNOTATION = "portcullis.dev/content-hash";
 
   private static final Logger log = LoggerFactory.getLogger(NodeTrustPublisher.class);
 
+  /** The operator's own namespace (its Lease). */
   private final String namespace;
+  private final String agentNamespace;
   private final String image;
   private final Optional<String> dockerCertsD;
   private final PublicRegistryHosts publicHosts;
@@ -58,7 +68,14 @@ public final class NodeTrustPublisher {
   /** {@code publicHosts}: the public registry names the admin lets registries claim. */
   public NodeTrustPublisher(String namespace, String image, Optional<String> dockerCertsD,
       PublicRegistryHosts publicHosts) {
+    this(namespace, DEFAULT_AGENT_NAMESPACE, image, dockerCertsD, publicHosts);
+  }
+
+  /** {@code agentNamespace}: where the node agent, its list and its client keys live. */
+  public NodeTrustPublisher(String namespace, String agentNamespace, String image,
+      Optional<String> dockerCertsD, PublicRegistryHosts publicHosts) {
     this.namespace = namespace;
+    this.agentNamespace = agentNamespace;
     this.image = image;
     this.dockerCertsD = dockerCertsD;
     this.publicHosts = publicHosts;
@@ -70,15 +87,37 @@ public final class NodeTrustPublisher {
 
   public static NodeTrustPublisher fromEnvironment(TenancySettings tenancy) {
     String ns = System.getenv(NAMESPACE_ENV);
+    String agentNs = System.getenv(AGENT_NAMESPACE_ENV);
     String docker = System.getenv(DOCKER_CERTS_D_ENV);
     return new NodeTrustPublisher(ns == null || ns.isBlank() ? DEFAULT_NAMESPACE : ns,
+        agentNs == null || agentNs.isBlank() ? DEFAULT_AGENT_NAMESPACE : agentNs,
         RegistryImage.defaultImage(),
         docker == null || docker.isBlank() ? Optional.empty() : Optional.of(docker),
         tenancy.publicHosts());
   }
 
+  /** The operator's own namespace. */
   public String namespace() {
     return namespace;
+  }
+
+  /** The node agent's namespace: its DaemonSet, registries.yaml and the nodes' client keys. */
+  public String agentNamespace() {
+    return agentNamespace;
+  }
+
+  /**
+   * What the node agent's DaemonSet says of its pods: its status, and when pods are missing the
+   * DaemonSet controller's last FailedCreate event (e.g. refused by Pod Security admission).
+   */
+  public NodeAgentState agentState(KubernetesClient client) {
+    DaemonSet ds = client.apps().daemonSets().inNamespace(agentNamespace)
+        .withName(Names.NODE_AGENT).get();
+    List<Event> events = List.of();
+    if (ds != null && NodeAgentState.podsMissing(ds)) {
+      events = client.v1().events().inNamespace(agentNamespace).list().getItems();
+    }
+    return NodeAgentState.of(agentNamespace, ds, events);
   }
 
   /** Publishes every registry of the cache with node trust on, except {@code leaving} (being deleted). */
@@ -120,9 +159,9 @@ public final class NodeTrustPublisher {
       }
       entries.add(NodeTrustModel.entry(r, ca));
     }
-    var configMap = NodeTrustModel.configMap(namespace, entries);
-    var secret = NodeTrustModel.clientSecret(namespace, clientPems);
-    var daemonSet = NodeTrustModel.daemonSet(namespace, image, dockerCertsD);
+    var configMap = NodeTrustModel.configMap(agentNamespace, entries);
+    var secret = NodeTrustModel.clientSecret(agentNamespace, clientPems);
+    var daemonSet = NodeTrustModel.daemonSet(agentNamespace, image, dockerCertsD);
     var serialization = context.getClient().getKubernetesSerialization();
     String hash = hash(serialization.asJson(configMap) + serialization.asJson(secret)
         + serialization.asJson(daemonSet));
@@ -131,7 +170,7 @@ public final class NodeTrustPublisher {
     }
     KubernetesClient client = context.getClient();
     if (entries.isEmpty() && published == null
-        && client.configMaps().inNamespace(namespace).withName(Names.NODE_TRUST_CONFIGMAP).get()
+        && client.configMaps().inNamespace(agentNamespace).withName(Names.NODE_TRUST_CONFIGMAP).get()
         == null) {
       published = hash; // nobody asked for node trust: create nothing
       return;
@@ -141,7 +180,7 @@ public final class NodeTrustPublisher {
     ensure(client, configMap, serialization.asJson(configMap));
     ensure(client, daemonSet, serialization.asJson(daemonSet));
     published = hash;
-    log.info("node trust: {} registries listed in {}/{}", entries.size(), namespace,
+    log.info("node trust: {} registries listed in {}/{}", entries.size(), agentNamespace,
         Names.NODE_TRUST_CONFIGMAP);
   }
 

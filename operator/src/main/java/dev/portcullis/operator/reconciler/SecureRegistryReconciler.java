@@ -255,6 +255,7 @@ public class SecureRegistryReconciler
   private UpdateControl<SecureRegistry> doReconcile(
       SecureRegistry r, Context<SecureRegistry> context) {
     var problems = new ArrayList<Problem>(SpecCheck.check(r));
+    problems.addAll(dev.portcullis.operator.model.ExposeCheck.problems(r));
     problems.addAll(HostClaims.problems(r, context.getPrimaryCache().list().toList(),
         tenancy.publicHosts()));
     var credentials = SecretInputs.credentials(r, n -> ReferencedSecrets.get(context, r, n));
@@ -319,6 +320,36 @@ public class SecureRegistryReconciler
         errors.add("node-trust: " + describe(e));
       }
     }
+    // Ingresses / Gateway API routes (issue 18 item 8): once the registry's own objects are applied
+    ExposurePublisher.Outcome exposed = null;
+    if (problems.isEmpty() && errors.isEmpty()) {
+      try {
+        exposed = ExposurePublisher.publish(context.getClient(), r, tls ? secretValue(
+            ReferencedSecrets.get(context, r, Names.tlsSecret(r)), "ca.crt") : null);
+      } catch (KubernetesClientException e) {
+        if (Conflicts.isConflict(e)) {
+          conflicts.add("expose");
+        } else {
+          log.warn("{}/{}: exposing failed: {}", r.getMetadata().getNamespace(),
+              r.getMetadata().getName(), describe(e));
+          exposed = new ExposurePublisher.Outcome(false, "ExposeFailed", describe(e));
+        }
+      }
+    } else if (r.getStatus() != null) {
+      exposed = r.getStatus().condition(ConditionTypes.EXPOSED).map(c -> new ExposurePublisher
+          .Outcome("True".equals(c.getStatus()), c.getReason(), c.getMessage())).orElse(null);
+    }
+    // the node agent is shared: every registry using it says whether it runs (issue 18 item 2)
+    dev.portcullis.operator.status.NodeAgentState nodeAgent = null;
+    if (tls && r.getSpec().effectiveNodeTrust().effectiveEnabled()) {
+      try {
+        nodeAgent = nodeTrust.agentState(context.getClient());
+      } catch (KubernetesClientException e) {
+        nodeAgent = new dev.portcullis.operator.status.NodeAgentState(null, "NodeAgentUnreadable",
+            "cannot read the node agent's DaemonSet in " + nodeTrust.agentNamespace() + ": "
+                + describe(e));
+      }
+    }
     // only once the htpasswd file knows the robot's password (or with no pullSecrets: removal)
     List<String> missingNamespaces = null;
     if (problems.isEmpty() && errors.isEmpty()) {
@@ -361,6 +392,14 @@ public class SecureRegistryReconciler
         status.conditions = conditions;
       });
     }
+    if (exposed != null) {
+      dev.portcullis.operator.status.ExposedCondition.add(status, r.getStatus(), exposed.ok(),
+          exposed.reason(), exposed.message(), status.observedGeneration, clock.instant());
+    }
+    if (nodeAgent != null) {
+      dev.portcullis.operator.status.NodeTrustCondition.add(status, r.getStatus(), nodeAgent,
+          status.observedGeneration, clock.instant());
+    }
     MonitoringCondition.add(status, r, problems, dev.portcullis.operator.model.MonitoringModel
         .wanted(r) && PrometheusOperator.installed(context.getClient()), clock.instant());
     // the pull-secret outcome can stall the registry: Stalled is decided on the final conditions
@@ -386,7 +425,13 @@ public class SecureRegistryReconciler
           r.getMetadata().getNamespace(), r.getMetadata().getName(), conflicts);
       return control.rescheduleAfter(Conflicts.REQUEUE);
     }
-    if (health != null) {
+    if ((nodeAgent != null && !Boolean.FALSE.equals(nodeAgent.degraded()))
+        || (exposed != null && !exposed.ok())) {
+      // nothing tells the operator when the DaemonSet's pods come up, or Gateway API is
+      // installed: look again
+      return control.rescheduleAfter(RETRY);
+    }
+    if (health != null || nodeAgent != null) {
       return control.rescheduleAfter(PROBE_INTERVAL);
     }
     return r.getSpec().pullSecrets != null ? control.rescheduleAfter(PULL_SECRETS_RESYNC) : control;

@@ -44,7 +44,7 @@ public final class HostClaims {
     registries.stream()
         .filter(o -> o.getSpec() != null && o.getMetadata().getDeletionTimestamp() == null)
         .sorted(FIRST_CLAIM)
-        .forEach(o -> o.getSpec().effectiveHosts().forEach(h ->
+        .forEach(o -> claimed(o).keySet().forEach(h ->
             owners.putIfAbsent(RegistryHosts.normalized(h), o)));
     return owners;
   }
@@ -53,21 +53,38 @@ public final class HostClaims {
   public static List<Problem> problems(SecureRegistry r,
       Map<String, SecureRegistry> firstClaimants, PublicRegistryHosts publicHosts) {
     var problems = new ArrayList<Problem>();
-    for (String host : r.getSpec().effectiveHosts()) {
+    for (var claim : claimed(r).entrySet()) {
+      String host = claim.getKey();
+      String field = claim.getValue();
       publicHosts.refused(host).ifPresent(entry -> problems.add(new Problem(
           ConditionTypes.CERTIFICATES_READY, "PublicRegistryHost",
-          "spec.host '" + host + "' is a public registry (" + entry + "): only the cluster's"
+          field + " '" + host + "' is a public registry (" + entry + "): only the cluster's"
               + " admin can allow it, in the operator's " + TenancySettings.ALLOWED_PUBLIC_HOSTS_ENV)));
       SecureRegistry other = firstClaimants.get(RegistryHosts.normalized(host));
       // the first claimant among the others may still be younger than r: then r is the first
       if (other != null && !id(other).equals(id(r)) && FIRST_CLAIM.compare(other, r) < 0) {
         problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "HostClaimed",
-            "spec.host '" + host + "' is already claimed by SecureRegistry " + id(other)
+            field + " '" + host + "' is already claimed by SecureRegistry " + id(other)
                 + " (created " + other.getMetadata().getCreationTimestamp() + "): remove it"
                 + " here, or from " + id(other) + " first"));
       }
     }
     return problems;
+  }
+
+  /**
+   * Every name {@code r} answers for, with the field it comes from: its hosts (spec.host and the
+   * external host of expose) and the token issuer's external host, which an Ingress or route
+   * sends to it as well.
+   */
+  static Map<String, String> claimed(SecureRegistry r) {
+    var out = new java.util.LinkedHashMap<String, String>();
+    r.getSpec().effectiveHosts().forEach(h -> out.putIfAbsent(h, "spec.host"));
+    String token = r.getSpec().expose == null ? null : r.getSpec().expose.tokenHost();
+    if (token != null) {
+      out.putIfAbsent(token, "spec.expose tokenHost");
+    }
+    return out;
   }
 
   static String id(SecureRegistry r) {

@@ -12,13 +12,13 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /** Renders a kustomization with {@code kubectl kustomize} (no cluster needed) into plain maps. */
-final class Kustomize {
+public final class Kustomize {
   private Kustomize() {}
 
-  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  public static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
   @SuppressWarnings("unchecked")
-  static List<Map<String, Object>> render(String dir) throws Exception {
+  public static List<Map<String, Object>> render(String dir) throws Exception {
     // stderr apart: kustomize prints deprecation warnings there, and stdout must stay YAML
     Path errors = Files.createTempFile("kustomize", ".err");
     Process process;
@@ -47,24 +47,30 @@ final class Kustomize {
     return docs;
   }
 
-  static String kind(Map<String, Object> doc) {
+  public static String kind(Map<String, Object> doc) {
     return (String) doc.get("kind");
   }
 
   @SuppressWarnings("unchecked")
-  static Map<String, Object> metadata(Map<String, Object> doc) {
+  public static Map<String, Object> metadata(Map<String, Object> doc) {
     return (Map<String, Object>) doc.get("metadata");
   }
 
-  static String name(Map<String, Object> doc) {
+  public static String name(Map<String, Object> doc) {
     return (String) metadata(doc).get("name");
+  }
+
+  @SuppressWarnings("unchecked")
+  public static Map<String, String> labels(Map<String, Object> doc) {
+    var labels = (Map<String, String>) metadata(doc).get("labels");
+    return labels == null ? Map.of() : labels;
   }
 
   static String namespace(Map<String, Object> doc) {
     return (String) metadata(doc).get("namespace");
   }
 
-  static Map<String, Object> one(List<Map<String, Object>> docs, String kind, String name) {
+  public static Map<String, Object> one(List<Map<String, Object>> docs, String kind, String name) {
     return docs.stream().filter(d -> kind.equals(kind(d)) && name.equals(name(d))).findFirst()
         .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " rendered"));
   }

@@ -97,14 +97,20 @@ class RbacCoversOperatorTest {
         r.getSpec().pullSecrets.namespaces = List.of(OPENED);
         r.getSpec().pullSecrets.namespaceSelector = new LabelSelectorBuilder()
             .addToMatchLabels("portcullis.dev/registry-home", "yes").build();
+        // exposed through an Ingress: its reads and writes are recorded too
+        r.getSpec().expose = new dev.portcullis.operator.api.ExposeSpec();
+        r.getSpec().expose.ingress = new dev.portcullis.operator.api.ExposeSpec.Ingress();
+        r.getSpec().expose.ingress.host = "reg.example.com";
         cluster.client.resource(r).create();
         String pullSecret = PullRobot.pullSecretName(r);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
           assertThat(registry(cluster, watched).getStatus().condition("CertificatesReady")
               .orElseThrow().getStatus()).isEqualTo("True");
+          assertThat(registry(cluster).getStatus().condition("Exposed")
+              .orElseThrow().getStatus()).isEqualTo("True");
           assertThat(cluster.client.secrets().inNamespace(watched).withName(pullSecret).get())
               .isNotNull();
-          assertThat(cluster.client.configMaps().inNamespace(SA_NAMESPACE)
+          assertThat(cluster.client.configMaps().inNamespace(NodeTrustPublisher.DEFAULT_AGENT_NAMESPACE)
               .withName(Names.NODE_TRUST_CONFIGMAP).get().getData().toString())
               .contains(watched + "/reg");
           if (namespaces.isEmpty()) {

@@ -100,6 +100,16 @@ class EndToEndIT {
     }
     root = Files.createTempDirectory(Path.of("/tmp"), "pcl-e2e-");
     cluster = new MockCluster(true);
+    // the project's own install: its namespaces with their Pod Security labels, which the
+    // kubelet enforces (the node agent in portcullis-node-agent, privileged)
+    for (var doc : dev.portcullis.operator.deploy.Kustomize.render("deploy")) {
+      if ("Namespace".equals(dev.portcullis.operator.deploy.Kustomize.kind(doc))) {
+        cluster.client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+            .withNewMetadata().withName(dev.portcullis.operator.deploy.Kustomize.name(doc))
+            .withLabels(dev.portcullis.operator.deploy.Kustomize.labels(doc)).endMetadata()
+            .build()).create();
+      }
+    }
     cluster.startOperator();
     kubelet = new Kubelet(cluster.client, JAR, root.resolve("cluster")).start();
     proxy = new ServiceProxy(kubelet);
@@ -233,6 +243,14 @@ class EndToEndIT {
       assertThat(Files.readString(certsD.resolve(host).resolve("hosts.toml")))
           .contains("ca = \"ca.crt\"").doesNotContain("client");
     }
+    // the agent ran under its namespace's Pod Security level, and the registry says so
+    assertThat(kubelet.pods(NodeTrustPublisher.DEFAULT_AGENT_NAMESPACE,
+        dev.portcullis.operator.model.Names.NODE_AGENT)).isNotEmpty();
+    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(cluster.client
+        .resources(SecureRegistry.class).inNamespace(ns).withName("nestor").get().getStatus()
+        .condition(dev.portcullis.operator.api.ConditionTypes.NODE_TRUST_DEGRADED)
+        .map(c -> c.getStatus() + " " + c.getReason()).orElse(""))
+        .isEqualTo("False NodeAgentsReady"));
     assertThat(nodePorts.failures()).as("kube-proxy's NodePort").doesNotContainKey(30501);
     try (var node = ClusterNode.start(proxy.url())) {
       String ref = endpoint + "/shop/app:v1";
@@ -349,7 +367,6 @@ class EndToEndIT {
    */
   @Test
   void journey3_managedTokenIssuer(@TempDir Path tmp) throws Exception {
-    releaseHost("j3-external", "haddock");
     String ns = useNamespace("j3-token");
     namespaceWithDefaultServiceAccount("ci", Map.of());
     for (String account : List.of("builder", "tester")) {
@@ -407,6 +424,42 @@ class EndToEndIT {
   }
 
   /**
+   * Journey 8: samples/ingress.yaml, the registry and its managed token issuer behind an
+   * ingress-nginx Ingress each in TLS passthrough. The proxy plays the controller: it routes each
+   * host of the Ingresses the operator wrote, on 443, to their backend Service as written; clients
+   * reach only the external names, log in through the realm on the token host, push and pull.
+   */
+  @Test
+  void journey8_ingressSample(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j8-ingress");
+    applySample("ingress.yaml", ns);
+    SecureRegistry r = awaitReady(ns, "castafiore");
+    var ingresses = await().atMost(READY_TIMEOUT).until(() -> cluster.client.network().v1()
+        .ingresses().inNamespace(ns).list().getItems(), l -> l.size() == 2);
+    for (var ingress : ingresses) {
+      assertThat(ingress.getMetadata().getAnnotations())
+          .containsEntry("nginx.ingress.kubernetes.io/ssl-passthrough", "true");
+      assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("nginx");
+      var rule = ingress.getSpec().getRules().get(0);
+      var backend = rule.getHttp().getPaths().get(0).getBackend().getService();
+      proxy.alias(rule.getHost(), ns, backend.getName(), backend.getPort().getNumber());
+    }
+    await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "castafiore-auth").stream()
+        .anyMatch(Kubelet.Pod::ready));
+    assertThat(r.getStatus().endpoint).isEqualTo("castafiore.example.com");
+    assertThat(r.getStatus().condition(ConditionTypes.EXPOSED).map(c -> c.getStatus()))
+        .contains("True");
+    String endpoint = r.getStatus().endpoint;
+    String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 81);
+    var ci = new ClusterSkopeo(tmp.resolve("ci"), proxy.url(), r.getStatus().caBundle);
+    assertThat(ci.login(endpoint, "ci", "wrong").ok()).as("wrong password").isFalse();
+    ci.login(endpoint, "ci", "change-me-please").orThrow();
+    ci.push(tmp.resolve("image"), "latest", endpoint + "/team/app:v1").orThrow();
+    ci.pull(endpoint + "/team/app:v1", tmp.resolve("back"), "v1").orThrow();
+    assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+  }
+
+  /**
    * Journey 3, an issuer the operator does not run: samples/token-external.yaml. A team runs its
    * own docker_auth-style issuer in the cluster (here the registry image's auth-server, with
    * docker_auth's config: inline bcrypt users, kid-identified signing key, no x5c), behind
@@ -415,7 +468,6 @@ class EndToEndIT {
    */
   @Test
   void journey3_externalTokenIssuer(@TempDir Path tmp) throws Exception {
-    releaseHost("j3-token", "haddock");
     String authNs = "acme-auth";
     useNamespace(authNs);
     String signingPem = runExternalIssuer(authNs);
@@ -426,8 +478,8 @@ class EndToEndIT {
       }
       return item;
     });
-    SecureRegistry r = awaitReady(ns, "haddock");
-    proxy.alias("haddock.example.com", ns, "haddock");
+    SecureRegistry r = awaitReady(ns, "thomson");
+    proxy.alias("thomson.example.com", ns, "thomson");
     String endpoint = r.getStatus().endpoint;
     String ca = r.getStatus().caBundle;
     String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 32);
@@ -503,7 +555,7 @@ class EndToEndIT {
               key: /etc/acme/tls/tls.key
             token:
               issuer: Acme auth server
-              service: haddock.example.com
+              service: thomson.example.com
               expiration: 900
               certificate: /etc/acme/signing/tls.crt
               key: /etc/acme/signing/tls.key
@@ -823,16 +875,6 @@ class EndToEndIT {
 
   // ---- helpers ----
 
-  /**
-   * samples/token-managed.yaml and samples/token-external.yaml both name haddock.example.com, and a
-   * host belongs to one SecureRegistry at a time (issue 25): the other journey's goes first.
-   */
-  static void releaseHost(String ns, String name) {
-    cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName(name).delete();
-    await().atMost(READY_TIMEOUT).until(() -> cluster.client.resources(SecureRegistry.class)
-        .inNamespace(ns).withName(name).get() == null);
-  }
-
   static String useNamespace(String ns) {
     namespace = ns;
     cluster.client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata()
@@ -1033,7 +1075,7 @@ class EndToEndIT {
     }
     sb.append(kubelet == null ? "" : kubelet.report(namespace, 40));
     // the node agent runs in the operator's namespace, for every journey
-    sb.append(kubelet == null ? "" : kubelet.report(NodeTrustPublisher.DEFAULT_NAMESPACE, 20));
+    sb.append(kubelet == null ? "" : kubelet.report(NodeTrustPublisher.DEFAULT_AGENT_NAMESPACE, 20));
     if (nodePorts != null && !nodePorts.failures().isEmpty()) {
       sb.append("NodePorts not opened: ").append(nodePorts.failures()).append('\n');
     }

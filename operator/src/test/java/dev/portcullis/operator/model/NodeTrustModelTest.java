@@ -65,6 +65,14 @@ class NodeTrustModelTest {
         NodeTrustModel.SOURCE_DIR, "--containerd", "/host/etc/containerd/certs.d");
     assertThat(pod.getVolumes()).filteredOn(v -> v.getHostPath() != null)
         .extracting(v -> v.getHostPath().getPath()).containsExactly("/etc/containerd/certs.d");
+    // uid 0 owns the host folder: no capability is needed to write it (docs/security-model.md)
+    var sc = pod.getContainers().get(0).getSecurityContext();
+    assertThat(sc.getRunAsUser()).isZero();
+    assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(sc.getCapabilities().getAdd()).isNullOrEmpty();
+    assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
     var docker = NodeTrustModel.daemonSet("portcullis-system", "img:1",
         Optional.of("/etc/docker/certs.d"));
     assertThat(docker.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())

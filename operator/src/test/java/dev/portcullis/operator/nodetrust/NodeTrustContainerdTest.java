@@ -41,7 +41,7 @@ import org.yaml.snakeyaml.Yaml;
  */
 class NodeTrustContainerdTest extends MockClusterTest {
 
-  static final String OPERATOR_NS = NodeTrustPublisher.DEFAULT_NAMESPACE;
+  static final String AGENT_NS = NodeTrustPublisher.DEFAULT_AGENT_NAMESPACE;
 
   static SecureRegistry mutualTlsWithNodeTrust(String ns, int nodePort) {
     var r = Registries.tls(Registries.basic(ns, "reg"), TlsSpec.Mode.MutualTLS);
@@ -67,14 +67,14 @@ class NodeTrustContainerdTest extends MockClusterTest {
           .isEqualTo("ci-pipeline");
       assertThat(get(Certificate.class, ns, "reg-client-nodes").getSpec().getUsages())
           .contains("client auth");
-      assertThat(get(Secret.class, OPERATOR_NS, Names.NODE_TRUST_SECRET).getData())
+      assertThat(get(Secret.class, AGENT_NS, Names.NODE_TRUST_SECRET).getData())
           .containsKeys(ns + ".reg.crt", ns + ".reg.key");
-      assertThat(get(DaemonSet.class, OPERATOR_NS, Names.NODE_AGENT)).isNotNull();
+      assertThat(get(DaemonSet.class, AGENT_NS, Names.NODE_AGENT)).isNotNull();
     });
     var nodes = get(Secret.class, ns, "reg-client-nodes");
-    var copy = get(Secret.class, OPERATOR_NS, Names.NODE_TRUST_SECRET);
+    var copy = get(Secret.class, AGENT_NS, Names.NODE_TRUST_SECRET);
     assertThat(decode(copy, ns + ".reg.key")).isEqualTo(decode(nodes, "tls.key"));
-    String yaml = get(ConfigMap.class, OPERATOR_NS, Names.NODE_TRUST_CONFIGMAP).getData()
+    String yaml = get(ConfigMap.class, AGENT_NS, Names.NODE_TRUST_CONFIGMAP).getData()
         .get(NodeTrustModel.REGISTRIES_KEY);
     assertThat(yaml).contains("reg." + ns + ".svc:5000", "localhost:30123",
         decode(get(Secret.class, ns, "reg-tls"), "ca.crt").lines().findFirst().orElseThrow());
@@ -87,16 +87,16 @@ class NodeTrustContainerdTest extends MockClusterTest {
 
     // a renewal of the nodes' certificate reaches the copy
     cluster.certManager().renew(ns, "reg-client-nodes");
-    await().untilAsserted(() -> assertThat(decode(get(Secret.class, OPERATOR_NS,
+    await().untilAsserted(() -> assertThat(decode(get(Secret.class, AGENT_NS,
         Names.NODE_TRUST_SECRET), ns + ".reg.key")).isEqualTo(
             decode(get(Secret.class, ns, "reg-client-nodes"), "tls.key")));
 
     // the entry leaves with the registry (finalizer), the DaemonSet stays for the others
     cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("reg").delete();
     await().untilAsserted(() -> {
-      assertThat(get(ConfigMap.class, OPERATOR_NS, Names.NODE_TRUST_CONFIGMAP).getData()
+      assertThat(get(ConfigMap.class, AGENT_NS, Names.NODE_TRUST_CONFIGMAP).getData()
           .get(NodeTrustModel.REGISTRIES_KEY)).doesNotContain(ns + "/reg");
-      var data = get(Secret.class, OPERATOR_NS, Names.NODE_TRUST_SECRET).getData();
+      var data = get(Secret.class, AGENT_NS, Names.NODE_TRUST_SECRET).getData();
       assertThat(data == null ? Map.of() : data).doesNotContainKey(ns + ".reg.key");
       assertThat(get(SecureRegistry.class, ns, "reg")).isNull();
     });
@@ -113,9 +113,9 @@ class NodeTrustContainerdTest extends MockClusterTest {
     cluster.client.resource(mutualTlsWithNodeTrust(ns, port)).create();
     await().untilAsserted(() -> {
       assertThat(get(Secret.class, ns, "reg-client-ci")).isNotNull();
-      assertThat(get(ConfigMap.class, OPERATOR_NS, Names.NODE_TRUST_CONFIGMAP).getData()
+      assertThat(get(ConfigMap.class, AGENT_NS, Names.NODE_TRUST_CONFIGMAP).getData()
           .get(NodeTrustModel.REGISTRIES_KEY)).contains("localhost:" + port);
-      assertThat(get(Secret.class, OPERATOR_NS, Names.NODE_TRUST_SECRET).getData())
+      assertThat(get(Secret.class, AGENT_NS, Names.NODE_TRUST_SECRET).getData())
           .containsKey(ns + ".reg.key");
     });
 
@@ -163,10 +163,10 @@ class NodeTrustContainerdTest extends MockClusterTest {
 
       // the node: the DaemonSet's two volumes, then the agent once
       Path source = Files.createDirectories(dir.resolve("node-trust"));
-      Path clients = Tools.writeSecret(get(Secret.class, OPERATOR_NS, Names.NODE_TRUST_SECRET),
+      Path clients = Tools.writeSecret(get(Secret.class, AGENT_NS, Names.NODE_TRUST_SECRET),
           dir.resolve("node-client"));
       Files.writeString(source.resolve(NodeTrustModel.REGISTRIES_KEY),
-          get(ConfigMap.class, OPERATOR_NS, Names.NODE_TRUST_CONFIGMAP).getData()
+          get(ConfigMap.class, AGENT_NS, Names.NODE_TRUST_CONFIGMAP).getData()
               .get(NodeTrustModel.REGISTRIES_KEY)
               .replace(NodeTrustModel.CLIENT_DIR, clients.toString()));
       Path certsD = dir.resolve("certs.d");
@@ -184,11 +184,11 @@ class NodeTrustContainerdTest extends MockClusterTest {
 
       // the registry is deleted: the list empties, the agent removes what it wrote
       cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("reg").delete();
-      await().untilAsserted(() -> assertThat(get(ConfigMap.class, OPERATOR_NS,
+      await().untilAsserted(() -> assertThat(get(ConfigMap.class, AGENT_NS,
           Names.NODE_TRUST_CONFIGMAP).getData().get(NodeTrustModel.REGISTRIES_KEY))
           .doesNotContain(ns + "/reg"));
       Files.writeString(source.resolve(NodeTrustModel.REGISTRIES_KEY),
-          get(ConfigMap.class, OPERATOR_NS, Names.NODE_TRUST_CONFIGMAP).getData()
+          get(ConfigMap.class, AGENT_NS, Names.NODE_TRUST_CONFIGMAP).getData()
               .get(NodeTrustModel.REGISTRIES_KEY));
       Tools.run(dir, List.of("java", "-jar", jar.toString(), "node-agent", "--source",
           source.toString(), "--containerd", certsD.toString(), "--once")).assertOk();

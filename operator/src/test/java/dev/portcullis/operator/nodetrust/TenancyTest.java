@@ -40,7 +40,7 @@ class TenancyTest extends MockClusterTest {
   }
 
   static String registriesYaml() {
-    var cm = get(ConfigMap.class, NodeTrustPublisher.DEFAULT_NAMESPACE, Names.NODE_TRUST_CONFIGMAP);
+    var cm = get(ConfigMap.class, NodeTrustPublisher.DEFAULT_AGENT_NAMESPACE, Names.NODE_TRUST_CONFIGMAP);
     return cm == null ? "" : cm.getData().get(NodeTrustModel.REGISTRIES_KEY);
   }
 

@@ -50,6 +50,7 @@ class ServerDefaultsAtRestTest {
       Map.entry("Service", "v1"), Map.entry("CronJob", "batch/v1"),
       Map.entry("PodDisruptionBudget", "policy/v1"),
       Map.entry("NetworkPolicy", "networking.k8s.io/v1"),
+      Map.entry("Ingress", "networking.k8s.io/v1"),
       Map.entry("Certificate", "cert-manager.io/v1"), Map.entry("Issuer", "cert-manager.io/v1"),
       Map.entry("ConfigMap", "v1"), Map.entry("Secret", "v1"),
       Map.entry("PersistentVolumeClaim", "v1"), Map.entry("ServiceAccount", "v1"));
@@ -73,7 +74,7 @@ class ServerDefaultsAtRestTest {
     cluster.client.resource(Registries.password(NS, "ci", "ci-Passw0rd-1")).create();
     cluster.client.resource(everything()).create();
     cluster.client.resource(managedTokens()).create();
-    String agentNs = NodeTrustPublisher.fromEnvironment().namespace();
+    String agentNs = NodeTrustPublisher.fromEnvironment().agentNamespace();
     await().until(() -> deployment("reg") != null && deployment("tok") != null
         && deployment("tok-auth") != null);
     // tok and tok-auth roll once more when the token CA's signing Secret is issued (their pods
@@ -165,7 +166,10 @@ class ServerDefaultsAtRestTest {
     return r;
   }
 
-  /** A registry with the managed token issuer: its Deployment, Service, ConfigMap, ServiceAccount. */
+  /**
+   * A registry with the managed token issuer (its Deployment, Service, ConfigMap, ServiceAccount),
+   * exposed through Ingresses.
+   */
   static SecureRegistry managedTokens() {
     var r = Registries.basic(NS, "tok");
     r.getSpec().auth = new AuthSpec();
@@ -185,6 +189,13 @@ class ServerDefaultsAtRestTest {
     m.kubernetes = new AuthSpec.KubernetesLogin();
     m.kubernetes.enabled = true;
     r.getSpec().auth.token.managed = m;
+    // exposed, registry and issuer, through Ingresses that re-encrypt (the most annotated form)
+    r.getSpec().expose = new dev.portcullis.operator.api.ExposeSpec();
+    r.getSpec().expose.ingress = new dev.portcullis.operator.api.ExposeSpec.Ingress();
+    r.getSpec().expose.ingress.className = "nginx";
+    r.getSpec().expose.ingress.host = "tok.example.com";
+    r.getSpec().expose.ingress.tokenHost = "tok-auth.example.com";
+    r.getSpec().expose.ingress.tls = dev.portcullis.operator.api.ExposeSpec.IngressTls.Reencrypt;
     return r;
   }
 

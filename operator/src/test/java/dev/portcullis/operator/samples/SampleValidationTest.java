@@ -60,6 +60,31 @@ class SampleValidationTest {
         .contains("htpasswd.yaml", "mutual-tls.yaml", "letsencrypt.yaml", "s3-ha.yaml");
   }
 
+  /**
+   * Samples applied into one namespace, as a user trying them does, must not overwrite each other;
+   * and a host belongs to one SecureRegistry at a time (the later claimant is refused).
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void everySampleRegistryHasItsOwnNameAndHosts() throws IOException {
+    var names = new java.util.HashMap<String, Path>();
+    var hosts = new java.util.HashMap<String, Path>();
+    for (Path file : yamlFiles(SAMPLES)) {
+      for (var d : docs(file)) {
+        if (!"SecureRegistry".equals(d.get("kind"))) {
+          continue;
+        }
+        String name = CrdValidator.at(d, "metadata", "name");
+        assertThat(names.put(name, file)).as("SecureRegistry %s of %s also in", name, file)
+            .isNull();
+        List<String> own = CrdValidator.at(d, "spec", "host");
+        for (String host : own == null ? List.<String>of() : own) {
+          assertThat(hosts.put(host, file)).as("host %s of %s also in", host, file).isNull();
+        }
+      }
+    }
+  }
+
   @TestFactory
   Stream<DynamicTest> everySampleIsAcceptedAndHasItsSecrets() throws IOException {
     return yamlFiles(SAMPLES).stream().map(file -> DynamicTest.dynamicTest(

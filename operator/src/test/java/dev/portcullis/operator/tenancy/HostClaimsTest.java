@@ -32,6 +32,37 @@ class HostClaimsTest {
         "SecureRegistry team-a/reg", "2026-01-01T00:00:00Z");
   }
 
+  /**
+   * Issue 18 item 8: an exposed registry's external host and its token issuer's are claimed like
+   * spec.host; a later registry routing either (an Ingress for the same host would take or split
+   * the first one's traffic) is refused.
+   */
+  @Test
+  void exposedHostsAndTokenHostsAreClaimedToo() {
+    var first = registry("team-a", "reg", "2026-01-01T00:00:00Z");
+    first.getSpec().host = null;
+    first.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
+    first.getSpec().expose = new dev.portcullis.operator.api.ExposeSpec();
+    first.getSpec().expose.ingress = new dev.portcullis.operator.api.ExposeSpec.Ingress();
+    first.getSpec().expose.ingress.host = "reg.example.com";
+    first.getSpec().expose.ingress.tokenHost = "auth.example.com";
+    var later = registry("team-b", "reg", "2026-01-02T00:00:00Z", "auth.example.com");
+    later.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
+    later.getSpec().expose = new dev.portcullis.operator.api.ExposeSpec();
+    later.getSpec().expose.ingress = new dev.portcullis.operator.api.ExposeSpec.Ingress();
+    later.getSpec().expose.ingress.host = "other.example.com";
+    later.getSpec().expose.ingress.tokenHost = "reg.example.com";
+    var all = List.of(later, first);
+    assertThat(HostClaims.problems(first, all, PublicRegistryHosts.noneAllowed())).isEmpty();
+    assertThat(HostClaims.problems(later, all, PublicRegistryHosts.noneAllowed()))
+        .extracting(Problem::message).containsExactly(
+            "spec.host 'auth.example.com' is already claimed by SecureRegistry team-a/reg"
+                + " (created 2026-01-01T00:00:00Z): remove it here, or from team-a/reg first",
+            "spec.expose tokenHost 'reg.example.com' is already claimed by SecureRegistry"
+                + " team-a/reg (created 2026-01-01T00:00:00Z): remove it here, or from"
+                + " team-a/reg first");
+  }
+
   @Test
   void sameCreationTimeFallsBackToNamespaceAndName() {
     var a = registry("team", "a-x", "2026-01-01T00:00:00Z", "r.example.com");

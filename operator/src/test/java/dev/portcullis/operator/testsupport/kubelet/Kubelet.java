@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -79,8 +81,12 @@ import java.util.regex.Pattern;
  *     process that exits is restarted, and {@link Pod#starts()} counts it.</li>
  * <li>Garbage collection: objects whose owners are gone are deleted ({@link GarbageCollector}),
  *     as the controller-manager would; the mock API server does not.</li>
+ * <li>Pod Security: a workload's pods are admitted at the level its namespace's
+ *     {@code pod-security.kubernetes.io/enforce} label names ({@link PodSecurityStandards});
+ *     refused ones are not started, and the controller's {@code FailedCreate} Warning event with
+ *     the admission plugin's message is recorded on the workload, its status counting no pod.</li>
  * </ul>
- * Liveness probes, resources and security contexts are not enforced.
+ * Liveness probes and resources are not enforced; security contexts only by Pod Security.
  */
 public final class Kubelet implements AutoCloseable {
 
@@ -277,6 +283,10 @@ public final class Kubelet implements AutoCloseable {
         pods.remove(key).forEach(Pod::stop);
       }
     }
+    var namespaceLabels = new HashMap<String, Map<String, String>>();
+    for (var n : client.namespaces().list().getItems()) {
+      namespaceLabels.put(n.getMetadata().getName(), n.getMetadata().getLabels());
+    }
     for (Workload w : desired.values()) {
       String hash = templateHash(w.template);
       List<Pod> current = pods.computeIfAbsent(w.key, k -> new CopyOnWriteArrayList<>());
@@ -285,6 +295,17 @@ public final class Kubelet implements AutoCloseable {
           p.stop();
           current.remove(p);
         }
+      }
+      // Pod Security admission: the controller's pod creation is refused, it records FailedCreate
+      var level = PodSecurityStandards.Level.of(
+          namespaceLabels.get(w.object.getMetadata().getNamespace()));
+      var violations = PodSecurityStandards.violations(level, w.template.getSpec());
+      if (!violations.isEmpty() && current.size() < w.replicas) {
+        recordFailedCreate(w, PodSecurityStandards.refusal(level,
+            w.object.getMetadata().getName() + "-" + hash.substring(0, Math.min(5, hash.length())),
+            violations));
+        writeStatus(w, current);
+        continue;
       }
       while (current.size() < w.replicas) {
         Pod p = new Pod(w, hash);
@@ -295,6 +316,39 @@ public final class Kubelet implements AutoCloseable {
         p.tick(w);
       }
       writeStatus(w, current);
+    }
+  }
+
+  /**
+   * The workload controller's Warning event for a pod it could not create ({@code Error creating:
+   * ...}), counted up while the refusal stays the same, as the event recorder does.
+   */
+  private void recordFailedCreate(Workload w, String refusal) {
+    var meta = w.object.getMetadata();
+    String name = meta.getName() + ".failedcreate";
+    String message = "Error creating: " + refusal;
+    var events = client.v1().events().inNamespace(meta.getNamespace());
+    Event old = events.withName(name).get();
+    if (old != null && message.equals(old.getMessage())) {
+      return;
+    }
+    String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        .toString();
+    var event = new EventBuilder()
+        .withNewMetadata().withName(name).withNamespace(meta.getNamespace()).endMetadata()
+        .withNewInvolvedObject().withApiVersion("apps/v1").withKind(w.object.getKind())
+          .withNamespace(meta.getNamespace()).withName(meta.getName()).withUid(meta.getUid())
+        .endInvolvedObject()
+        .withType("Warning").withReason("FailedCreate").withMessage(message)
+        .withNewSource().withComponent(w.object instanceof DaemonSet ? "daemonset-controller"
+            : "replicaset-controller").endSource()
+        .withFirstTimestamp(old == null ? now : old.getFirstTimestamp()).withLastTimestamp(now)
+        .withCount(old == null || old.getCount() == null ? 1 : old.getCount() + 1)
+        .build();
+    if (old == null) {
+      client.resource(event).create();
+    } else {
+      client.resource(event).update();
     }
   }
 

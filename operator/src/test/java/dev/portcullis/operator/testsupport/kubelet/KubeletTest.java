@@ -93,6 +93,46 @@ class KubeletTest {
     }
   }
 
+  /**
+   * Pod Security admission as a real cluster applies it to a DaemonSet's pods: refused in a
+   * namespace labelled restricted, no pod runs, the DaemonSet controller records FailedCreate with
+   * the admission plugin's message and its status counts the missing pod.
+   */
+  @Test
+  void aDaemonSetRefusedByPodSecurityRecordsFailedCreateAndRunsNothing(@TempDir Path dir)
+      throws Exception {
+    try (var cluster = new dev.portcullis.operator.testsupport.MockCluster(false)) {
+      var client = cluster.client;
+      client.resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+          .withName("locked").addToLabels(PodSecurityStandards.ENFORCE_LABEL, "restricted")
+          .endMetadata().build()).create();
+      client.resource(dev.portcullis.operator.model.NodeTrustModel.daemonSet("locked", "img",
+          java.util.Optional.empty())).create();
+      var kubelet = new Kubelet(client, Path.of("..", "registry-image", "target",
+          "portcullis-registry.jar"), dir);
+      kubelet.sync();
+      kubelet.sync();
+      assertThat(kubelet.pods("locked", "portcullis-node-agent")).isEmpty();
+      var ds = client.apps().daemonSets().inNamespace("locked").withName("portcullis-node-agent")
+          .get();
+      assertThat(ds.getStatus().getDesiredNumberScheduled()).isEqualTo(1);
+      assertThat(ds.getStatus().getCurrentNumberScheduled()).isZero();
+      assertThat(ds.getStatus().getNumberUnavailable()).isEqualTo(1);
+      var events = client.v1().events().inNamespace("locked").list().getItems();
+      assertThat(events).singleElement().satisfies(e -> {
+        assertThat(e.getReason()).isEqualTo("FailedCreate");
+        assertThat(e.getType()).isEqualTo("Warning");
+        assertThat(e.getInvolvedObject().getKind()).isEqualTo("DaemonSet");
+        assertThat(e.getInvolvedObject().getName()).isEqualTo("portcullis-node-agent");
+        assertThat(e.getMessage()).startsWith("Error creating: pods \"portcullis-node-agent-")
+            .contains("is forbidden: violates PodSecurity \"restricted:latest\": ",
+                "hostPath volumes (volume \"certs-d\")");
+        assertThat(e.getCount()).as("the same refusal is counted, not re-recorded").isEqualTo(1);
+      });
+      kubelet.close();
+    }
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
