@@ -106,7 +106,7 @@ class RbacCoversOperatorTest {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
           assertThat(registry(cluster, watched).getStatus().condition("CertificatesReady")
               .orElseThrow().getStatus()).isEqualTo("True");
-          assertThat(registry(cluster).getStatus().condition("Exposed")
+          assertThat(registry(cluster, watched).getStatus().condition("Exposed")
               .orElseThrow().getStatus()).isEqualTo("True");
           assertThat(cluster.client.secrets().inNamespace(watched).withName(pullSecret).get())
               .isNotNull();
