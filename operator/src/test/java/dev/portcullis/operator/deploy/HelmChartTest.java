@@ -142,7 +142,13 @@ class HelmChartTest {
         .containsEntry("PORTCULLIS_REGISTRY_IMAGE",
             "registry.example.com:5000/portcullis/portcullis-registry:0.1.0")
         .containsEntry("PORTCULLIS_NODE_TRUST_ALLOWED_PUBLIC_HOSTS", "docker.io")
+        .containsEntry("PORTCULLIS_NODE_AGENT_NAMESPACE", "platform-node-trust")
         .containsEntry("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75");
+    // the node agent's namespace is given, not created: the operator's rights land in it
+    for (var kind : List.of("Role", "RoleBinding")) {
+      assertThat(Kustomize.namespace(Kustomize.one(docs, kind, "portcullis-operator-node-agent")))
+          .isEqualTo("platform-node-trust");
+    }
     // every binding names the account in the chosen namespace
     docs.stream().filter(d -> Kustomize.kind(d).endsWith("Binding")).forEach(b ->
         assertThat(Kustomize.<String>at(b, "subjects", 0, "namespace")).isEqualTo("platform-registries"));
@@ -163,16 +169,32 @@ class HelmChartTest {
         image:
           pullPolicy: Sometimes
         watchNamespaces: [Not_A_Namespace]
+        nodeAgent:
+          namespace:
+            name: Node_Agents
         """);
     assertThatThrownBy(() -> HelmChart.template(values))
         .hasMessageContaining("values don't meet the specifications of the schema")
         .hasMessageContaining("replicas")
         .hasMessageContaining("pullPolicy")
-        .hasMessageContaining("watchNamespaces");
+        .hasMessageContaining("watchNamespaces")
+        .hasMessageContaining("nodeAgent");
     Path unknown = Files.writeString(dir.resolve("typo-values.yaml"), "replica: 2\n");
     assertThatThrownBy(() -> HelmChart.template(unknown))
         .hasMessageContaining("values don't meet the specifications of the schema")
         .hasMessageContaining("replica");
+  }
+
+  /** One namespace for both would hold the node agent's privileged pods beside the operator's restricted one. */
+  @Test
+  void nodeAgentNamespaceMustDifferFromTheOperators() throws Exception {
+    Path values = Files.writeString(dir.resolve("same-namespace-values.yaml"), """
+        nodeAgent:
+          namespace:
+            name: portcullis-system
+        """);
+    assertThatThrownBy(() -> HelmChart.template(values))
+        .hasMessageContaining("nodeAgent.namespace.name must differ from namespace.name (both portcullis-system)");
   }
 
   /** RbacCoversOperatorTest's checks, on the chart's RBAC in both modes. */
