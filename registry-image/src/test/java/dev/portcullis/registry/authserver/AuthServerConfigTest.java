@@ -75,7 +75,7 @@ class AuthServerConfigTest {
     void mistakesNameTheirKey() {
         assertEquals("server.certificate", errorKey(MINIMAL.replace("127.0.0.1:5001", ":5001")));
         assertEquals("token.issuer", errorKey(MINIMAL.replace("issuer: iss, ", "")));
-        assertEquals("token.service", errorKey(MINIMAL.replace("service: svc, ", "")));
+        assertEquals("token.service", errorKey(MINIMAL.replace("service: svc, ", "service: \"\", ")));
         assertEquals("token.expirtion", errorKey(MINIMAL.replace("service: svc,", "service: svc, expirtion: 5,")));
         assertEquals("token.expiration", errorKey(MINIMAL.replace("service: svc,", "service: svc, expiration: 30,")));
         assertEquals("token.expiration", errorKey(MINIMAL.replace("service: svc,", "service: svc, expiration: \"soon\",")));
@@ -88,7 +88,7 @@ class AuthServerConfigTest {
         assertEquals("acl[0].match.name", errorKey(MINIMAL + "acl:\n  - match: {name: \"${user}/*\"}\n    actions: []\n"));
         assertEquals("acl[0].actions", errorKey(MINIMAL + "acl:\n  - match: {name: x}\n"));
         assertEquals("acl[0].match.ip", errorKey(MINIMAL + "acl:\n  - match: {ip: localhost}\n    actions: []\n"));
-        assertEquals("acl[0].match.labels", errorKey(MINIMAL + "acl:\n  - match: {labels: {a: b}}\n    actions: []\n"));
+        assertEquals("acl[0].match.labels.group", errorKey(MINIMAL + "acl:\n  - match: {labels: {group: \"/(/\"}}\n    actions: []\n"));
         assertEquals("google_auth", errorKey(MINIMAL + "google_auth: {domain: x}\n"));
         assertEquals("throttle.max_failures", errorKey(MINIMAL + "throttle: {max_failures: -1}\n"));
         assertEquals("throttle.max_account_failures", errorKey(MINIMAL + "throttle: {max_failures: 5, max_account_failures: 4}\n"));
