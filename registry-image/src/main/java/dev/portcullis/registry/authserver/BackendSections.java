@@ -29,12 +29,13 @@ final class BackendSections {
 
     static {
         Map<String, Parser> p = new LinkedHashMap<>();
+        p.put(LdapSettings.SECTION, LdapSettings::parse);
 
         PARSERS = java.util.Collections.unmodifiableMap(p);
     }
 
     /** Portcullis implements these in another build step; until then a config naming them is refused. */
-    static final Set<String> NOT_IN_THIS_BUILD = Set.of("ldap_auth", "mongo_auth", "acl_mongo", "ext_auth", "ext_authz");
+    static final Set<String> NOT_IN_THIS_BUILD = Set.of("mongo_auth", "acl_mongo", "ext_auth", "ext_authz");
 
     /** docker_auth sections Portcullis does not implement. */
     static final Set<String> NOT_SUPPORTED = Set.of("google_auth", "github_auth", "oidc_auth", "gitlab_auth",
