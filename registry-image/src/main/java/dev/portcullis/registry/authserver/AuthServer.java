@@ -115,13 +115,14 @@ public final class AuthServer implements AutoCloseable {
             trusted.addAll(readCerts(t.trustedCertificates().get(i), "token.trusted_certificates[" + i + "]"));
         }
         Map<String, String> initialUsers = new LinkedHashMap<>(config.users());
+        Map<String, Map<String, List<String>>> initialLabels = new LinkedHashMap<>(config.userLabels());
         byte[] usersDigest = null;
         if (config.usersFile() != null) {
             byte[] content = read(config.usersFile(), "users_file");
             usersDigest = sha256(content);
-            initialUsers.putAll(UsersFile.parse(new String(content, java.nio.charset.StandardCharsets.UTF_8), "users_file"));
+            mergeUsersFile(new String(content, java.nio.charset.StandardCharsets.UTF_8), initialUsers, initialLabels);
         }
-        UserStore users = new UserStore(initialUsers);
+        UserStore users = new UserStore(initialUsers, initialLabels);
 
         Optional<KubernetesAuthenticator> k8s = Optional.empty();
         if (config.kubernetes().enabled()) {
@@ -286,8 +287,9 @@ public final class AuthServer implements AutoCloseable {
                     // Remembered before parsing: a broken file is reported once, not at every tick.
                     usersFileDigest = d;
                     Map<String, String> merged = new LinkedHashMap<>(config.users());
-                    merged.putAll(UsersFile.parse(new String(content, java.nio.charset.StandardCharsets.UTF_8), "users_file"));
-                    users.replace(merged);
+                    Map<String, Map<String, List<String>>> labels = new LinkedHashMap<>(config.userLabels());
+                    mergeUsersFile(new String(content, java.nio.charset.StandardCharsets.UTF_8), merged, labels);
+                    users.replace(merged, labels);
                     LOG.log(System.Logger.Level.INFO, "users file reloaded: {0} users", merged.size());
                 }
             } catch (IOException | ConfigException e) {
@@ -340,6 +342,15 @@ public final class AuthServer implements AutoCloseable {
         } catch (IOException | ConfigException e) {
             LOG.log(System.Logger.Level.WARNING, "token signing key not reloaded, keeping the previous one: " + e.getMessage());
         }
+    }
+
+    /** The users file's entries win over the inline ones, labels included: a user's entry is replaced whole. */
+    private static void mergeUsersFile(String content, Map<String, String> users, Map<String, Map<String, List<String>>> labels)
+            throws ConfigException {
+        Map<String, String> fromFile = UsersFile.parse(content, "users_file");
+        users.putAll(fromFile);
+        labels.keySet().removeAll(fromFile.keySet());
+        labels.putAll(UsersFile.parseLabels(content, "users_file"));
     }
 
     private static Published publish(TokenIssuer issuer, List<X509Certificate> trusted) throws ConfigException {

@@ -26,7 +26,8 @@ import java.util.Set;
  */
 public record AuthServerConfig(Server server, Token token, Map<String, String> users, Path usersFile,
                                List<AclRule> acl, Kubernetes kubernetes, Throttle throttle,
-                               List<BackendSettings> backends, LogSettings log, Metrics metrics) {
+                               List<BackendSettings> backends, LogSettings log, Metrics metrics,
+                               Map<String, Map<String, List<String>>> userLabels) {
 
     /** {@code addr} is docker_auth's ":5001" / "127.0.0.1:5001" / "[::1]:5001"; port 0 picks a free one. */
     /** {@code idleTimeout}: a connection that sends nothing for this long is closed (a stalled request body too). */
@@ -85,6 +86,8 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         Server server = server(map(top.get("server"), "server"), baseDir);
         Token token = token(map(top.get("token"), "token"), server, baseDir);
         Map<String, String> users = top.get("users") == null ? Map.of() : UsersFile.parseMapping(map(top.get("users"), "users"), "users");
+        Map<String, Map<String, List<String>>> userLabels = top.get("users") == null ? Map.of()
+                : UsersFile.labelsOf(map(top.get("users"), "users"), "users");
         Path usersFile = path(top.get("users_file"), "users_file", baseDir);
         List<AclRule> acl = acl(top.get("acl"));
         Kubernetes kubernetes = kubernetes(map(top.get("kubernetes"), "kubernetes"));
@@ -96,7 +99,8 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
             throw new ConfigException("users", "no authentication configured: set users, users_file, ldap_auth or "
                     + "kubernetes.enabled (users: {\"\": {}} allows anonymous requests)");
         }
-        return new AuthServerConfig(server, token, users, usersFile, acl, kubernetes, throttle, List.copyOf(backends), log, metrics);
+        return new AuthServerConfig(server, token, users, usersFile, acl, kubernetes, throttle, List.copyOf(backends), log, metrics,
+                Map.copyOf(userLabels));
     }
 
     private static Server server(Map<String, Object> m, Path base) throws ConfigException {

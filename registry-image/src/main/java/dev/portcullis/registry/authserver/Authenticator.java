@@ -69,6 +69,11 @@ final class Authenticator {
         return users.anonymousAllowed();
     }
 
+    /** A static user's labels as configured now (refresh grants re-read them), or those of anonymous for "". */
+    Map<String, List<String>> staticLabels(String account) {
+        return users.labels(account);
+    }
+
     /** The version of {@code account}'s password entry that refresh tokens are bound to, or empty when it has none. */
     Optional<String> credentialVersion(String account) {
         return users.credentialVersion(account);
@@ -137,7 +142,7 @@ final class Authenticator {
                 if (ok) {
                     throttle.succeeded(username, address);
                     settled = true;
-                    return new Success(username, true);
+                    return new Success(username, true, users.labels(username));
                 }
             }
             String decidedBy = "users";

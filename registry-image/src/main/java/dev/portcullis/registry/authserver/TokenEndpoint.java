@@ -84,6 +84,7 @@ final class TokenEndpoint {
             }
             account = "";
             refreshable = false;
+            labels = authenticator.staticLabels("");
         } else {
             String[] creds = basic(r.authorization());
             if (creds == null) {
@@ -150,7 +151,7 @@ final class TokenEndpoint {
                 return oauthError(400, "invalid_grant", "the account was removed or its password changed; log in again");
             }
             // The spec lets the client keep its refresh token; a new one is returned only when asked for.
-            return grant(grant.subject(), Map.of(), svc, r.address(), requested, offline, true, "refresh grant");
+            return grant(grant.subject(), authenticator.staticLabels(grant.subject()), svc, r.address(), requested, offline, true, "refresh grant");
         }
         return oauthError(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
     }
