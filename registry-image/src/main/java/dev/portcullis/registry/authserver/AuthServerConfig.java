@@ -57,6 +57,11 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     public record Throttle(int maxFailures, int maxAccountFailures, Duration window, Duration lockout) {
     }
 
+    /** docker_auth {@code server} keys for features we lack: refused by name rather than as a typo. */
+    private static final List<String> DOCKER_AUTH_SERVER_KEYS_NOT_SUPPORTED = List.of("net", "path_prefix",
+            "real_ip_header", "real_ip_pos", "letsencrypt", "hsts", "tls_min_version", "tls_curve_preferences",
+            "tls_cipher_suites");
+
     private static final Set<String> TOP = Set.of("server", "token", "users", "users_file", "acl", "kubernetes", "throttle",
             "log", "metrics");
 
@@ -104,6 +109,12 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     }
 
     private static Server server(Map<String, Object> m, Path base) throws ConfigException {
+        for (String k : DOCKER_AUTH_SERVER_KEYS_NOT_SUPPORTED) {
+            if (m.containsKey(k)) {
+                throw new ConfigException("server." + k, "docker_auth's server." + k + " is not supported by Portcullis's "
+                        + "auth-server (see docs/token-issuer.md)");
+            }
+        }
         unknownKeys(m, Set.of("addr", "certificate", "key", "insecure_http", "reload_interval", "idle_timeout"), "server.");
         HostPort hp = hostPort(string(m.get("addr"), "server.addr", ":5001"), "server.addr");
         String host = hp.host();

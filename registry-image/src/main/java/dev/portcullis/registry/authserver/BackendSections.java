@@ -40,7 +40,7 @@ final class BackendSections {
     /** docker_auth sections Portcullis does not implement. */
     static final Set<String> NOT_SUPPORTED = Set.of("google_auth", "github_auth", "oidc_auth", "gitlab_auth",
             "xorm_auth", "acl_xorm", "plugin_authn", "plugin_authz", "casbin_authz", "redis_token_db",
-            "gcs_token_db", "cloudsql_token_db");
+            "gcs_token_db");
 
     private BackendSections() {
     }

@@ -52,6 +52,10 @@ class DockerAuthConfigCompatibilityTest {
             assertEquals(section, e.key());
             assertTrue(e.getMessage().contains("not supported"), e.getMessage());
         }
+        ConfigException proxy = assertThrows(ConfigException.class, () -> AuthServerConfig.parse(
+                BASE.replace("server: {", "server: {real_ip_header: X-Forwarded-For, "), null));
+        assertEquals("server.real_ip_header", proxy.key());
+        assertTrue(proxy.getMessage().contains("not supported"), proxy.getMessage());
         assertEquals("bogus_auth", assertThrows(ConfigException.class,
                 () -> AuthServerConfig.parse(BASE + "bogus_auth: {}\n", null)).key(), "a typo is an unknown key");
     }

@@ -32,6 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * /regex/ is unanchored, {@code ${account}} and {@code ${labels:NAME}} are substituted (each label value tried),
  * {@code match.labels} needs one of the account's values to match, {@code ip} is the client's address, and a request
  * matching no rule gets nothing. Requests come from 127.0.0.1.
+ * <p>
+ * Another access backend (ext_authz, acl_mongo) is asked only for scopes no {@code acl} rule matches: to cover one,
+ * append its section to the file and add rows whose names no rule above matches (the {@code acl} has no catch-all).
  */
 class DockerAuthDecisionTableTest {
     static final String SERVICE = "registry.example.com";
