@@ -39,6 +39,10 @@ public record LdapSettings(String host, int port, Tls tls, boolean insecureTlsSk
     }
 
     static LdapSettings parse(ConfigSection s) throws ConfigException {
+        if (s.has("initial_bind_as_user")) {
+            throw new ConfigException(s.key("initial_bind_as_user"), "docker_auth's initial_bind_as_user is not supported by "
+                    + "Portcullis's auth-server: search as the service account (bind_dn, bind_password_file)");
+        }
         s.allowOnly(Set.of("addr", "tls", "insecure_tls_skip_verify", "ca_certificate", "bind_dn", "bind_password_file",
                 "base", "filter", "labels", "timeout", "pool_size"));
         String addr = s.required("addr");

@@ -135,6 +135,7 @@ class LdapLoginTest {
     void misconfigurationsFailAtStartNamingTheKey() throws Exception {
         String good = directory.section("ldaps", directory.pki.caFile());
         assertEquals("ldap_auth.tls", key(good.replace("tls: always", "tls: sometimes")));
+        assertEquals("ldap_auth.initial_bind_as_user", key(good + "  initial_bind_as_user: true\n"));
         assertEquals("ldap_auth.tls", key(good.replace("  tls: always\n", "").replace(":" + directory.port("ldaps"), ":389")),
                 "no silent plain text on 389");
         assertEquals("ldap_auth.filter", key(good.replace("(&(uid=${account})(objectClass=inetOrgPerson))", "(uid=alice)")));
