@@ -1,5 +1,6 @@
 package dev.portcullis.registry.authserver;
 
+import dev.portcullis.registry.testsupport.DistributionProcess;
 import dev.portcullis.registry.testsupport.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,7 +118,7 @@ class LdapLoginTest {
 
     @Test
     void aDirectoryThatIsDownFailsLdapLoginsClosedWhileStaticUsersKeepWorking() throws Exception {
-        try (TestDirectory doomed = new TestDirectory(dir.resolve("doomed"))) {
+        try (TestDirectory doomed = new TestDirectory(dir.resolve("doomed"), DistributionProcess.freePort())) {
             LoginBackend ldap = settings(doomed.section("ldaps", doomed.pki.caFile())).start();
             IssuerMetrics metrics = new IssuerMetrics();
             Authenticator auth = new Authenticator(new UserStore(Map.of("static", IssuerFixture.hash("static-pw"))), Optional.empty(),
@@ -127,6 +128,9 @@ class LdapLoginTest {
             assertInstanceOf(Authenticator.Unavailable.class, auth.login("alice", "alice-ldap-pw", "10.0.0.1"));
             assertEquals(1, metrics.logins("ldap_auth", "error"));
             assertInstanceOf(Authenticator.Success.class, auth.login("static", "static-pw", "10.0.0.1"));
+            doomed.server.startListening();
+            assertInstanceOf(Authenticator.Success.class, auth.login("alice", "alice-ldap-pw", "10.0.0.1"),
+                    "the pool reconnects when the directory is back");
             ldap.close();
         }
     }

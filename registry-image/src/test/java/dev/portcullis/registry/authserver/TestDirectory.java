@@ -29,6 +29,11 @@ final class TestDirectory implements AutoCloseable {
     final TestPki pki;
 
     TestDirectory(Path dir) throws Exception {
+        this(dir, 0);
+    }
+
+    /** {@code ldapsPort}: a fixed port for the LDAPS listener (0: any), so a test can stop and restart it. */
+    TestDirectory(Path dir, int ldapsPort) throws Exception {
         pki = new TestPki(dir.resolve("ldap-pki"), "ldap-ca");
         TestPki.Issued cert = pki.server(dir.resolve("ldap-pki"), "ldap");
         KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -44,7 +49,7 @@ final class TestDirectory implements AutoCloseable {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         config.setListenerConfigs(
                 InMemoryListenerConfig.createLDAPConfig("ldap", loopback, 0, null),
-                InMemoryListenerConfig.createLDAPSConfig("ldaps", loopback, 0, serverSsl.createSSLServerSocketFactory(), null),
+                InMemoryListenerConfig.createLDAPSConfig("ldaps", loopback, ldapsPort, serverSsl.createSSLServerSocketFactory(), null),
                 InMemoryListenerConfig.createLDAPConfig("starttls", loopback, 0, serverSsl.createSSLSocketFactory()));
         server = new InMemoryDirectoryServer(config);
         server.add("dn: " + BASE, "objectClass: top", "objectClass: domain", "dc: example");
