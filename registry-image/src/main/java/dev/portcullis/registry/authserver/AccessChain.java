@@ -29,7 +29,12 @@ final class AccessChain {
         for (AccessEntry want : requested) {
             AccessRequest request = new AccessRequest(account, want.type(), want.name(), service, address, want.actions(), labels);
             for (AccessBackend backend : backends) {
-                AccessDecision d = backend.authorize(request);
+                AccessDecision d;
+                try {
+                    d = backend.authorize(request);
+                } catch (RuntimeException e) {
+                    d = AccessDecision.error("unexpected " + e.getClass().getName());
+                }
                 if (d.outcome() == AccessDecision.Outcome.NO_MATCH) {
                     continue;
                 }

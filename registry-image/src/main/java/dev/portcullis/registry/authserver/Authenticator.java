@@ -149,7 +149,14 @@ final class Authenticator {
             for (int i = 0; i < backends.size() && outcome == LoginResult.Outcome.NO_MATCH && !username.isEmpty(); i++) {
                 LoginBackend backend = backends.get(i);
                 long started = System.nanoTime();
-                LoginResult r = backend.authenticate(username, password, address);
+                LoginResult r;
+                try {
+                    r = backend.authenticate(username, password, address);
+                } catch (RuntimeException e) {
+                    // A backend's bug fails this login closed like an outage; the exception's message is not logged
+                    // in case it quotes its input.
+                    r = LoginResult.error("unexpected " + e.getClass().getName());
+                }
                 metrics.login(backend.name(), r.outcome().name().toLowerCase(java.util.Locale.ROOT), since(started));
                 outcome = r.outcome();
                 decidedBy = backend.name();
