@@ -179,6 +179,27 @@ class DockerAuthDecisionTableTest {
     }
 
     @Test
+    void oauthGrantsWithoutTokenServiceKeepTheServiceAskedForAndTheStaticLabels() throws Exception {
+        String url = "https://127.0.0.1:" + server.port() + "/auth";
+        HttpResponse<String> r = IssuerFixture.post(http, url, Map.of("grant_type", "password", "service", "other.example",
+                "client_id", "t", "access_type", "offline", "username", "dave", "password", "dave-pw",
+                "scope", "repository:developers/tool:pull"));
+        assertEquals(200, r.statusCode(), r.body());
+        var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+        assertEquals("repository:developers/tool:pull", body.path("scope").asText(), "dave's label from users:");
+        assertEquals(List.of("other.example"), SignedJWT.parse(body.path("access_token").asText()).getJWTClaimsSet().getAudience());
+        HttpResponse<String> refreshed = IssuerFixture.post(http, url, Map.of("grant_type", "refresh_token",
+                "service", "other.example", "client_id", "t", "refresh_token", body.path("refresh_token").asText(),
+                "scope", "repository:developers/tool:push"));
+        assertEquals(200, refreshed.statusCode(), refreshed.body());
+        assertEquals("repository:developers/tool:push", new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(refreshed.body()).path("scope").asText(), "a refresh grant reads the labels again");
+        HttpResponse<String> elsewhere = IssuerFixture.post(http, url, Map.of("grant_type", "refresh_token",
+                "service", SERVICE, "client_id", "t", "refresh_token", body.path("refresh_token").asText()));
+        assertEquals(400, elsewhere.statusCode(), "a refresh token is bound to the service it was issued for");
+    }
+
+    @Test
     void wrongOrUnknownCredentialsGetNoToken() throws Exception {
         String url = "https://127.0.0.1:" + server.port() + "/auth?service=" + SERVICE + "&scope=repository:shared/x:pull";
         for (var creds : List.of(Map.entry("alice", "wrong"), Map.entry("mallory", "x"), Map.entry("admin", "alice-ldap-pw"),
