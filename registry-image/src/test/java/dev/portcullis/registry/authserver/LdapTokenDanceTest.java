@@ -1,5 +1,8 @@
 package dev.portcullis.registry.authserver;
 
+import dev.portcullis.registry.clients.ContainerdNode;
+import dev.portcullis.registry.clients.Exec;
+import dev.portcullis.registry.clients.RequiredTool;
 import dev.portcullis.registry.testsupport.DistributionProcess;
 import dev.portcullis.registry.testsupport.RunningRegistry;
 import dev.portcullis.registry.testsupport.TestPki;
@@ -14,7 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static dev.portcullis.registry.authserver.IssuerFixture.ISSUER;
@@ -24,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * skopeo logs in, pushes and pulls through a Portcullis registry with {@code auth.token}, the tokens coming from our
+ * skopeo (and ctr, with the OAuth2 password grant) log in, push and pull through a Portcullis registry with {@code auth.token}, the tokens coming from our
  * issuer with the accounts in an LDAP directory (LDAPS); a group's namespace is granted from {@code memberOf}.
  */
 class LdapTokenDanceTest {
@@ -151,6 +156,39 @@ class LdapTokenDanceTest {
         assertEquals(0, group.code(), "bob is in cn=Developers: " + group.output());
         Exit other = copy(bob, "oci:" + image + ":latest", ref("admins/tool:v1"));
         assertNotEquals(0, other.code(), "bob is not in cn=Admins: " + other.output());
+    }
+
+    @Test
+    void ctrPullsAndPushesWithAnLdapAccountThroughTheOAuth2Dance() throws Exception {
+        RequiredTool.CONTAINERD.require();
+        RequiredTool.CTR.require();
+        Exit seed = copy(login("carol", "carol-ldap-pw"), "oci:" + image + ":latest", ref("carol/app:v1"));
+        assertEquals(0, seed.code(), seed.output());
+        String host = registry.hostPort();
+        Path hostsDir = dir.resolve("hosts.d");
+        Files.writeString(Files.createDirectories(hostsDir.resolve(host)).resolve("hosts.toml"), """
+                server = "https://%s"
+                [host."https://%s"]
+                  capabilities = ["pull", "resolve", "push"]
+                  ca = "%s"
+                """.formatted(host, host, certDir.resolve("ca.crt")));
+        Set<String> secrets = Set.of("carol-ldap-pw", "bob-ldap-pw");
+        Duration slow = Duration.ofSeconds(180);
+        try (ContainerdNode ctd = ContainerdNode.start()) {
+            Exec.Result r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--user", "carol:carol-ldap-pw",
+                    "--snapshotter", "native", host + "/carol/app:v1"), secrets, slow);
+            assertEquals(0, r.exitCode(), r.output());
+            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/carol/app:v1", host + "/carol/from-ctr:v1"), secrets,
+                    Duration.ofSeconds(30)).exitCode());
+            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "carol:carol-ldap-pw",
+                    host + "/carol/from-ctr:v1"), secrets, slow);
+            assertEquals(0, r.exitCode(), r.output());
+            assertEquals(0, ctd.ctr(List.of("images", "tag", host + "/carol/app:v1", host + "/carol/by-bob:v1"), secrets,
+                    Duration.ofSeconds(30)).exitCode());
+            r = ctd.ctr(List.of("images", "push", "--hosts-dir", hostsDir.toString(), "--user", "bob:bob-ldap-pw",
+                    host + "/carol/by-bob:v1"), secrets, slow);
+            assertNotEquals(0, r.exitCode(), "bob may not push into carol's namespace: " + r.output());
+        }
     }
 
     @Test
