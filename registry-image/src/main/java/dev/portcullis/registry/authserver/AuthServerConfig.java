@@ -20,7 +20,8 @@ import java.util.Set;
 
 /**
  * The auth-server's configuration: docker_auth's format wherever docker_auth has the feature ({@code server},
- * {@code token}, {@code users}, {@code acl}), plus Portcullis extensions. Parsing checks everything that can be
+ * {@code token}, {@code users}, {@code acl}, and the backend sections {@link BackendSections} knows, such as
+ * {@code ldap_auth}), plus Portcullis extensions ({@code log}, {@code metrics}, ...; see docs/token-issuer.md). Parsing checks everything that can be
  * checked without touching files, and names the key of the first mistake. Unknown keys are errors: a typo
  * silently ignored in an access-control file is a hole.
  */
