@@ -17,13 +17,13 @@ import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.ldap.sdk.SingleServerSet;
 import com.unboundid.ldap.sdk.StartTLSPostConnectProcessor;
-import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
 import com.unboundid.util.ssl.PEMFileTrustManager;
 import com.unboundid.util.ssl.SSLUtil;
 import com.unboundid.util.ssl.TrustAllTrustManager;
 
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -80,14 +80,14 @@ final class LdapLoginBackend implements LoginBackend {
         SocketFactory socketFactory = SocketFactory.getDefault();
         PostConnectProcessor startTls = null;
         if (s.tls() != LdapSettings.Tls.NONE) {
-            SSLContext context = sslContext(s);
+            SSLSocketFactory tls = sslContext(s).getSocketFactory();
             if (!s.insecureTlsSkipVerify()) {
-                options.setSSLSocketVerifier(new HostNameSSLSocketVerifier(true));
+                tls = new HostCheckingSocketFactory(tls);
             }
             if (s.tls() == LdapSettings.Tls.ALWAYS) {
-                socketFactory = context.getSocketFactory();
+                socketFactory = tls;
             } else {
-                startTls = new StartTLSPostConnectProcessor(context);
+                startTls = new StartTLSPostConnectProcessor(tls);
             }
         }
         if (s.insecureTlsSkipVerify()) {

@@ -117,6 +117,18 @@ class LdapLoginTest {
     }
 
     @Test
+    void aCertificateForAnotherHostFailsClosed() throws Exception {
+        try (TestDirectory impostor = new TestDirectory(dir.resolve("impostor"), 0, false)) {
+            for (String listener : List.of("ldaps", "starttls")) {
+                try (LoginBackend ldap = settings(impostor.section(listener, impostor.pki.caFile())).start()) {
+                    assertEquals(LoginResult.Outcome.ERROR, ldap.authenticate("alice", "alice-ldap-pw", "10.0.0.1").outcome(),
+                            listener + ": the right CA, but not a certificate for 127.0.0.1");
+                }
+            }
+        }
+    }
+
+    @Test
     void aDirectoryThatIsDownFailsLdapLoginsClosedWhileStaticUsersKeepWorking() throws Exception {
         try (TestDirectory doomed = new TestDirectory(dir.resolve("doomed"), DistributionProcess.freePort())) {
             LoginBackend ldap = settings(doomed.section("ldaps", doomed.pki.caFile())).start();

@@ -34,8 +34,15 @@ final class TestDirectory implements AutoCloseable {
 
     /** {@code ldapsPort}: a fixed port for the LDAPS listener (0: any), so a test can stop and restart it. */
     TestDirectory(Path dir, int ldapsPort) throws Exception {
+        this(dir, ldapsPort, true);
+    }
+
+    /** {@code namesTheHost}: false gives the listeners a certificate from the same CA without 127.0.0.1 in it. */
+    TestDirectory(Path dir, int ldapsPort, boolean namesTheHost) throws Exception {
         pki = new TestPki(dir.resolve("ldap-pki"), "ldap-ca");
-        TestPki.Issued cert = pki.server(dir.resolve("ldap-pki"), "ldap");
+        TestPki.Issued cert = namesTheHost ? pki.server(dir.resolve("ldap-pki"), "ldap")
+                : pki.issue(dir.resolve("ldap-pki"), "ldap.elsewhere.example", TestPki.Alg.EC,
+                        TestPki.Purpose.CERT_MANAGER_DEFAULT, java.time.Instant.now().plus(java.time.Duration.ofDays(1)));
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("ldap", cert.keyPair().getPrivate(), new char[0], new Certificate[] {cert.certificate(), pki.caCert()});
