@@ -12,7 +12,8 @@ import java.net.Socket;
  * TLS sockets that check, during the handshake, that the directory's certificate names the host dialled: the JDK's
  * own "LDAPS" endpoint identification (an IP address must be an IP subjectAltName, a host name a DNS one). Used for
  * LDAPS and for StartTLS, which layers TLS over the open socket with {@link #createSocket(Socket, String, int, boolean)}.
- * UnboundID's HostNameSSLSocketVerifier is not used: it accepts any certificate when the address dialled is loopback.
+ * UnboundID's HostNameSSLSocketVerifier is not used: it accepted a certificate naming another host when the address
+ * dialled was 127.0.0.1 (LdapLoginTest.aCertificateForAnotherHostFailsClosed).
  */
 final class HostCheckingSocketFactory extends SSLSocketFactory {
     private final SSLSocketFactory delegate;
