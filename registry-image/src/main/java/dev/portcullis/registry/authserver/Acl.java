@@ -5,13 +5,14 @@ import dev.portcullis.registry.auth.token.AccessEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The static ACL, evaluated as docker_auth does: for each requested resource the FIRST rule that matches decides,
  * and what is granted is the requested actions that rule allows (a partial grant is not an error, as the token
  * specification says). No matching rule means no access.
  */
-public final class Acl {
+public final class Acl implements Authorizer {
     private final List<AclRule> rules;
 
     public Acl(List<AclRule> rules) {
@@ -44,5 +45,21 @@ public final class Acl {
             }
         }
         return granted;
+    }
+
+    /** As a link of the authorizer chain: the first matching rule's allowed actions, or no opinion. */
+    @Override
+    public Optional<List<String>> authorize(AuthorizationRequest r) {
+        Map<String, String> request = Map.of("account", r.account(), "name", r.name(), "type", r.type(), "service", r.service());
+        for (AclRule rule : rules) {
+            if (rule.matches(request, r.address(), r.labels())) {
+                return Optional.of(rule.allowsAll() ? r.actions() : r.actions().stream().filter(rule.actions()::contains).toList());
+            }
+        }
+        return Optional.empty();
+    }
+
+    int size() {
+        return rules.size();
     }
 }

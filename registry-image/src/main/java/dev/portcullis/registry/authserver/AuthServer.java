@@ -66,6 +66,7 @@ public final class AuthServer implements AutoCloseable {
     private final TokenIssuer issuer;
     private final List<X509Certificate> trusted;
     private final AtomicReference<Published> published;
+    private final TokenBackends.Opened backends;
     private byte[] usersFileDigest;
     private byte[] tlsDigest;
     private byte[] signingDigest;
@@ -76,7 +77,7 @@ public final class AuthServer implements AutoCloseable {
 
     private AuthServer(AuthServerConfig config, Vertx vertx, EventLoopListeners server, UserStore users,
                        TokenIssuer issuer, List<X509Certificate> trusted, AtomicReference<Published> published,
-                       byte[] usersFileDigest, byte[] tlsDigest, byte[] signingDigest) {
+                       byte[] usersFileDigest, byte[] tlsDigest, byte[] signingDigest, TokenBackends.Opened backends) {
         this.config = config;
         this.vertx = vertx;
         this.server = server;
@@ -87,6 +88,7 @@ public final class AuthServer implements AutoCloseable {
         this.usersFileDigest = usersFileDigest;
         this.tlsDigest = tlsDigest;
         this.signingDigest = signingDigest;
+        this.backends = backends;
     }
 
     /** Starts with the in-cluster API server (when {@code kubernetes.enabled}) and the system clock. */
@@ -124,10 +126,11 @@ public final class AuthServer implements AutoCloseable {
             k8s = Optional.of(new KubernetesAuthenticator(api, config.kubernetes().audiences(), config.kubernetes().namespaces()));
         }
         AuthServerConfig.Throttle th = config.throttle();
+        TokenBackends.Opened backends = config.backends().open();
         Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.maxAccountFailures(), th.window(),
-                th.lockout(), clock));
+                th.lockout(), clock), backends.authenticators());
         TokenIssuer issuer = new TokenIssuer(t.issuer(), t.expiration(), t.refreshExpiration(), signingKey, t.x5c(), trusted, t.kidFormat(), clock);
-        TokenEndpoint endpoint = new TokenEndpoint(t.service(), t.issuer(), authenticator, new Acl(config.acl()), issuer);
+        TokenEndpoint endpoint = new TokenEndpoint(t.service(), t.issuer(), authenticator, backends.after(new Acl(config.acl())), issuer);
 
         AtomicReference<Published> published = new AtomicReference<>(publish(issuer, trusted));
 
@@ -171,11 +174,12 @@ public final class AuthServer implements AutoCloseable {
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             vertx.close();
+            backends.close();
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new ConfigException("server.addr", "cannot listen on " + s.host() + ":" + s.port() + ": " + cause.getMessage());
         }
         AuthServer running = new AuthServer(config, vertx, http, users, issuer, List.copyOf(trusted), published,
-                usersDigest, tlsDigest, digest(signingCert, signingPrivate));
+                usersDigest, tlsDigest, digest(signingCert, signingPrivate), backends);
         long every = Math.max(100, s.reloadInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> {
             running.reloadIfChanged();
@@ -198,6 +202,7 @@ public final class AuthServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "closing: " + e);
         }
+        backends.close();
     }
 
     /**

@@ -24,7 +24,7 @@ import java.util.Set;
  * silently ignored in an access-control file is a hole.
  */
 public record AuthServerConfig(Server server, Token token, Map<String, String> users, Path usersFile,
-                               List<AclRule> acl, Kubernetes kubernetes, Throttle throttle) {
+                               List<AclRule> acl, Kubernetes kubernetes, Throttle throttle, TokenBackends backends) {
 
     /** {@code addr} is docker_auth's ":5001" / "127.0.0.1:5001" / "[::1]:5001"; port 0 picks a free one. */
     /** {@code idleTimeout}: a connection that sends nothing for this long is closed (a stalled request body too). */
@@ -46,7 +46,8 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     public record Throttle(int maxFailures, int maxAccountFailures, Duration window, Duration lockout) {
     }
 
-    private static final Set<String> TOP = Set.of("server", "token", "users", "users_file", "acl", "kubernetes", "throttle");
+    private static final Set<String> TOP = Set.of("server", "token", "users", "users_file", "acl", "kubernetes", "throttle",
+            "mongo_auth", "acl_mongo", "ext_auth", "ext_authz");
 
     public static AuthServerConfig load(Path file) throws ConfigException {
         String text;
@@ -75,11 +76,12 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         List<AclRule> acl = acl(top.get("acl"));
         Kubernetes kubernetes = kubernetes(map(top.get("kubernetes"), "kubernetes"));
         Throttle throttle = throttle(map(top.get("throttle"), "throttle"));
-        if (users.isEmpty() && usersFile == null && !kubernetes.enabled()) {
-            throw new ConfigException("users", "no authentication configured: set users, users_file or kubernetes.enabled "
-                    + "(users: {\"\": {}} allows anonymous requests)");
+        TokenBackends backends = TokenBackends.fromConfig(top);
+        if (users.isEmpty() && usersFile == null && !kubernetes.enabled() && !backends.authenticates()) {
+            throw new ConfigException("users", "no authentication configured: set users, users_file, mongo_auth, ext_auth or "
+                    + "kubernetes.enabled (users: {\"\": {}} allows anonymous requests)");
         }
-        return new AuthServerConfig(server, token, users, usersFile, acl, kubernetes, throttle);
+        return new AuthServerConfig(server, token, users, usersFile, acl, kubernetes, throttle, backends);
     }
 
     private static Server server(Map<String, Object> m, Path base) throws ConfigException {

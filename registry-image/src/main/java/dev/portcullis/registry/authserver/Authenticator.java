@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +21,10 @@ final class Authenticator {
     }
 
     /** {@code refreshable}: whether a refresh token may be issued (only for identities we can re-check later). */
-    record Success(String account, boolean refreshable) implements Result {
+    record Success(String account, boolean refreshable, Map<String, List<String>> labels) implements Result {
+        Success(String account, boolean refreshable) {
+            this(account, refreshable, Map.of());
+        }
     }
 
     record Failure() implements Result {
@@ -35,12 +39,20 @@ final class Authenticator {
     private final UserStore users;
     private final Optional<KubernetesAuthenticator> kubernetes;
     private final LoginThrottle throttle;
+    /** mongo_auth, ext_auth...: asked in order for accounts the static users do not have. */
+    private final List<PasswordBackend> backends;
     private final Map<String, CompletableFuture<Result>> inFlight = new ConcurrentHashMap<>();
 
     Authenticator(UserStore users, Optional<KubernetesAuthenticator> kubernetes, LoginThrottle throttle) {
+        this(users, kubernetes, throttle, List.of());
+    }
+
+    Authenticator(UserStore users, Optional<KubernetesAuthenticator> kubernetes, LoginThrottle throttle,
+                  List<PasswordBackend> backends) {
         this.users = users;
         this.kubernetes = kubernetes;
         this.throttle = throttle;
+        this.backends = List.copyOf(backends);
     }
 
     boolean anonymousAllowed() {
@@ -104,6 +116,26 @@ final class Authenticator {
                 throttle.succeeded(username, address);
                 settled = true;
                 return new Success(username, true);
+            }
+            // As docker_auth: a static user's wrong password ends here; names it does not know go down the chain.
+            if (!username.isEmpty() && !users.exists(username)) {
+                for (PasswordBackend backend : backends) {
+                    PasswordBackend.Verdict v = backend.authenticate(username, password);
+                    if (v instanceof PasswordBackend.Allowed allowed) {
+                        throttle.succeeded(username, address);
+                        settled = true;
+                        // Not refreshable: a refresh token could not re-check this password later.
+                        return new Success(username, false, allowed.labels());
+                    }
+                    if (v instanceof PasswordBackend.Unavailable) {
+                        throttle.abandoned(username, address);
+                        settled = true;
+                        return new Unavailable();
+                    }
+                    if (v instanceof PasswordBackend.Denied) {
+                        break;
+                    }
+                }
             }
             throttle.failed(username, address);
             settled = true;

@@ -24,7 +24,7 @@ final class TokenEndpoint {
     private final String service;
     private final String realmName;
     private final Authenticator authenticator;
-    private final Acl acl;
+    private final Authorizers authorizers;
     private final TokenIssuer issuer;
 
     /** One HTTP answer. */
@@ -43,11 +43,11 @@ final class TokenEndpoint {
         }
     }
 
-    TokenEndpoint(String service, String realmName, Authenticator authenticator, Acl acl, TokenIssuer issuer) {
+    TokenEndpoint(String service, String realmName, Authenticator authenticator, Authorizers authorizers, TokenIssuer issuer) {
         this.service = service;
         this.realmName = realmName;
         this.authenticator = authenticator;
-        this.acl = acl;
+        this.authorizers = authorizers;
         this.issuer = issuer;
     }
 
@@ -65,6 +65,7 @@ final class TokenEndpoint {
         }
         String account;
         boolean refreshable;
+        Map<String, List<String>> labels = Map.of();
         if (r.authorization() == null) {
             if (!authenticator.anonymousAllowed()) {
                 return unauthorized("authentication required");
@@ -86,9 +87,10 @@ final class TokenEndpoint {
             }
             account = ok.account();
             refreshable = ok.refreshable();
+            labels = ok.labels();
         }
         boolean offline = "true".equals(r.first("offline_token")) && refreshable;
-        return grant(account, r.address(), requested, offline, false, r.authorization() == null ? "anonymous" : "basic");
+        return grant(account, labels, r.address(), requested, offline, false, r.authorization() == null ? "anonymous" : "basic");
     }
 
     /** {@code POST /auth} with a form: grant_type, service, client_id, access_type, scope, username/password or refresh_token. */
@@ -115,7 +117,7 @@ final class TokenEndpoint {
             if (!(result instanceof Authenticator.Success ok)) {
                 return loginFailed(result, true);
             }
-            return grant(ok.account(), r.address(), requested, offline && ok.refreshable(), true, "password grant");
+            return grant(ok.account(), ok.labels(), r.address(), requested, offline && ok.refreshable(), true, "password grant");
         }
         if ("refresh_token".equals(grantType)) {
             String refresh = r.first("refresh_token");
@@ -136,13 +138,14 @@ final class TokenEndpoint {
                 return oauthError(400, "invalid_grant", "the account was removed or its password changed; log in again");
             }
             // The spec lets the client keep its refresh token; a new one is returned only when asked for.
-            return grant(grant.subject(), r.address(), requested, offline, true, "refresh grant");
+            return grant(grant.subject(), Map.of(), r.address(), requested, offline, true, "refresh grant");
         }
         return oauthError(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
     }
 
-    private Reply grant(String account, String address, List<AccessEntry> requested, boolean withRefresh, boolean oauth, String via) {
-        List<AccessEntry> granted = acl.authorize(account, service, address, requested);
+    private Reply grant(String account, Map<String, List<String>> labels, String address, List<AccessEntry> requested,
+                        boolean withRefresh, boolean oauth, String via) {
+        List<AccessEntry> granted = authorizers.authorize(account, labels, service, address, requested);
         TokenIssuer.Issued issued;
         String refresh = null;
         try {

@@ -1,0 +1,124 @@
+package dev.portcullis.registry.authserver;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one external program the way docker_auth's {@code ext_auth}/{@code ext_authz} do (argv, input on stdin, exit
+ * status and stdout read back), with the limits docker_auth lacks: no shell, an empty environment, a timeout after
+ * which the program and its descendants are killed, and stdout/stderr capped at {@link #MAX_OUTPUT} bytes.
+ */
+final class ExternalProgram {
+    static final int MAX_OUTPUT = 64 * 1024;
+
+    /** How a run ended. {@code exitCode} is meaningful only for {@link Exited}. */
+    sealed interface Outcome permits Exited, Failed {
+    }
+
+    /** stdout is whole (never cut at the cap); stderr is at most {@link #MAX_OUTPUT} bytes. */
+    record Exited(int exitCode, byte[] stdout, byte[] stderr) implements Outcome {
+    }
+
+    /** It could not run, ran too long, or printed too much: {@code reason} is safe to log. */
+    record Failed(String reason) implements Outcome {
+    }
+
+    private final ExternalProgramSettings settings;
+
+    ExternalProgram(ExternalProgramSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Checks at start that the program is there and executable, naming {@code key} when not. */
+    static ExternalProgram open(ExternalProgramSettings settings, String key) throws ConfigException {
+        if (!Files.isRegularFile(settings.command()) || !Files.isExecutable(settings.command())) {
+            throw new ConfigException(key, settings.command() + " is not an executable file");
+        }
+        return new ExternalProgram(settings);
+    }
+
+    Outcome run(byte[] stdin) {
+        ProcessBuilder pb = new ProcessBuilder(settings.argv());
+        pb.environment().clear();
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            return new Failed("cannot start " + settings.command() + ": " + e.getMessage());
+        }
+        Capture out = new Capture(p.getInputStream());
+        Capture err = new Capture(p.getErrorStream());
+        out.start();
+        err.start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(stdin);
+        } catch (IOException e) {
+            // The program exited or closed stdin without reading all of it: its exit status still decides.
+        }
+        try {
+            boolean exited = p.waitFor(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (!exited) {
+                killTree(p);
+                return new Failed("did not finish within " + settings.timeout().toMillis() + " ms and was killed");
+            }
+            // A descendant that kept the pipes open is not waited for beyond the timeout either.
+            out.join(settings.timeout().toMillis());
+            err.join(settings.timeout().toMillis());
+            if (out.isAlive() || err.isAlive()) {
+                killTree(p);
+                return new Failed("left a process holding its output open; killed");
+            }
+        } catch (InterruptedException e) {
+            killTree(p);
+            Thread.currentThread().interrupt();
+            return new Failed("interrupted");
+        }
+        if (out.overflowed) {
+            return new Failed("printed more than " + MAX_OUTPUT + " bytes on stdout");
+        }
+        return new Exited(p.exitValue(), out.bytes(), err.bytes());
+    }
+
+    private static void killTree(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+    }
+
+    /** Drains one stream, keeping the first {@link #MAX_OUTPUT} bytes (the rest is read and dropped, so the program never blocks on a full pipe). */
+    private static final class Capture extends Thread {
+        private final InputStream stream;
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private volatile boolean overflowed;
+
+        Capture(InputStream stream) {
+            this.stream = stream;
+            setDaemon(true);
+            setName("external-program-output");
+        }
+
+        @Override
+        public void run() {
+            byte[] buf = new byte[8192];
+            try (stream) {
+                int n;
+                while ((n = stream.read(buf)) >= 0) {
+                    int room = MAX_OUTPUT - kept.size();
+                    if (n > room) {
+                        overflowed = true;
+                    }
+                    kept.write(buf, 0, Math.max(0, Math.min(n, room)));
+                }
+            } catch (IOException e) {
+                // The process was killed: what was read so far is all there is.
+            }
+        }
+
+        byte[] bytes() {
+            return kept.toByteArray();
+        }
+    }
+}
