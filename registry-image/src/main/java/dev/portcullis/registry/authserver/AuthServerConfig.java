@@ -171,44 +171,9 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         List<AclRule> rules = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             String at = "acl[" + i + "]";
-            Map<String, Object> rule = map(list.get(i), at);
-            unknownKeys(rule, Set.of("match", "actions", "comment"), at + ".");
-            Map<String, Object> match = map(rule.get("match"), at + ".match");
-            unknownKeys(match, Set.of("account", "name", "type", "service", "ip"), at + ".match.");
-            if (!rule.containsKey("actions")) {
-                throw new ConfigException(at + ".actions", "required ([] denies, [\"*\"] allows everything)");
-            }
-            List<String> actions = strings(rule.get("actions"), at + ".actions");
-            rules.add(new AclRule(pattern(match, "account", at), pattern(match, "name", at), pattern(match, "type", at),
-                    pattern(match, "service", at), ip(match.get("ip"), at + ".match.ip"), actions, rule.get("comment") == null ? "" : String.valueOf(rule.get("comment"))));
+            rules.add(AclEntries.parse(map(list.get(i), at), at, Set.of()));
         }
         return rules;
-    }
-
-    private static AclPattern pattern(Map<String, Object> match, String field, String at) throws ConfigException {
-        Object v = match.get(field);
-        if (v == null) {
-            return null;
-        }
-        if (!(v instanceof String s)) {
-            throw new ConfigException(at + ".match." + field, "must be a string (glob or /regex/)");
-        }
-        try {
-            return AclPattern.compile(s);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(at + ".match." + field, e.getMessage());
-        }
-    }
-
-    private static IpMatch ip(Object v, String key) throws ConfigException {
-        if (v == null) {
-            return null;
-        }
-        try {
-            return IpMatch.parse(String.valueOf(v));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, e.getMessage());
-        }
     }
 
     private static Kubernetes kubernetes(Map<String, Object> m) throws ConfigException {

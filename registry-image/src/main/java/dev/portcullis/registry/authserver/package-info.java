@@ -36,7 +36,31 @@
  *   max_account_failures: 50      # per account from all addresses (default 10 x max_failures)
  *   window: 1m
  *   lockout: 1m
+ * mongo_auth:                     # users from MongoDB: {username, password: bcrypt, labels: {k: [v]}} (MongoAuthenticator)
+ *   dial_info:                    # also acl_mongo's (MongoDialSettings)
+ *     addrs: ["mongo:27017"]      # or (+) uri_file: a file holding a mongodb:// URI, instead of addrs/username/password_file
+ *     timeout: 10s                # connect, server selection and each read
+ *     database: docker_auth
+ *     username: ""
+ *     password_file: ""           # its content, trimmed
+ *     enable_tls: false
+ *   collection: users
+ * acl_mongo:                      # ACL entries {seq, match, actions, comment} from MongoDB, ordered by seq (MongoAcl)
+ *   dial_info: {...}
+ *   collection: acl
+ *   cache_ttl: 1m                 # re-read interval; a failed read keeps the last good ACL; none read yet = deny all
+ * ext_auth:                       # "ACCOUNT PASSWORD" on stdin; exit 0 allowed (+ labels JSON), 1 denied, 2 next (ExternalAuthenticator)
+ *   command: /opt/auth/check      # absolute: no shell, empty environment
+ *   args: []
+ *   timeout: 5s                   # (+) then killed with its children; a denial
+ * ext_authz:                      # AuthRequestInfo JSON on stdin; exit 0 + actions JSON list, 1 denied, 2 next (ExternalAuthorizer)
+ *   command: /opt/auth/authorize
+ *   args: []
+ *   timeout: 5s                   # (+)
  * </pre>
+ * Authenticators are asked in docker_auth's order: static users, mongo_auth, ext_auth (a static user's wrong password
+ * ends the chain; an unknown name goes on); authorizers: acl, acl_mongo, ext_authz (the first with an opinion decides).
+ * {@code match.labels: {group: "dev"}} in an ACL entry needs one of the account's {@code group} labels to match.
  * Routes: {@code GET|POST /auth}, {@code GET /certs.pem} (the registry's {@code rootcertbundle}),
  * {@code GET /.well-known/jwks.json}, {@code GET /healthz}.
  */

@@ -130,4 +130,19 @@ class AclTest {
         assertThrows(IllegalArgumentException.class, () -> AclPattern.compile("/(unclosed/"));
         assertThrows(IllegalArgumentException.class, () -> AclPattern.compile("${user}/*"));
     }
+
+    /** docker_auth's match.labels: every named label needs one value the pattern matches; labels come from the authenticator. */
+    @Test
+    void labelsFromTheAuthenticatorAreMatched() throws Exception {
+        Acl labelled = new Acl(List.of(
+                AclEntries.parse(Map.of("match", Map.of("name", "team/*", "labels", Map.of("group", "dev", "site", "/^eu-/")),
+                        "actions", List.of("*")), "acl[0]", java.util.Set.of()),
+                AclEntries.parse(Map.of("match", Map.of("labels", Map.of("group", "*")), "actions", List.of("pull")), "acl[1]", java.util.Set.of())));
+        Authorizers chain = new Authorizers(List.of(labelled));
+        List<AccessEntry> want = List.of(repo("team/app", "pull", "push"));
+        assertEquals(want, chain.authorize("carol", Map.of("group", List.of("ops", "dev"), "site", List.of("eu-west")), "svc", null, want));
+        assertEquals(List.of(repo("team/app", "pull")), chain.authorize("dave", Map.of("group", List.of("dev"), "site", List.of("us-east")), "svc", null, want),
+                "site does not match: the second rule, any group, decides");
+        assertEquals(List.of(), chain.authorize("erin", Map.of(), "svc", null, want), "no labels: no rule matches");
+    }
 }
