@@ -65,8 +65,8 @@ final class ExternalAuthenticator implements PasswordBackend {
                 return new NoMatch();
             default:
                 // stderr is not logged: a program that echoes its input would put the password in the log.
-                LOG.log(System.Logger.Level.WARNING, "ext_auth: account={0} refused: the program exited with status {1}", who,
-                        Integer.toString(done.exitCode()));
+                LOG.log(System.Logger.Level.WARNING, "ext_auth: account={0} refused: the program {1}", who,
+                        ExternalProgram.describe(done.exitCode()));
                 return new Denied();
         }
     }

@@ -59,8 +59,8 @@ final class ExternalAuthorizer implements Authorizer {
             case 2:
                 return Optional.empty();
             default:
-                LOG.log(System.Logger.Level.WARNING, "ext_authz: {0} denied: the program exited with status {1}{2}", what,
-                        Integer.toString(done.exitCode()), stderrHint(done.stderr()));
+                LOG.log(System.Logger.Level.WARNING, "ext_authz: {0} denied: the program {1}{2}", what,
+                        ExternalProgram.describe(done.exitCode()), stderrHint(done.stderr()));
                 return Optional.of(List.of());
         }
     }

@@ -54,11 +54,16 @@ final class ExternalProgram {
         Capture err = new Capture(p.getErrorStream());
         out.start();
         err.start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(stdin);
-        } catch (IOException e) {
-            // The program exited or closed stdin without reading all of it: its exit status still decides.
-        }
+        // Written by a thread of its own: a program that never reads a large input must not block us past the timeout.
+        Thread feeder = new Thread(() -> {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(stdin);
+            } catch (IOException e) {
+                // The program exited or closed stdin without reading all of it: its exit status still decides.
+            }
+        }, "external-program-input");
+        feeder.setDaemon(true);
+        feeder.start();
         try {
             boolean exited = p.waitFor(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
             if (!exited) {
@@ -81,6 +86,12 @@ final class ExternalProgram {
             return new Failed("printed more than " + MAX_OUTPUT + " bytes on stdout");
         }
         return new Exited(p.exitValue(), out.bytes(), err.bytes());
+    }
+
+    /** For a log line: how a program ended that answered neither 0, 1 nor 2. */
+    static String describe(int exitCode) {
+        // The JDK reports death by signal N as 128 + N, as shells do.
+        return exitCode > 128 && exitCode < 160 ? "was killed by signal " + (exitCode - 128) : "exited with status " + exitCode;
     }
 
     private static void killTree(Process p) {

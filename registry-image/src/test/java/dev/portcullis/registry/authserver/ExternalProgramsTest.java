@@ -89,6 +89,9 @@ class ExternalProgramsTest {
                 assertInstanceOf(PasswordBackend.Denied.class, authn.authenticate(account, "pw-" + account), account);
                 assertEquals(1, log.lines().size(), account + ": " + log.lines());
                 assertFalse(log.lines().get(0).contains("pw-" + account));
+                if (account.equals("crash")) {
+                    assertTrue(log.lines().get(0).contains("was killed by signal 11"), log.lines().get(0));
+                }
             }
         }
     }
