@@ -23,8 +23,9 @@ public class TokenProgramsSpec {
   public static final String PROGRAMS_DIR = "/etc/portcullis/auth-programs";
 
   @JsonPropertyDescription("A ConfigMap of yours whose keys are mounted as executable files in"
-      + " /etc/portcullis/auth-programs (e.g. command /etc/portcullis/auth-programs/check.py). The image"
-      + " must hold the interpreter the scripts name.")
+      + " /etc/portcullis/auth-programs (e.g. command /etc/portcullis/auth-programs/check). The image is"
+      + " distroless, with no shell or Python: a program is a static binary (binaryData), a script for the"
+      + " image's Java (#!/usr/bin/java --source 17), or comes with an image built FROM ours.")
   @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
   @Size(max = 253)
   public String configMapName;
