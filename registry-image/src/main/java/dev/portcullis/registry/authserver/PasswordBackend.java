@@ -9,10 +9,10 @@ import java.util.Map;
  * that has an opinion decides; {@link NoMatch} passes the login to the next one; no one left means denied.
  */
 interface PasswordBackend {
-    /** docker_auth's {@code api.Labels}: what an ACL's {@code match.labels} is matched against. */
     sealed interface Verdict permits Allowed, Denied, NoMatch, Unavailable {
     }
 
+    /** {@code labels}: docker_auth's {@code api.Labels}, what an ACL's {@code match.labels} is matched against. */
     record Allowed(Map<String, List<String>> labels) implements Verdict {
         public Allowed {
             labels = Map.copyOf(labels);
