@@ -35,6 +35,10 @@ public final class Acl implements AccessBackend {
         return AccessDecision.noMatch();
     }
 
+    int size() {
+        return rules.size();
+    }
+
     /**
      * The access to put in a token for {@code account} ("" for anonymous) on {@code service} when this ACL is the
      * only access backend: each requested entry reduced to its allowed actions; entries left with none are dropped.

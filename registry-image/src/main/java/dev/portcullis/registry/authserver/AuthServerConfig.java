@@ -21,7 +21,7 @@ import java.util.Set;
 /**
  * The auth-server's configuration: docker_auth's format wherever docker_auth has the feature ({@code server},
  * {@code token}, {@code users}, {@code acl}, and the backend sections {@link BackendSections} knows, such as
- * {@code ldap_auth}), plus Portcullis extensions ({@code log}, {@code metrics}, ...; see docs/token-issuer.md). Parsing checks everything that can be
+ * {@code ldap_auth}, {@code mongo_auth}, {@code acl_mongo}, {@code ext_auth}, {@code ext_authz}), plus Portcullis extensions ({@code log}, {@code metrics}, ...; see docs/token-issuer.md). Parsing checks everything that can be
  * checked without touching files, and names the key of the first mistake. Unknown keys are errors: a typo
  * silently ignored in an access-control file is a hole.
  */
@@ -82,7 +82,7 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         try {
             root = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
         } catch (RuntimeException e) {
-            throw new ConfigException("(file)", "not valid YAML: " + firstLine(e.getMessage()));
+            throw new ConfigException("(file)", "not valid YAML: " + LogText.firstLine(e.getMessage()));
         }
         Map<String, Object> top = map(root, "(top level)");
         Map<String, Object> own = new LinkedHashMap<>(top);
@@ -102,8 +102,8 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         Metrics metrics = metrics(map(top.get("metrics"), "metrics"));
         boolean otherLogins = backends.stream().anyMatch(b -> b instanceof BackendSettings.Login);
         if (users.isEmpty() && usersFile == null && !kubernetes.enabled() && !otherLogins) {
-            throw new ConfigException("users", "no authentication configured: set users, users_file, ldap_auth or "
-                    + "kubernetes.enabled (users: {\"\": {}} allows anonymous requests)");
+            throw new ConfigException("users", "no authentication configured: set users, users_file, ldap_auth, "
+                    + "mongo_auth, ext_auth or kubernetes.enabled (users: {\"\": {}} allows anonymous requests)");
         }
         return new AuthServerConfig(server, token, users, usersFile, acl, kubernetes, throttle, List.copyOf(backends), log, metrics,
                 Map.copyOf(userLabels));
@@ -187,49 +187,9 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         List<AclRule> rules = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             String at = "acl[" + i + "]";
-            Map<String, Object> rule = map(list.get(i), at);
-            unknownKeys(rule, Set.of("match", "actions", "comment"), at + ".");
-            Map<String, Object> match = map(rule.get("match"), at + ".match");
-            unknownKeys(match, Set.of("account", "name", "type", "service", "ip", "labels"), at + ".match.");
-            if (!rule.containsKey("actions")) {
-                throw new ConfigException(at + ".actions", "required ([] denies, [\"*\"] allows everything)");
-            }
-            List<String> actions = strings(rule.get("actions"), at + ".actions");
-            Map<String, AclPattern> labels = new LinkedHashMap<>();
-            for (Map.Entry<String, Object> l : map(match.get("labels"), at + ".match.labels").entrySet()) {
-                labels.put(l.getKey(), compilePattern(l.getValue(), at + ".match.labels." + l.getKey()));
-            }
-            rules.add(new AclRule(pattern(match, "account", at), pattern(match, "name", at), pattern(match, "type", at),
-                    pattern(match, "service", at), ip(match.get("ip"), at + ".match.ip"), labels, actions, rule.get("comment") == null ? "" : String.valueOf(rule.get("comment"))));
+            rules.add(AclEntries.parse(new ConfigSection(at, list.get(i), null), Set.of()));
         }
         return rules;
-    }
-
-    private static AclPattern pattern(Map<String, Object> match, String field, String at) throws ConfigException {
-        Object v = match.get(field);
-        return v == null ? null : compilePattern(v, at + ".match." + field);
-    }
-
-    private static AclPattern compilePattern(Object v, String key) throws ConfigException {
-        if (!(v instanceof String s)) {
-            throw new ConfigException(key, "must be a string (glob or /regex/)");
-        }
-        try {
-            return AclPattern.compile(s);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, e.getMessage());
-        }
-    }
-
-    private static IpMatch ip(Object v, String key) throws ConfigException {
-        if (v == null) {
-            return null;
-        }
-        try {
-            return IpMatch.parse(String.valueOf(v));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, e.getMessage());
-        }
     }
 
     private static LogSettings log(Map<String, Object> m) throws ConfigException {
@@ -408,13 +368,5 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         } catch (UnknownHostException e) {
             return false;
         }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

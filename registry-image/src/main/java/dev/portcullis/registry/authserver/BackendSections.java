@@ -8,11 +8,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * docker_auth's optional backend sections: which ones this build implements (a parser each, in docker_auth's order
+ * docker_auth's optional backend sections: which ones Portcullis implements (a parser each, in docker_auth's order
  * of consultation), which ones it does not. A section that is not implemented stops the start with one line naming
  * it: an access-control file whose rules would be silently skipped is an open door.
  * <p>
- * A new backend plugs in with one entry in {@link #PARSERS} (and leaves {@link #NOT_IN_THIS_BUILD}).
+ * A new backend plugs in with one entry in {@link #PARSERS}.
  */
 final class BackendSections {
     /** Parses one section into its typed settings. */
@@ -30,12 +30,13 @@ final class BackendSections {
     static {
         Map<String, Parser> p = new LinkedHashMap<>();
         p.put(LdapSettings.SECTION, LdapSettings::parse);
+        p.put(MongoAuthSettings.SECTION, MongoAuthSettings::parse);
+        p.put(ExternalAuthSettings.SECTION, ExternalAuthSettings::parse);
+        p.put(MongoAclSettings.SECTION, MongoAclSettings::parse);
+        p.put(ExternalAuthzSettings.SECTION, ExternalAuthzSettings::parse);
 
         PARSERS = java.util.Collections.unmodifiableMap(p);
     }
-
-    /** Portcullis implements these in another build step; until then a config naming them is refused. */
-    static final Set<String> NOT_IN_THIS_BUILD = Set.of("mongo_auth", "acl_mongo", "ext_auth", "ext_authz");
 
     /** docker_auth sections Portcullis does not implement. */
     static final Set<String> NOT_SUPPORTED = Set.of("google_auth", "github_auth", "oidc_auth", "gitlab_auth",
@@ -46,15 +47,12 @@ final class BackendSections {
     }
 
     static boolean isBackendSection(String key) {
-        return PARSERS.containsKey(key) || NOT_IN_THIS_BUILD.contains(key) || NOT_SUPPORTED.contains(key);
+        return PARSERS.containsKey(key) || NOT_SUPPORTED.contains(key);
     }
 
     /** Parses the backend sections present in {@code top}, in docker_auth's order. */
     static List<BackendSettings> parse(Map<String, Object> top, Path baseDir) throws ConfigException {
         for (String key : top.keySet()) {
-            if (NOT_IN_THIS_BUILD.contains(key)) {
-                throw new ConfigException(key, key + " is not supported by this build");
-            }
             if (NOT_SUPPORTED.contains(key)) {
                 throw new ConfigException(key, key + " is not supported by Portcullis's auth-server (see docs/token-issuer.md)");
             }

@@ -105,6 +105,15 @@ public final class ConfigSection {
         }
     }
 
+    /** A duration that must be longer than zero (timeouts, reload intervals). */
+    public Duration positiveDuration(String k, Duration dflt) throws ConfigException {
+        Duration d = duration(k, dflt);
+        if (d.isZero() || d.isNegative()) {
+            throw new ConfigException(key(k), "must be longer than zero");
+        }
+        return d;
+    }
+
     /** A path, resolved against the configuration file's directory; null when absent. */
     public Path path(String k) throws ConfigException {
         String s = string(k, null);

@@ -102,10 +102,7 @@ public record LdapSettings(String host, int port, Tls tls, boolean insecureTlsSk
             l.allowOnly(Set.of("attribute", "parse_cn", "lower_case"));
             labels.put(name, new LabelMapping(l.required("attribute"), l.bool("parse_cn", false), l.bool("lower_case", false)));
         }
-        Duration timeout = s.duration("timeout", Duration.ofSeconds(5));
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw new ConfigException(s.key("timeout"), "must be longer than zero");
-        }
+        Duration timeout = s.positiveDuration("timeout", Duration.ofSeconds(5));
         int pool = s.integer("pool_size", 8, 1);
         return new LdapSettings(host, port, tls, skipVerify, ca, bindDn, passwordFile, base, filter, Map.copyOf(labels), timeout, pool);
     }
