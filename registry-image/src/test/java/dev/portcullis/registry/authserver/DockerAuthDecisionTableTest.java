@@ -25,8 +25,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A docker_auth {@code auth_config.yml} (static {@code users} with labels, {@code acl}, {@code ldap_auth}; no key of
- * ours, no {@code token.service}) started unchanged, and a table of (account, scopes) to the access granted, each
+ * A docker_auth {@code auth_config.yml} (static {@code users} with labels, {@code acl}, {@code ldap_auth},
+ * {@code ext_authz}; no key of ours, no {@code token.service}) started unchanged, and a table of (account, scopes) to the access granted, each
  * expectation written from docker_auth's documented semantics (examples/reference.yml): the first matching rule wins,
  * {@code actions: []} denies, {@code ["*"]} grants what was asked, globs are Go's path.Match ({@code *} stops at '/'),
  * /regex/ is unanchored, {@code ${account}} and {@code ${labels:NAME}} are substituted (each label value tried),
@@ -35,6 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * <p>
  * Another access backend (ext_authz, acl_mongo) is asked only for scopes no {@code acl} rule matches: to cover one,
  * append its section to the file and add rows whose names no rule above matches (the {@code acl} has no catch-all).
+ * {@code ext_authz} runs src/test/resources/ext/ext_authz.py (docker_auth's protocol: exit 0 with the allowed actions,
+ * 1 denied, 2 no opinion; anything else grants nothing).
  */
 class DockerAuthDecisionTableTest {
     static final String SERVICE = "registry.example.com";
@@ -50,6 +52,10 @@ class DockerAuthDecisionTableTest {
         directory = new TestDirectory(dir);
         TestPki pki = new TestPki(dir.resolve("pki"), "auth-ca");
         TestPki.Issued tls = pki.server(dir.resolve("pki"), "auth");
+        Path extAuthz = Path.of(DockerAuthDecisionTableTest.class.getResource("/ext/ext_authz.py").toURI());
+        if (!extAuthz.toFile().setExecutable(true)) {
+            throw new IllegalStateException("chmod +x " + extAuthz);
+        }
         Path config = dir.resolve("auth_config.yml");
         Files.writeString(config, """
                 server:
@@ -104,9 +110,12 @@ class DockerAuthDecisionTableTest {
                     comment: "Anonymous users can pull hello-world."
                   - match: {account: "/.+/", name: "shared/*"}
                     actions: ["pull"]
+                ext_authz:
+                  command: "%s"
+                  args: ["%s"]
                 """.formatted(tls.cert(), tls.key(), IssuerFixture.hash("admin-pw"), IssuerFixture.hash("test-pw"),
                 IssuerFixture.hash("eve-pw"), IssuerFixture.hash("dave-pw"),
-                directory.section("ldaps", directory.pki.caFile())));
+                directory.section("ldaps", directory.pki.caFile()), extAuthz, dir));
         server = AuthServer.start(AuthServerConfig.load(config));
         http = IssuerFixture.client(pki.caFile());
     }
@@ -156,6 +165,16 @@ class DockerAuthDecisionTableTest {
                 row("carol", "repository:library/ubuntu:pull"),
                 row(null, "repository:hello-world:pull,push", "repository:hello-world:pull"),
                 row(null, "repository:shared/x:pull"),
+                // ext_authz: asked only when no acl rule matches.
+                row("dave", "repository:open/tool:pull,push", "repository:open/tool:pull"),
+                row(null, "repository:everything/x:pull,push", "repository:everything/x:pull,push"),
+                row("bob", "repository:greedy/x:pull", "repository:greedy/x:pull"),
+                row("alice", "repository:closed/x:pull"),
+                row("carol", "repository:somewhere/x:pull"),
+                row("carol", "repository:crash/x:pull"),
+                row("admin", "repository:closed/x:push", "repository:closed/x:push"),
+                row("test", "repository:open/x:pull"),
+                row("eve", "repository:open/x:pull"),
                 new Row("alice", "alice-ldap-pw", List.of("repository:alice/a:pull", "repository:bob/b:pull"),
                         List.of("repository:alice/a:pull")));
     }
