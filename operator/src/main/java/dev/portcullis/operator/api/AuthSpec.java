@@ -134,6 +134,15 @@ public class AuthSpec {
 
     public KubernetesLogin kubernetes;
 
+    @JsonPropertyDescription("Log users in against an LDAP directory (after the users above).")
+    public TokenLdapSpec ldap;
+
+    @JsonPropertyDescription("Users and ACL entries from MongoDB (after the users and acl above).")
+    public TokenMongoSpec mongo;
+
+    @JsonPropertyDescription("External programs that log users in or authorize requests (last in line).")
+    public TokenProgramsSpec programs;
+
     public String effectiveTokenLifetime() {
       return tokenLifetime == null ? "15m" : tokenLifetime;
     }
@@ -155,6 +164,11 @@ public class AuthSpec {
     public String account;
     public String name;
     public String type;
+
+    @JsonPropertyDescription("Label name to pattern: the account (from ldap, mongo or programs) needs a value"
+        + " of each label that the pattern matches, e.g. groups: dev.")
+    @io.fabric8.generator.annotation.Size(max = 16)
+    public java.util.Map<String, String> labels;
   }
 
   /** ServiceAccount tokens as passwords, checked with a TokenReview. */

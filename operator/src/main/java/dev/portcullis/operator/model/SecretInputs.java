@@ -58,6 +58,7 @@ public final class SecretInputs {
         }
       }
     }
+    names.addAll(TokenBackendsModel.secretNames(r));
     return names;
   }
 
@@ -147,6 +148,7 @@ public final class SecretInputs {
                 + " nothing else"));
       }
     }
+    problems.addAll(TokenBackendsModel.secretProblems(r, lookup));
     StorageSpec.S3 s3 = r.getSpec().effectiveStorage().s3;
     if (r.getSpec().effectiveStorage().kind() == StorageSpec.Kind.S3
         && s3.credentialsSecretRef != null) {

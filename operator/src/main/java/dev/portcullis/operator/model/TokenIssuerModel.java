@@ -119,6 +119,9 @@ public final class TokenIssuerModel {
           if (e.match.type != null) {
             match.put("type", e.match.type);
           }
+          if (e.match.labels != null && !e.match.labels.isEmpty()) {
+            match.put("labels", e.match.labels);
+          }
         }
         acl.add(map("match", match, "actions", e.actions == null ? List.of() : e.actions));
       }
@@ -129,6 +132,7 @@ public final class TokenIssuerModel {
           "audiences", m.kubernetes.audiences == null ? List.of() : m.kubernetes.audiences,
           "namespaces", m.kubernetes.namespaces == null ? List.of() : m.kubernetes.namespaces));
     }
+    root.putAll(TokenBackendsModel.issuerSections(r));
     var options = new DumperOptions();
     options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
     options.setIndent(2);
@@ -216,6 +220,14 @@ public final class TokenIssuerModel {
    * after cert-manager renews it.
    */
   public static Deployment deployment(SecureRegistry r, String signer) {
+    Deployment d = deploymentWithoutBackends(r, signer);
+    var pod = d.getSpec().getTemplate().getSpec();
+    pod.getVolumes().addAll(TokenBackendsModel.volumes(r));
+    pod.getContainers().get(0).getVolumeMounts().addAll(TokenBackendsModel.mounts(r));
+    return d;
+  }
+
+  private static Deployment deploymentWithoutBackends(SecureRegistry r, String signer) {
     var labels = Names.authServerLabels(r);
     var annotations = new LinkedHashMap<String, String>();
     annotations.put(DeploymentModel.CONFIG_HASH_ANNOTATION,

@@ -66,6 +66,9 @@ public final class AuthServer implements AutoCloseable {
     private final TokenIssuer issuer;
     private final List<X509Certificate> trusted;
     private final AtomicReference<Published> published;
+    private final List<AutoCloseable> backends;
+    private final IssuerMetrics metrics;
+    private io.vertx.core.http.HttpServer metricsServer;
     private byte[] usersFileDigest;
     private byte[] tlsDigest;
     private byte[] signingDigest;
@@ -76,7 +79,10 @@ public final class AuthServer implements AutoCloseable {
 
     private AuthServer(AuthServerConfig config, Vertx vertx, EventLoopListeners server, UserStore users,
                        TokenIssuer issuer, List<X509Certificate> trusted, AtomicReference<Published> published,
+                       List<AutoCloseable> backends, IssuerMetrics metrics,
                        byte[] usersFileDigest, byte[] tlsDigest, byte[] signingDigest) {
+        this.backends = backends;
+        this.metrics = metrics;
         this.config = config;
         this.vertx = vertx;
         this.server = server;
@@ -109,13 +115,14 @@ public final class AuthServer implements AutoCloseable {
             trusted.addAll(readCerts(t.trustedCertificates().get(i), "token.trusted_certificates[" + i + "]"));
         }
         Map<String, String> initialUsers = new LinkedHashMap<>(config.users());
+        Map<String, Map<String, List<String>>> initialLabels = new LinkedHashMap<>(config.userLabels());
         byte[] usersDigest = null;
         if (config.usersFile() != null) {
             byte[] content = read(config.usersFile(), "users_file");
             usersDigest = sha256(content);
-            initialUsers.putAll(UsersFile.parse(new String(content, java.nio.charset.StandardCharsets.UTF_8), "users_file"));
+            mergeUsersFile(new String(content, java.nio.charset.StandardCharsets.UTF_8), initialUsers, initialLabels);
         }
-        UserStore users = new UserStore(initialUsers);
+        UserStore users = new UserStore(initialUsers, initialLabels);
 
         Optional<KubernetesAuthenticator> k8s = Optional.empty();
         if (config.kubernetes().enabled()) {
@@ -123,11 +130,33 @@ public final class AuthServer implements AutoCloseable {
                     : KubernetesApi.inCluster(System.getenv(), KubernetesApi.SERVICE_ACCOUNT);
             k8s = Optional.of(new KubernetesAuthenticator(api, config.kubernetes().audiences(), config.kubernetes().namespaces()));
         }
+        IssuerMetrics metrics = new IssuerMetrics();
+        List<LoginBackend> logins = new ArrayList<>();
+        List<AccessBackend> accessBackends = new ArrayList<>();
+        accessBackends.add(new Acl(config.acl()));
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            for (BackendSettings b : config.backends()) {
+                if (b instanceof BackendSettings.Login l) {
+                    LoginBackend backend = l.start();
+                    opened.add(backend);
+                    logins.add(backend);
+                } else if (b instanceof BackendSettings.Access a) {
+                    AccessBackend backend = a.start();
+                    opened.add(backend);
+                    accessBackends.add(backend);
+                }
+            }
+        } catch (ConfigException | RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
         AuthServerConfig.Throttle th = config.throttle();
         Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.maxAccountFailures(), th.window(),
-                th.lockout(), clock));
+                th.lockout(), clock), logins, metrics);
         TokenIssuer issuer = new TokenIssuer(t.issuer(), t.expiration(), t.refreshExpiration(), signingKey, t.x5c(), trusted, t.kidFormat(), clock);
-        TokenEndpoint endpoint = new TokenEndpoint(t.service(), t.issuer(), authenticator, new Acl(config.acl()), issuer);
+        TokenEndpoint endpoint = new TokenEndpoint(t.service(), t.issuer(), authenticator,
+                new AccessChain(accessBackends, metrics), issuer, metrics);
 
         AtomicReference<Published> published = new AtomicReference<>(publish(issuer, trusted));
 
@@ -171,24 +200,58 @@ public final class AuthServer implements AutoCloseable {
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             vertx.close();
+            closeAll(opened);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new ConfigException("server.addr", "cannot listen on " + s.host() + ":" + s.port() + ": " + cause.getMessage());
         }
         AuthServer running = new AuthServer(config, vertx, http, users, issuer, List.copyOf(trusted), published,
-                usersDigest, tlsDigest, digest(signingCert, signingPrivate));
+                List.copyOf(opened), metrics, usersDigest, tlsDigest, digest(signingCert, signingPrivate));
+        if (config.metrics() != null) {
+            running.serveMetrics(config.metrics());
+        }
         long every = Math.max(100, s.reloadInterval().toMillis());
         vertx.setPeriodic(every, id -> vertx.executeBlocking(() -> {
             running.reloadIfChanged();
             return null;
         }));
-        LOG.log(System.Logger.Level.INFO, "auth-server listening on {0}:{1} ({2}), issuer={3}, service={4}, kid={5}, users={6}",
-                s.host(), Integer.toString(http.actualPort()), s.tls() ? "https" : "http", t.issuer(), t.service(),
-                signingKey.keyId, users.size());
+        LOG.log(System.Logger.Level.INFO, "auth-server listening on {0}:{1} ({2}), issuer={3}, service={4}, kid={5}, users={6}, backends={7}",
+                s.host(), Integer.toString(http.actualPort()), s.tls() ? "https" : "http", t.issuer(),
+                t.service() == null ? "(any, as requested)" : t.service(), signingKey.keyId, users.size(),
+                config.backends().isEmpty() ? "(none)" : String.join(",", config.backends().stream().map(BackendSettings::section).toList()));
         return running;
     }
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** The port of {@code metrics.addr}'s listener, or -1 when there is none. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.actualPort();
+    }
+
+    IssuerMetrics metrics() {
+        return metrics;
+    }
+
+    /** {@code GET /metrics} on its own plain-HTTP listener, so scrapes need neither TLS nor a route on the public port. */
+    private void serveMetrics(AuthServerConfig.Metrics m) throws ConfigException {
+        Router router = Router.router(vertx);
+        router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
+            } else {
+                ctx.response().setStatusCode(500).end();
+            }
+        }));
+        try {
+            metricsServer = vertx.createHttpServer(new HttpServerOptions().setHost(m.host()).setPort(m.port()))
+                    .requestHandler(router).listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            close();
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new ConfigException("metrics.addr", "cannot listen on " + m.host() + ":" + m.port() + ": " + cause.getMessage());
+        }
     }
 
     @Override
@@ -197,6 +260,17 @@ public final class AuthServer implements AutoCloseable {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "closing: " + e);
+        }
+        closeAll(backends);
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (AutoCloseable c : opened) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "closing a backend: " + e.getMessage());
+            }
         }
     }
 
@@ -213,8 +287,9 @@ public final class AuthServer implements AutoCloseable {
                     // Remembered before parsing: a broken file is reported once, not at every tick.
                     usersFileDigest = d;
                     Map<String, String> merged = new LinkedHashMap<>(config.users());
-                    merged.putAll(UsersFile.parse(new String(content, java.nio.charset.StandardCharsets.UTF_8), "users_file"));
-                    users.replace(merged);
+                    Map<String, Map<String, List<String>>> labels = new LinkedHashMap<>(config.userLabels());
+                    mergeUsersFile(new String(content, java.nio.charset.StandardCharsets.UTF_8), merged, labels);
+                    users.replace(merged, labels);
                     LOG.log(System.Logger.Level.INFO, "users file reloaded: {0} users", merged.size());
                 }
             } catch (IOException | ConfigException e) {
@@ -267,6 +342,15 @@ public final class AuthServer implements AutoCloseable {
         } catch (IOException | ConfigException e) {
             LOG.log(System.Logger.Level.WARNING, "token signing key not reloaded, keeping the previous one: " + e.getMessage());
         }
+    }
+
+    /** The users file's entries win over the inline ones, labels included: a user's entry is replaced whole. */
+    private static void mergeUsersFile(String content, Map<String, String> users, Map<String, Map<String, List<String>>> labels)
+            throws ConfigException {
+        Map<String, String> fromFile = UsersFile.parse(content, "users_file");
+        users.putAll(fromFile);
+        labels.keySet().removeAll(fromFile.keySet());
+        labels.putAll(UsersFile.parseLabels(content, "users_file"));
     }
 
     private static Published publish(TokenIssuer issuer, List<X509Certificate> trusted) throws ConfigException {

@@ -1,5 +1,7 @@
 package dev.portcullis.registry.authserver;
 
+import dev.portcullis.registry.logging.LogSetup;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +25,9 @@ public final class AuthServerCommand {
         }
         AuthServer server;
         try {
-            server = AuthServer.start(AuthServerConfig.load(Path.of(args.get(0))));
+            AuthServerConfig config = AuthServerConfig.load(Path.of(args.get(0)));
+            LogSetup.apply(config.log());
+            server = AuthServer.start(config);
         } catch (ConfigException e) {
             System.err.println("auth-server: configuration error: " + e.getMessage());
             return EXIT_CONFIG;

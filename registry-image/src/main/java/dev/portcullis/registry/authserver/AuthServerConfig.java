@@ -1,6 +1,7 @@
 package dev.portcullis.registry.authserver;
 
 import dev.portcullis.registry.auth.token.KidFormat;
+import dev.portcullis.registry.config.LogSettings;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -19,12 +20,15 @@ import java.util.Set;
 
 /**
  * The auth-server's configuration: docker_auth's format wherever docker_auth has the feature ({@code server},
- * {@code token}, {@code users}, {@code acl}), plus Portcullis extensions. Parsing checks everything that can be
+ * {@code token}, {@code users}, {@code acl}, and the backend sections {@link BackendSections} knows, such as
+ * {@code ldap_auth}, {@code mongo_auth}, {@code acl_mongo}, {@code ext_auth}, {@code ext_authz}), plus Portcullis extensions ({@code log}, {@code metrics}, ...; see docs/token-issuer.md). Parsing checks everything that can be
  * checked without touching files, and names the key of the first mistake. Unknown keys are errors: a typo
  * silently ignored in an access-control file is a hole.
  */
 public record AuthServerConfig(Server server, Token token, Map<String, String> users, Path usersFile,
-                               List<AclRule> acl, Kubernetes kubernetes, Throttle throttle) {
+                               List<AclRule> acl, Kubernetes kubernetes, Throttle throttle,
+                               List<BackendSettings> backends, LogSettings log, Metrics metrics,
+                               Map<String, Map<String, List<String>>> userLabels) {
 
     /** {@code addr} is docker_auth's ":5001" / "127.0.0.1:5001" / "[::1]:5001"; port 0 picks a free one. */
     /** {@code idleTimeout}: a connection that sends nothing for this long is closed (a stalled request body too). */
@@ -35,6 +39,10 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         }
     }
 
+    /**
+     * {@code service}: null accepts any {@code service} a client asks for and puts it in the token's {@code aud}, as
+     * docker_auth does (the registry then rejects tokens minted for another service name).
+     */
     public record Token(String issuer, String service, Duration expiration, Path certificate, Path key,
                         KidFormat kidFormat, boolean x5c, List<Path> trustedCertificates, Duration refreshExpiration) {
     }
@@ -42,11 +50,21 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     public record Kubernetes(boolean enabled, List<String> audiences, List<String> namespaces) {
     }
 
+    /** (+) {@code addr}: a plain-HTTP listener serving {@code /metrics} (Prometheus); null when not configured. */
+    public record Metrics(String host, int port) {
+    }
+
     /** {@code maxFailures} per (account, address); {@code maxAccountFailures} per account from all addresses. */
     public record Throttle(int maxFailures, int maxAccountFailures, Duration window, Duration lockout) {
     }
 
-    private static final Set<String> TOP = Set.of("server", "token", "users", "users_file", "acl", "kubernetes", "throttle");
+    /** docker_auth {@code server} keys for features we lack: refused by name rather than as a typo. */
+    private static final List<String> DOCKER_AUTH_SERVER_KEYS_NOT_SUPPORTED = List.of("net", "path_prefix",
+            "real_ip_header", "real_ip_pos", "letsencrypt", "hsts", "tls_min_version", "tls_curve_preferences",
+            "tls_cipher_suites");
+
+    private static final Set<String> TOP = Set.of("server", "token", "users", "users_file", "acl", "kubernetes", "throttle",
+            "log", "metrics");
 
     public static AuthServerConfig load(Path file) throws ConfigException {
         String text;
@@ -64,47 +82,44 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         try {
             root = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
         } catch (RuntimeException e) {
-            throw new ConfigException("(file)", "not valid YAML: " + firstLine(e.getMessage()));
+            throw new ConfigException("(file)", "not valid YAML: " + LogText.firstLine(e.getMessage()));
         }
         Map<String, Object> top = map(root, "(top level)");
-        unknownKeys(top, TOP, "");
+        Map<String, Object> own = new LinkedHashMap<>(top);
+        own.keySet().removeIf(BackendSections::isBackendSection);
+        unknownKeys(own, TOP, "");
+        List<BackendSettings> backends = BackendSections.parse(top, baseDir);
         Server server = server(map(top.get("server"), "server"), baseDir);
         Token token = token(map(top.get("token"), "token"), server, baseDir);
         Map<String, String> users = top.get("users") == null ? Map.of() : UsersFile.parseMapping(map(top.get("users"), "users"), "users");
+        Map<String, Map<String, List<String>>> userLabels = top.get("users") == null ? Map.of()
+                : UsersFile.labelsOf(map(top.get("users"), "users"), "users");
         Path usersFile = path(top.get("users_file"), "users_file", baseDir);
         List<AclRule> acl = acl(top.get("acl"));
         Kubernetes kubernetes = kubernetes(map(top.get("kubernetes"), "kubernetes"));
         Throttle throttle = throttle(map(top.get("throttle"), "throttle"));
-        if (users.isEmpty() && usersFile == null && !kubernetes.enabled()) {
-            throw new ConfigException("users", "no authentication configured: set users, users_file or kubernetes.enabled "
-                    + "(users: {\"\": {}} allows anonymous requests)");
+        LogSettings log = log(map(top.get("log"), "log"));
+        Metrics metrics = metrics(map(top.get("metrics"), "metrics"));
+        boolean otherLogins = backends.stream().anyMatch(b -> b instanceof BackendSettings.Login);
+        if (users.isEmpty() && usersFile == null && !kubernetes.enabled() && !otherLogins) {
+            throw new ConfigException("users", "no authentication configured: set users, users_file, ldap_auth, "
+                    + "mongo_auth, ext_auth or kubernetes.enabled (users: {\"\": {}} allows anonymous requests)");
         }
-        return new AuthServerConfig(server, token, users, usersFile, acl, kubernetes, throttle);
+        return new AuthServerConfig(server, token, users, usersFile, acl, kubernetes, throttle, List.copyOf(backends), log, metrics,
+                Map.copyOf(userLabels));
     }
 
     private static Server server(Map<String, Object> m, Path base) throws ConfigException {
+        for (String k : DOCKER_AUTH_SERVER_KEYS_NOT_SUPPORTED) {
+            if (m.containsKey(k)) {
+                throw new ConfigException("server." + k, "docker_auth's server." + k + " is not supported by Portcullis's "
+                        + "auth-server (see docs/token-issuer.md)");
+            }
+        }
         unknownKeys(m, Set.of("addr", "certificate", "key", "insecure_http", "reload_interval", "idle_timeout"), "server.");
-        String addr = string(m.get("addr"), "server.addr", ":5001");
-        int colon = addr.lastIndexOf(':');
-        if (colon < 0) {
-            throw new ConfigException("server.addr", "must be HOST:PORT or :PORT, not '" + addr + "'");
-        }
-        String host = addr.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        if (host.isEmpty()) {
-            host = "0.0.0.0";
-        }
-        int port;
-        try {
-            port = Integer.parseInt(addr.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
-        if (port < 0 || port > 65535) {
-            throw new ConfigException("server.addr", "bad port in '" + addr + "'");
-        }
+        HostPort hp = hostPort(string(m.get("addr"), "server.addr", ":5001"), "server.addr");
+        String host = hp.host();
+        int port = hp.port();
         Path cert = path(m.get("certificate"), "server.certificate", base);
         Path key = path(m.get("key"), "server.key", base);
         if ((cert == null) != (key == null)) {
@@ -127,7 +142,10 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         unknownKeys(m, Set.of("issuer", "service", "expiration", "certificate", "key", "kidformat", "x5c",
                 "trusted_certificates", "refresh_expiration"), "token.");
         String issuer = required(m, "issuer", "token.issuer");
-        String service = required(m, "service", "token.service");
+        String service = string(m.get("service"), "token.service", null);
+        if (service != null && service.isBlank()) {
+            throw new ConfigException("token.service", "must not be empty (leave it out to accept any service, as docker_auth)");
+        }
         Duration exp = duration(m.get("expiration"), "token.expiration", Duration.ofSeconds(900));
         if (exp.compareTo(Duration.ofSeconds(60)) < 0) {
             throw new ConfigException("token.expiration", "must be at least 60 seconds (clients treat shorter as 60)");
@@ -169,44 +187,61 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         List<AclRule> rules = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             String at = "acl[" + i + "]";
-            Map<String, Object> rule = map(list.get(i), at);
-            unknownKeys(rule, Set.of("match", "actions", "comment"), at + ".");
-            Map<String, Object> match = map(rule.get("match"), at + ".match");
-            unknownKeys(match, Set.of("account", "name", "type", "service", "ip"), at + ".match.");
-            if (!rule.containsKey("actions")) {
-                throw new ConfigException(at + ".actions", "required ([] denies, [\"*\"] allows everything)");
-            }
-            List<String> actions = strings(rule.get("actions"), at + ".actions");
-            rules.add(new AclRule(pattern(match, "account", at), pattern(match, "name", at), pattern(match, "type", at),
-                    pattern(match, "service", at), ip(match.get("ip"), at + ".match.ip"), actions, rule.get("comment") == null ? "" : String.valueOf(rule.get("comment"))));
+            rules.add(AclEntries.parse(new ConfigSection(at, list.get(i), null), Set.of()));
         }
         return rules;
     }
 
-    private static AclPattern pattern(Map<String, Object> match, String field, String at) throws ConfigException {
-        Object v = match.get(field);
-        if (v == null) {
-            return null;
+    private static LogSettings log(Map<String, Object> m) throws ConfigException {
+        unknownKeys(m, Set.of("level", "formatter", "fields"), "log.");
+        String level = string(m.get("level"), "log.level", "info").toLowerCase(java.util.Locale.ROOT);
+        if (!Set.of("error", "warn", "info", "debug").contains(level)) {
+            throw new ConfigException("log.level", "'" + level + "' is not one of error, warn, info, debug");
         }
-        if (!(v instanceof String s)) {
-            throw new ConfigException(at + ".match." + field, "must be a string (glob or /regex/)");
+        String formatter = string(m.get("formatter"), "log.formatter", "text").toLowerCase(java.util.Locale.ROOT);
+        if (!Set.of("text", "json", "logstash").contains(formatter)) {
+            throw new ConfigException("log.formatter", "'" + formatter + "' is not one of text, json, logstash");
         }
-        try {
-            return AclPattern.compile(s);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(at + ".match." + field, e.getMessage());
-        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        map(m.get("fields"), "log.fields").forEach((k, v) -> fields.put(k, String.valueOf(v)));
+        return new LogSettings(level, formatter, Map.copyOf(fields), false);
     }
 
-    private static IpMatch ip(Object v, String key) throws ConfigException {
-        if (v == null) {
+    private static Metrics metrics(Map<String, Object> m) throws ConfigException {
+        unknownKeys(m, Set.of("addr"), "metrics.");
+        String addr = string(m.get("addr"), "metrics.addr", null);
+        if (addr == null) {
             return null;
         }
-        try {
-            return IpMatch.parse(String.valueOf(v));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key, e.getMessage());
+        HostPort hp = hostPort(addr, "metrics.addr");
+        return new Metrics(hp.host(), hp.port());
+    }
+
+    private record HostPort(String host, int port) {
+    }
+
+    private static HostPort hostPort(String addr, String key) throws ConfigException {
+        int colon = addr.lastIndexOf(':');
+        if (colon < 0) {
+            throw new ConfigException(key, "must be HOST:PORT or :PORT, not '" + addr + "'");
         }
+        String host = addr.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.isEmpty()) {
+            host = "0.0.0.0";
+        }
+        int port;
+        try {
+            port = Integer.parseInt(addr.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigException(key, "bad port in '" + addr + "'");
+        }
+        return new HostPort(host, port);
     }
 
     private static Kubernetes kubernetes(Map<String, Object> m) throws ConfigException {
@@ -333,13 +368,5 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         } catch (UnknownHostException e) {
             return false;
         }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -4,14 +4,17 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Decides who is asking: the static users (bcrypt) and, when enabled, Kubernetes ServiceAccount tokens; with the
- * login throttle in front of both so refused attempts cost no bcrypt and no API call.
+ * Decides who is asking: Kubernetes ServiceAccount tokens when enabled, the static users (bcrypt), then the
+ * {@link LoginBackend}s in docker_auth's order ({@code ldap_auth}, ...), the first that knows the account deciding;
+ * with the login throttle in front of all so refused attempts cost no bcrypt and no directory query. A backend that
+ * cannot answer fails the login closed (503), with one log line and a metric.
  */
 final class Authenticator {
     private static final System.Logger LOG = System.getLogger(Authenticator.class.getName());
@@ -19,8 +22,18 @@ final class Authenticator {
     sealed interface Result permits Success, Failure, Throttled, Unavailable {
     }
 
-    /** {@code refreshable}: whether a refresh token may be issued (only for identities we can re-check later). */
-    record Success(String account, boolean refreshable) implements Result {
+    /**
+     * {@code refreshable}: whether a refresh token may be issued (only for identities we can re-check later);
+     * {@code labels}: what the backend said about the account, for the ACLs.
+     */
+    record Success(String account, boolean refreshable, Map<String, List<String>> labels) implements Result {
+        Success {
+            labels = labels == null ? Map.of() : Map.copyOf(labels);
+        }
+
+        Success(String account, boolean refreshable) {
+            this(account, refreshable, Map.of());
+        }
     }
 
     record Failure() implements Result {
@@ -35,16 +48,30 @@ final class Authenticator {
     private final UserStore users;
     private final Optional<KubernetesAuthenticator> kubernetes;
     private final LoginThrottle throttle;
+    private final List<LoginBackend> backends;
+    private final IssuerMetrics metrics;
     private final Map<String, CompletableFuture<Result>> inFlight = new ConcurrentHashMap<>();
 
     Authenticator(UserStore users, Optional<KubernetesAuthenticator> kubernetes, LoginThrottle throttle) {
+        this(users, kubernetes, throttle, List.of(), new IssuerMetrics());
+    }
+
+    Authenticator(UserStore users, Optional<KubernetesAuthenticator> kubernetes, LoginThrottle throttle,
+                  List<LoginBackend> backends, IssuerMetrics metrics) {
         this.users = users;
         this.kubernetes = kubernetes;
         this.throttle = throttle;
+        this.backends = List.copyOf(backends);
+        this.metrics = metrics;
     }
 
     boolean anonymousAllowed() {
         return users.anonymousAllowed();
+    }
+
+    /** A static user's labels as configured now (refresh grants re-read them), or those of anonymous for "". */
+    Map<String, List<String>> staticLabels(String account) {
+        return users.labels(account);
     }
 
     /** The version of {@code account}'s password entry that refresh tokens are bound to, or empty when it has none. */
@@ -78,14 +105,17 @@ final class Authenticator {
     private Result check(String username, String password, String address) {
         Duration wait = throttle.acquire(username, address);
         if (!wait.isZero()) {
+            metrics.login("throttle", "throttled", Duration.ZERO);
             LOG.log(System.Logger.Level.INFO, "login throttled: account={0} address={1}", Scopes.printable(username), address);
             return new Throttled(wait);
         }
         boolean settled = false;
         try {
             if (kubernetes.isPresent() && KubernetesAuthenticator.looksLikeToken(password)) {
+                long started = System.nanoTime();
                 try {
                     Optional<String> sa = kubernetes.get().review(password);
+                    metrics.login("kubernetes", sa.isPresent() ? "allowed" : "no_match", since(started));
                     if (sa.isPresent()) {
                         // The identity is the ServiceAccount, not the user name the client sent: that name's
                         // failures stay counted.
@@ -94,26 +124,69 @@ final class Authenticator {
                         return new Success(sa.get(), false);
                     }
                 } catch (KubernetesAuthenticator.UnavailableException e) {
+                    metrics.login("kubernetes", "error", since(started));
                     LOG.log(System.Logger.Level.WARNING, e.getMessage());
                     throttle.abandoned(username, address);
                     settled = true;
                     return new Unavailable();
                 }
             }
-            if (!username.isEmpty() && users.check(username, password)) {
-                throttle.succeeded(username, address);
-                settled = true;
-                return new Success(username, true);
+            LoginResult.Outcome outcome = LoginResult.Outcome.NO_MATCH;
+            if (!username.isEmpty() && (users.exists(username) || backends.isEmpty())) {
+                // With no later backend an unknown name still pays one bcrypt (against a dummy hash), so the answer
+                // time does not tell which names exist.
+                long started = System.nanoTime();
+                boolean ok = users.check(username, password);
+                outcome = ok ? LoginResult.Outcome.ALLOWED : LoginResult.Outcome.DENIED;
+                metrics.login("users", ok ? "allowed" : "denied", since(started));
+                if (ok) {
+                    throttle.succeeded(username, address);
+                    settled = true;
+                    return new Success(username, true, users.labels(username));
+                }
+            }
+            String decidedBy = "users";
+            for (int i = 0; i < backends.size() && outcome == LoginResult.Outcome.NO_MATCH && !username.isEmpty(); i++) {
+                LoginBackend backend = backends.get(i);
+                long started = System.nanoTime();
+                LoginResult r;
+                try {
+                    r = backend.authenticate(username, password, address);
+                } catch (RuntimeException e) {
+                    // A backend's bug fails this login closed like an outage; the exception's message is not logged
+                    // in case it quotes its input.
+                    r = LoginResult.error("unexpected " + e.getClass().getName());
+                }
+                metrics.login(backend.name(), r.outcome().name().toLowerCase(java.util.Locale.ROOT), since(started));
+                outcome = r.outcome();
+                decidedBy = backend.name();
+                if (outcome == LoginResult.Outcome.ALLOWED) {
+                    throttle.succeeded(username, address);
+                    settled = true;
+                    return new Success(username, false, r.labels());
+                }
+                if (outcome == LoginResult.Outcome.ERROR) {
+                    LOG.log(System.Logger.Level.WARNING, "login refused, backend unavailable: backend={0} account={1} address={2} error={3}",
+                            backend.name(), Scopes.printable(username), address, r.detail());
+                    throttle.abandoned(username, address);
+                    settled = true;
+                    return new Unavailable();
+                }
             }
             throttle.failed(username, address);
             settled = true;
-            LOG.log(System.Logger.Level.INFO, "login failed: account={0} address={1}", Scopes.printable(username), address);
+            LOG.log(System.Logger.Level.INFO, "login failed: account={0} address={1} backend={2}", Scopes.printable(username), address,
+                    outcome == LoginResult.Outcome.NO_MATCH ? "(no backend knows the account)" : decidedBy);
             return new Failure();
         } finally {
             if (!settled) {
                 throttle.abandoned(username, address);
             }
         }
+    }
+
+    private static Duration since(long startedNanos) {
+        return Duration.ofNanos(System.nanoTime() - startedNanos);
     }
 
     /** A map key for a login in flight; the password itself is not kept as one. */

@@ -24,8 +24,9 @@ final class TokenEndpoint {
     private final String service;
     private final String realmName;
     private final Authenticator authenticator;
-    private final Acl acl;
+    private final AccessChain access;
     private final TokenIssuer issuer;
+    private final IssuerMetrics metrics;
 
     /** One HTTP answer. */
     record Reply(int status, Map<String, String> headers, Map<String, Object> body) {
@@ -44,18 +45,29 @@ final class TokenEndpoint {
     }
 
     TokenEndpoint(String service, String realmName, Authenticator authenticator, Acl acl, TokenIssuer issuer) {
+        this(service, realmName, authenticator, new AccessChain(List.of(acl), new IssuerMetrics()), issuer, new IssuerMetrics());
+    }
+
+    /** {@code service}: the one service tokens are for, or null for any the client names (docker_auth's way). */
+    TokenEndpoint(String service, String realmName, Authenticator authenticator, AccessChain access, TokenIssuer issuer,
+                  IssuerMetrics metrics) {
+        this.metrics = metrics;
         this.service = service;
         this.realmName = realmName;
         this.authenticator = authenticator;
-        this.acl = acl;
+        this.access = access;
         this.issuer = issuer;
+    }
+
+    private boolean serves(String svc) {
+        return svc != null && !svc.isEmpty() && (service == null || svc.equals(service));
     }
 
     /** {@code GET /auth?service=&scope=&account=&offline_token=&client_id=} */
     Reply get(Request r) {
         String svc = r.first("service");
-        if (svc == null || !svc.equals(service)) {
-            return error(400, "INVALID_REQUEST", svc == null ? "service parameter is required" : "unknown service");
+        if (!serves(svc)) {
+            return error(400, "INVALID_REQUEST", svc == null || svc.isEmpty() ? "service parameter is required" : "unknown service");
         }
         List<AccessEntry> requested;
         try {
@@ -65,12 +77,14 @@ final class TokenEndpoint {
         }
         String account;
         boolean refreshable;
+        Map<String, List<String>> labels = Map.of();
         if (r.authorization() == null) {
             if (!authenticator.anonymousAllowed()) {
                 return unauthorized("authentication required");
             }
             account = "";
             refreshable = false;
+            labels = authenticator.staticLabels("");
         } else {
             String[] creds = basic(r.authorization());
             if (creds == null) {
@@ -86,17 +100,18 @@ final class TokenEndpoint {
             }
             account = ok.account();
             refreshable = ok.refreshable();
+            labels = ok.labels();
         }
         boolean offline = "true".equals(r.first("offline_token")) && refreshable;
-        return grant(account, r.address(), requested, offline, false, r.authorization() == null ? "anonymous" : "basic");
+        return grant(account, labels, svc, r.address(), requested, offline, false, r.authorization() == null ? "anonymous" : "basic");
     }
 
     /** {@code POST /auth} with a form: grant_type, service, client_id, access_type, scope, username/password or refresh_token. */
     Reply post(Request r) {
         String grantType = r.first("grant_type");
         String svc = r.first("service");
-        if (svc == null || !svc.equals(service)) {
-            return oauthError(400, "invalid_request", svc == null ? "service is required" : "unknown service");
+        if (!serves(svc)) {
+            return oauthError(400, "invalid_request", svc == null || svc.isEmpty() ? "service is required" : "unknown service");
         }
         List<AccessEntry> requested;
         try {
@@ -115,7 +130,7 @@ final class TokenEndpoint {
             if (!(result instanceof Authenticator.Success ok)) {
                 return loginFailed(result, true);
             }
-            return grant(ok.account(), r.address(), requested, offline && ok.refreshable(), true, "password grant");
+            return grant(ok.account(), ok.labels(), svc, r.address(), requested, offline && ok.refreshable(), true, "password grant");
         }
         if ("refresh_token".equals(grantType)) {
             String refresh = r.first("refresh_token");
@@ -124,7 +139,7 @@ final class TokenEndpoint {
             }
             TokenIssuer.Refresh grant;
             try {
-                grant = issuer.verifyRefresh(refresh, service);
+                grant = issuer.verifyRefresh(refresh, svc);
             } catch (TokenIssuer.InvalidGrantException e) {
                 return oauthError(400, "invalid_grant", e.getMessage());
             }
@@ -136,13 +151,14 @@ final class TokenEndpoint {
                 return oauthError(400, "invalid_grant", "the account was removed or its password changed; log in again");
             }
             // The spec lets the client keep its refresh token; a new one is returned only when asked for.
-            return grant(grant.subject(), r.address(), requested, offline, true, "refresh grant");
+            return grant(grant.subject(), authenticator.staticLabels(grant.subject()), svc, r.address(), requested, offline, true, "refresh grant");
         }
         return oauthError(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
     }
 
-    private Reply grant(String account, String address, List<AccessEntry> requested, boolean withRefresh, boolean oauth, String via) {
-        List<AccessEntry> granted = acl.authorize(account, service, address, requested);
+    private Reply grant(String account, Map<String, List<String>> labels, String service, String address,
+                        List<AccessEntry> requested, boolean withRefresh, boolean oauth, String via) {
+        List<AccessEntry> granted = access.authorize(account, labels, service, address, requested);
         TokenIssuer.Issued issued;
         String refresh = null;
         try {
@@ -155,6 +171,7 @@ final class TokenEndpoint {
             LOG.log(System.Logger.Level.ERROR, "cannot sign a token: " + e.getMessage());
             return error(500, "INTERNAL", "cannot sign a token");
         }
+        metrics.tokenIssued();
         LOG.log(System.Logger.Level.INFO, "token issued: account={0} via={1} requested=[{2}] granted=[{3}]{4}",
                 account.isEmpty() ? "(anonymous)" : Scopes.printable(account), via, scopes(requested), scopes(granted),
                 refresh != null ? " +refresh token" : "");

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -16,18 +17,32 @@ final class UserStore {
     /** name to bcrypt hash; "" maps to "" when anonymous access is allowed. */
     private volatile Snapshot snapshot;
 
-    private record Snapshot(Map<String, String> users, String dummyHash) {
+    private record Snapshot(Map<String, String> users, String dummyHash, Map<String, Map<String, List<String>>> labels) {
     }
 
     UserStore(Map<String, String> users) {
-        replace(users);
+        this(users, Map.of());
+    }
+
+    UserStore(Map<String, String> users, Map<String, Map<String, List<String>>> labels) {
+        replace(users, labels);
     }
 
     void replace(Map<String, String> users) {
+        replace(users, Map.of());
+    }
+
+    /** {@code labels}: per user, docker_auth's static-user labels; swapped together with the passwords. */
+    void replace(Map<String, String> users, Map<String, Map<String, List<String>>> labels) {
         int cost = users.values().stream().filter(PasswordHashes::isBcrypt).mapToInt(PasswordHashes::cost).max().orElse(10);
         Snapshot old = snapshot;
         String dummy = old != null && PasswordHashes.cost(old.dummyHash) == cost ? old.dummyHash : PasswordHashes.dummy(cost);
-        snapshot = new Snapshot(Map.copyOf(users), dummy);
+        snapshot = new Snapshot(Map.copyOf(users), dummy, Map.copyOf(labels));
+    }
+
+    /** The user's labels (also for anonymous, ""), empty when none. */
+    Map<String, List<String>> labels(String name) {
+        return snapshot.labels.getOrDefault(name, Map.of());
     }
 
     boolean anonymousAllowed() {

@@ -5,6 +5,7 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +31,44 @@ final class UsersFile {
         return parseHtpasswd(content, key);
     }
 
+    /**
+     * The static users' {@code labels} (docker_auth's {@code users: {alice: {labels: {group: [admins]}}}}), for the
+     * ACLs' {@code match.labels} and {@code ${labels:NAME}}; htpasswd content has none.
+     */
+    static Map<String, Map<String, List<String>>> parseLabels(String content, String key) throws ConfigException {
+        Object root;
+        try {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(content);
+        } catch (RuntimeException notYaml) {
+            return Map.of();
+        }
+        return root instanceof Map<?, ?> map ? labelsOf(map, key) : Map.of();
+    }
+
+    /** The labels of a {@code users:} mapping already checked by {@link #parseMapping}. */
+    static Map<String, Map<String, List<String>>> labelsOf(Map<?, ?> users, String key) throws ConfigException {
+        Map<String, Map<String, List<String>>> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : users.entrySet()) {
+            String name = e.getKey() == null ? "" : String.valueOf(e.getKey());
+            if (!(e.getValue() instanceof Map<?, ?> entry) || entry.get("labels") == null) {
+                continue;
+            }
+            String at = key + "." + (name.isEmpty() ? "\"\"" : name) + ".labels";
+            if (!(entry.get("labels") instanceof Map<?, ?> labels)) {
+                throw new ConfigException(at, "must be a mapping of label name to a list of values");
+            }
+            Map<String, List<String>> values = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> l : labels.entrySet()) {
+                if (!(l.getValue() instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+                    throw new ConfigException(at + "." + l.getKey(), "must be a list of strings, e.g. [admins]");
+                }
+                values.put(String.valueOf(l.getKey()), list.stream().map(String.class::cast).toList());
+            }
+            out.put(name, Map.copyOf(values));
+        }
+        return out;
+    }
+
     /** docker_auth's {@code users:} mapping; also used for the inline section. */
     static Map<String, String> parseMapping(Map<?, ?> map, String key) throws ConfigException {
         Map<String, String> users = new LinkedHashMap<>();
@@ -43,7 +82,7 @@ final class UsersFile {
             Map<?, ?> entry = v == null ? Map.of() : (Map<?, ?>) v;
             for (Object k : entry.keySet()) {
                 if (!"password".equals(k) && !"labels".equals(k)) {
-                    throw new ConfigException(at + "." + k, "unknown key (expected password)");
+                    throw new ConfigException(at + "." + k, "unknown key (expected password, labels)");
                 }
             }
             Object pw = entry.get("password");

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -75,7 +76,7 @@ class AuthServerConfigTest {
     void mistakesNameTheirKey() {
         assertEquals("server.certificate", errorKey(MINIMAL.replace("127.0.0.1:5001", ":5001")));
         assertEquals("token.issuer", errorKey(MINIMAL.replace("issuer: iss, ", "")));
-        assertEquals("token.service", errorKey(MINIMAL.replace("service: svc, ", "")));
+        assertEquals("token.service", errorKey(MINIMAL.replace("service: svc, ", "service: \"\", ")));
         assertEquals("token.expirtion", errorKey(MINIMAL.replace("service: svc,", "service: svc, expirtion: 5,")));
         assertEquals("token.expiration", errorKey(MINIMAL.replace("service: svc,", "service: svc, expiration: 30,")));
         assertEquals("token.expiration", errorKey(MINIMAL.replace("service: svc,", "service: svc, expiration: \"soon\",")));
@@ -88,8 +89,16 @@ class AuthServerConfigTest {
         assertEquals("acl[0].match.name", errorKey(MINIMAL + "acl:\n  - match: {name: \"${user}/*\"}\n    actions: []\n"));
         assertEquals("acl[0].actions", errorKey(MINIMAL + "acl:\n  - match: {name: x}\n"));
         assertEquals("acl[0].match.ip", errorKey(MINIMAL + "acl:\n  - match: {ip: localhost}\n    actions: []\n"));
-        assertEquals("acl[0].match.labels", errorKey(MINIMAL + "acl:\n  - match: {labels: {a: b}}\n    actions: []\n"));
+        assertEquals("acl[0].match.labels.group", errorKey(MINIMAL + "acl:\n  - match: {labels: {group: \"/(/\"}}\n    actions: []\n"));
+        assertEquals("acl[0].match.labels", errorKey(MINIMAL + "acl:\n  - match: {labels: dev}\n    actions: []\n"));
+        assertEquals("acl[0].match.owner", errorKey(MINIMAL + "acl:\n  - match: {owner: x}\n    actions: []\n"));
         assertEquals("google_auth", errorKey(MINIMAL + "google_auth: {domain: x}\n"));
+        assertEquals("mongo_auth.dial_info.addrs", errorKey(MINIMAL + "mongo_auth: {dial_info: {database: d}}\n"));
+        assertEquals("acl_mongo.dial_info.timeout", errorKey(MINIMAL + "acl_mongo: {dial_info: {addrs: [m], database: d, timeout: never}}\n"));
+        assertEquals("ext_auth.command", errorKey(MINIMAL + "ext_auth: {command: check.sh}\n"));
+        assertEquals("ext_authz.args", errorKey(MINIMAL + "ext_authz: {command: /bin/true, args: /tmp}\n"));
+        // An external authenticator alone is authentication enough.
+        assertDoesNotThrow(() -> AuthServerConfig.parse(MINIMAL.replace("users: {\"\": {}}\n", "ext_auth: {command: /bin/false}\n"), null));
         assertEquals("throttle.max_failures", errorKey(MINIMAL + "throttle: {max_failures: -1}\n"));
         assertEquals("throttle.max_account_failures", errorKey(MINIMAL + "throttle: {max_failures: 5, max_account_failures: 4}\n"));
     }

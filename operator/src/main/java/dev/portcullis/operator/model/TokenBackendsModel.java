@@ -1,0 +1,258 @@
+package dev.portcullis.operator.model;
+
+import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.api.ConditionTypes;
+import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.TokenLdapSpec;
+import dev.portcullis.operator.api.TokenMongoSpec;
+import dev.portcullis.operator.api.TokenProgramsSpec;
+import io.fabric8.kubernetes.api.model.ConfigMapKeySelector;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The managed issuer's LDAP, MongoDB and external-program backends ({@code auth.token.managed.ldap,
+ * mongo, programs}): their sections of the issuer's config in docker_auth's key names
+ * ({@code ldap_auth}, {@code mongo_auth}, {@code acl_mongo}, {@code ext_auth}, {@code ext_authz}),
+ * and the volumes that bring their files in. Passwords, connection strings and CAs reach the
+ * issuer only as files of one projected volume ({@value #SECRETS_DIR}); the config names the
+ * files, never their content. The users' programs come from their ConfigMap, mounted executable at
+ * {@value TokenProgramsSpec#PROGRAMS_DIR}.
+ */
+public final class TokenBackendsModel {
+
+  public static final String SECRETS_DIR = "/etc/portcullis/auth-server-backends";
+  static final String LDAP_BIND_PASSWORD = "ldap-bind-password";
+  static final String LDAP_CA = "ldap-ca.crt";
+  static final String MONGO_PASSWORD = "mongo-password";
+  static final String MONGO_URI = "mongo-uri";
+  static final String SECRETS_VOLUME = "backend-secrets";
+  static final String PROGRAMS_VOLUME = "programs";
+  /** Read-only for the issuer's user and group (fsGroup), nothing for others. */
+  private static final int SECRET_MODE = 0440;
+  private static final int PROGRAM_MODE = 0555;
+
+  private TokenBackendsModel() {}
+
+  private static AuthSpec.Managed managed(SecureRegistry r) {
+    return r.getSpec().effectiveAuth().managedToken();
+  }
+
+  /** The issuer's config sections for the backends the spec asks for, in docker_auth's keys. */
+  public static Map<String, Object> issuerSections(SecureRegistry r) {
+    var out = new LinkedHashMap<String, Object>();
+    AuthSpec.Managed m = managed(r);
+    if (m == null) {
+      return out;
+    }
+    if (m.ldap != null) {
+      out.put("ldap_auth", ldap(m.ldap));
+    }
+    if (m.mongo != null) {
+      if (m.mongo.usersCollection != null) {
+        out.put("mongo_auth", map("dial_info", dialInfo(m.mongo), "collection", m.mongo.usersCollection));
+      }
+      if (m.mongo.acl != null) {
+        out.put("acl_mongo", map("dial_info", dialInfo(m.mongo),
+            "collection", m.mongo.acl.effectiveCollection(), "cache_ttl", m.mongo.acl.effectiveCacheTtl()));
+      }
+    }
+    if (m.programs != null) {
+      if (m.programs.authenticate != null) {
+        out.put("ext_auth", program(m.programs.authenticate));
+      }
+      if (m.programs.authorize != null) {
+        out.put("ext_authz", program(m.programs.authorize));
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, Object> ldap(TokenLdapSpec l) {
+    var s = new LinkedHashMap<String, Object>();
+    s.put("addr", l.addr);
+    s.put("tls", switch (l.effectiveTls()) {
+      case None -> "none";
+      case Always -> "always";
+      case StartTLS -> "starttls";
+    });
+    if (l.caSecretRef != null || l.caConfigMapRef != null) {
+      s.put("ca_certificate", SECRETS_DIR + "/" + LDAP_CA);
+    }
+    s.put("base", l.base);
+    s.put("filter", l.filter);
+    if (l.bindDN != null) {
+      s.put("bind_dn", l.bindDN);
+      s.put("bind_password_file", SECRETS_DIR + "/" + LDAP_BIND_PASSWORD);
+    }
+    if (l.labels != null && !l.labels.isEmpty()) {
+      var labels = new LinkedHashMap<String, Object>();
+      l.labels.forEach((name, label) -> labels.put(name,
+          map("attribute", label.attribute, "parse_cn", Boolean.TRUE.equals(label.parseCN))));
+      s.put("labels", labels);
+    }
+    return s;
+  }
+
+  private static Map<String, Object> dialInfo(TokenMongoSpec mongo) {
+    var d = new LinkedHashMap<String, Object>();
+    if (mongo.uriSecretRef != null) {
+      d.put("uri_file", SECRETS_DIR + "/" + MONGO_URI);
+    } else {
+      d.put("addrs", mongo.addrs);
+    }
+    d.put("database", mongo.database);
+    if (mongo.username != null) {
+      d.put("username", mongo.username);
+      d.put("password_file", SECRETS_DIR + "/" + MONGO_PASSWORD);
+    }
+    d.put("enable_tls", mongo.effectiveTls());
+    return d;
+  }
+
+  private static Map<String, Object> program(TokenProgramsSpec.Program p) {
+    var s = new LinkedHashMap<String, Object>();
+    s.put("command", p.command);
+    s.put("args", p.args == null ? List.of() : p.args);
+    if (p.timeout != null) {
+      s.put("timeout", p.timeout);
+    }
+    return s;
+  }
+
+  /** The issuer pod's extra volumes: the backends' Secret (and ConfigMap) keys, the programs. */
+  public static List<Volume> volumes(SecureRegistry r) {
+    var out = new ArrayList<Volume>();
+    AuthSpec.Managed m = managed(r);
+    if (m == null) {
+      return out;
+    }
+    var sources = new ArrayList<VolumeProjection>();
+    if (m.ldap != null) {
+      if (m.ldap.bindPasswordSecretRef != null) {
+        sources.add(secretKey(m.ldap.bindPasswordSecretRef, "password", LDAP_BIND_PASSWORD));
+      }
+      if (m.ldap.caSecretRef != null) {
+        sources.add(secretKey(m.ldap.caSecretRef, "ca.crt", LDAP_CA));
+      }
+      if (m.ldap.caConfigMapRef != null) {
+        sources.add(configMapKey(m.ldap.caConfigMapRef, "ca.crt", LDAP_CA));
+      }
+    }
+    if (m.mongo != null) {
+      if (m.mongo.uriSecretRef != null) {
+        sources.add(secretKey(m.mongo.uriSecretRef, "uri", MONGO_URI));
+      }
+      if (m.mongo.passwordSecretRef != null) {
+        sources.add(secretKey(m.mongo.passwordSecretRef, "password", MONGO_PASSWORD));
+      }
+    }
+    if (!sources.isEmpty()) {
+      out.add(new VolumeBuilder().withName(SECRETS_VOLUME).withNewProjected()
+          .withDefaultMode(SECRET_MODE).withSources(sources).endProjected().build());
+    }
+    if (m.programs != null && m.programs.configMapName != null) {
+      out.add(new VolumeBuilder().withName(PROGRAMS_VOLUME).withNewConfigMap()
+          .withName(m.programs.configMapName).withDefaultMode(PROGRAM_MODE).endConfigMap().build());
+    }
+    return out;
+  }
+
+  /** The issuer container's mounts of {@link #volumes}. */
+  public static List<VolumeMount> mounts(SecureRegistry r) {
+    var out = new ArrayList<VolumeMount>();
+    for (Volume v : volumes(r)) {
+      String path = v.getName().equals(SECRETS_VOLUME) ? SECRETS_DIR : TokenProgramsSpec.PROGRAMS_DIR;
+      out.add(new VolumeMountBuilder().withName(v.getName()).withMountPath(path).withReadOnly(true).build());
+    }
+    return out;
+  }
+
+  /** The Secrets these backends read, so that a change to one reconciles the registry. */
+  public static Set<String> secretNames(SecureRegistry r) {
+    var names = new LinkedHashSet<String>();
+    for (Ref ref : secretRefs(r)) {
+      names.add(ref.selector().getName());
+    }
+    return names;
+  }
+
+  /** A missing Secret or key named with the spec field that refers to it (condition AuthReady). */
+  public static List<Problem> secretProblems(SecureRegistry r, Function<String, Secret> lookup) {
+    var problems = new ArrayList<Problem>();
+    for (Ref ref : secretRefs(r)) {
+      String name = ref.selector().getName();
+      String key = key(ref.selector().getKey(), ref.defaultKey());
+      Secret s = lookup.apply(name);
+      if (s == null) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretNotFound",
+            "Secret " + name + " not found (" + ref.field() + ")"));
+      } else if (SecretInputs.value(s, key) == null || SecretInputs.value(s, key).isBlank()) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
+            "Secret " + name + " has no key " + key + " (" + ref.field() + ")"));
+      }
+    }
+    return problems;
+  }
+
+  private record Ref(SecretKeySelector selector, String defaultKey, String field) {}
+
+  private static List<Ref> secretRefs(SecureRegistry r) {
+    var refs = new ArrayList<Ref>();
+    AuthSpec.Managed m = managed(r);
+    if (m == null) {
+      return refs;
+    }
+    String at = "auth.token.managed.";
+    if (m.ldap != null && m.ldap.bindPasswordSecretRef != null) {
+      refs.add(new Ref(m.ldap.bindPasswordSecretRef, "password", at + "ldap.bindPasswordSecretRef"));
+    }
+    if (m.ldap != null && m.ldap.caSecretRef != null) {
+      refs.add(new Ref(m.ldap.caSecretRef, "ca.crt", at + "ldap.caSecretRef"));
+    }
+    if (m.mongo != null && m.mongo.uriSecretRef != null) {
+      refs.add(new Ref(m.mongo.uriSecretRef, "uri", at + "mongo.uriSecretRef"));
+    }
+    if (m.mongo != null && m.mongo.passwordSecretRef != null) {
+      refs.add(new Ref(m.mongo.passwordSecretRef, "password", at + "mongo.passwordSecretRef"));
+    }
+    return refs;
+  }
+
+  /** A selector's key, or the field's default when the user left it out. */
+  private static String key(String given, String dflt) {
+    return given == null || given.isEmpty() ? dflt : given;
+  }
+
+  private static VolumeProjection secretKey(SecretKeySelector ref, String dfltKey, String path) {
+    return new VolumeProjectionBuilder().withNewSecret().withName(ref.getName())
+        .withItems(new KeyToPath(key(ref.getKey(), dfltKey), null, path)).endSecret().build();
+  }
+
+  private static VolumeProjection configMapKey(ConfigMapKeySelector ref, String dfltKey, String path) {
+    return new VolumeProjectionBuilder().withNewConfigMap().withName(ref.getName())
+        .withItems(new KeyToPath(key(ref.getKey(), dfltKey), null, path)).endConfigMap().build();
+  }
+
+  private static Map<String, Object> map(Object... kv) {
+    var m = new LinkedHashMap<String, Object>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Token issue rate of the auth-server per login backend (issue 26): static users (bcrypt cost 10), LDAP (UnboundID's
+# in-memory directory over LDAPS, search + bind per request), anonymous as the floor. In-process, over HTTPS with
+# keep-alive; prints tokens/s and CPU seconds per 1000 tokens (client included). Nothing here asserts a timing.
+#
+# docker_auth's design, for comparison: its static users run bcrypt.CompareHashAndPassword on every request (no
+# cache), and its LDAP backend dials, binds, searches and binds again per request (no pool). The static row "one
+# account per thread" is the same work per request; ours shares one check among identical logins in flight.
+#
+# usage: bash registry-image/bench/token-issue.sh [THREADS [SECONDS_PER_SCENARIO]]   (default 8 10)
+set -Eeuo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MODULE=$(cd "$HERE/.." && pwd)
+ROOT=$(cd "$MODULE/.." && pwd)
+cd "$ROOT"
+mvn -B -q -ntp -pl registry-image test-compile
+CP_FILE="$MODULE/target/bench-classpath.txt"
+mvn -B -q -ntp -pl registry-image dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test
+exec java -cp "$MODULE/target/test-classes:$MODULE/target/classes:$(cat "$CP_FILE")" \
+    dev.portcullis.registry.authserver.TokenIssueBenchmark "${1:-8}" "${2:-10}"
