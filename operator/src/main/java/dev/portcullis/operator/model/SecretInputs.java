@@ -58,6 +58,7 @@ public final class SecretInputs {
         }
       }
     }
+    names.addAll(ProxyModel.secretNames(r));
     return names;
   }
 
@@ -164,6 +165,7 @@ public final class SecretInputs {
         }
       }
     }
+    problems.addAll(ProxyModel.secretProblems(r, lookup));
     return problems;
   }
 
