@@ -180,6 +180,62 @@ public final class ProxyModel {
     return names;
   }
 
+  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile(
+      "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?");
+  private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile(
+      "https://[^/\"\\\\\\s]+/?");
+
+  /**
+   * The schema's rules for {@code spec.proxy}, checked again by the operator (an API server that
+   * did not validate, an object stored before a rule existed): a registry would otherwise refuse
+   * its config and restart in a loop.
+   */
+  public static List<Problem> specProblems(SecureRegistry r) {
+    var problems = new ArrayList<Problem>();
+    ProxySpec proxy = r.getSpec().proxy;
+    if (proxy == null) {
+      return problems;
+    }
+    if (proxy.effectiveUpstreams().isEmpty()) {
+      problems.add(invalid("spec.proxy.upstreams needs at least one upstream"));
+    }
+    var seen = new java.util.HashSet<String>();
+    for (ProxyUpstreamSpec u : proxy.effectiveUpstreams()) {
+      String field = "spec.proxy.upstreams[" + u.name + "]";
+      if (u.name == null || !NAME.matcher(u.name).matches()) {
+        problems.add(invalid("spec.proxy.upstreams[].name '" + u.name + "' is not a registry host"
+            + " name such as docker.io"));
+      } else if (!seen.add(u.name)) {
+        problems.add(invalid(field + " is listed twice"));
+      }
+      if (u.url == null || !URL.matcher(u.url).matches()) {
+        problems.add(invalid(field + ".url '" + u.url + "' must be an https URL without a path,"
+            + " such as https://registry-1.docker.io"));
+      }
+      for (var ttl : List.of(Map.entry("ttl", u.effectiveTtl()),
+          Map.entry("tagTTL", u.effectiveTagTtl()))) {
+        if (!ttl.getValue().equals("0") && !ttl.getValue().matches(
+            "([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+")) {
+          problems.add(invalid(field + "." + ttl.getKey() + " '" + ttl.getValue()
+              + "' is not a Go duration (e.g. 168h, 5m)"));
+        }
+      }
+    }
+    if (proxy.tempSizeLimit != null) {
+      try {
+        Quantity.getAmountInBytes(new Quantity(proxy.tempSizeLimit));
+      } catch (IllegalArgumentException e) {
+        problems.add(invalid("spec.proxy.tempSizeLimit '" + proxy.tempSizeLimit
+            + "' is not a quantity such as 4Gi"));
+      }
+    }
+    return problems;
+  }
+
+  private static Problem invalid(String message) {
+    return new Problem(ConditionTypes.AVAILABLE, "InvalidProxy", message);
+  }
+
   /** A missing Secret or key, named with the upstream that needs it. */
   public static List<Problem> secretProblems(SecureRegistry r, Function<String, Secret> lookup) {
     var problems = new ArrayList<Problem>();

@@ -173,4 +173,25 @@ class ProxyModelTest {
         "ghcr-ca", Registries.secret("infra", "ghcr-ca", Map.of("bundle.pem", CA)));
     assertThat(SecretInputs.referenceProblems(r, complete::get)).isEmpty();
   }
+
+  @Test
+  void whatTheSchemaRefusesTheOperatorRefusesWithAnActionableMessage() {
+    var r = cache(TlsSpec.Mode.MutualTLS);
+    assertThat(SpecCheck.check(r)).isEmpty();
+    var plain = Registries.upstream("quay.io", "http://quay.io");
+    plain.ttl = "7d";
+    var twice = Registries.upstream("docker.io", "https://mirror.gcr.io/v2");
+    r.getSpec().proxy.upstreams = List.of(r.getSpec().proxy.upstreams.get(0), plain, twice);
+    r.getSpec().proxy.tempSizeLimit = "lots";
+    assertThat(SpecCheck.check(r)).extracting(Problem::conditionType, Problem::reason)
+        .containsOnly(org.assertj.core.groups.Tuple.tuple(ConditionTypes.AVAILABLE, "InvalidProxy"));
+    assertThat(SpecCheck.check(r)).extracting(Problem::message).containsExactly(
+        "spec.proxy.upstreams[quay.io].url 'http://quay.io' must be an https URL without a path,"
+            + " such as https://registry-1.docker.io",
+        "spec.proxy.upstreams[quay.io].ttl '7d' is not a Go duration (e.g. 168h, 5m)",
+        "spec.proxy.upstreams[docker.io] is listed twice",
+        "spec.proxy.upstreams[docker.io].url 'https://mirror.gcr.io/v2' must be an https URL"
+            + " without a path, such as https://registry-1.docker.io",
+        "spec.proxy.tempSizeLimit 'lots' is not a quantity such as 4Gi");
+  }
 }
