@@ -159,6 +159,11 @@ public class SecureRegistrySpec {
 
   public MonitoringSpec monitoring;
 
+  @JsonPropertyDescription(
+      "A pull-through cache of public registries (docker.io, ghcr.io, ...) beside the hosted"
+          + " repositories; with nodeTrust, nodes pull those registries' images through it.")
+  public ProxySpec proxy;
+
   public int effectiveReplicas() {
     return replicas == null ? 1 : replicas;
   }

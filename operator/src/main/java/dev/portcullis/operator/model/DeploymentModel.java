@@ -165,6 +165,7 @@ public final class DeploymentModel {
       mounts.add(new VolumeMountBuilder().withName("data").withMountPath(RegistryConfig.DATA_DIR)
           .build());
     }
+    mounts.addAll(ProxyModel.mounts(r));
     mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
     return mounts;
   }
@@ -222,7 +223,9 @@ public final class DeploymentModel {
           .endEmptyDir().build());
       case S3 -> { }
     }
-    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    volumes.addAll(ProxyModel.volumes(r));
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir()
+        .withSizeLimit(ProxyModel.tempSizeLimit(r)).endEmptyDir().build());
     return volumes;
   }
 }

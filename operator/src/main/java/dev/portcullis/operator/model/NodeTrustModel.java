@@ -37,8 +37,12 @@ public final class NodeTrustModel {
 
   private NodeTrustModel() {}
 
-  /** One registry as the node agent sees it; client paths only in MutualTLS mode. */
-  public record Entry(String id, List<String> hosts, String caPem, String clientKeyPrefix) {}
+  /**
+   * One registry as the node agent sees it; client paths only in MutualTLS mode; the upstreams
+   * nodes pull through it ({@link ProxyModel#nodeMirrors}).
+   */
+  public record Entry(String id, List<String> hosts, String caPem, String clientKeyPrefix,
+      List<ProxyModel.Mirror> mirrors) {}
 
   /** The fixed NodePort of a registry, if its Service has one. */
   public static OptionalInt nodePort(SecureRegistry r) {
@@ -84,7 +88,8 @@ public final class NodeTrustModel {
   /** The entry of a registry whose CA is {@code caPem}. */
   public static Entry entry(SecureRegistry r, String caPem) {
     boolean mutual = r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS;
-    return new Entry(id(r), hosts(r), caPem, mutual ? clientKeyPrefix(r) : null);
+    return new Entry(id(r), hosts(r), caPem, mutual ? clientKeyPrefix(r) : null,
+        ProxyModel.nodeMirrors(r));
   }
 
   /** {@code registries.yaml}, sorted by id so that the ConfigMap only changes when the list does. */
@@ -100,6 +105,14 @@ public final class NodeTrustModel {
         m.put("clientKey", CLIENT_DIR + "/" + e.clientKeyPrefix() + ".key");
       }
       m.put("capabilities", List.of("pull", "resolve"));
+      if (!e.mirrors().isEmpty()) {
+        m.put("mirrors", e.mirrors().stream().map(mirror -> {
+          var mm = new LinkedHashMap<String, Object>();
+          mm.put("name", mirror.name());
+          mm.put("server", mirror.server());
+          return mm;
+        }).toList());
+      }
       list.add(m);
     });
     var options = new DumperOptions();

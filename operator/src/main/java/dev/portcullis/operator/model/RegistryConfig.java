@@ -14,7 +14,8 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * The registry's {@code config.yml} in CNCF Distribution's format, exactly the keys the Portcullis
  * registry image reads. Deterministic (insertion-ordered maps) because its hash rolls the pods.
- * Secrets never go in here: S3 credentials reach the pod as secretKeyRef env vars.
+ * Secrets never go in here: S3 credentials reach the pod as secretKeyRef env vars, an upstream's
+ * credentials as mounted files the config names.
  */
 public final class RegistryConfig {
 
@@ -72,6 +73,12 @@ public final class RegistryConfig {
           "issuer", external.issuer,
           "rootcertbundle", TOKEN_DIR + "/" + external.rootCertBundleSecretRef.effectiveKey())));
     }
+    if (root.get("auth") instanceof Map<?, ?> authSection) {
+      @SuppressWarnings("unchecked")
+      var auth = (Map<String, Object>) authSection;
+      ProxyModel.anonymousPull(r).ifPresent(a -> auth.put("anonymous", a));
+    }
+    ProxyModel.configSection(r).ifPresent(p -> root.put("proxy", p));
     HealthSpec.StorageDriver health = spec.effectiveHealth().effectiveStorageDriver();
     root.put("health", map("storagedriver", map(
         "enabled", health.effectiveEnabled(),

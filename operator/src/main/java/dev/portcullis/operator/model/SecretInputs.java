@@ -59,6 +59,7 @@ public final class SecretInputs {
       }
     }
     names.addAll(TokenBackendsModel.secretNames(r));
+    names.addAll(ProxyModel.secretNames(r));
     return names;
   }
 
@@ -166,6 +167,7 @@ public final class SecretInputs {
         }
       }
     }
+    problems.addAll(ProxyModel.secretProblems(r, lookup));
     return problems;
   }
 

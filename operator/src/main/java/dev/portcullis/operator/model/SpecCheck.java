@@ -122,6 +122,7 @@ public final class SpecCheck {
           "the user name " + PullRobot.USERNAME + " is reserved for the pull robot"));
     }
     problems.addAll(hostProblems(r));
+    problems.addAll(ProxyModel.specProblems(r));
     var tlsMode = spec.effectiveTls().effectiveMode();
     if (spec.effectiveNodeTrust().effectiveEnabled() && tlsMode == TlsSpec.Mode.Disabled) {
       problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "InvalidNodeTrust",

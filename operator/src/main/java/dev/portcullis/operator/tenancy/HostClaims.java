@@ -74,8 +74,9 @@ public final class HostClaims {
 
   /**
    * Every name {@code r} answers for, with the field it comes from: its hosts (spec.host and the
-   * external host of expose) and the token issuer's external host, which an Ingress or route
-   * sends to it as well.
+   * external host of expose), the token issuer's external host, which an Ingress or route
+   * sends to it as well, and with node trust the upstreams it caches, whose pulls every node then
+   * sends to it (so docker.io is the admin's to allow, and one registry's at a time).
    */
   static Map<String, String> claimed(SecureRegistry r) {
     var out = new java.util.LinkedHashMap<String, String>();
@@ -83,6 +84,10 @@ public final class HostClaims {
     String token = r.getSpec().expose == null ? null : r.getSpec().expose.tokenHost();
     if (token != null) {
       out.putIfAbsent(token, "spec.expose tokenHost");
+    }
+    if (r.getSpec().effectiveNodeTrust().effectiveEnabled()) {
+      dev.portcullis.operator.model.ProxyModel.nodeMirrors(r)
+          .forEach(m -> out.putIfAbsent(m.name(), "spec.proxy.upstreams"));
     }
     return out;
   }

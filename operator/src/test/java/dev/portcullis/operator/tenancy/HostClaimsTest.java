@@ -104,6 +104,37 @@ class HostClaimsTest {
         .hasSize(3).noneMatch(m -> m.contains("'docker.io'") || m.contains("pkg.dev"));
   }
 
+  /**
+   * Issue 20 item 4: with node trust, the upstreams a registry caches send every node's pulls of
+   * them to it: claimed like spec.host, so docker.io is the admin's to allow and one registry's.
+   */
+  @Test
+  void mirroredUpstreamsAreClaimedWithNodeTrust() {
+    var first = registry("infra", "cache", "2026-01-01T00:00:00Z");
+    first.getSpec().proxy = new dev.portcullis.operator.api.ProxySpec();
+    first.getSpec().proxy.upstreams = List.of(
+        Registries.upstream("docker.io", "https://registry-1.docker.io"));
+    var later = registry("team-b", "cache", "2026-01-02T00:00:00Z");
+    later.getSpec().proxy = first.getSpec().proxy;
+    var all = List.of(first, later);
+    var admin = new PublicRegistryHosts(Set.of("docker.io"));
+    // without node trust the cache is only reached by prefix: nothing is claimed
+    assertThat(HostClaims.problems(later, all, PublicRegistryHosts.noneAllowed())).isEmpty();
+
+    for (var r : all) {
+      r.getSpec().nodeTrust = new dev.portcullis.operator.api.NodeTrustSpec();
+      r.getSpec().nodeTrust.enabled = true;
+    }
+    assertThat(HostClaims.problems(first, all, PublicRegistryHosts.noneAllowed()))
+        .extracting(Problem::reason, Problem::message).containsExactly(org.assertj.core.groups
+            .Tuple.tuple("PublicRegistryHost", "spec.proxy.upstreams 'docker.io' is a public"
+                + " registry (docker.io): only the cluster's admin can allow it, in the operator's "
+                + TenancySettings.ALLOWED_PUBLIC_HOSTS_ENV));
+    assertThat(HostClaims.problems(first, all, admin)).isEmpty();
+    assertThat(HostClaims.problems(later, all, admin)).extracting(Problem::reason)
+        .containsExactly("HostClaimed");
+  }
+
   @Test
   void suffixPatternsMatchOnALabelBoundary() {
     var hosts = PublicRegistryHosts.noneAllowed();

@@ -53,10 +53,7 @@ public final class MockCluster implements AutoCloseable {
           dev.portcullis.operator.tenancy.TenancySettings.PULL_SECRETS_NAMESPACE_LABELS_ENV,
           "portcullis.dev/pull-secrets=allowed"));
 
-  public final SecureRegistryReconciler reconciler = new SecureRegistryReconciler(
-      java.time.Clock.systemUTC(),
-      dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment(TENANCY),
-      target -> PROBER.get().probe(target), TENANCY);
+  public final SecureRegistryReconciler reconciler;
   /** TokenRequests and TokenReviews, answered as the API server would. */
   public final ServiceAccountTokens serviceAccountTokens = new ServiceAccountTokens();
   /**
@@ -83,6 +80,15 @@ public final class MockCluster implements AutoCloseable {
   private Operator operator;
 
   public MockCluster(boolean withCertManager) throws Exception {
+    this(withCertManager, TENANCY);
+  }
+
+  /** With the admin's decisions {@code tenancy} instead of {@link #TENANCY}. */
+  public MockCluster(boolean withCertManager,
+      dev.portcullis.operator.tenancy.TenancySettings tenancy) throws Exception {
+    reconciler = new SecureRegistryReconciler(java.time.Clock.systemUTC(),
+        dev.portcullis.operator.reconciler.NodeTrustPublisher.fromEnvironment(tenancy),
+        target -> PROBER.get().probe(target), tenancy);
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
         new KubernetesCrudDispatcher() {
           /**

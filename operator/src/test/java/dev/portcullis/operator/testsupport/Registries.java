@@ -49,6 +49,14 @@ public final class Registries {
     return r;
   }
 
+  /** An upstream of spec.proxy, anonymous, with the default TTLs. */
+  public static dev.portcullis.operator.api.ProxyUpstreamSpec upstream(String name, String url) {
+    var u = new dev.portcullis.operator.api.ProxyUpstreamSpec();
+    u.name = name;
+    u.url = url;
+    return u;
+  }
+
   public static SecureRegistry tls(SecureRegistry r, TlsSpec.Mode mode) {
     r.getSpec().tls = new TlsSpec();
     r.getSpec().tls.mode = mode;

@@ -54,26 +54,13 @@ public final class CertsDirectory {
         for (TrustedRegistry r : registries) {
             for (String host : r.hosts()) {
                 wanted.add(host);
-                Path dir = root.resolve(host);
-                if (Files.isDirectory(dir) && !Files.exists(dir.resolve(MARKER))) {
-                    LOG.warning(dir + " exists and is not managed by Portcullis; left as it is");
-                    continue;
-                }
-                Files.createDirectories(dir);
-                boolean changed = write(dir.resolve(MARKER), r.id() + "\n", false);
-                changed |= write(dir.resolve("ca.crt"), r.caPem(), false);
-                if (r.clientCertificate().isPresent()) {
-                    String certName = layout == Layout.DOCKER ? "client.cert" : "client.crt";
-                    changed |= write(dir.resolve(certName), Files.readString(r.clientCertificate().get()), false);
-                    changed |= write(dir.resolve("client.key"), Files.readString(r.clientKey().get()), true);
-                } else {
-                    changed |= deleteIfExists(dir.resolve("client.crt"), dir.resolve("client.cert"), dir.resolve("client.key"));
-                }
-                if (layout == Layout.CONTAINERD) {
-                    changed |= write(dir.resolve("hosts.toml"), hostsToml(host, r), false);
-                }
-                if (changed) {
-                    changes.add("wrote " + dir + " for " + r.id());
+                writeFolder(root.resolve(host), r, layout == Layout.CONTAINERD ? hostsToml(host, r) : null, changes);
+            }
+            // Docker has no per-registry mirror file (its mirrors are daemon.json's, for Docker Hub only).
+            if (layout == Layout.CONTAINERD) {
+                for (MirroredUpstream mirror : r.mirrors()) {
+                    wanted.add(mirror.name());
+                    writeFolder(root.resolve(mirror.name()), r, mirrorHostsToml(mirror, r), changes);
                 }
             }
         }
@@ -88,6 +75,73 @@ public final class CertsDirectory {
             }
         }
         return changes;
+    }
+
+    /**
+     * One managed folder: the marker, the CA, the client pair in mutual TLS, and {@code hostsToml} when not null. A
+     * folder that exists without the marker is someone else's (a node image's own mirror configuration, say): it is
+     * left exactly as it is.
+     */
+    private void writeFolder(Path dir, TrustedRegistry r, String hostsToml, List<String> changes) throws IOException {
+        if (Files.isDirectory(dir) && !Files.exists(dir.resolve(MARKER))) {
+            LOG.warning(dir + " exists and is not managed by Portcullis; left as it is");
+            return;
+        }
+        Files.createDirectories(dir);
+        boolean changed = write(dir.resolve(MARKER), r.id() + "\n", false);
+        changed |= write(dir.resolve("ca.crt"), r.caPem(), false);
+        if (r.clientCertificate().isPresent()) {
+            String certName = layout == Layout.DOCKER ? "client.cert" : "client.crt";
+            changed |= write(dir.resolve(certName), Files.readString(r.clientCertificate().get()), false);
+            changed |= write(dir.resolve("client.key"), Files.readString(r.clientKey().get()), true);
+        } else {
+            changed |= deleteIfExists(dir.resolve("client.crt"), dir.resolve("client.cert"), dir.resolve("client.key"));
+        }
+        if (hostsToml != null) {
+            changed |= write(dir.resolve("hosts.toml"), hostsToml, false);
+        }
+        if (changed) {
+            changes.add("wrote " + dir + " for " + r.id());
+        }
+    }
+
+    /**
+     * containerd's hosts.toml for an upstream the registry caches: every name of the registry as a pull/resolve
+     * mirror, tried in order, then {@code server}, the upstream itself, when none answers, so a cache that is down
+     * slows pulls but never stops them. The CA and client pair are the registry's and apply to the mirror hosts only
+     * (containerd trusts the upstream with the system's CAs). containerd adds {@code ?ns=<upstream>} to each mirror
+     * request, which is how the registry knows which upstream a name is from.
+     */
+    static String mirrorHostsToml(MirroredUpstream mirror, TrustedRegistry r) {
+        StringBuilder sb = new StringBuilder()
+                .append("# Written by the Portcullis node agent for ").append(r.id())
+                .append(" (pull-through cache of ").append(mirror.name()).append("); do not edit.\n")
+                .append("server = \"").append(mirror.server()).append("\"\n");
+        for (String host : mirrorOrder(r.hosts())) {
+            sb.append("\n[host.\"https://").append(host).append("\"]\n")
+                    .append("  capabilities = [\"pull\", \"resolve\"]\n")
+                    .append("  ca = \"ca.crt\"\n");
+            if (r.clientCertificate().isPresent()) {
+                sb.append("  client = [[\"client.crt\", \"client.key\"]]\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The registry's names in the order a node should try them: {@code localhost:<nodePort>} first (always reachable
+     * from the node), then the names given by the user, the cluster-DNS names last (nodes rarely resolve them).
+     */
+    static List<String> mirrorOrder(List<String> hosts) {
+        List<String> ordered = new ArrayList<>();
+        hosts.stream().filter(h -> h.startsWith("localhost:")).forEach(ordered::add);
+        hosts.stream().filter(h -> !h.startsWith("localhost:") && !clusterDns(h)).forEach(ordered::add);
+        hosts.stream().filter(h -> !h.startsWith("localhost:") && clusterDns(h)).forEach(ordered::add);
+        return ordered;
+    }
+
+    private static boolean clusterDns(String host) {
+        return host.contains(".svc:") || host.contains(".svc.cluster.local");
     }
 
     /**

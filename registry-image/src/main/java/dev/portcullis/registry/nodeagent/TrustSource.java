@@ -29,6 +29,9 @@ import org.yaml.snakeyaml.error.YAMLException;
  *     clientCertificate: /etc/portcullis/node-client/team-a-registry/tls.crt   # mutual TLS only
  *     clientKey: /etc/portcullis/node-client/team-a-registry/tls.key
  *     capabilities: [pull, resolve]      # default
+ *     mirrors:                           # upstreams the registry caches: the node pulls them through it
+ *       - name: docker.io                # certs.d/docker.io/hosts.toml names the registry as its mirror
+ *         server: https://registry-1.docker.io   # where containerd falls back when the cache does not answer
  * </pre>
  */
 public final class TrustSource {
@@ -86,7 +89,19 @@ public final class TrustSource {
                 continue;
             }
             entry.hosts().forEach(h -> hostOwners.put(h, entry.id()));
-            out.add(entry);
+            // A second registry mirroring the same upstream loses only that mirror: its own trust still applies.
+            List<MirroredUpstream> mirrors = new ArrayList<>();
+            for (MirroredUpstream mirror : entry.mirrors()) {
+                String owner = hostOwners.putIfAbsent(mirror.name(), entry.id());
+                if (owner != null) {
+                    skipped.add(new TrustList.Skipped(key + ".mirrors", null, "upstream '" + mirror.name()
+                            + "' is already listed by " + owner));
+                } else {
+                    mirrors.add(mirror);
+                }
+            }
+            out.add(new TrustedRegistry(entry.id(), entry.hosts(), entry.caPem(), entry.clientCertificate(),
+                    entry.clientKey(), entry.capabilities(), List.copyOf(mirrors)));
         }
         return new TrustList(out, skipped);
     }
@@ -124,7 +139,45 @@ public final class TrustSource {
                 throw new ConfigException(key + ".capabilities", "'" + c + "' is not pull, resolve or push");
             }
         }
-        return new TrustedRegistry(id, hosts, ca, cert, clientKey, caps);
+        return new TrustedRegistry(id, hosts, ca, cert, clientKey, caps, mirrors(e.get("mirrors"), key + ".mirrors"));
+    }
+
+    private static List<MirroredUpstream> mirrors(Object v, String key) {
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> l)) {
+            throw new ConfigException(key, "must be a list");
+        }
+        List<MirroredUpstream> out = new ArrayList<>();
+        for (int i = 0; i < l.size(); i++) {
+            String itemKey = key + "[" + i + "]";
+            if (!(l.get(i) instanceof Map<?, ?> m)) {
+                throw new ConfigException(itemKey, "must be a mapping with name and server");
+            }
+            String name = string(m, "name", itemKey);
+            // The name becomes a folder under certs.d: a host name only, nothing that could climb out of it.
+            if (!isHost(name)) {
+                throw new ConfigException(itemKey + ".name", "'" + name + "' is not a host or host:port");
+            }
+            String server = string(m, "server", itemKey);
+            java.net.URI uri;
+            try {
+                uri = java.net.URI.create(server);
+            } catch (IllegalArgumentException bad) {
+                throw new ConfigException(itemKey + ".server", "'" + server + "' is not a URL");
+            }
+            if (!"https".equals(uri.getScheme()) || uri.getHost() == null
+                    || (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))
+                    || server.contains("\"") || server.contains("\\")) {
+                throw new ConfigException(itemKey + ".server", "'" + server + "' must be an https URL without a path");
+            }
+            if (out.stream().anyMatch(o -> o.name().equals(name))) {
+                throw new ConfigException(itemKey + ".name", "'" + name + "' is listed twice");
+            }
+            out.add(new MirroredUpstream(name, server));
+        }
+        return out;
     }
 
     /** A DNS name (labels of letters, digits and inner hyphens) with an optional port up to 65535. */

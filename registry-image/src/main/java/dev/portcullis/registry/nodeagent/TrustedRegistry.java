@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * One registry the node must trust: the names it is reached by ({@code host} or {@code host:port}), its CA, and, in
- * mutual-TLS mode, the client certificate and key the node presents.
+ * mutual-TLS mode, the client certificate and key the node presents; and the upstreams it caches, for which the node
+ * uses it as a pull mirror.
  */
 public record TrustedRegistry(String id, List<String> hosts, String caPem, Optional<Path> clientCertificate,
-                              Optional<Path> clientKey, List<String> capabilities) {
+                              Optional<Path> clientKey, List<String> capabilities, List<MirroredUpstream> mirrors) {
 }

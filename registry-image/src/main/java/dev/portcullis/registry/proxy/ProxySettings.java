@@ -31,10 +31,10 @@ public record ProxySettings(List<UpstreamSettings> upstreams, boolean wholeRegis
     static final Duration DEFAULT_EXPIRY = Duration.ofHours(168);
     static final Duration DEFAULT_TAG_TTL = Duration.ofMinutes(5);
 
-    private static final Set<String> SECTION_KEYS = Set.of("remoteurl", "username", "password", "passwordfile", "ttl",
-            "tagttl", "cafile", "upstreams", "name");
-    private static final Set<String> UPSTREAM_KEYS = Set.of("name", "remoteurl", "username", "password", "passwordfile",
-            "ttl", "tagttl", "prefix", "cafile");
+    private static final Set<String> SECTION_KEYS = Set.of("remoteurl", "username", "usernamefile", "password",
+            "passwordfile", "ttl", "tagttl", "cafile", "upstreams", "name");
+    private static final Set<String> UPSTREAM_KEYS = Set.of("name", "remoteurl", "username", "usernamefile", "password",
+            "passwordfile", "ttl", "tagttl", "prefix", "cafile");
 
     public static Optional<ProxySettings> from(ConfigTree tree) {
         if (!tree.has("proxy")) {
@@ -62,7 +62,7 @@ public record ProxySettings(List<UpstreamSettings> upstreams, boolean wholeRegis
         if (list.isEmpty()) {
             throw new ConfigException("proxy.remoteurl", "missing: the proxy section needs remoteurl or upstreams");
         }
-        for (String key : List.of("username", "password", "passwordfile", "name")) {
+        for (String key : List.of("username", "usernamefile", "password", "passwordfile", "name")) {
             if (section.containsKey(key)) {
                 throw new ConfigException("proxy." + key, "belongs to an entry of proxy.upstreams when upstreams is used");
             }
@@ -129,6 +129,14 @@ public record ProxySettings(List<UpstreamSettings> upstreams, boolean wholeRegis
             throw new ConfigException(key + ".prefix", "'" + prefix + "' must be a repository path without leading or trailing /");
         }
         Optional<String> username = text(e, "username");
+        Optional<String> usernameFile = text(e, "usernamefile");
+        if (username.isPresent() && usernameFile.isPresent()) {
+            throw new ConfigException(key + ".usernamefile", "give username or usernamefile, not both");
+        }
+        // A file so that both halves of the credentials can come from one mounted Secret (the operator's way).
+        if (usernameFile.isPresent()) {
+            username = Optional.of(readSecret(key + ".usernamefile", usernameFile.get()));
+        }
         Optional<String> password = text(e, "password");
         Optional<String> passwordFile = text(e, "passwordfile");
         if (password.isPresent() && passwordFile.isPresent()) {

@@ -108,6 +108,27 @@ class ProxySettingsTest {
     }
 
     @Test
+    void bothHalvesOfTheCredentialsFromFilesAsAMountedSecretGivesThem() throws Exception {
+        Path user = Files.writeString(dir.resolve("username"), "hubuser\n");
+        Path pw = Files.writeString(dir.resolve("password"), "s3cret\n");
+        ProxySettings s = parse("""
+                proxy:
+                  upstreams:
+                    - name: docker.io
+                      remoteurl: https://registry-1.docker.io
+                      usernamefile: %s
+                      passwordfile: %s
+                """.formatted(user, pw), Map.of());
+        UpstreamSettings.Credentials c = s.upstreams().get(0).credentials().orElseThrow();
+        assertEquals("hubuser", c.username());
+        assertEquals("s3cret", c.password());
+        assertKey("proxy.upstreams[0].usernamefile", "proxy:\n  upstreams:\n    - {name: a, remoteurl: https://a.example,"
+                + " username: u, usernamefile: " + user + ", passwordfile: " + pw + "}\n");
+        assertKey("proxy.upstreams[0].usernamefile", "proxy:\n  upstreams:\n    - {name: a, remoteurl: https://a.example,"
+                + " usernamefile: " + dir.resolve("missing") + ", passwordfile: " + pw + "}\n");
+    }
+
+    @Test
     void everyMistakeNamesItsKey() throws Exception {
         assertKey("proxy.remoteur", "proxy:\n  remoteur: https://a.example\n");
         assertKey("proxy.upstreams[0].usernme", "proxy:\n  upstreams:\n    - {name: a, remoteurl: https://a.example, usernme: x}\n");
