@@ -30,6 +30,7 @@ final class BackendSections {
     static {
         Map<String, Parser> p = new LinkedHashMap<>();
         p.put(LdapSettings.SECTION, LdapSettings::parse);
+        p.put(OidcFederationSettings.SECTION, OidcFederationSettings::parse);
 
         PARSERS = java.util.Collections.unmodifiableMap(p);
     }
