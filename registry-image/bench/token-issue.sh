@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Token issue rate of the auth-server per login backend (issue 26): static users (bcrypt cost 10), LDAP (UnboundID's
-# in-memory directory over LDAPS, search + bind per request), anonymous as the floor. In-process, over HTTPS with
+# in-memory directory over LDAPS, search + bind per request), oidc_federation (CI ID tokens from mock-oauth2-server,
+# JWKS cached: one RS256 verification + claim checks per request), anonymous as the floor. In-process, over HTTPS with
 # keep-alive; prints tokens/s and CPU seconds per 1000 tokens (client included). Nothing here asserts a timing.
 #
 # docker_auth's design, for comparison: its static users run bcrypt.CompareHashAndPassword on every request (no
