@@ -54,6 +54,9 @@ final class FederatedIssuer {
     private final OidcFederationSettings global;
     private final ResourceRetriever retriever;
     private volatile DefaultJWTProcessor<SecurityContext> processor;
+    /** After a failed discovery, logins fail at once until then (System.nanoTime()), instead of each waiting. */
+    private long discoveryRetryAt;
+    private String discoveryFailure;
 
     private FederatedIssuer(OidcFederationSettings.Issuer settings, OidcFederationSettings global, ResourceRetriever retriever) {
         this.settings = settings;
@@ -79,7 +82,7 @@ final class FederatedIssuer {
         try {
             return processor().process(jwt, null);
         } catch (RateLimitReachedException e) {
-            throw new Refused("unknown key id (the issuer's keys were refreshed moments ago)");
+            throw new Refused("no key for the token's key id, and the JWKS was fetched less than jwks_min_refresh_interval ago");
         } catch (KeySourceException e) {
             throw new Unavailable("cannot fetch the keys of " + settings.issuer() + ": " + e.getMessage());
         } catch (BadJWSException e) {
@@ -100,12 +103,20 @@ final class FederatedIssuer {
             if (processor != null) {
                 return processor;
             }
+            // Logins queue on this lock while the issuer is asked: without the pause, a burst of CI jobs during an
+            // outage would each wait a full timeout in turn and hold the issuer's worker threads.
+            if (discoveryFailure != null && System.nanoTime() - discoveryRetryAt < 0) {
+                throw new Unavailable(discoveryFailure);
+            }
             URL jwksUri;
             try {
                 jwksUri = OidcDiscovery.jwksUri(settings.issuer(), retriever);
             } catch (IOException | RuntimeException e) {
-                throw new Unavailable("discovery of " + settings.issuer() + " failed: " + e.getMessage());
+                discoveryFailure = "discovery of " + settings.issuer() + " failed: " + e.getMessage();
+                discoveryRetryAt = System.nanoTime() + global.timeout().toNanos();
+                throw new Unavailable(discoveryFailure);
             }
+            discoveryFailure = null;
             JWKSource<SecurityContext> keys = JWKSourceBuilder.<SecurityContext>create(jwksUri, retriever)
                     .cache(global.jwksCacheTtl().toMillis(), global.timeout().toMillis())
                     .refreshAheadCache(false)

@@ -252,6 +252,26 @@ class OidcFederationTest {
     }
 
     @Test
+    void madeUpKeyIdsDoNotMakeUsHammerTheIssuer() throws Exception {
+        assertEquals(200, login(ACCOUNT, mainToken(), "repository:acme/tool:pull").statusCode());
+        Thread.sleep(1_200); // past jwks_min_refresh_interval (1s), so the first made-up kid may refetch
+        provider.takeRequestPaths();
+        JWTClaimsSet claims = SignedJWT.parse(mainToken()).getJWTClaimsSet();
+        long started = System.nanoTime();
+        int attempts = 10;
+        for (int i = 0; i < attempts; i++) {
+            SignedJWT forged = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("made-up-" + i).build(), claims);
+            forged.sign(new RSASSASigner(provider.signingKey()));
+            assertEquals(401, login(ACCOUNT, forged.serialize(), "repository:acme/tool:pull").statusCode());
+        }
+        double intervals = (System.nanoTime() - started) / 1e9; // jwks_min_refresh_interval is 1s
+        long fetches = provider.takeRequestPaths().stream().filter(p -> p.endsWith("/jwks")).count();
+        assertTrue(fetches >= 1, "an unknown kid refetches the JWKS");
+        assertTrue(fetches <= 2 * (Math.ceil(intervals) + 1) && fetches < attempts,
+                fetches + " JWKS fetches for " + attempts + " unknown kids in " + intervals + " s");
+    }
+
+    @Test
     void unreachableIssuerFailsClosedAndStaticUsersStillLogIn() throws Exception {
         SignedJWT token = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("k").build(), new JWTClaimsSet.Builder()
                 .issuer(downIssuer).audience(AUDIENCE).subject("job").expirationTime(Date.from(Instant.now().plusSeconds(300))).build());

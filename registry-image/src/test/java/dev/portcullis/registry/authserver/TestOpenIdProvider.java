@@ -87,6 +87,23 @@ final class TestOpenIdProvider implements AutoCloseable {
         ((java.util.Map<String, com.nimbusds.jose.jwk.JWK>) f.get(keys)).put(ISSUER_ID, next);
     }
 
+    /** The paths requested from the provider since the last call (the server records every request). */
+    List<String> takeRequestPaths() {
+        List<String> paths = new java.util.ArrayList<>();
+        while (true) {
+            okhttp3.mockwebserver.RecordedRequest r;
+            try {
+                r = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                return paths; // the library's "no request within the timeout"
+            }
+            if (r == null) {
+                return paths;
+            }
+            paths.add(r.getPath());
+        }
+    }
+
     @Override
     public void close() {
         server.shutdown();

@@ -71,7 +71,7 @@ public final class TokenIssueBenchmark {
                         t -> IssuerFixture.basic("user0", "pw0"));
                 run("ldap_auth, one account per thread (search + bind per request)", http, url, threads, each,
                         t -> IssuerFixture.basic("ldapuser" + t, "ldap-pw" + t));
-                run("oidc_federation, one ID token per thread (JWKS cached: RS256 check + claims per request)", http, url,
+                run("oidc_federation, one ID token per thread (JWKS cached)", http, url,
                         threads, each, t -> IssuerFixture.basic("acme/app", ciTokens.get(t)));
                 // Again at the end: on a shared machine the first rows run colder and under other load.
                 run("anonymous again", http, url, threads, each, t -> null);
