@@ -30,6 +30,7 @@ final class BackendSections {
     static {
         Map<String, Parser> p = new LinkedHashMap<>();
         p.put(LdapSettings.SECTION, LdapSettings::parse);
+        p.put(OidcFederationSettings.SECTION, OidcFederationSettings::parse);
         p.put(MongoAuthSettings.SECTION, MongoAuthSettings::parse);
         p.put(ExternalAuthSettings.SECTION, ExternalAuthSettings::parse);
         p.put(MongoAclSettings.SECTION, MongoAclSettings::parse);

@@ -19,7 +19,9 @@ import java.util.function.IntFunction;
 /**
  * Token issue rate of an in-process issuer over HTTPS (keep-alive), per login backend: static users with a bcrypt
  * cost-10 hash (each request checks it, as docker_auth does, unless identical logins are in flight together), LDAP
- * against the in-memory directory (search + bind per request), and anonymous as the floor (TLS + signing only).
+ * against the in-memory directory (search + bind per request), oidc_federation with CI ID tokens from
+ * mock-oauth2-server (JWKS cached: an RS256 signature check and the claim checks per request), and anonymous as the
+ * floor (TLS + signing only).
  * Prints requests/s and the process's CPU seconds per 1000 tokens; client and server share the JVM, so the CPU
  * figure includes the client. Not a test: nothing is asserted. Run with bench/token-issue.sh.
  */
@@ -34,8 +36,9 @@ public final class TokenIssueBenchmark {
         dev.portcullis.registry.logging.LogSetup.apply(new dev.portcullis.registry.config.LogSettings("warn", "text",
                 java.util.Map.of(), false));
         Path dir = Files.createTempDirectory("token-bench");
-        try (TestDirectory ldap = new TestDirectory(dir.resolve("ldap"))) {
-            TestPki pki = new TestPki(dir, "bench");
+        TestPki pki = new TestPki(dir, "bench");
+        try (TestDirectory ldap = new TestDirectory(dir.resolve("ldap"));
+             TestOpenIdProvider oidc = new TestOpenIdProvider(pki, dir)) {
             StringBuilder users = new StringBuilder("users:\n  \"\": {}\n");
             for (int i = 0; i < threads; i++) {
                 users.append("  user").append(i).append(": {password: \"").append(BCrypt.hashpw("pw" + i, BCrypt.gensalt(10))).append("\"}\n");
@@ -45,7 +48,14 @@ public final class TokenIssueBenchmark {
             }
             Path config = IssuerFixture.writeConfig(dir, pki.server(dir, "tls"), pki.signing(dir, "sign", TestPki.Alg.EC), null,
                     users + "acl:\n  - match: {account: \"/.*/\"}\n    actions: [\"pull\"]\n"
-                            + "throttle: {max_failures: 0}\n" + ldap.section("ldaps", ldap.pki.caFile()));
+                            + "throttle: {max_failures: 0}\n" + ldap.section("ldaps", ldap.pki.caFile())
+                            + "oidc_federation:\n  issuers:\n    ci: {issuer: \"" + oidc.issuer() + "\", audience: bench, "
+                            + "account_claim: repository, labels: {owner: repository_owner}, ca_certificate: \"" + pki.caFile() + "\"}\n");
+            List<String> ciTokens = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                ciTokens.add(oidc.token(TestOpenIdProvider.ISSUER_ID, "job" + i, "bench",
+                        new java.util.HashMap<>(java.util.Map.of("repository", "acme/app", "repository_owner", "acme")), 3600));
+            }
             try (AuthServer server = AuthServer.start(AuthServerConfig.load(config))) {
                 HttpClient http = IssuerFixture.client(pki.caFile());
                 String url = "https://127.0.0.1:" + server.port() + "/auth?service=" + IssuerFixture.SERVICE
@@ -61,6 +71,8 @@ public final class TokenIssueBenchmark {
                         t -> IssuerFixture.basic("user0", "pw0"));
                 run("ldap_auth, one account per thread (search + bind per request)", http, url, threads, each,
                         t -> IssuerFixture.basic("ldapuser" + t, "ldap-pw" + t));
+                run("oidc_federation, one ID token per thread (JWKS cached)", http, url,
+                        threads, each, t -> IssuerFixture.basic("acme/app", ciTokens.get(t)));
                 // Again at the end: on a shared machine the first rows run colder and under other load.
                 run("anonymous again", http, url, threads, each, t -> null);
             }
