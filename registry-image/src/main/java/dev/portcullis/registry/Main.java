@@ -22,6 +22,9 @@ public final class Main {
               auth-server CONFIG.yml  run the token issuer (docker_auth's config format)
               node-agent --source DIR [--containerd DIR] [--docker DIR] [--interval 10s] [--once]
                                     keep a node's certs.d trusting the registries listed in DIR/registries.yaml
+              credential-provider --registry HOST[:PORT] [--username NAME] [--max-cache-duration 5m]
+                                    [--anonymous-without-token]
+                                    kubelet image credential provider: the pod's ServiceAccount token as the password
               garbage-collect CONFIG.yml [--dry-run] [--delete-untagged]
                                     remove unreferenced blobs (safe while a registry serves the storage)
               --version             print the version
@@ -57,6 +60,7 @@ public final class Main {
                 }
                 case "garbage-collect" -> dev.portcullis.registry.gc.GarbageCollectCommand.run(args.subList(1, args.size()), env);
                 case "auth-server" -> dev.portcullis.registry.authserver.AuthServerCommand.run(args.subList(1, args.size()));
+                case "credential-provider" -> dev.portcullis.registry.credentialprovider.CredentialProviderCommand.run(args.subList(1, args.size()));
                 case "node-agent" -> dev.portcullis.registry.nodeagent.NodeAgentCommand.run(args.subList(1, args.size()));
                 case "--version", "version" -> {
                     System.out.println("portcullis-registry " + version());
