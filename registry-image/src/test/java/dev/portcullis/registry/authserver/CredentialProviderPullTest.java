@@ -1,0 +1,188 @@
+package dev.portcullis.registry.authserver;
+
+import dev.portcullis.registry.clients.ContainerdNode;
+import dev.portcullis.registry.clients.Credentials;
+import dev.portcullis.registry.clients.Exec;
+import dev.portcullis.registry.credentialprovider.PluginProcess;
+import dev.portcullis.registry.credentialprovider.ServiceAccountTokens;
+import dev.portcullis.registry.testsupport.DistributionProcess;
+import dev.portcullis.registry.testsupport.RunningRegistry;
+import dev.portcullis.registry.testsupport.TestPki;
+import dev.portcullis.testimage.RandomImageLayout;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static dev.portcullis.registry.authserver.IssuerFixture.ISSUER;
+import static dev.portcullis.registry.authserver.IssuerFixture.SERVICE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A pod pulling as itself: the kubelet's request (recorded, with a fresh projected token) goes to the
+ * {@code credential-provider} process; containerd pulls from a Portcullis registry in token mode with the user name
+ * and password it answers; the issuer logs the token in with a TokenReview, which Fabric8's mock API server answers
+ * by verifying the token's signature, expiry and audience; the ACL scopes pulls by namespace.
+ */
+class CredentialProviderPullTest {
+    static final String AUDIENCE = "https://registry.portcullis.test";
+    static final ServiceAccountTokens TOKENS = new ServiceAccountTokens();
+    @TempDir
+    static Path dir;
+    static KubernetesMockServer apiServer;
+    static AuthServer issuer;
+    static RunningRegistry registry;
+    static TestPki pki;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed");
+        apiServer = new KubernetesMockServer(false);
+        apiServer.init();
+        apiServer.expect().post().withPath(KubernetesAuthenticator.TOKEN_REVIEWS).andReply(201, request -> {
+            JsonObject asked = new JsonObject(request.getUtf8Body());
+            JsonObject spec = asked.getJsonObject("spec");
+            List<String> audiences = spec.containsKey("audiences")
+                    ? spec.getJsonArray("audiences").stream().map(String::valueOf).toList() : List.of();
+            Optional<String> user = TOKENS.review(spec.getString("token"), audiences);
+            JsonObject status = new JsonObject().put("authenticated", user.isPresent());
+            user.ifPresent(u -> status.put("user", new JsonObject().put("username", u)).put("audiences", spec.getJsonArray("audiences")));
+            return asked.put("status", status).encode();
+        }).always();
+
+        pki = new TestPki(dir, "credential-provider");
+        TestPki.Issued signing = pki.signing(dir, "token-signing", TestPki.Alg.EC);
+        Path config = IssuerFixture.writeConfig(dir, pki.server(dir, "auth-tls"), signing, null, """
+                users:
+                  ci-pusher:
+                    password: "%s"
+                kubernetes:
+                  enabled: true
+                  audiences: ["%s"]
+                acl:
+                  - match: {account: "ci-pusher", name: "shop/*"}
+                    actions: ["push", "pull"]
+                  - match: {account: "system:serviceaccount:shop:*", name: "shop/*"}
+                    actions: ["pull"]
+                throttle: {max_failures: 1000}
+                """.formatted(IssuerFixture.hash("pusher-pw"), AUDIENCE));
+        Path saToken = Files.writeString(dir.resolve("issuer-sa-token"), TOKENS.mint("portcullis", "issuer", "https://kubernetes.default.svc", Duration.ofHours(1)));
+        KubernetesApi api = KubernetesApi.inCluster(Map.of("KUBERNETES_MASTER", apiServer.url("/"),
+                "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", saToken.toString()), dir.resolve("no-such-dir"));
+        issuer = AuthServer.start(AuthServerConfig.load(config), api, Clock.systemUTC());
+
+        Path bundle = dir.resolve("token-bundle.pem");
+        Files.writeString(bundle, IssuerFixture.get(IssuerFixture.client(pki.caFile()),
+                "https://127.0.0.1:" + issuer.port() + "/certs.pem", null).body());
+        TestPki.Issued registryTls = pki.server(dir, "registry-tls");
+        Path root = dir.resolve("storage");
+        registry = RunningRegistry.startYaml("""
+                version: 0.1
+                log: {level: info, accesslog: {disabled: true}}
+                storage:
+                  filesystem: {rootdirectory: %s}
+                http:
+                  addr: 127.0.0.1:%d
+                  tls: {certificate: %s, key: %s}
+                auth:
+                  token:
+                    realm: https://127.0.0.1:%d/auth
+                    service: %s
+                    issuer: %s
+                    rootcertbundle: %s
+                """.formatted(root, DistributionProcess.freePort(), registryTls.cert(), registryTls.key(), issuer.port(),
+                SERVICE, ISSUER, bundle), root, Map.of());
+
+        // The shop's image, pushed by CI with a static user.
+        Path image = dir.resolve("image");
+        RandomImageLayout.write(image, 2, 0.2, 7, true);
+        Path certDir = Files.createDirectories(dir.resolve("certs.d"));
+        Files.copy(pki.caFile(), certDir.resolve("ca.crt"));
+        Process push = new ProcessBuilder("skopeo", "--insecure-policy", "copy", "--retry-times", "0",
+                "--dest-cert-dir", certDir.toString(), "--dest-creds", "ci-pusher:pusher-pw",
+                "oci:" + image + ":latest", "docker://" + registry.hostPort() + "/shop/web:v1")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("push.log").toFile()).start();
+        assertTrue(push.waitFor(180, TimeUnit.SECONDS), "skopeo push timed out");
+        assertEquals(0, push.exitValue(), Files.readString(dir.resolve("push.log")));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (registry != null) {
+            registry.close();
+        }
+        if (issuer != null) {
+            issuer.close();
+        }
+        if (apiServer != null) {
+            apiServer.destroy();
+        }
+    }
+
+    /** What the kubelet would get from the plugin for this pod's token and this image. */
+    private static Credentials credentialsFor(String token, String image) throws Exception {
+        PluginProcess.Result r = PluginProcess.run(dir.resolve("plugin"),
+                PluginProcess.recordedFor("request-v1-serviceaccount.json", image, token), "--registry", registry.hostPort());
+        assertEquals(0, r.exitCode(), r.stderr());
+        JsonObject auth = new JsonObject(r.stdout()).getJsonObject("auth").getJsonObject(registry.hostPort());
+        return new Credentials(auth.getString("username"), auth.getString("password"));
+    }
+
+    private static Path hostsDir() throws Exception {
+        Path hostsDir = dir.resolve("hosts.d");
+        Path hostDir = Files.createDirectories(hostsDir.resolve(registry.hostPort()));
+        Files.writeString(hostDir.resolve("hosts.toml"), """
+                server = "https://%s"
+                [host."https://%s"]
+                  capabilities = ["pull", "resolve"]
+                  ca = "%s"
+                """.formatted(registry.hostPort(), registry.hostPort(), pki.caFile()));
+        return hostsDir;
+    }
+
+    private static void assertRefusedByTheRegistry(Exec.Result r) {
+        assertTrue(r.output().toLowerCase().matches("(?s).*(unauthorized|denied|401|403).*"), r.output());
+    }
+
+    @Test
+    void aShopPodPullsWithTheCredentialsThePluginReturns() throws Exception {
+        String image = registry.hostPort() + "/shop/web:v1";
+        Credentials credentials = credentialsFor(TOKENS.mint("shop", "web", AUDIENCE, Duration.ofMinutes(10)), image);
+        try (ContainerdNode ctd = ContainerdNode.start()) {
+            Exec.Result r = ctd.tryPull(image, hostsDir(), Optional.of(credentials));
+            assertEquals(0, r.exitCode(), r.describe());
+            assertTrue(ctd.completeAndUnpacked(image), r.output());
+        }
+    }
+
+    @Test
+    void aPodOfAnotherNamespaceOrWithAnotherAudienceIsRefused() throws Exception {
+        String image = registry.hostPort() + "/shop/web:v1";
+        try (ContainerdNode ctd = ContainerdNode.start()) {
+            // The plugin hands on any pod's token; the ACL decides: dev's ServiceAccounts get nothing in shop/.
+            Exec.Result r = ctd.tryPull(image, hostsDir(),
+                    Optional.of(credentialsFor(TOKENS.mint("dev", "web", AUDIENCE, Duration.ofMinutes(10)), image)));
+            assertNotEquals(0, r.exitCode(), "another namespace's ServiceAccount: " + r.output());
+            assertRefusedByTheRegistry(r);
+            // A token the kubelet requested for another audience fails the TokenReview.
+            r = ctd.tryPull(image, hostsDir(),
+                    Optional.of(credentialsFor(TOKENS.mint("shop", "web", "https://other.example", Duration.ofMinutes(10)), image)));
+            assertNotEquals(0, r.exitCode(), "a token for another audience: " + r.output());
+            assertRefusedByTheRegistry(r);
+        }
+    }
+}
