@@ -3,6 +3,7 @@ package dev.portcullis.registry.credentialprovider;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Answers a request with the pod's own ServiceAccount token as the password. The token is passed through rather than
@@ -49,6 +50,6 @@ final class PodCredentials {
         if (cache.compareTo(settings.maxCacheDuration()) > 0) {
             cache = settings.maxCacheDuration();
         }
-        return new CredentialProviderResponse(cache, java.util.Optional.of(registry), settings.username(), token);
+        return new CredentialProviderResponse(cache, Optional.of(registry), settings.username(), token);
     }
 }
