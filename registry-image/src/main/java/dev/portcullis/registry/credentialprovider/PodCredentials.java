@@ -9,7 +9,8 @@ import java.util.Optional;
  * Answers a request with the pod's own ServiceAccount token as the password. The token is passed through rather than
  * exchanged for a registry token: the kubelet's answer must be a user name and password (the runtime then does the
  * token dance with them, for each repository), the issuer re-checks the token with a TokenReview at every login (so
- * a deleted pod or ServiceAccount stops pulling at once), and the node needs no route to, or trust in, the issuer.
+ * a deleted pod or ServiceAccount stops pulling at its next login), and the node needs no route to, or trust in, the
+ * issuer.
  */
 final class PodCredentials {
     /** Kept off the token's end so a cached answer is not handed to containerd a moment before the token dies. */
