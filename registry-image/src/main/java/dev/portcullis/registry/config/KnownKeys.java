@@ -30,10 +30,12 @@ final class KnownKeys {
             "health\\.storagedriver\\.(enabled|interval|threshold)",
             "health\\.(file|http|tcp)",
             "catalog\\.maxentries",
+            // The endpoints are a list, validated entry by entry by NotificationSettings.
+            "notifications", "notifications\\.endpoints", "notifications\\.events\\.includereferences",
             "validation\\..+", "compatibility\\..+");
 
     private static final List<Pattern> IGNORED = patterns(
-            "notifications(\\..+)?", "redis(\\..+)?", "proxy(\\..+)?", "http\\.tls\\.letsencrypt(\\..+)?",
+            "redis(\\..+)?", "proxy(\\..+)?", "http\\.tls\\.letsencrypt(\\..+)?",
             "log\\.hooks(\\..+)?", "middleware(\\..+)?", "reporting(\\..+)?", "policy(\\..+)?",
             "storage\\.(azure|gcs|swift|oss|cos)(\\..+)?");
 

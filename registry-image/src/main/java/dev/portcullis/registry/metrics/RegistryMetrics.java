@@ -94,6 +94,11 @@ public final class RegistryMetrics implements AuthMetrics, AutoCloseable {
         }
     }
 
+    /** The registry meters live in, for features that register their own (the notification endpoints). */
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+        return registry;
+    }
+
     public String scrape() {
         return registry.scrape();
     }

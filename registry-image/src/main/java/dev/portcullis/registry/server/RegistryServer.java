@@ -20,6 +20,8 @@ import dev.portcullis.registry.config.HttpSettings;
 import dev.portcullis.registry.config.RegistryConfig;
 import dev.portcullis.registry.config.RegistryConfigLoader;
 import dev.portcullis.registry.gc.Maintenance;
+import dev.portcullis.registry.notify.NotificationSettings;
+import dev.portcullis.registry.notify.Notifications;
 import dev.portcullis.registry.storage.FilesystemStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
 import io.vertx.core.Future;
@@ -59,6 +61,7 @@ public final class RegistryServer implements AutoCloseable {
     private final CertificateReloader reloader;
     private final HealthMonitor health;
     private Maintenance maintenance;
+    private Notifications notifications;
     private boolean closed;
 
     private RegistryServer(Vertx vertx, EventLoopListeners listeners, HttpServer debugServer, RegistryConfig config,
@@ -76,8 +79,10 @@ public final class RegistryServer implements AutoCloseable {
         refuseUnsafeListeners(config);
         Optional<TlsOptionsFactory> tls = http.tls().map(TlsOptionsFactory::new);
         Optional<TlsOptionsFactory.Material> material = tls.map(TlsOptionsFactory::readForStartup);
+        NotificationSettings notificationSettings = NotificationSettings.from(config.tree());
         RegistryMetrics metrics = new RegistryMetrics();
-        RegistryStorage storage = new MeteredStorage(openStorage(config), metrics);
+        RegistryStorage unwrapped = openStorage(config);
+        RegistryStorage storage = new MeteredStorage(unwrapped, metrics);
         Maintenance maintenance = Maintenance.prepare(storage, config);
         // VertxBootstrap is Vert.x's integrator API (io.vertx.core.internal): the public Vertx.builder() cannot say
         // how worker pools are made, and the pools are what holds memory after a load (see OnDemandThreadPool).
@@ -89,7 +94,11 @@ public final class RegistryServer implements AutoCloseable {
                 .executorServiceFactory(new OnDemandThreadPool())
                 .init()
                 .vertx();
+        Notifications notifications = null;
         try {
+            // Before the API exists, so no request is served without its events being recorded.
+            notifications = Notifications.start(notificationSettings, unwrapped, metrics.meterRegistry(),
+                    http.externalUrl(), http.prefix(), http.addr().port());
             WatchedWorkerPool workers = new WatchedWorkerPool("portcullis-storage", STORAGE_THREADS,
                     vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS, 24, TimeUnit.HOURS));
             // bcrypt gets its own small pool: a flood of bad logins must not starve uploads of threads.
@@ -107,8 +116,8 @@ public final class RegistryServer implements AutoCloseable {
                     !config.log().accessLogDisabled());
             // One for the whole server: the limits are per process, however many routers serve it.
             BodySlots bodySlots = new BodySlots(api.bodyLimits());
-            Router apiRouter = new RegistryApi(storage, api, authorizer, workers, metrics, health::serving, bodySlots)
-                    .router(vertx);
+            Router apiRouter = new RegistryApi(storage, api, authorizer, workers, metrics, health::serving, bodySlots,
+                    notifications.notifier()).router(vertx);
             Router root = Router.router(vertx);
             // Probes need no credentials and must work while the API answers 503.
             new HealthEndpoints(health).mount(root);
@@ -135,6 +144,7 @@ public final class RegistryServer implements AutoCloseable {
             HttpServer debug = http.debugAddr().isEmpty() ? null : startDebugServer(vertx, http, health, metrics);
             RegistryServer started = new RegistryServer(vertx, listeners, debug, config, reloader, health);
             started.maintenance = maintenance.start();
+            started.notifications = notifications;
             // Readiness waits for the warm-up: the health checks (each must pass once) start when it is over. The API
             // serves meanwhile; a failed or stuck warm-up only costs the first pulls their speed.
             Future<Void> warmUp = http.warmUpDisabled() ? Future.succeededFuture()
@@ -148,10 +158,12 @@ public final class RegistryServer implements AutoCloseable {
                     });
             return started;
         } catch (java.util.concurrent.ExecutionException e) {
+            closeQuietly(notifications);
             vertx.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IOException("cannot listen on " + http.addr() + ": " + cause.getMessage(), cause);
         } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            closeQuietly(notifications);
             vertx.close();
             throw new IOException("cannot listen on " + http.addr() + ": timed out", e);
         }
@@ -177,6 +189,12 @@ public final class RegistryServer implements AutoCloseable {
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("debug server (health, metrics) listening on " + http.debugAddr().get().host() + ":" + server.actualPort());
         return server;
+    }
+
+    private static void closeQuietly(Notifications notifications) {
+        if (notifications != null) {
+            notifications.close();
+        }
     }
 
     private static void refuseUnsafeListeners(RegistryConfig config) {
@@ -276,6 +294,8 @@ public final class RegistryServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.fine("closing the server: " + e);
         }
+        // After the listeners: a request still in flight has written its events; undelivered ones wait in the outbox.
+        closeQuietly(notifications);
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
