@@ -40,26 +40,43 @@ final class EventReceiver implements AutoCloseable {
         }
     }
 
-    private final int port;
+    private final javax.net.ssl.SSLContext tls;
     private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
     private volatile int status = 200;
     private volatile boolean hang;
     private HttpServer server;
 
-    private EventReceiver(int port) {
-        this.port = port;
+    private EventReceiver(javax.net.ssl.SSLContext tls) {
+        this.tls = tls;
     }
 
     static EventReceiver start() throws IOException {
-        EventReceiver r = new EventReceiver(0);
-        r.up();
-        return r;
+        return new EventReceiver(null).up();
+    }
+
+    /** HTTPS with {@code tls}'s certificate, demanding a client certificate its trust managers accept. */
+    static EventReceiver startTls(javax.net.ssl.SSLContext tls) throws IOException {
+        return new EventReceiver(tls).up();
     }
 
     /** (Re)starts listening on the same port. */
     synchronized EventReceiver up() throws IOException {
-        int bindPort = server == null && port == 0 ? 0 : port();
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort), 50);
+        int bindPort = server == null ? 0 : port();
+        InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort);
+        if (tls == null) {
+            server = HttpServer.create(at, 50);
+        } else {
+            var https = com.sun.net.httpserver.HttpsServer.create(at, 50);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+                @Override
+                public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                    var p = tls.getDefaultSSLParameters();
+                    p.setNeedClientAuth(true);
+                    params.setSSLParameters(p);
+                }
+            });
+            server = https;
+        }
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
@@ -81,7 +98,7 @@ final class EventReceiver implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + port() + "/events";
+        return (tls == null ? "http" : "https") + "://127.0.0.1:" + port() + "/events";
     }
 
     void answer(int status) {
