@@ -38,11 +38,17 @@ final class EndpointClient {
         this.http = b.build();
     }
 
-    /** The number of events the entry holds, once all are delivered. */
-    int deliver(byte[] envelope) throws IOException, InterruptedException {
-        JsonNode events = EventRecords.JSON.readTree(envelope).path("events");
+    /**
+     * Delivers the entries, oldest first, and returns how many events they hold. In Distribution's format they go in
+     * one request (one entry as it was stored, several with their events in one envelope); CloudEvents one per event.
+     */
+    int deliver(List<byte[]> entries) throws IOException, InterruptedException {
+        List<JsonNode> events = new ArrayList<>();
+        for (byte[] entry : entries) {
+            EventRecords.JSON.readTree(entry).path("events").forEach(events::add);
+        }
         if (settings.format() == EndpointSettings.Format.DISTRIBUTION) {
-            post(envelope, EventRecords.ENVELOPE_TYPE);
+            post(entries.size() == 1 ? entries.get(0) : envelope(events), EventRecords.ENVELOPE_TYPE);
         } else {
             for (byte[] ce : cloudEvents(events)) {
                 post(ce, JsonFormat.CONTENT_TYPE);
@@ -51,7 +57,13 @@ final class EndpointClient {
         return events.size();
     }
 
-    private List<byte[]> cloudEvents(JsonNode events) throws IOException {
+    private static byte[] envelope(List<JsonNode> events) throws IOException {
+        var root = EventRecords.JSON.createObjectNode();
+        root.putArray("events").addAll(events);
+        return EventRecords.JSON.writeValueAsBytes(root);
+    }
+
+    private List<byte[]> cloudEvents(List<JsonNode> events) throws IOException {
         List<byte[]> out = new ArrayList<>();
         for (JsonNode e : events) {
             JsonNode target = e.path("target");

@@ -4,6 +4,7 @@ import dev.portcullis.registry.storage.RegistryStorage;
 import dev.portcullis.registry.storage.StorageLock;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -27,6 +28,9 @@ final class EndpointDispatcher implements Runnable {
     static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
     /** The pause between the quick retries below the threshold, so that a refused connection does not spin. */
     private static final long QUICK_RETRY_MILLIS = 50;
+    /** At most this many entries, or about this many bytes, go in one delivery of a backlog. */
+    static final int MAX_BATCH_ENTRIES = 100;
+    private static final long MAX_BATCH_BYTES = 1024 * 1024;
 
     private final EndpointSettings settings;
     private final Outbox outbox;
@@ -88,26 +92,39 @@ final class EndpointDispatcher implements Runnable {
             pause(POLL_MILLIS);
             return;
         }
-        for (String name : names) {
+        int next = 0;
+        while (next < names.size()) {
             if (closed || !holdsLease()) {
                 return;
             }
-            Optional<byte[]> entry = outbox.read(name);
-            if (entry.isPresent() && !deliver(name, entry.get())) {
+            // A backlog goes out in batches: one request for many entries, in their order.
+            List<String> batch = new ArrayList<>();
+            List<byte[]> bodies = new ArrayList<>();
+            long bytes = 0;
+            while (next < names.size() && batch.size() < MAX_BATCH_ENTRIES && bytes < MAX_BATCH_BYTES) {
+                String name = names.get(next++);
+                Optional<byte[]> entry = outbox.read(name);
+                if (entry.isPresent()) {
+                    batch.add(name);
+                    bodies.add(entry.get());
+                    bytes += entry.get().length;
+                }
+            }
+            if (!batch.isEmpty() && !deliver(batch, bodies)) {
                 return;
             }
         }
     }
 
     /** True once delivered and removed; false when this replica stopped or lost the lease first. */
-    private boolean deliver(String name, byte[] entry) throws IOException, InterruptedException {
+    private boolean deliver(List<String> names, List<byte[]> entries) throws IOException, InterruptedException {
         while (!closed) {
             if (!holdsLease()) {
                 return false;
             }
             int events;
             try {
-                events = client.deliver(entry);
+                events = client.deliver(entries);
             } catch (IOException | RuntimeException e) {
                 failures++;
                 meters.failed();
@@ -126,8 +143,11 @@ final class EndpointDispatcher implements Runnable {
             }
             failures = 0;
             meters.failing.set(0);
-            outbox.remove(name);
-            meters.delivered(events, Outbox.age(name));
+            meters.delivered(events);
+            for (String name : names) {
+                outbox.remove(name);
+                meters.latency(Outbox.age(name));
+            }
             return true;
         }
         return false;

@@ -36,8 +36,11 @@ final class EndpointMeters {
                 .description("From the request that caused an event to its delivery").register(registry);
     }
 
-    void delivered(int events, Duration sinceWritten) {
+    void delivered(int events) {
         delivered.increment(events);
+    }
+
+    void latency(Duration sinceWritten) {
         latency.record(sinceWritten.isNegative() ? Duration.ZERO : sinceWritten);
     }
 
