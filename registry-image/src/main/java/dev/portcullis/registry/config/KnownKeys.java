@@ -31,7 +31,7 @@ final class KnownKeys {
             "health\\.(file|http|tcp)",
             "catalog\\.maxentries",
             // The endpoints are a list, validated entry by entry by NotificationSettings.
-            "notifications", "notifications\\.endpoints", "notifications\\.events\\.includereferences",
+            "notifications(\\.events)?", "notifications\\.endpoints", "notifications\\.events\\.includereferences",
             "validation\\..+", "compatibility\\..+");
 
     private static final List<Pattern> IGNORED = patterns(

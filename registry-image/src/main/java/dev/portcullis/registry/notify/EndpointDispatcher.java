@@ -28,6 +28,8 @@ final class EndpointDispatcher implements Runnable {
     static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
     /** The pause between the quick retries below the threshold, so that a refused connection does not spin. */
     private static final long QUICK_RETRY_MILLIS = 50;
+    /** How long a dispatcher woken by a new entry waits for more before it delivers: the price of batching. */
+    static final long LINGER_MILLIS = 20;
     /** At most this many entries, or about this many bytes, go in one delivery of a backlog. */
     static final int MAX_BATCH_ENTRIES = 100;
     private static final long MAX_BATCH_BYTES = 1024 * 1024;
@@ -44,6 +46,7 @@ final class EndpointDispatcher implements Runnable {
     private StorageLock lease;
     private long renewedAt;
     private int failures;
+    private boolean storageFailing;
 
     EndpointDispatcher(EndpointSettings settings, Outbox outbox, EndpointClient client, EndpointMeters meters,
                        RegistryStorage locks, String lockName) {
@@ -68,8 +71,13 @@ final class EndpointDispatcher implements Runnable {
         while (!closed) {
             try {
                 cycle();
+                storageFailing = false;
             } catch (IOException e) {
-                LOG.warning("notifications: endpoint " + settings.name() + ": outbox unavailable, retrying: " + e.getMessage());
+                if (!storageFailing) {
+                    LOG.warning("notifications: endpoint " + settings.name() + ": outbox unavailable, retrying every "
+                            + POLL_MILLIS + " ms: " + e.getMessage());
+                }
+                storageFailing = true;
                 pause(POLL_MILLIS);
             } catch (InterruptedException e) {
                 break;
@@ -104,6 +112,13 @@ final class EndpointDispatcher implements Runnable {
             while (next < names.size() && batch.size() < MAX_BATCH_ENTRIES && bytes < MAX_BATCH_BYTES) {
                 String name = names.get(next++);
                 Optional<byte[]> entry = outbox.read(name);
+                if (entry.isPresent() && !EventRecords.isEnvelope(entry.get())) {
+                    // Not one we wrote (entries appear whole or not at all): it would block the endpoint forever.
+                    LOG.warning("notifications: endpoint " + settings.name() + ": outbox entry " + name
+                            + " is not an event envelope; removed");
+                    outbox.remove(name);
+                    continue;
+                }
                 if (entry.isPresent()) {
                     batch.add(name);
                     bodies.add(entry.get());
@@ -185,17 +200,30 @@ final class EndpointDispatcher implements Runnable {
         return true;
     }
 
-    /** Waits up to {@code millis}, or less when something is queued. */
+    /**
+     * Waits up to {@code millis}, or until something is queued and then {@link #LINGER_MILLIS} more, so that a burst of
+     * requests (a push's layers) goes out in one delivery instead of one each.
+     */
     private void pause(long millis) {
+        boolean woken;
         synchronized (wake) {
             if (!closed && !signalled) {
                 try {
                     wake.wait(millis);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    return;
                 }
             }
+            woken = signalled;
             signalled = false;
+        }
+        if (woken && !closed) {
+            try {
+                Thread.sleep(LINGER_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -222,6 +222,37 @@ class NotificationDeliveryTest {
         }
     }
 
+    @Test
+    void aForeignFileInTheOutboxIsRemovedInsteadOfBlockingTheEndpoint() throws Exception {
+        try (EventReceiver receiver = EventReceiver.start();
+             RunningRegistry registry = RunningRegistry.start(tmp, debugAndEndpoint("""
+                     - name: tidy
+                       url: %s
+                     """.formatted(receiver.url())))) {
+            Path outbox = registry.storageRoot().resolve("docker/registry/v2/_notifications")
+                    .resolve(Notifications.storageId("tidy"));
+            Files.writeString(outbox.resolve("0000000000000-garbage-0000000000"), "not an envelope");
+            String digest = RegistryPushes.pushBlob(registry.url(), "tidy/app", 64, 1);
+            receiver.await(e -> digests(e).contains(digest), Duration.ofSeconds(30));
+            assertFalse(Files.exists(outbox.resolve("0000000000000-garbage-0000000000")));
+        }
+    }
+
+    @Test
+    void retriesBackOffFromTheThresholdOnDoublingUpToAMinute() {
+        EndpointSettings s = NotificationSettings.from(dev.portcullis.registry.config.ConfigTree.parse("""
+                notifications:
+                  endpoints:
+                    - name: b
+                      url: http://127.0.0.1:9/
+                      threshold: 3
+                      backoff: 1s
+                """, "test")).endpoints().get(0);
+        EndpointDispatcher d = new EndpointDispatcher(s, null, null, null, null, "notify-b");
+        assertEquals(List.of(50L, 50L, 1000L, 2000L, 4000L, 32_000L, 60_000L, 60_000L),
+                java.util.stream.IntStream.of(1, 2, 3, 4, 5, 8, 9, 500).mapToObj(d::delayAfter).toList());
+    }
+
     private static Set<String> digests(List<JsonNode> events) {
         Set<String> out = new HashSet<>();
         events.forEach(e -> out.add(e.path("target").path("digest").asText()));
