@@ -27,10 +27,11 @@ KEEP=0
 
 usage() {
     cat <<USAGE
-usage: bash registry-image/bench/notifications.sh [--quick] [--rounds N] [--images N] [--uploads N] [--warmup N] [--keep]
+usage: bash registry-image/bench/notifications.sh [--quick] [--rounds N] [--images N] [--layer-mb X] [--uploads N] [--warmup N] [--keep]
   --quick      1 round, 2 images, 60 uploads, 20 warm-up uploads: proves the harness
   --rounds N   off/on pairs; medians are reported (default $ROUNDS)
   --images N   images pushed with skopeo per round (default $IMAGES, $LAYERS layers of $LAYER_MB MiB each)
+  --layer-mb X size of each layer in MiB (default $LAYER_MB)
   --uploads N  16 KiB monolithic uploads per round (default $UPLOADS)
   --warmup N   unmeasured 16 KiB uploads into each fresh registry first, so that both are measured after the JIT
                compiled their paths, not while (default $WARMUP)
@@ -43,6 +44,7 @@ while [[ $# -gt 0 ]]; do
         --quick) ROUNDS=1; IMAGES=2; UPLOADS=60; WARMUP=20 ;;
         --rounds) ROUNDS=$2; shift ;;
         --images) IMAGES=$2; shift ;;
+        --layer-mb) LAYER_MB=$2; shift ;;
         --uploads) UPLOADS=$2; shift ;;
         --warmup) WARMUP=$2; shift ;;
         --keep) KEEP=1 ;;

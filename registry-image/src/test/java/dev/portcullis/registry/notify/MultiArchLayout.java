@@ -1,6 +1,5 @@
 package dev.portcullis.registry.notify;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -62,10 +61,6 @@ final class MultiArchLayout {
         Files.write(dir.resolve("index.json"), JSON.writeValueAsBytes(layout));
         Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         return indexDigest;
-    }
-
-    static JsonNode read(Path file) throws IOException {
-        return JSON.readTree(file.toFile());
     }
 
     private static String sha256(byte[] b) {
