@@ -122,6 +122,20 @@ upload_all() {  # upload_all DIR PORT REPO
     done
 }
 
+# delivered MODE N: with notifications on, waits until the receiver has N more events, so that each phase is measured
+# with the delivery of its own events (asynchronous, after the pushes) and without the previous phase's.
+delivered() {
+    [[ $1 == on ]] || return 0
+    local want=$(( DELIVERED + $2 )) got=0
+    for _ in $(seq 1 1200); do
+        got=$(curl -fsS "http://127.0.0.1:$RECV_PORT/")
+        (( got >= want )) && break
+        sleep 0.05
+    done
+    (( got >= want )) || { echo "notifications.sh: only $got of $want events arrived" >&2; exit 1; }
+    DELIVERED=$got
+}
+
 # run MODE ROUND: prints "skopeo_wall skopeo_cpu upload_wall upload_cpu"
 run() {
     local mode=$1 round=$2 port dir
@@ -144,23 +158,16 @@ run() {
     done
     local c0 t0 c1 t1 c2 t2
     upload_all "$WORK/warmup" "$port" warm
+    delivered "$mode" "$WARMUP"
     c0=$(cpu_ms "$REG_PID"); t0=$(now_ms)
     for i in $(seq 1 "$IMAGES"); do
         skopeo copy -q --dest-tls-verify=false "oci:$WORK/images/$i:latest" "docker://127.0.0.1:$port/bench/img$i:v1"
     done
+    delivered "$mode" $(( IMAGES * (LAYERS + 2) ))
     c1=$(cpu_ms "$REG_PID"); t1=$(now_ms)
     upload_all "$WORK/blobs" "$port" bench
+    delivered "$mode" "$UPLOADS"
     c2=$(cpu_ms "$REG_PID"); t2=$(now_ms)
-    if [[ $mode == on ]]; then
-        # Every event reached the receiver (at least once) before the registry stops.
-        local want=$(( IMAGES * (LAYERS + 2) + UPLOADS + WARMUP )) got=0
-        for _ in $(seq 1 600); do
-            got=$(curl -fsS "http://127.0.0.1:$RECV_PORT/")
-            (( got >= want + ${DELIVERED:-0} )) && break
-            sleep 0.1
-        done
-        DELIVERED=$got
-    fi
     kill "$REG_PID"; wait "$REG_PID" 2>/dev/null || true; REG_PID=""
     echo "$((t1 - t0)) $((c1 - c0)) $((t2 - t1)) $((c2 - c1))"
 }
