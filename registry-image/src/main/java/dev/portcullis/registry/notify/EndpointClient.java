@@ -6,9 +6,13 @@ import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.jackson.JsonFormat;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,26 +27,21 @@ final class EndpointClient {
     private static final JsonFormat CLOUDEVENTS_JSON = new JsonFormat();
 
     private final EndpointSettings settings;
-    private final HttpClient http;
+    private final SSLSocketFactory tls;
     private final URI source;
 
     /** @param source the CloudEvents {@code source}: the registry's external URL, or {@code //HOST:PORT} */
     EndpointClient(String key, EndpointSettings settings, URI source) {
         this.settings = settings;
         this.source = source;
-        HttpClient.Builder b = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.timeout())
-                .followRedirects(HttpClient.Redirect.NEVER);
-        settings.tls().ifPresent(tls -> b.sslContext(EndpointTlsContext.create(key, tls)));
-        this.http = b.build();
+        this.tls = settings.tls().map(t -> EndpointTlsContext.create(key, t).getSocketFactory()).orElse(null);
     }
 
     /**
      * Delivers the entries, oldest first, and returns how many events they hold. In Distribution's format they go in
      * one request (one entry as it was stored, several with their events in one envelope); CloudEvents one per event.
      */
-    int deliver(List<byte[]> entries) throws IOException, InterruptedException {
+    int deliver(List<byte[]> entries) throws IOException {
         List<JsonNode> events = new ArrayList<>();
         for (byte[] entry : entries) {
             EventRecords.JSON.readTree(entry).path("events").forEach(events::add);
@@ -84,22 +83,45 @@ final class EndpointClient {
         return out;
     }
 
-    private void post(byte[] body, String contentType) throws IOException, InterruptedException {
-        HttpRequest.Builder req = HttpRequest.newBuilder(settings.url())
-                .timeout(settings.timeout())
-                .header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        settings.headers().forEach((name, values) -> values.forEach(v -> req.header(name, v)));
-        settings.signingSecret().ifPresent(secret -> req.header(DeliverySignature.HEADER, DeliverySignature.of(secret, body)));
-        HttpResponse<Void> resp;
-        try {
-            resp = http.send(req.build(), HttpResponse.BodyHandlers.discarding());
-        } catch (java.net.http.HttpTimeoutException e) {
-            throw new IOException("no answer within " + settings.timeout().toMillis() + " ms", e);
+    /**
+     * One POST on the calling thread. HttpURLConnection rather than java.net.http: a blocking exchange on the
+     * dispatcher's own thread, with the connection kept alive between deliveries, costs measurably less CPU per event
+     * than the asynchronous client's hand-offs between its selector and executor threads.
+     */
+    private void post(byte[] body, String contentType) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) settings.url().toURL().openConnection(Proxy.NO_PROXY);
+        if (tls != null && c instanceof HttpsURLConnection https) {
+            https.setSSLSocketFactory(tls);
         }
-        if (resp.statusCode() < 200 || resp.statusCode() >= 400) {
-            throw new IOException("answered " + resp.statusCode());
+        int timeout = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
+        c.setConnectTimeout(timeout);
+        c.setReadTimeout(timeout);
+        c.setInstanceFollowRedirects(false);
+        c.setUseCaches(false);
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setFixedLengthStreamingMode(body.length);
+        c.setRequestProperty("Content-Type", contentType);
+        settings.headers().forEach((name, values) -> values.forEach(v -> c.addRequestProperty(name, v)));
+        settings.signingSecret().ifPresent(secret -> c.setRequestProperty(DeliverySignature.HEADER, DeliverySignature.of(secret, body)));
+        int status;
+        try {
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(body);
+            }
+            status = c.getResponseCode();
+            // Read to the end so that the connection goes back to the keep-alive cache for the next delivery.
+            try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+                if (in != null) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            c.disconnect();
+            throw new IOException("no answer within " + timeout + " ms", e);
+        }
+        if (status < 200 || status >= 400) {
+            throw new IOException("answered " + status);
         }
     }
-
 }
