@@ -1,5 +1,6 @@
 package dev.portcullis.registry.api;
 
+import dev.portcullis.registry.notify.Notifier;
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.ErrorCode;
 import dev.portcullis.registry.oci.RepositoryName;
@@ -18,10 +19,12 @@ final class BlobHandler {
     private static final Duration REDIRECT_VALIDITY = Duration.ofMinutes(20);
     private final RegistryStorage storage;
     private final ApiSettings settings;
+    private final Notifier events;
 
-    BlobHandler(RegistryStorage storage, ApiSettings settings) {
+    BlobHandler(RegistryStorage storage, ApiSettings settings, Notifier events) {
         this.storage = storage;
         this.settings = settings;
+        this.events = events;
     }
 
     Reply get(RoutingContext ctx) throws IOException {
@@ -33,6 +36,7 @@ final class BlobHandler {
         Digest digest = Params.digest(ctx, "digest");
         long size = storage.blobSize(repo, digest).orElseThrow(() -> ErrorCode.BLOB_UNKNOWN.exception(digest.toString()));
         ByteRange range = ByteRange.parse(ctx.request().getHeader("Range"), size);
+        events.blobPulled(ctx, repo, digest, size);
         Reply reply = Reply.status(range == null ? 200 : 206)
                 .header("Docker-Content-Digest", digest)
                 .header("Content-Type", "application/octet-stream")
@@ -69,6 +73,7 @@ final class BlobHandler {
         if (!storage.unlinkBlob(repo, digest)) {
             throw ErrorCode.BLOB_UNKNOWN.exception(digest.toString());
         }
+        events.blobDeleted(ctx, repo, digest);
         return Reply.status(202).header("Docker-Content-Digest", digest);
     }
 }

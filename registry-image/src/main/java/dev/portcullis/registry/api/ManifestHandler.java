@@ -1,6 +1,7 @@
 package dev.portcullis.registry.api;
 
 import dev.portcullis.registry.gc.GcFence;
+import dev.portcullis.registry.notify.Notifier;
 import dev.portcullis.registry.oci.Descriptor;
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.ErrorCode;
@@ -21,10 +22,12 @@ import java.util.Optional;
 final class ManifestHandler {
     private final RegistryStorage storage;
     private final ApiSettings settings;
+    private final Notifier events;
 
-    ManifestHandler(RegistryStorage storage, ApiSettings settings) {
+    ManifestHandler(RegistryStorage storage, ApiSettings settings, Notifier events) {
         this.storage = storage;
         this.settings = settings;
+        this.events = events;
     }
 
     Reply get(RoutingContext ctx) throws IOException {
@@ -32,6 +35,7 @@ final class ManifestHandler {
         String reference = ctx.pathParam("reference");
         StoredManifest m = find(repo, reference)
                 .orElseThrow(() -> ErrorCode.MANIFEST_UNKNOWN.exception("manifest " + shown(reference) + " not found"));
+        events.manifestPulled(ctx, repo, m, Digest.looksLikeDigest(reference) ? null : reference);
         Reply reply = Reply.status(200)
                 .header("Docker-Content-Digest", m.digest())
                 .header("ETag", "\"" + m.digest() + "\"");
@@ -98,6 +102,7 @@ final class ManifestHandler {
         StoredManifest stored = new StoredManifest(digest, manifest.mediaType(), content);
         GcFence.storeThenProbe(storage, digest, () -> storage.putManifest(repo, stored, tags, subject),
                 () -> storage.manifest(repo, digest).isPresent());
+        events.manifestPushed(ctx, repo, stored, tags);
         Reply reply = Reply.status(201)
                 .header("Location", settings.location("/v2/" + repo + "/manifests/" + digest))
                 .header("Docker-Content-Digest", digest)
@@ -135,6 +140,7 @@ final class ManifestHandler {
             if (!Tag.isValid(reference) || !storage.deleteTag(repo, reference)) {
                 throw ErrorCode.MANIFEST_UNKNOWN.exception("tag " + shown(reference) + " not found");
             }
+            events.tagDeleted(ctx, repo, reference);
             return Reply.status(202);
         }
         Digest digest = Digest.parse(reference);
@@ -146,8 +152,21 @@ final class ManifestHandler {
         } catch (RegistryException unparsable) {
             subject = Optional.empty();
         }
+        // The tags go with the manifest; Distribution sends a delete event for each, so they are read first.
+        List<String> untagged = events.active() ? taggedWith(repo, digest) : List.of();
         storage.deleteManifest(repo, digest, subject);
+        events.manifestDeleted(ctx, repo, digest, untagged);
         return Reply.status(202);
+    }
+
+    private List<String> taggedWith(RepositoryName repo, Digest digest) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String tag : storage.tags(repo).orElse(List.of())) {
+            if (digest.equals(storage.resolveTag(repo, tag).orElse(null))) {
+                out.add(tag);
+            }
+        }
+        return out;
     }
 
     private RegistryException tooLarge() {

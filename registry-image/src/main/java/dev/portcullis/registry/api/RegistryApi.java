@@ -3,6 +3,7 @@ package dev.portcullis.registry.api;
 import dev.portcullis.registry.auth.Access;
 import dev.portcullis.registry.auth.Authorizer;
 import dev.portcullis.registry.auth.Identity;
+import dev.portcullis.registry.notify.Notifier;
 import dev.portcullis.registry.oci.ErrorCode;
 import dev.portcullis.registry.oci.RegistryException;
 import dev.portcullis.registry.oci.RepositoryName;
@@ -60,15 +61,21 @@ public final class RegistryApi {
      */
     public RegistryApi(RegistryStorage storage, ApiSettings settings, Authorizer authorizer, WorkerExecutor workers,
                        RegistryMetrics metrics, BooleanSupplier serving, BodySlots bodySlots) {
+        this(storage, settings, authorizer, workers, metrics, serving, bodySlots, Notifier.NONE);
+    }
+
+    /** @param events told of every push, pull, mount and delete before its reply (the {@code notifications} section) */
+    public RegistryApi(RegistryStorage storage, ApiSettings settings, Authorizer authorizer, WorkerExecutor workers,
+                       RegistryMetrics metrics, BooleanSupplier serving, BodySlots bodySlots, Notifier events) {
         this.settings = settings;
         this.bodySlots = bodySlots;
         this.metrics = metrics;
         this.serving = serving;
         this.authorizer = authorizer;
         this.workers = workers;
-        this.blobs = new BlobHandler(storage, settings);
-        this.uploads = new UploadHandler(storage, settings);
-        this.manifests = new ManifestHandler(storage, settings);
+        this.blobs = new BlobHandler(storage, settings, events);
+        this.uploads = new UploadHandler(storage, settings, events);
+        this.manifests = new ManifestHandler(storage, settings, events);
         this.listings = new ListingHandler(storage, settings);
         this.referrers = new ReferrersHandler(storage);
     }

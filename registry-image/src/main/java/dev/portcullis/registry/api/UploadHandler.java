@@ -1,6 +1,7 @@
 package dev.portcullis.registry.api;
 
 import dev.portcullis.registry.gc.GcFence;
+import dev.portcullis.registry.notify.Notifier;
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.ErrorCode;
 import dev.portcullis.registry.oci.RegistryException;
@@ -18,10 +19,12 @@ final class UploadHandler {
 
     private final RegistryStorage storage;
     private final ApiSettings settings;
+    private final Notifier events;
 
-    UploadHandler(RegistryStorage storage, ApiSettings settings) {
+    UploadHandler(RegistryStorage storage, ApiSettings settings, Notifier events) {
         this.storage = storage;
         this.settings = settings;
+        this.events = events;
     }
 
     /** Starts an upload, mounts a blob from another repository, or takes a whole blob at once. */
@@ -33,6 +36,9 @@ final class UploadHandler {
             Digest digest = Digest.parse(mount);
             if (from != null && RepositoryName.isValid(from)
                     && storage.mountBlob(RepositoryName.parse(from), repo, digest)) {
+                if (events.active()) {
+                    events.blobMounted(ctx, repo, RepositoryName.parse(from), digest, storage.blobSize(repo, digest).orElse(0L));
+                }
                 return Reply.status(201)
                         .header("Location", settings.location("/v2/" + repo + "/blobs/" + digest))
                         .header("Docker-Content-Digest", digest);
@@ -51,13 +57,15 @@ final class UploadHandler {
             throws IOException {
         long declared = Params.contentLength(ctx);
         UploadState state = storage.startUpload(repo);
+        long[] size = new long[1];
         try {
             storage.appendToUpload(repo, state.id(), 0, declared, body);
-            GcFence.holding(storage, digest, () -> storage.commitUpload(repo, state.id(), digest));
+            GcFence.holding(storage, digest, () -> size[0] = storage.commitUpload(repo, state.id(), digest));
         } catch (IOException | RuntimeException e) {
             storage.cancelUpload(repo, state.id());
             throw rethrow(e, body);
         }
+        events.blobPushed(ctx, repo, digest, size[0]);
         return Reply.status(201)
                 .header("Location", settings.location("/v2/" + repo + "/blobs/" + digest))
                 .header("Docker-Content-Digest", digest);
@@ -100,15 +108,17 @@ final class UploadHandler {
         Digest digest = Digest.parse(digestParam);
         long[] range = contentRange(ctx);
         long declared = Params.contentLength(ctx);
+        long[] size = new long[1];
         try {
             if (declared != 0) {
                 storage.appendToUpload(repo, id, range == null ? state.offset() : range[0],
                         range == null ? declared : range[1], body);
             }
-            GcFence.holding(storage, digest, () -> storage.commitUpload(repo, id, digest));
+            GcFence.holding(storage, digest, () -> size[0] = storage.commitUpload(repo, id, digest));
         } catch (IOException | RuntimeException e) {
             throw rethrow(e, body);
         }
+        events.blobPushed(ctx, repo, digest, size[0]);
         return Reply.status(201)
                 .header("Location", settings.location("/v2/" + repo + "/blobs/" + digest))
                 .header("Docker-Content-Digest", digest);

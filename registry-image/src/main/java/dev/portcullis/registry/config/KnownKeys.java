@@ -32,10 +32,12 @@ final class KnownKeys {
             "catalog\\.maxentries",
             // Checked key by key where it is read (dev.portcullis.registry.proxy.ProxySettings): a typo is an error.
             "proxy(\\..+)?",
+            // The endpoints are a list, validated entry by entry by NotificationSettings.
+            "notifications(\\.events)?", "notifications\\.endpoints", "notifications\\.events\\.includereferences",
             "validation\\..+", "compatibility\\..+");
 
     private static final List<Pattern> IGNORED = patterns(
-            "notifications(\\..+)?", "redis(\\..+)?", "http\\.tls\\.letsencrypt(\\..+)?",
+            "redis(\\..+)?", "http\\.tls\\.letsencrypt(\\..+)?",
             "log\\.hooks(\\..+)?", "middleware(\\..+)?", "reporting(\\..+)?", "policy(\\..+)?",
             "storage\\.(azure|gcs|swift|oss|cos)(\\..+)?");
 

@@ -119,7 +119,7 @@ public final class RegistryMetrics implements AuthMetrics, MaintenanceMetrics, A
         watchCertificates("token-signing", trusted);
     }
 
-    /** For meters a feature defines in its own package (the pull-through cache's). */
+    /** The registry meters live in, for features that register their own (the pull-through cache, notifications). */
     public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
         return registry;
     }

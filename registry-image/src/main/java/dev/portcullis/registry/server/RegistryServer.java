@@ -24,6 +24,8 @@ import dev.portcullis.registry.proxy.ProxyMetrics;
 import dev.portcullis.registry.proxy.ProxySettings;
 import dev.portcullis.registry.proxy.PullThroughCache;
 import dev.portcullis.registry.proxy.UpstreamReadiness;
+import dev.portcullis.registry.notify.NotificationSettings;
+import dev.portcullis.registry.notify.Notifications;
 import dev.portcullis.registry.storage.FilesystemStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
 import io.vertx.core.Future;
@@ -64,6 +66,7 @@ public final class RegistryServer implements AutoCloseable {
     private final HealthMonitor health;
     private Maintenance maintenance;
     private dev.portcullis.registry.proxy.PullThroughCache cache;
+    private Notifications notifications;
     private boolean closed;
 
     private RegistryServer(Vertx vertx, EventLoopListeners listeners, HttpServer debugServer, RegistryConfig config,
@@ -81,10 +84,12 @@ public final class RegistryServer implements AutoCloseable {
         refuseUnsafeListeners(config);
         Optional<TlsOptionsFactory> tls = http.tls().map(TlsOptionsFactory::new);
         Optional<TlsOptionsFactory.Material> material = tls.map(TlsOptionsFactory::readForStartup);
-        // Parsed before anything starts: a bad proxy key stops the start with the key's name.
+        // Parsed before anything starts: a bad proxy or notifications key stops the start with the key's name.
         Optional<ProxySettings> proxy = ProxySettings.from(config.tree());
+        NotificationSettings notificationSettings = NotificationSettings.from(config.tree());
         RegistryMetrics metrics = new RegistryMetrics();
-        RegistryStorage storage = new MeteredStorage(openStorage(config), metrics);
+        RegistryStorage unwrapped = openStorage(config);
+        RegistryStorage storage = new MeteredStorage(unwrapped, metrics);
         Maintenance maintenance = Maintenance.prepare(storage, config, metrics);
         // VertxBootstrap is Vert.x's integrator API (io.vertx.core.internal): the public Vertx.builder() cannot say
         // how worker pools are made, and the pools are what holds memory after a load (see OnDemandThreadPool).
@@ -96,7 +101,11 @@ public final class RegistryServer implements AutoCloseable {
                 .executorServiceFactory(new OnDemandThreadPool())
                 .init()
                 .vertx();
+        Notifications notifications = null;
         try {
+            // Before the API exists, so no request is served without its events being recorded.
+            notifications = Notifications.start(notificationSettings, unwrapped, metrics.meterRegistry(),
+                    http.externalUrl(), http.prefix(), http.addr().port());
             WatchedWorkerPool workers = new WatchedWorkerPool("portcullis-storage", STORAGE_THREADS,
                     vertx.createSharedWorkerExecutor("portcullis-storage", STORAGE_THREADS, 24, TimeUnit.HOURS));
             // bcrypt gets its own small pool: a flood of bad logins must not starve uploads of threads.
@@ -121,7 +130,8 @@ public final class RegistryServer implements AutoCloseable {
                     !config.log().accessLogDisabled());
             // One for the whole server: the limits are per process, however many routers serve it.
             BodySlots bodySlots = new BodySlots(api.bodyLimits());
-            RegistryApi registryApi = new RegistryApi(storage, api, authorizer, workers, metrics, health::serving, bodySlots);
+            RegistryApi registryApi = new RegistryApi(storage, api, authorizer, workers, metrics, health::serving, bodySlots,
+                    notifications.notifier());
             if (cache != null) {
                 registryApi.withCache(cache);
             }
@@ -159,6 +169,7 @@ public final class RegistryServer implements AutoCloseable {
             RegistryServer started = new RegistryServer(vertx, listeners, debug, config, reloader, health);
             started.maintenance = maintenance.start();
             started.cache = cache == null ? null : cache.startExpiry();
+            started.notifications = notifications;
             // Readiness waits for the warm-up: the health checks (each must pass once) start when it is over. The API
             // serves meanwhile; a failed or stuck warm-up only costs the first pulls their speed.
             Future<Void> warmUp = http.warmUpDisabled() ? Future.succeededFuture()
@@ -172,10 +183,12 @@ public final class RegistryServer implements AutoCloseable {
                     });
             return started;
         } catch (java.util.concurrent.ExecutionException e) {
+            closeQuietly(notifications);
             vertx.close();
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IOException("cannot listen on " + http.addr() + ": " + cause.getMessage(), cause);
         } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            closeQuietly(notifications);
             vertx.close();
             throw new IOException("cannot listen on " + http.addr() + ": timed out", e);
         }
@@ -201,6 +214,12 @@ public final class RegistryServer implements AutoCloseable {
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("debug server (health, metrics) listening on " + http.debugAddr().get().host() + ":" + server.actualPort());
         return server;
+    }
+
+    private static void closeQuietly(Notifications notifications) {
+        if (notifications != null) {
+            notifications.close();
+        }
     }
 
     private static void refuseUnsafeListeners(RegistryConfig config) {
@@ -303,6 +322,8 @@ public final class RegistryServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.fine("closing the server: " + e);
         }
+        // After the listeners: a request still in flight has written its events; undelivered ones wait in the outbox.
+        closeQuietly(notifications);
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

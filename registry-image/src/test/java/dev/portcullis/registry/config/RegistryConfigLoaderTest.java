@@ -97,13 +97,15 @@ class RegistryConfigLoaderTest {
     @Test
     void unknownAndUnsupportedKeysAreWarnings() {
         RegistryConfig c = load(DISTRIBUTION_DEFAULT + """
+                redis:
+                  addr: localhost:6379
                 notifications:
                   endpoints: []
                 htpp:
                   addr: typo
                 """, Map.of());
         assertEquals(2, c.warnings().size(), c.warnings().toString());
-        assertTrue(c.warnings().get(0).contains("notifications"));
+        assertTrue(c.warnings().get(0).contains("redis.addr is Distribution's but not supported"));
         assertTrue(c.warnings().get(1).contains("unknown config key htpp.addr"));
     }
 

@@ -138,6 +138,11 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
         return settings;
     }
 
+    /** The client, for what keeps its own objects in the bucket beside the registry's (the notification outbox). */
+    public S3Client client() {
+        return s3;
+    }
+
     // ---- keys ---------------------------------------------------------------------------------------------------
 
     private String blobKey(Digest d) {
