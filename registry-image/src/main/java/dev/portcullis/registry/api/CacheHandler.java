@@ -1,5 +1,6 @@
 package dev.portcullis.registry.api;
 
+import dev.portcullis.registry.notify.Notifier;
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.RepositoryName;
 import dev.portcullis.registry.proxy.CacheTarget;
@@ -17,10 +18,13 @@ import java.util.Optional;
 final class CacheHandler {
     private final PullThroughCache cache;
     private final BlobHandler blobs;
+    private final Notifier events;
 
-    CacheHandler(PullThroughCache cache, BlobHandler blobs) {
+    /** @param events told of each pull, under the name the repository is stored as (a stored blob: by {@code blobs}) */
+    CacheHandler(PullThroughCache cache, BlobHandler blobs, Notifier events) {
         this.cache = cache;
         this.blobs = blobs;
+        this.events = events;
     }
 
     Optional<CacheTarget> target(RoutingContext ctx) {
@@ -28,7 +32,10 @@ final class CacheHandler {
     }
 
     Reply manifest(RoutingContext ctx, CacheTarget target) throws IOException {
-        StoredManifest m = cache.manifest(target, ctx.pathParam("reference"));
+        String reference = ctx.pathParam("reference");
+        StoredManifest m = cache.manifest(target, reference);
+        events.manifestPulled(ctx, RepositoryName.parse(target.localRepository()), m,
+                Digest.looksLikeDigest(reference) ? null : reference);
         Reply reply = Reply.status(200)
                 .header("Docker-Content-Digest", m.digest())
                 .header("ETag", "\"" + m.digest() + "\"");
@@ -46,6 +53,9 @@ final class CacheHandler {
             return blobs.get(ctx, RepositoryName.parse(target.localRepository()));
         }
         // Arriving from the upstream: whole blobs only (a Range is answered once the blob is stored).
+        long size = answer instanceof PullThroughCache.Arriving arriving ? arriving.size()
+                : ((PullThroughCache.Remote) answer).size();
+        events.blobPulled(ctx, RepositoryName.parse(target.localRepository()), digest, size);
         Reply reply = Reply.status(200)
                 .header("Docker-Content-Digest", digest)
                 .header("Content-Type", "application/octet-stream")

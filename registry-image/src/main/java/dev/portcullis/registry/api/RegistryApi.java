@@ -64,6 +64,8 @@ public final class RegistryApi {
         this(storage, settings, authorizer, workers, metrics, serving, bodySlots, Notifier.NONE);
     }
 
+    private final Notifier events;
+
     /** @param events told of every push, pull, mount and delete before its reply (the {@code notifications} section) */
     public RegistryApi(RegistryStorage storage, ApiSettings settings, Authorizer authorizer, WorkerExecutor workers,
                        RegistryMetrics metrics, BooleanSupplier serving, BodySlots bodySlots, Notifier events) {
@@ -73,6 +75,7 @@ public final class RegistryApi {
         this.serving = serving;
         this.authorizer = authorizer;
         this.workers = workers;
+        this.events = events;
         this.blobs = new BlobHandler(storage, settings, events);
         this.uploads = new UploadHandler(storage, settings, events);
         this.manifests = new ManifestHandler(storage, settings, events);
@@ -82,7 +85,7 @@ public final class RegistryApi {
 
     /** Answers pulls of cached repositories through {@code cache}, and refuses writes to them. */
     public RegistryApi withCache(dev.portcullis.registry.proxy.PullThroughCache pullThrough) {
-        this.cache = new CacheHandler(pullThrough, blobs);
+        this.cache = new CacheHandler(pullThrough, blobs, events);
         return this;
     }
 
