@@ -93,6 +93,12 @@ public final class PullThroughCache implements AutoCloseable {
         return settings.resolve(repository, ns);
     }
 
+    /** Whether the storage holds a repository cached from {@code upstream} (one listing of the repositories). */
+    public boolean holdsRepositoriesOf(UpstreamSettings upstream) throws IOException {
+        String prefix = upstream.prefix() + "/";
+        return storage.repositories().stream().anyMatch(r -> r.startsWith(prefix));
+    }
+
     /** Probes the upstream for the readiness check. */
     public void ping(UpstreamSettings upstream) throws IOException {
         clients.get(upstream.name()).ping();

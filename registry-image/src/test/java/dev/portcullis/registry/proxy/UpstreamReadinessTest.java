@@ -43,4 +43,31 @@ class UpstreamReadinessTest {
             assertTrue(new String(pull.body(), StandardCharsets.UTF_8).contains("no-such-upstream.invalid"));
         }
     }
+
+    /** A cache pod restarted while its upstream is down stays in the Service and serves what it holds. */
+    @Test
+    void aCacheHoldingAnUpstreamsRepositoriesIsReadyWhileTheUpstreamIsDown() throws Exception {
+        byte[] layer = "cached while the upstream was up".getBytes(StandardCharsets.UTF_8);
+        try (RunningRegistry hosted = RunningRegistry.start(dir)) {
+            // what an earlier run of the cache stored, laid down here by a plain registry on the same storage
+            new RegistryHttp(hosted.url()).pushImage("ghcr.io/org/tool", "v1", layer);
+        }
+        try (RunningRegistry registry = RunningRegistry.start(dir, """
+                proxy:
+                  upstreams:
+                    - name: ghcr.io
+                      remoteurl: https://no-such-upstream.invalid
+                """)) {
+            RegistryHttp http = new RegistryHttp(registry.url());
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+            HttpResponse<byte[]> r;
+            do {
+                Thread.sleep(200);
+                r = http.get("/readyz");
+            } while (r.statusCode() != 200 && Instant.now().isBefore(deadline));
+            assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+            HttpResponse<byte[]> pull = http.get("/v2/ghcr.io/org/tool/manifests/v1");
+            assertEquals(200, pull.statusCode(), new String(pull.body(), StandardCharsets.UTF_8));
+        }
+    }
 }
