@@ -99,7 +99,11 @@ class EndToEndIT {
       Assumptions.abort(why);
     }
     root = Files.createTempDirectory(Path.of("/tmp"), "pcl-e2e-");
-    cluster = new MockCluster(true);
+    // the admin's decisions: MockCluster's, and the public names journey 10's cache stands in for
+    cluster = new MockCluster(true, dev.portcullis.operator.tenancy.TenancySettings.from(Map.of(
+        dev.portcullis.operator.tenancy.TenancySettings.PULL_SECRETS_NAMESPACE_LABELS_ENV,
+        "portcullis.dev/pull-secrets=allowed",
+        dev.portcullis.operator.tenancy.TenancySettings.ALLOWED_PUBLIC_HOSTS_ENV, "docker.io")));
     // the project's own install: its namespaces with their Pod Security labels, which the
     // kubelet enforces (the node agent in portcullis-node-agent, privileged)
     for (var doc : dev.portcullis.operator.deploy.Kustomize.render("deploy")) {
@@ -873,6 +877,186 @@ class EndToEndIT {
     }
   }
 
+  /**
+   * Journey 9: samples/token-ldap.yaml, the managed token issuer logging users in against the
+   * company directory. The test is the company: a directory on LDAPS with its own CA (the CA goes
+   * in the sample's ldap-ca Secret, the service account's password in ldap-bind), people whose
+   * memberOf names their groups. The ACL of the sample decides: the platform group does everything,
+   * everyone pushes to their own namespace, any user with a group pulls library/.
+   */
+  @Test
+  void journey9_ldapSample(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j9-ldap");
+    String base = "dc=example,dc=com";
+    String bindPassword = "bind-" + java.util.UUID.randomUUID();
+    try (var directory = new dev.portcullis.operator.testsupport.LdapsDirectory(
+        tmp.resolve("directory"), base, "ldap.example.com")) {
+      directory.add("dn: " + base, "objectClass: domain", "dc: example");
+      directory.add("dn: ou=people," + base, "objectClass: organizationalUnit", "ou: people");
+      directory.add("dn: ou=services," + base, "objectClass: organizationalUnit", "ou: services");
+      directory.add("dn: cn=registry,ou=services," + base, "objectClass: person", "cn: registry",
+          "sn: registry", "userPassword: " + bindPassword);
+      ldapPerson(directory, base, "olga", "olga-ldap-pw", "platform");
+      ldapPerson(directory, base, "dev", "dev-ldap-pw", "developers");
+      ldapPerson(directory, base, "nogroup", "nogroup-ldap-pw");
+
+      applySample("token-ldap.yaml", ns, item -> {
+        if (item instanceof Secret s && "ldap-bind".equals(s.getMetadata().getName())) {
+          s.setStringData(Map.of("password", bindPassword));
+        } else if (item instanceof Secret s && "ldap-ca".equals(s.getMetadata().getName())) {
+          s.setStringData(Map.of("ca.crt", directory.caPem()));
+        } else if ("SecureRegistry".equals(item.getKind())) {
+          SecureRegistry r = typed(item);
+          // the directory's address as this cluster reaches it (its certificate names 127.0.0.1)
+          r.getSpec().auth.token.managed.ldap.addr = "127.0.0.1:" + directory.port();
+          return r;
+        }
+        return item;
+      });
+      SecureRegistry r = awaitReady(ns, "wharf");
+      proxy.alias("wharf.example.com", ns, "wharf");
+      await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "wharf-auth").stream()
+          .anyMatch(Kubelet.Pod::ready));
+      String endpoint = r.getStatus().endpoint;
+      assertThat(endpoint).isEqualTo("wharf.example.com:5000");
+      String ca = r.getStatus().caBundle;
+      String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 91);
+
+      var olga = new ClusterSkopeo(tmp.resolve("olga"), proxy.url(), ca);
+      assertThat(olga.login(endpoint, "olga", "wrong").ok()).as("wrong LDAP password").isFalse();
+      olga.login(endpoint, "olga", "olga-ldap-pw").orThrow();
+      olga.push(tmp.resolve("image"), "latest", endpoint + "/library/base:v1").orThrow();
+
+      var dev = new ClusterSkopeo(tmp.resolve("dev"), proxy.url(), ca);
+      dev.login(endpoint, "dev", "dev-ldap-pw").orThrow();
+      dev.push(tmp.resolve("image"), "latest", endpoint + "/dev/app:v1").orThrow();
+      dev.pull(endpoint + "/library/base:v1", tmp.resolve("back"), "v1").orThrow();
+      assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+      Exec.Result refused = dev.push(tmp.resolve("image"), "latest",
+          endpoint + "/library/base:dev");
+      assertThat(refused.ok()).as("developers only pull library/: %s", refused.describe())
+          .isFalse();
+      assertThat(dev.push(tmp.resolve("image"), "latest", endpoint + "/olga/app:v1").ok())
+          .as("dev pushes only dev/...").isFalse();
+      // no group, no library/; its own namespace still
+      var nogroup = new ClusterSkopeo(tmp.resolve("nogroup"), proxy.url(), ca);
+      nogroup.login(endpoint, "nogroup", "nogroup-ldap-pw").orThrow();
+      assertThat(nogroup.inspectRaw(endpoint + "/library/base:v1").ok()).isFalse();
+      var unknown = new ClusterSkopeo(tmp.resolve("unknown"), proxy.url(), ca);
+      assertThat(unknown.login(endpoint, "mallory", "dev-ldap-pw").ok()).isFalse();
+
+      // the bind password reaches the issuer only as a file: no ConfigMap, no log has it
+      for (var cm : cluster.client.configMaps().inAnyNamespace().list().getItems()) {
+        assertThat(String.valueOf(cm.getData()) + cm.getBinaryData())
+            .as("ConfigMap %s/%s", cm.getMetadata().getNamespace(), cm.getMetadata().getName())
+            .doesNotContain(bindPassword);
+      }
+      for (String workload : List.of("wharf", "wharf-auth")) {
+        for (Kubelet.Pod pod : kubelet.pods(ns, workload)) {
+          assertThat(pod.logText()).doesNotContain(bindPassword, "olga-ldap-pw", "dev-ldap-pw");
+        }
+      }
+      for (var d : cluster.client.apps().deployments().inNamespace(ns).list().getItems()) {
+        assertThat(cluster.client.getKubernetesSerialization().asJson(d))
+            .doesNotContain(bindPassword);
+      }
+    }
+  }
+
+  /**
+   * Journey 10: samples/pull-through-cache.yaml. A Distribution registry with TLS and an htpasswd
+   * account stands for docker.io (the admin has allowed the name, MockCluster's tenancy); the user
+   * points the sample's upstream at it with its CA and account. The node agent, run from its
+   * DaemonSet, makes the cache docker.io's mirror on the node; containerd pulls
+   * {@code docker.io/library/busybox:1.36}, a name with nothing of the cache in it, through it.
+   * Then docker.io goes down, and a node that never had the image still pulls it from the cache.
+   */
+  @Test
+  void journey10_pullThroughCacheSample(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j10-cache");
+    try (var hub = new dev.portcullis.operator.testsupport.DistributionUpstream(
+        tmp.resolve("docker.io"))) {
+      String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 101);
+      var publisher = new ClusterSkopeo(tmp.resolve("publisher"), proxy.url(), hub.caPem());
+      publisher.login(hub.hostPort(), dev.portcullis.operator.testsupport.DistributionUpstream.USER,
+          hub.password()).orThrow();
+      publisher.push(tmp.resolve("image"), "latest", hub.hostPort() + "/library/busybox:1.36")
+          .orThrow();
+      int publishedLog = hub.log().length();
+
+      // the user's one addition: the stand-in's CA, which Docker Hub's public one needs not
+      cluster.client.resource(Registries.secret(ns, "docker-hub-ca",
+          Map.of("ca.crt", hub.caPem()))).create();
+      applySample("pull-through-cache.yaml", ns, item -> {
+        if (item instanceof Secret s && "lampion-docker-hub".equals(s.getMetadata().getName())) {
+          s.setStringData(Map.of("username", dev.portcullis.operator.testsupport
+              .DistributionUpstream.USER, "password", hub.password()));
+        } else if ("SecureRegistry".equals(item.getKind())) {
+          SecureRegistry r = typed(item);
+          var dockerIo = r.getSpec().proxy.upstreams.get(0);
+          assertThat(dockerIo.name).isEqualTo("docker.io");
+          // this cluster has no Internet: ghcr.io could never answer, and an upstream that has not
+          // answered once keeps the cache unready (UpstreamReadiness), so the user drops it
+          assertThat(r.getSpec().proxy.upstreams.get(1).name).isEqualTo("ghcr.io");
+          r.getSpec().proxy.upstreams = List.of(dockerIo);
+          dockerIo.url = hub.url();
+          dockerIo.caSecretRef = new dev.portcullis.operator.api.AuthSpec.SecretKeyRef();
+          dockerIo.caSecretRef.name = "docker-hub-ca";
+          return r;
+        }
+        return item;
+      });
+      awaitReady(ns, "lampion");
+
+      Path certsD = kubelet.nodeRoot().resolve("etc/containerd/certs.d");
+      await().atMost(READY_TIMEOUT).until(() -> Files.isRegularFile(
+          certsD.resolve("docker.io").resolve("hosts.toml")));
+      assertThat(Files.readString(certsD.resolve("docker.io").resolve("hosts.toml")))
+          .contains("server = \"" + hub.url() + "\"", "[host.\"https://localhost:30502\"]",
+              "client = [[\"client.crt\", \"client.key\"]]");
+      assertThat(nodePorts.failures()).as("kube-proxy's NodePort").doesNotContainKey(30502);
+
+      String ref = "docker.io/library/busybox:1.36";
+      try (var node = ClusterNode.start(proxy.url())) {
+        assertNodePulls(node, ref, certsD, null, digest);
+      }
+      // stored under the upstream's name in the cache's volume; the account came from the Secret
+      assertThat(kubelet.claimDir(ns, "lampion-data")
+          .resolve("docker/registry/v2/repositories/docker.io/library/busybox")).isDirectory();
+      // the cache (a Java client, where the publisher was skopeo) fetched with the account
+      assertThat(hub.log().substring(publishedLog)).as("the cache's requests to docker.io")
+          .contains("msg=\"authorized request\"",
+              "\"GET /v2/library/busybox/manifests/1.36 HTTP/2.0\" 200 ")
+          .containsPattern("/v2/library/busybox/manifests/1.36 HTTP/2.0\" 200 .*Java-http-client");
+
+      hub.stop();
+      try (var otherNode = ClusterNode.start(proxy.url())) {
+        assertNodePulls(otherNode, ref, certsD, null, digest);
+      }
+      for (Kubelet.Pod pod : kubelet.pods(ns, "lampion")) {
+        assertThat(pod.logText()).doesNotContain(hub.password());
+      }
+      for (var cm : cluster.client.configMaps().inNamespace(ns).list().getItems()) {
+        assertThat(String.valueOf(cm.getData())).doesNotContain(hub.password());
+      }
+    } finally {
+      // its NodePort and processes go before the next journeys start theirs
+      cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("lampion").delete();
+    }
+  }
+
+  /** A person under ou=people whose memberOf names {@code groups} under ou=groups. */
+  static void ldapPerson(dev.portcullis.operator.testsupport.LdapsDirectory directory, String base,
+      String uid, String password, String... groups) throws Exception {
+    var lines = new java.util.ArrayList<>(List.of("dn: uid=" + uid + ",ou=people," + base,
+        "objectClass: person", "objectClass: inetOrgPerson", "uid: " + uid, "cn: " + uid,
+        "sn: " + uid, "userPassword: " + password));
+    for (String g : groups) {
+      lines.add("memberOf: cn=" + g + ",ou=groups," + base);
+    }
+    directory.add(lines.toArray(String[]::new));
+  }
+
   // ---- helpers ----
 
   static String useNamespace(String ns) {
@@ -905,6 +1089,11 @@ class EndToEndIT {
       }
     }
     return items;
+  }
+
+  /** A SecureRegistry of a sample (loaded as a generic resource), to edit as a user edits the file. */
+  static SecureRegistry typed(HasMetadata item) {
+    return cluster.client.getKubernetesSerialization().convertValue(item, SecureRegistry.class);
   }
 
   /** containerd pulls {@code ref} through {@code hostsDir} and gets the image {@code digest}. */

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -60,8 +59,9 @@ import java.util.regex.Pattern;
  * cgroup; one process per replica (one for a DaemonSet: there is one node).
  *
  * <ul>
- * <li>Volumes: ConfigMap and Secret volumes are written under the pod's root at their mount path,
- *     the kubelet's way ({@code ..TIMESTAMP/} files, a {@code ..data} symlink to it, and one
+ * <li>Volumes: ConfigMap, Secret and projected (Secret/ConfigMap sources) volumes are written
+ *     under the pod's root at their mount path with their items' paths and file modes
+ *     ({@link VolumeFiles}), the kubelet's way ({@code ..TIMESTAMP/} files, a {@code ..data} symlink to it, and one
  *     {@code KEY -> ..data/KEY} link per key); when the object changes the new files are written
  *     beside and {@code ..data} is swapped atomically. A claim maps to a folder per claim name that
  *     outlives pods and Deployments (so data survives a re-created registry, as a retained volume
@@ -678,7 +678,7 @@ public final class Kubelet implements AutoCloseable {
       }
       for (VolumeMount m : mounts == null ? List.<VolumeMount>of() : mounts) {
         Volume v = vols.stream().filter(x -> x.getName().equals(m.getName())).findFirst().get();
-        if ((v.getSecret() != null || v.getConfigMap() != null) && !writeVolume(v, m)) {
+        if (VolumeFiles.handles(v) && !writeVolume(v, m)) {
           return false;
         }
       }
@@ -688,65 +688,32 @@ public final class Kubelet implements AutoCloseable {
     private void refreshVolumes(List<Volume> vols, List<VolumeMount> mounts) throws IOException {
       for (VolumeMount m : mounts == null ? List.<VolumeMount>of() : mounts) {
         Volume v = vols.stream().filter(x -> x.getName().equals(m.getName())).findFirst().get();
-        if (v.getSecret() != null || v.getConfigMap() != null) {
+        if (VolumeFiles.handles(v)) {
           writeVolume(v, m);
         }
       }
     }
 
-    /** Writes a Secret or ConfigMap volume if its object changed since; false if it is missing. */
+    /**
+     * Writes a Secret, ConfigMap or projected volume if one of its objects changed since; false if
+     * a required source is missing.
+     */
     private boolean writeVolume(Volume v, VolumeMount m) throws IOException {
-      Map<String, byte[]> data = new LinkedHashMap<>();
-      String version;
-      List<KeyToPath> items;
-      if (v.getSecret() != null) {
-        Secret s = client.secrets().inNamespace(namespace).withName(v.getSecret().getSecretName())
-            .get();
-        if (s == null) {
-          pending = "Secret " + v.getSecret().getSecretName() + " not found";
-          return Boolean.TRUE.equals(v.getSecret().getOptional());
-        }
-        version = s.getMetadata().getResourceVersion();
-        if (s.getData() != null) {
-          s.getData().forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
-        }
-        if (s.getStringData() != null) {
-          s.getStringData().forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-        }
-        items = v.getSecret().getItems();
-      } else {
-        ConfigMap cm = client.configMaps().inNamespace(namespace)
-            .withName(v.getConfigMap().getName()).get();
-        if (cm == null) {
-          pending = "ConfigMap " + v.getConfigMap().getName() + " not found";
-          return Boolean.TRUE.equals(v.getConfigMap().getOptional());
-        }
-        version = cm.getMetadata().getResourceVersion();
-        if (cm.getData() != null) {
-          // text files: the one place paths are rewritten to where the mounts landed
-          cm.getData().forEach((k, val) -> data.put(k,
-              rewriteListenAddresses(rewrite(val), portsByNumber)
-                  .getBytes(StandardCharsets.UTF_8)));
-        }
-        items = v.getConfigMap().getItems();
+      // ConfigMap text: the one place paths are rewritten to where the mounts landed
+      VolumeFiles.Contents contents = VolumeFiles.of(v, client, namespace,
+          text -> rewriteListenAddresses(rewrite(text), portsByNumber));
+      if (!contents.ready()) {
+        pending = contents.missing();
+        return false;
       }
-      if (version.equals(writtenVersions.get(m.getMountPath()))) {
+      if (contents.version().equals(writtenVersions.get(m.getMountPath()))) {
         return true;
-      }
-      Map<String, byte[]> files = data;
-      if (items != null && !items.isEmpty()) {
-        files = new LinkedHashMap<>();
-        for (KeyToPath item : items) {
-          if (data.containsKey(item.getKey())) {
-            files.put(item.getPath(), data.get(item.getKey()));
-          }
-        }
       }
       if (m.getSubPath() != null) {
         throw new IllegalStateException("subPath mounts are not supported by the test kubelet");
       }
-      AtomicWriter.write(mountMap.get(m.getMountPath()), files);
-      writtenVersions.put(m.getMountPath(), version);
+      AtomicWriter.writeFiles(mountMap.get(m.getMountPath()), contents.files());
+      writtenVersions.put(m.getMountPath(), contents.version());
       return true;
     }
 
@@ -902,6 +869,12 @@ public final class Kubelet implements AutoCloseable {
     private static final AtomicInteger GENERATION = new AtomicInteger();
 
     static void write(Path dir, Map<String, byte[]> files) throws IOException {
+      var withModes = new LinkedHashMap<String, VolumeFiles.File>();
+      files.forEach((k, v) -> withModes.put(k, new VolumeFiles.File(v, VolumeFiles.DEFAULT_MODE)));
+      writeFiles(dir, withModes);
+    }
+
+    static void writeFiles(Path dir, Map<String, VolumeFiles.File> files) throws IOException {
       Files.createDirectories(dir);
       Path data = dir.resolve("..data");
       Path old = Files.isSymbolicLink(data) ? dir.resolve(Files.readSymbolicLink(data)) : null;
@@ -911,7 +884,8 @@ public final class Kubelet implements AutoCloseable {
       for (var f : files.entrySet()) {
         Path file = ts.resolve(f.getKey());
         Files.createDirectories(file.getParent());
-        Files.write(file, f.getValue());
+        Files.write(file, f.getValue().content());
+        Files.setPosixFilePermissions(file, permissions(f.getValue().mode()));
       }
       Path tmpLink = dir.resolve("..data_tmp");
       Files.deleteIfExists(tmpLink);
@@ -936,6 +910,18 @@ public final class Kubelet implements AutoCloseable {
       if (old != null && !old.equals(ts)) {
         deleteTree(old);
       }
+    }
+
+    /** The rwx bits of a Kubernetes file mode (0440 -> r--r-----). */
+    static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+      var all = java.nio.file.attribute.PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
+      var set = java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+      for (int i = 0; i < all.length; i++) {
+        if ((mode & (0400 >> i)) != 0) {
+          set.add(all[i]);
+        }
+      }
+      return set;
     }
 
     static void deleteTree(Path p) throws IOException {

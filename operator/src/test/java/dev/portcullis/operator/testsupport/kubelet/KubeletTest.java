@@ -94,6 +94,72 @@ class KubeletTest {
   }
 
   /**
+   * A projected volume as the kubelet writes it: the listed keys of each Secret and ConfigMap at
+   * their paths, each item's mode or else the volume's defaultMode; an optional source that is
+   * absent adds nothing, a required one (or a listed key it lacks) holds the pod.
+   */
+  @Test
+  void projectedVolumesWriteTheirSourcesItemsWithKubernetesFileModes(@TempDir Path dir)
+      throws Exception {
+    try (var cluster = new dev.portcullis.operator.testsupport.MockCluster(false)) {
+      var client = cluster.client;
+      client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+          .withName("bind").withNamespace("ns").endMetadata()
+          .addToStringData("password", "s3cret").addToStringData("unlisted", "x").build()).create();
+      client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+          .withName("trust").withNamespace("ns").endMetadata()
+          .addToData("ca.crt", "PEM").addToData("script", "#!/bin/sh").build()).create();
+      var volume = new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("secrets")
+          .withNewProjected().withDefaultMode(0440)
+          .addNewSource().withNewSecret().withName("bind")
+          .addNewItem("password", null, "ldap/bind-password").endSecret().endSource()
+          .addNewSource().withNewConfigMap().withName("trust")
+          .addNewItem("ca.crt", null, "ldap/ca.crt").addNewItem("script", 0755, "run")
+          .endConfigMap().endSource()
+          .addNewSource().withNewSecret().withName("absent").withOptional(true).endSecret()
+          .endSource()
+          .endProjected().build();
+
+      var contents = VolumeFiles.of(volume, client, "ns", text -> text);
+      assertThat(contents.ready()).isTrue();
+      assertThat(contents.files()).containsOnlyKeys("ldap/bind-password", "ldap/ca.crt", "run");
+      Kubelet.AtomicWriter.writeFiles(dir, contents.files());
+      assertThat(Files.readString(dir.resolve("ldap/bind-password"))).isEqualTo("s3cret");
+      assertThat(Files.readString(dir.resolve("ldap/ca.crt"))).isEqualTo("PEM");
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(dir.resolve("ldap/bind-password"))))
+          .isEqualTo("r--r-----");
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(dir.resolve("run")))).isEqualTo("rwxr-xr-x");
+      assertThat(Files.readSymbolicLink(dir.resolve("ldap"))).isEqualTo(Path.of("..data/ldap"));
+
+      // a changed source changes the version the kubelet compares before rewriting
+      client.secrets().inNamespace("ns").withName("bind").edit(
+          s -> new io.fabric8.kubernetes.api.model.SecretBuilder(s)
+              .addToStringData("password", "rotated").build());
+      assertThat(VolumeFiles.of(volume, client, "ns", text -> text).version())
+          .isNotEqualTo(contents.version());
+
+      // plain Secret volume without defaultMode: 0644, Kubernetes' default
+      var plain = new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("plain")
+          .withNewSecret().withSecretName("bind").endSecret().build();
+      assertThat(VolumeFiles.of(plain, client, "ns", text -> text).files().values())
+          .extracting(VolumeFiles.File::mode).containsOnly(0644);
+
+      var missingKey = new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("m")
+          .withNewProjected().addNewSource().withNewSecret().withName("bind")
+          .addNewItem("nope", null, "nope").endSecret().endSource().endProjected().build();
+      assertThat(VolumeFiles.of(missingKey, client, "ns", text -> text).missing())
+          .isEqualTo("key nope not found in Secret bind");
+      var missingObject = new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("o")
+          .withNewProjected().addNewSource().withNewConfigMap().withName("gone").endConfigMap()
+          .endSource().endProjected().build();
+      assertThat(VolumeFiles.of(missingObject, client, "ns", text -> text).missing())
+          .isEqualTo("ConfigMap gone not found");
+    }
+  }
+
+  /**
    * Pod Security admission as a real cluster applies it to a DaemonSet's pods: refused in a
    * namespace labelled restricted, no pod runs, the DaemonSet controller records FailedCreate with
    * the admission plugin's message and its status counts the missing pod.
