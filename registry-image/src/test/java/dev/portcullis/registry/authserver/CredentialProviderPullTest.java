@@ -6,7 +6,6 @@ import dev.portcullis.registry.clients.Exec;
 import dev.portcullis.registry.credentialprovider.PluginProcess;
 import dev.portcullis.registry.credentialprovider.ServiceAccountTokens;
 import dev.portcullis.registry.testsupport.TestPki;
-import dev.portcullis.testimage.RandomImageLayout;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -82,8 +81,7 @@ class CredentialProviderPullTest {
         registry = TokenModeRegistry.start(dir, pki, issuer);
 
         // The shop's image, pushed by CI with a static user.
-        Path image = dir.resolve("image");
-        RandomImageLayout.write(image, 2, 0.2, 7, true);
+        Path image = TokenModeRegistry.randomImage(dir);
         TokenModeRegistry.Exit push = registry.skopeo(null, "--insecure-policy", "copy", "--retry-times", "0",
                 "--dest-cert-dir", registry.certDir().toString(), "--dest-creds", "ci-pusher:pusher-pw",
                 "oci:" + image + ":latest", registry.ref("shop/web:v1"));
@@ -91,16 +89,8 @@ class CredentialProviderPullTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
-        if (apiServer != null) {
-            apiServer.destroy();
-        }
+    static void stop() throws Exception {
+        TokenModeRegistry.closeAll(registry, issuer, apiServer == null ? null : apiServer::destroy);
     }
 
     /** What the kubelet would get from the plugin for this pod's token and this image. */

@@ -4,7 +4,6 @@ import dev.portcullis.registry.clients.ContainerdNode;
 import dev.portcullis.registry.clients.Exec;
 import dev.portcullis.registry.clients.RequiredTool;
 import dev.portcullis.registry.testsupport.TestPki;
-import dev.portcullis.testimage.RandomImageLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,21 +48,12 @@ class LdapTokenDanceTest {
                 """ + directory.section("ldaps", directory.pki.caFile()));
         issuer = AuthServer.start(AuthServerConfig.load(config));
         registry = TokenModeRegistry.start(dir, pki, issuer);
-        image = dir.resolve("image");
-        RandomImageLayout.write(image, 2, 0.2, 7, true);
+        image = TokenModeRegistry.randomImage(dir);
     }
 
     @AfterAll
-    static void stop() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
-        if (directory != null) {
-            directory.close();
-        }
+    static void stop() throws Exception {
+        TokenModeRegistry.closeAll(registry, issuer, directory);
     }
 
     @Test

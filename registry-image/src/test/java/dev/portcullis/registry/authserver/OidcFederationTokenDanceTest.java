@@ -1,7 +1,6 @@
 package dev.portcullis.registry.authserver;
 
 import dev.portcullis.registry.testsupport.TestPki;
-import dev.portcullis.testimage.RandomImageLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,21 +54,12 @@ class OidcFederationTokenDanceTest {
                 """.formatted(provider.issuer(), AUDIENCE, pki.caFile()));
         issuer = AuthServer.start(AuthServerConfig.load(config));
         registry = TokenModeRegistry.start(dir, pki, issuer);
-        image = dir.resolve("image");
-        RandomImageLayout.write(image, 2, 0.2, 7, true);
+        image = TokenModeRegistry.randomImage(dir);
     }
 
     @AfterAll
-    static void stop() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
-        if (provider != null) {
-            provider.close();
-        }
+    static void stop() throws Exception {
+        TokenModeRegistry.closeAll(registry, issuer, provider);
     }
 
     private static String ciToken(String ref) {

@@ -7,7 +7,6 @@ import dev.portcullis.registry.clients.ContainerdNode;
 import dev.portcullis.registry.clients.Exec;
 import dev.portcullis.registry.clients.RequiredTool;
 import dev.portcullis.registry.testsupport.TestPki;
-import dev.portcullis.testimage.RandomImageLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,8 +97,7 @@ abstract class TokenDanceContract {
                 """.formatted(registryTls.cert(), registryTls.key()) + TokenModeRegistry.tokenAuthYaml(issuer, bundle));
 
         certDir = TokenModeRegistry.certDir(dir, pki.caFile());
-        image = dir.resolve("image");
-        RandomImageLayout.write(image, 2, 0.2, 7, true);
+        image = TokenModeRegistry.randomImage(dir);
         // Alice's image is pushed once here; the tests below pull it.
         TokenModeRegistry.Exit push = skopeo("alice", "alice-pw", "oci:" + image + ":latest", ref("alice/app:v1"));
         assertEquals(0, push.code(), push.output());

@@ -3,6 +3,7 @@ package dev.portcullis.registry.authserver;
 import dev.portcullis.registry.testsupport.DistributionProcess;
 import dev.portcullis.registry.testsupport.RunningRegistry;
 import dev.portcullis.registry.testsupport.TestPki;
+import dev.portcullis.testimage.RandomImageLayout;
 
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -95,6 +96,22 @@ final class TokenModeRegistry implements AutoCloseable {
                 """.formatted(hostPort, hostPort, capabilities.stream().map(c -> "\"" + c + "\"").collect(Collectors.joining(", ")),
                         caFile));
         return hostsDir;
+    }
+
+    /** The image the dances push and pull: a random two-layer OCI layout under {@code dir}/image. */
+    static Path randomImage(Path dir) throws Exception {
+        Path image = dir.resolve("image");
+        RandomImageLayout.write(image, 2, 0.2, 7, true);
+        return image;
+    }
+
+    /** Closes what a test class started, in the order given, skipping what never started. */
+    static void closeAll(AutoCloseable... started) throws Exception {
+        for (AutoCloseable c : started) {
+            if (c != null) {
+                c.close();
+            }
+        }
     }
 
     /** The blob file names of an OCI layout: equal lists mean manifest, config and layers came back byte for byte. */
