@@ -13,11 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,7 +137,7 @@ public final class ExposurePublisher {
 
   private static <T extends HasMetadata> void ensure(KubernetesClient client, SecureRegistry r,
       T desired, Function<String, Resource<T>> byName, List<String> blocked) {
-    String hash = hash(client.getKubernetesSerialization().asJson(desired));
+    String hash = ContentHash.of(client.getKubernetesSerialization().asJson(desired));
     Resource<T> live = byName.apply(desired.getMetadata().getName());
     T existing = live.get();
     if (existing != null && !Owners.isControlledBy(existing, r)) {
@@ -178,15 +174,6 @@ public final class ExposurePublisher {
     T existing = live.get();
     if (existing != null && Owners.isControlledBy(existing, r)) {
       live.delete();
-    }
-  }
-
-  private static String hash(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

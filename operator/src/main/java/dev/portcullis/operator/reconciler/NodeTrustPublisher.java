@@ -18,11 +18,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -163,7 +160,7 @@ public final class NodeTrustPublisher {
     var secret = NodeTrustModel.clientSecret(agentNamespace, clientPems);
     var daemonSet = NodeTrustModel.daemonSet(agentNamespace, image, dockerCertsD);
     var serialization = context.getClient().getKubernetesSerialization();
-    String hash = hash(serialization.asJson(configMap) + serialization.asJson(secret)
+    String hash = ContentHash.of(serialization.asJson(configMap) + serialization.asJson(secret)
         + serialization.asJson(daemonSet));
     if (hash.equals(published)) {
       return;
@@ -186,7 +183,7 @@ public final class NodeTrustPublisher {
 
   private static <T extends HasMetadata> void ensure(KubernetesClient client, T desired,
       String json) {
-    String hash = hash(json);
+    String hash = ContentHash.of(json);
     desired.getMetadata().setAnnotations(new LinkedHashMap<>(java.util.Map.of(HASH_ANNOTATION,
         hash)));
     HasMetadata existing = client.resource(desired).get();
@@ -214,14 +211,5 @@ public final class NodeTrustPublisher {
       return null;
     }
     return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
-  }
-
-  private static String hash(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

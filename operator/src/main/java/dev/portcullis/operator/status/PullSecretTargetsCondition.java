@@ -2,14 +2,9 @@ package dev.portcullis.operator.status;
 
 import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.SecureRegistryStatus;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
@@ -34,24 +29,8 @@ public final class PullSecretTargetsCondition {
             .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining("; "))
         : published.isEmpty() ? "no namespace selected holds a pull secret yet"
             : "pull secrets in " + String.join(", ", published);
-    Condition c = new ConditionBuilder()
-        .withType(ConditionTypes.PULL_SECRET_TARGETS_REFUSED)
-        .withStatus(any ? "True" : "False")
-        .withReason(any ? "TargetsRefused" : "AllTargetsAllowed")
-        .withMessage(message)
-        .withObservedGeneration(generation)
-        .build();
-    String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
-    if (previous != null) {
-      var old = previous.condition(c.getType()).orElse(null);
-      if (old != null && Objects.equals(old.getStatus(), c.getStatus())
-          && old.getLastTransitionTime() != null) {
-        time = old.getLastTransitionTime();
-      }
-    }
-    c.setLastTransitionTime(time);
-    var conditions = new ArrayList<>(status.conditions == null ? List.of() : status.conditions);
-    conditions.add(c);
-    status.conditions = conditions;
+    WarningConditions.append(status, previous, ConditionTypes.PULL_SECRET_TARGETS_REFUSED,
+        any ? "True" : "False", any ? "TargetsRefused" : "AllTargetsAllowed", message, generation,
+        now);
   }
 }

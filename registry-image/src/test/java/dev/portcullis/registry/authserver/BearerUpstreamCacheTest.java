@@ -1,7 +1,5 @@
 package dev.portcullis.registry.authserver;
 
-import static dev.portcullis.registry.authserver.IssuerFixture.ISSUER;
-import static dev.portcullis.registry.authserver.IssuerFixture.SERVICE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +9,6 @@ import dev.portcullis.registry.clients.OciImage;
 import dev.portcullis.registry.clients.OciImages;
 import dev.portcullis.registry.clients.RegistryTarget;
 import dev.portcullis.registry.clients.Skopeo;
-import dev.portcullis.registry.testsupport.DistributionProcess;
 import dev.portcullis.registry.testsupport.RegistryHttp;
 import dev.portcullis.registry.testsupport.RunningRegistry;
 import dev.portcullis.registry.testsupport.TestPki;
@@ -19,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +33,7 @@ class BearerUpstreamCacheTest {
     @TempDir
     static Path dir;
     private AuthServer issuer;
-    private RunningRegistry upstream;
+    private TokenModeRegistry upstream;
     private RunningRegistry cache;
     private OciImage image;
     private TestPki pki;
@@ -49,37 +45,11 @@ class BearerUpstreamCacheTest {
         TestPki.Issued signing = pki.signing(dir, "token-signing", TestPki.Alg.EC);
         issuer = AuthServer.start(AuthServerConfig.load(IssuerFixture.writeConfig(dir, authTls, signing, null,
                 IssuerFixture.usersAndAcl())));
-        Path bundle = dir.resolve("token-bundle.pem");
-        Files.writeString(bundle, IssuerFixture.get(IssuerFixture.client(pki.caFile()),
-                "https://127.0.0.1:" + issuer.port() + "/certs.pem", null).body());
-        TestPki.Issued registryTls = pki.server(dir, "registry-tls");
-        Path root = dir.resolve("upstream-storage");
-        upstream = RunningRegistry.startYaml("""
-                version: 0.1
-                log:
-                  level: warn
-                storage:
-                  filesystem:
-                    rootdirectory: %s
-                http:
-                  addr: 127.0.0.1:%d
-                  tls:
-                    certificate: %s
-                    key: %s
-                auth:
-                  token:
-                    realm: https://127.0.0.1:%d/auth
-                    service: %s
-                    issuer: %s
-                    rootcertbundle: %s
-                """.formatted(root, DistributionProcess.freePort(), registryTls.cert(), registryTls.key(), issuer.port(),
-                SERVICE, ISSUER, bundle), root, Map.of());
-        Path certDir = Files.createDirectories(dir.resolve("certs.d"));
-        Files.copy(pki.caFile(), certDir.resolve("ca.crt"));
+        upstream = TokenModeRegistry.start(dir, pki, issuer);
         image = OciImages.create(dir.resolve("image"), 2, 0.3, 5001);
         Skopeo.create(dir.resolve("skopeo")).copy(new Skopeo.OciDir(image.dir(), "latest"), new Skopeo.Remote(
                 new RegistryTarget(upstream.hostPort(), "https", Optional.of(new Credentials("alice", "alice-pw")),
-                        certDir, pki.caFile(), null, null), "alice/app:v1"));
+                        upstream.certDir(), pki.caFile(), null, null), "alice/app:v1"));
         cache = startCache("alice-pw");
     }
 

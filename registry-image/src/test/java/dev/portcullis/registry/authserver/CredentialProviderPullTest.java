@@ -5,10 +5,7 @@ import dev.portcullis.registry.clients.Credentials;
 import dev.portcullis.registry.clients.Exec;
 import dev.portcullis.registry.credentialprovider.PluginProcess;
 import dev.portcullis.registry.credentialprovider.ServiceAccountTokens;
-import dev.portcullis.registry.testsupport.DistributionProcess;
-import dev.portcullis.registry.testsupport.RunningRegistry;
 import dev.portcullis.registry.testsupport.TestPki;
-import dev.portcullis.testimage.RandomImageLayout;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -23,10 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
-import static dev.portcullis.registry.authserver.IssuerFixture.ISSUER;
-import static dev.portcullis.registry.authserver.IssuerFixture.SERVICE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,8 +39,7 @@ class CredentialProviderPullTest {
     static Path dir;
     static KubernetesMockServer apiServer;
     static AuthServer issuer;
-    static RunningRegistry registry;
-    static TestPki pki;
+    static TokenModeRegistry registry;
 
     @BeforeAll
     static void start() throws Exception {
@@ -64,7 +57,7 @@ class CredentialProviderPullTest {
             return asked.put("status", status).encode();
         }).always();
 
-        pki = new TestPki(dir, "credential-provider");
+        TestPki pki = new TestPki(dir, "credential-provider");
         TestPki.Issued signing = pki.signing(dir, "token-signing", TestPki.Alg.EC);
         Path config = IssuerFixture.writeConfig(dir, pki.server(dir, "auth-tls"), signing, null, """
                 users:
@@ -85,52 +78,19 @@ class CredentialProviderPullTest {
                 "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", saToken.toString()), dir.resolve("no-such-dir"));
         issuer = AuthServer.start(AuthServerConfig.load(config), api, Clock.systemUTC());
 
-        Path bundle = dir.resolve("token-bundle.pem");
-        Files.writeString(bundle, IssuerFixture.get(IssuerFixture.client(pki.caFile()),
-                "https://127.0.0.1:" + issuer.port() + "/certs.pem", null).body());
-        TestPki.Issued registryTls = pki.server(dir, "registry-tls");
-        Path root = dir.resolve("storage");
-        registry = RunningRegistry.startYaml("""
-                version: 0.1
-                log: {level: info, accesslog: {disabled: true}}
-                storage:
-                  filesystem: {rootdirectory: %s}
-                http:
-                  addr: 127.0.0.1:%d
-                  tls: {certificate: %s, key: %s}
-                auth:
-                  token:
-                    realm: https://127.0.0.1:%d/auth
-                    service: %s
-                    issuer: %s
-                    rootcertbundle: %s
-                """.formatted(root, DistributionProcess.freePort(), registryTls.cert(), registryTls.key(), issuer.port(),
-                SERVICE, ISSUER, bundle), root, Map.of());
+        registry = TokenModeRegistry.start(dir, pki, issuer);
 
         // The shop's image, pushed by CI with a static user.
-        Path image = dir.resolve("image");
-        RandomImageLayout.write(image, 2, 0.2, 7, true);
-        Path certDir = Files.createDirectories(dir.resolve("certs.d"));
-        Files.copy(pki.caFile(), certDir.resolve("ca.crt"));
-        Process push = new ProcessBuilder("skopeo", "--insecure-policy", "copy", "--retry-times", "0",
-                "--dest-cert-dir", certDir.toString(), "--dest-creds", "ci-pusher:pusher-pw",
-                "oci:" + image + ":latest", "docker://" + registry.hostPort() + "/shop/web:v1")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("push.log").toFile()).start();
-        assertTrue(push.waitFor(180, TimeUnit.SECONDS), "skopeo push timed out");
-        assertEquals(0, push.exitValue(), Files.readString(dir.resolve("push.log")));
+        Path image = TokenModeRegistry.randomImage(dir);
+        TokenModeRegistry.Exit push = registry.skopeo(null, "--insecure-policy", "copy", "--retry-times", "0",
+                "--dest-cert-dir", registry.certDir().toString(), "--dest-creds", "ci-pusher:pusher-pw",
+                "oci:" + image + ":latest", registry.ref("shop/web:v1"));
+        assertEquals(0, push.code(), push.output());
     }
 
     @AfterAll
-    static void stop() {
-        if (registry != null) {
-            registry.close();
-        }
-        if (issuer != null) {
-            issuer.close();
-        }
-        if (apiServer != null) {
-            apiServer.destroy();
-        }
+    static void stop() throws Exception {
+        TokenModeRegistry.closeAll(registry, issuer, apiServer == null ? null : apiServer::destroy);
     }
 
     /** What the kubelet would get from the plugin for this pod's token and this image. */
@@ -143,15 +103,7 @@ class CredentialProviderPullTest {
     }
 
     private static Path hostsDir() throws Exception {
-        Path hostsDir = dir.resolve("hosts.d");
-        Path hostDir = Files.createDirectories(hostsDir.resolve(registry.hostPort()));
-        Files.writeString(hostDir.resolve("hosts.toml"), """
-                server = "https://%s"
-                [host."https://%s"]
-                  capabilities = ["pull", "resolve"]
-                  ca = "%s"
-                """.formatted(registry.hostPort(), registry.hostPort(), pki.caFile()));
-        return hostsDir;
+        return registry.hostsDir("pull", "resolve");
     }
 
     private static void assertRefusedByTheRegistry(Exec.Result r) {

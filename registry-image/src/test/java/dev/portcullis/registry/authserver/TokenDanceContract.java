@@ -7,14 +7,12 @@ import dev.portcullis.registry.clients.ContainerdNode;
 import dev.portcullis.registry.clients.Exec;
 import dev.portcullis.registry.clients.RequiredTool;
 import dev.portcullis.registry.testsupport.TestPki;
-import dev.portcullis.testimage.RandomImageLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +22,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static dev.portcullis.registry.authserver.IssuerFixture.ISSUER;
 import static dev.portcullis.registry.authserver.IssuerFixture.SERVICE;
@@ -78,8 +74,7 @@ abstract class TokenDanceContract {
         http = IssuerFixture.client(pki.caFile());
 
         // Distribution gets exactly what the issuer publishes as its rootcertbundle.
-        Path bundle = dir.resolve("token-bundle.pem");
-        Files.writeString(bundle, IssuerFixture.get(http, "https://127.0.0.1:" + issuer.port() + "/certs.pem", null).body());
+        Path bundle = TokenModeRegistry.publishedBundle(dir, http, issuer);
         assertEquals(2, PemFiles.readCertificates(bundle).size());
 
         TestPki.Issued registryTls = pki.server(dir, "registry-tls");
@@ -99,22 +94,13 @@ abstract class TokenDanceContract {
                   tls:
                     certificate: %s
                     key: %s
-                auth:
-                  token:
-                    realm: https://127.0.0.1:%d/auth
-                    service: %s
-                    issuer: %s
-                    rootcertbundle: %s
-                """.formatted(registryTls.cert(), registryTls.key(), issuer.port(), SERVICE, ISSUER, bundle));
+                """.formatted(registryTls.cert(), registryTls.key()) + TokenModeRegistry.tokenAuthYaml(issuer, bundle));
 
-        // containers/image reads *.crt in a cert dir as CAs, for the registry and for the token realm alike.
-        certDir = Files.createDirectories(dir.resolve("certs.d"));
-        Files.copy(pki.caFile(), certDir.resolve("ca.crt"));
-        image = dir.resolve("image");
-        RandomImageLayout.write(image, 2, 0.2, 7, true);
+        certDir = TokenModeRegistry.certDir(dir, pki.caFile());
+        image = TokenModeRegistry.randomImage(dir);
         // Alice's image is pushed once here; the tests below pull it.
-        Result push = skopeo("alice", "alice-pw", "oci:" + image + ":latest", ref("alice/app:v1"));
-        assertEquals(0, push.exit, push.output);
+        TokenModeRegistry.Exit push = skopeo("alice", "alice-pw", "oci:" + image + ":latest", ref("alice/app:v1"));
+        assertEquals(0, push.code(), push.output());
     }
 
     @AfterAll
@@ -125,15 +111,12 @@ abstract class TokenDanceContract {
         }
     }
 
-    record Result(int exit, String output) {
-    }
-
     String ref(String repoTag) {
         return "docker://" + registryHostPort + "/" + repoTag;
     }
 
-    Result skopeo(String user, String password, String from, String to) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("skopeo", "--insecure-policy", "copy", "--retry-times", "0"));
+    TokenModeRegistry.Exit skopeo(String user, String password, String from, String to) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("--insecure-policy", "copy", "--retry-times", "0"));
         if (from.startsWith("docker://")) {
             cmd.addAll(List.of("--src-cert-dir", certDir.toString(), "--src-creds", user + ":" + password));
         }
@@ -142,60 +125,41 @@ abstract class TokenDanceContract {
         }
         cmd.add(from);
         cmd.add(to);
-        return run(cmd, 180);
-    }
-
-    Result run(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
-        Path out = Files.createTempFile(dir, "cmd", ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
-        // No user auth files or registries.conf surprises: a private HOME.
-        pb.environment().put("HOME", Files.createDirectories(dir.resolve("home")).toString());
-        Process p = pb.start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Result(-1, "timed out: " + String.join(" ", cmd) + "\n" + Files.readString(out));
-        }
-        return new Result(p.exitValue(), Files.readString(out));
-    }
-
-    List<String> blobs(Path layout) throws IOException {
-        try (Stream<Path> s = Files.list(layout.resolve("blobs/sha256"))) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
+        return TokenModeRegistry.skopeo(dir, null, cmd);
     }
 
     @Test
     void ownerPushesAndPullsThroughTheTokenDance() throws Exception {
         Path pulled = dir.resolve("pulled-alice");
-        Result pull = skopeo("alice", "alice-pw", ref("alice/app:v1"), "oci:" + pulled + ":latest");
-        assertEquals(0, pull.exit, pull.output);
+        TokenModeRegistry.Exit pull = skopeo("alice", "alice-pw", ref("alice/app:v1"), "oci:" + pulled + ":latest");
+        assertEquals(0, pull.code(), pull.output());
         // OCI in, OCI out, no conversion: manifest, config and every layer come back byte for byte.
-        assertEquals(blobs(image), blobs(pulled), pull.output);
+        assertEquals(TokenModeRegistry.blobs(image), TokenModeRegistry.blobs(pulled), pull.output());
     }
 
     @Test
     void restrictedUserCannotPushIntoAnotherNamespace() throws Exception {
-        Result push = skopeo("alice", "alice-pw", "oci:" + image + ":latest", ref("bob/app:v1"));
-        assertNotEquals(0, push.exit);
-        assertTrue(push.output.toLowerCase().matches("(?s).*(denied|unauthorized|authentication required).*"), push.output);
-        Result ok = skopeo("bob", "bob-pw", "oci:" + image + ":latest", ref("bob/app:v1"));
-        assertEquals(0, ok.exit, ok.output);
+        TokenModeRegistry.Exit push = skopeo("alice", "alice-pw", "oci:" + image + ":latest", ref("bob/app:v1"));
+        assertNotEquals(0, push.code());
+        assertTrue(push.output().toLowerCase().matches("(?s).*(denied|unauthorized|authentication required).*"), push.output());
+        TokenModeRegistry.Exit ok = skopeo("bob", "bob-pw", "oci:" + image + ":latest", ref("bob/app:v1"));
+        assertEquals(0, ok.code(), ok.output());
     }
 
     @Test
     void pullOnlyUserPullsButCannotPush() throws Exception {
-        Result pull = skopeo("puller", "puller-pw", ref("alice/app:v1"), "oci:" + dir.resolve("pulled-puller") + ":latest");
-        assertEquals(0, pull.exit, pull.output);
-        Result push = skopeo("puller", "puller-pw", "oci:" + image + ":latest", ref("alice/app:v2"));
-        assertNotEquals(0, push.exit);
-        assertTrue(push.output.toLowerCase().matches("(?s).*(denied|unauthorized|authentication required).*"), push.output);
+        TokenModeRegistry.Exit pull = skopeo("puller", "puller-pw", ref("alice/app:v1"), "oci:" + dir.resolve("pulled-puller") + ":latest");
+        assertEquals(0, pull.code(), pull.output());
+        TokenModeRegistry.Exit push = skopeo("puller", "puller-pw", "oci:" + image + ":latest", ref("alice/app:v2"));
+        assertNotEquals(0, push.code());
+        assertTrue(push.output().toLowerCase().matches("(?s).*(denied|unauthorized|authentication required).*"), push.output());
     }
 
     @Test
     void wrongPasswordGetsNothing() throws Exception {
-        Result pull = skopeo("alice", "not-her-password", ref("alice/app:v1"), "oci:" + dir.resolve("pulled-wrong") + ":latest");
-        assertNotEquals(0, pull.exit);
-        assertTrue(pull.output.toLowerCase().contains("401") || pull.output.toLowerCase().contains("unauthorized"), pull.output);
+        TokenModeRegistry.Exit pull = skopeo("alice", "not-her-password", ref("alice/app:v1"), "oci:" + dir.resolve("pulled-wrong") + ":latest");
+        assertNotEquals(0, pull.code());
+        assertTrue(pull.output().toLowerCase().contains("401") || pull.output().toLowerCase().contains("unauthorized"), pull.output());
     }
 
     @Test
@@ -203,14 +167,7 @@ abstract class TokenDanceContract {
         RequiredTool.CONTAINERD.require();
         RequiredTool.CTR.require();
         // containerd reads HOST:PORT/hosts.toml; the CA there is used for the token realm too.
-        Path hostsDir = dir.resolve("hosts.d");
-        Path hostDir = Files.createDirectories(hostsDir.resolve(registryHostPort));
-        Files.writeString(hostDir.resolve("hosts.toml"), """
-                server = "https://%s"
-                [host."https://%s"]
-                  capabilities = ["pull", "resolve", "push"]
-                  ca = "%s"
-                """.formatted(registryHostPort, registryHostPort, pki.caFile()));
+        Path hostsDir = TokenModeRegistry.hostsDir(dir, registryHostPort, pki.caFile(), List.of("pull", "resolve", "push"));
         String host = registryHostPort;
         try (ContainerdNode ctd = ContainerdNode.start()) {
             Exec.Result r = ctd.ctr(List.of("images", "pull", "--hosts-dir", hostsDir.toString(), "--user", "alice:alice-pw",
