@@ -31,6 +31,11 @@ import java.util.regex.Pattern;
  */
 public final class DashboardRenderer {
 
+    static {
+        // drawn on build machines and CI runners, which have no display
+        System.setProperty("java.awt.headless", "true");
+    }
+
     private static final int WIDTH = 1800;
     private static final int MARGIN = 16;
     private static final int CELL_HEIGHT = 30;
