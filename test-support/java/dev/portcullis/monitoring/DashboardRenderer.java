@@ -55,7 +55,8 @@ public final class DashboardRenderer {
 
     /** The time axis: from, to (epoch ms) and the step between evaluations. */
     public record Range(long fromMillis, long toMillis, long stepMillis, long scrapeMillis) {
-        long rateIntervalMillis() {
+        /** Grafana's $__rate_interval. */
+        public long rateIntervalMillis() {
             return Math.max(stepMillis + scrapeMillis, 4 * scrapeMillis);
         }
     }

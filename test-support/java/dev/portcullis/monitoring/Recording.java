@@ -15,7 +15,8 @@ import java.util.stream.Stream;
 /**
  * What a Prometheus server would hold after scraping targets: every series with its samples in time order. Each
  * scrape adds the target labels a Prometheus Operator ServiceMonitor scrape attaches (namespace, pod, container,
- * job, instance) and, like Prometheus, marks a series stale when a scrape of its target no longer has it.
+ * job, instance) as Prometheus does with honor_labels false, and, like Prometheus, marks a series stale when a
+ * scrape of its target no longer has it.
  */
 public final class Recording {
 
@@ -33,6 +34,14 @@ public final class Recording {
         Set<Map<String, String>> now = new HashSet<>();
         for (PrometheusText.Sample s : PrometheusText.parse(scrape)) {
             Map<String, String> labels = new TreeMap<>(s.labels());
+            // honor_labels: false, a ServiceMonitor's default: a scraped label the target also sets is kept as
+            // exported_<name> (the operator's per-resource metrics carry the resource's namespace)
+            for (String clash : targetLabels.keySet()) {
+                String scraped = labels.remove(clash);
+                if (scraped != null) {
+                    labels.put("exported_" + clash, scraped);
+                }
+            }
             labels.putAll(targetLabels);
             now.add(labels);
             append(labels, new Point(millis, s.value(), false));

@@ -137,6 +137,14 @@ class PromqlEvaluatorTest {
     }
 
     @Test
+    void aScrapedLabelTheTargetAlsoSetsIsKeptAsExported() {
+        Recording r = new Recording();
+        r.add(1_000, Map.of("namespace", "portcullis-system"), "ops_total{namespace=\"team-a\"} 3\n");
+        assertEquals(Map.of("__name__", "ops_total", "namespace", "portcullis-system", "exported_namespace", "team-a"),
+                PromqlEvaluator.evaluate(r, "ops_total", 1_000).vector().get(0).labels());
+    }
+
+    @Test
     void whatIsOutsideTheSubsetFailsLoudly() {
         Recording r = counter("c_total %s\n", 1, 2);
         for (String outside : new String[] {"rate(c_total[1m]) > 1", "c_total offset 5m", "topk(1, c_total)",
