@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -121,7 +122,7 @@ public final class DashboardRenderer {
             for (PromqlEvaluator.Element e : elements) {
                 double[] values = bySeries.computeIfAbsent(e.labels(), k -> {
                     double[] fresh = new double[steps];
-                    java.util.Arrays.fill(fresh, Double.NaN);
+                    Arrays.fill(fresh, Double.NaN);
                     return fresh;
                 });
                 values[i] = e.value();
@@ -270,10 +271,12 @@ public final class DashboardRenderer {
             noData(g, x, y, w, h);
             return;
         }
-        double[] ticks = Units.ticks(Math.min(0, min), max == min && max == 0 ? 1 : max, 4);
+        // the axis includes zero, as Grafana's does for these panels
+        double axisLow = Math.min(0, min);
+        double axisHigh = Math.max(0, max);
+        double[] ticks = Units.ticks(axisLow, axisHigh == axisLow ? axisLow + 1 : axisHigh, 4);
         double lo = ticks[0];
         double hi = ticks[ticks.length - 1];
-        g.setColor(BORDER);
         for (double t : ticks) {
             int ty = (int) Math.round(plotBottom - (t - lo) / (hi - lo) * (plotBottom - plotTop));
             g.setColor(BORDER);

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.DoubleBinaryOperator;
+import java.util.function.LongFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -66,7 +67,7 @@ public final class PromqlEvaluator {
     }
 
     /** A query compiled once and evaluated at many instants (a panel's time axis). */
-    public static java.util.function.LongFunction<Result> query(Recording recording, String expression) {
+    public static LongFunction<Result> query(Recording recording, String expression) {
         return compile(recording, expression)::at;
     }
 

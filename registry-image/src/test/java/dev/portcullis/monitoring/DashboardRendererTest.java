@@ -70,6 +70,27 @@ class DashboardRendererTest {
     }
 
     @Test
+    void drawsAStatPanelAsItsLastValueAndRefusesPanelsItDoesNotKnow() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode stat = json.readTree("""
+                {"title": "t", "panels": [{"type": "stat", "title": "Health", "gridPos": {"x": 0, "y": 0, "w": 6, "h": 4},
+                  "targets": [{"expr": "min(registry_health_check_up)", "legendFormat": "storage"}]}]}""");
+        BufferedImage image = new DashboardRenderer(stat, recording(), RANGE, Map.of(), List.of()).render();
+        int drawnInTheFirstColour = 0;
+        for (int x = 0; x < image.getWidth(); x++) {
+            for (int y = 0; y < image.getHeight(); y++) {
+                drawnInTheFirstColour += (image.getRGB(x, y) & 0xffffff) == 0x7EB26D ? 1 : 0;
+            }
+        }
+        assertTrue(drawnInTheFirstColour > 20, "the value's text: " + drawnInTheFirstColour + " pixels");
+        JsonNode table = json.readTree("""
+                {"title": "t", "panels": [{"type": "table", "title": "T", "gridPos": {"x": 0, "y": 0, "w": 6, "h": 4}}]}""");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DashboardRenderer(table, recording(), RANGE, Map.of(), List.of()).render());
+        assertTrue(e.getMessage().contains("type table"), e.getMessage());
+    }
+
+    @Test
     void formatsGrafanasUnits() {
         assertEquals("1.5 k req/s", DashboardRenderer.Units.format("reqps", 1500));
         assertEquals("2.5%", DashboardRenderer.Units.format("percentunit", 0.025));
