@@ -74,7 +74,8 @@ public final class Promql {
             + "|(?<op>==|!=|=~|!~|<=|>=|[-+*/%^<>(){}\\[\\],:=@])"
             + ")");
 
-    private record Token(String kind, String text, int at) {}
+    /** A token: its kind (duration, number, ident, string, op or end), its text and where it starts. */
+    record Token(String kind, String text, int at) {}
 
     private final String source;
     private final List<Token> tokens = new ArrayList<>();
@@ -103,6 +104,11 @@ public final class Promql {
             at = m.end();
         }
         tokens.add(new Token("end", "", source.length()));
+    }
+
+    /** The tokens of {@code expression}, ending with an "end" token: what PromqlEvaluator reads. */
+    static List<Token> tokens(String expression) {
+        return List.copyOf(new Promql(expression).tokens);
     }
 
     private int skipBlanks(int at) {
@@ -429,7 +435,7 @@ public final class Promql {
         }
     }
 
-    private static String unquote(String quoted) {
+    static String unquote(String quoted) {
         String inner = quoted.substring(1, quoted.length() - 1);
         return quoted.startsWith("`") ? inner : inner.replaceAll("\\\\(.)", "$1");
     }
