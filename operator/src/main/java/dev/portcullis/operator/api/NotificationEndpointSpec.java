@@ -26,7 +26,7 @@ import java.util.List;
     message = "caSecretRef and clientCertificateSecretRef need an https url")
 @ValidationRule(
     value = "!has(self.headers) || !has(self.headersFrom)"
-        + " || !self.headers.exists(h, self.headersFrom.exists(f, f.name.lowerAscii() == h.name.lowerAscii()))",
+        + " || !self.headers.exists(h, self.headersFrom.exists(f, f.name == h.name))",
     message = "a header is named in both headers and headersFrom")
 public class NotificationEndpointSpec {
 
