@@ -46,6 +46,12 @@ public final class ConditionTypes {
    * Prometheus Operator's CRD is missing). A warning: Ready does not wait for it.
    */
   public static final String MONITORING_UNAVAILABLE = "MonitoringUnavailable";
+  /**
+   * With notifications: True while the registry reports an endpoint backing off after failed
+   * deliveries (its notifications_NAME check), naming it. A warning: Ready does not wait for it,
+   * events wait in the durable outbox meanwhile.
+   */
+  public static final String NOTIFICATIONS_DEGRADED = "NotificationsDegraded";
 
   private ConditionTypes() {}
 }

@@ -164,6 +164,11 @@ public class SecureRegistrySpec {
           + " repositories; with nodeTrust, nodes pull those registries' images through it.")
   public ProxySpec proxy;
 
+  @JsonPropertyDescription(
+      "Webhooks for every push, pull, mount and delete (Distribution's notifications, with a"
+          + " durable outbox): header values and signing keys from Secrets.")
+  public NotificationsSpec notifications;
+
   public int effectiveReplicas() {
     return replicas == null ? 1 : replicas;
   }

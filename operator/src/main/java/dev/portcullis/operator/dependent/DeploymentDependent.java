@@ -3,6 +3,7 @@ package dev.portcullis.operator.dependent;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.model.DeploymentModel;
 import dev.portcullis.operator.model.Names;
+import dev.portcullis.operator.model.NotificationsModel;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -21,14 +22,21 @@ public class DeploymentDependent extends OwnedDependent<Deployment> {
   /** Key of the token CA's fingerprint (a String) in the workflow context. */
   public static final String TOKEN_CA = "portcullis.token-ca";
 
+  /** Key of the notifications Secrets' fingerprint (a String) in the workflow context. */
+  public static final String NOTIFICATION_SECRETS = "portcullis.notification-secrets";
+
   public DeploymentDependent() {
     super(Deployment.class);
   }
 
   @Override
   protected Deployment desired(SecureRegistry primary, Context<SecureRegistry> context) {
-    return DeploymentModel.desired(primary, context.managedWorkflowAndDependentResourceContext()
-        .get(TOKEN_CA, String.class).orElse(null));
+    var shared = context.managedWorkflowAndDependentResourceContext();
+    Deployment desired = DeploymentModel.desired(primary, shared.get(TOKEN_CA, String.class)
+        .orElse(null));
+    shared.get(NOTIFICATION_SECRETS, String.class).ifPresent(f -> desired.getSpec().getTemplate()
+        .getMetadata().getAnnotations().put(NotificationsModel.SECRETS_ANNOTATION, f));
+    return desired;
   }
 
   /**

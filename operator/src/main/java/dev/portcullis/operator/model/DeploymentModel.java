@@ -166,6 +166,7 @@ public final class DeploymentModel {
           .build());
     }
     mounts.addAll(ProxyModel.mounts(r));
+    mounts.addAll(NotificationsModel.mounts(r));
     mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
     return mounts;
   }
@@ -224,6 +225,7 @@ public final class DeploymentModel {
       case S3 -> { }
     }
     volumes.addAll(ProxyModel.volumes(r));
+    volumes.addAll(NotificationsModel.volumes(r));
     volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir()
         .withSizeLimit(ProxyModel.tempSizeLimit(r)).endEmptyDir().build());
     return volumes;

@@ -79,6 +79,7 @@ public final class RegistryConfig {
       ProxyModel.anonymousPull(r).ifPresent(a -> auth.put("anonymous", a));
     }
     ProxyModel.configSection(r).ifPresent(p -> root.put("proxy", p));
+    NotificationsModel.configSection(r).ifPresent(n -> root.put("notifications", n));
     HealthSpec.StorageDriver health = spec.effectiveHealth().effectiveStorageDriver();
     root.put("health", map("storagedriver", map(
         "enabled", health.effectiveEnabled(),

@@ -60,6 +60,7 @@ public final class SecretInputs {
     }
     names.addAll(TokenBackendsModel.secretNames(r));
     names.addAll(ProxyModel.secretNames(r));
+    names.addAll(NotificationsModel.secretNames(r));
     return names;
   }
 
@@ -168,6 +169,7 @@ public final class SecretInputs {
       }
     }
     problems.addAll(ProxyModel.secretProblems(r, lookup));
+    problems.addAll(NotificationsModel.secretProblems(r, lookup));
     return problems;
   }
 

@@ -123,6 +123,7 @@ public final class SpecCheck {
     }
     problems.addAll(hostProblems(r));
     problems.addAll(ProxyModel.specProblems(r));
+    problems.addAll(NotificationsModel.specProblems(r));
     var tlsMode = spec.effectiveTls().effectiveMode();
     if (spec.effectiveNodeTrust().effectiveEnabled() && tlsMode == TlsSpec.Mode.Disabled) {
       problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "InvalidNodeTrust",

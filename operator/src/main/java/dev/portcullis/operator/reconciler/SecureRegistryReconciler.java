@@ -282,6 +282,13 @@ public class SecureRegistryReconciler
       }
       var shared = context.managedWorkflowAndDependentResourceContext();
       shared.put(HtpasswdSecretDependent.CREDENTIALS, users);
+      // the registry reads the endpoints' header values, keys and CAs at start: a change rolls it
+      String notificationSecrets = dev.portcullis.operator.model.NotificationsModel
+          .secretsFingerprint(r, n -> ReferencedSecrets.get(context, r, n));
+      if (notificationSecrets != null) {
+        shared.put(dev.portcullis.operator.dependent.DeploymentDependent.NOTIFICATION_SECRETS,
+            notificationSecrets);
+      }
       if (r.getSpec().effectiveAuth().managedToken() != null) {
         // the issuer and the registry read these at start: a change rolls their pods
         Secret signing = ReferencedSecrets.get(context, r, Names.tokenSigning(r));
@@ -400,6 +407,7 @@ public class SecureRegistryReconciler
       dev.portcullis.operator.status.NodeTrustCondition.add(status, r.getStatus(), nodeAgent,
           status.observedGeneration, clock.instant());
     }
+    dev.portcullis.operator.status.NotificationsCondition.add(status, r, health, clock.instant());
     MonitoringCondition.add(status, r, problems, dev.portcullis.operator.model.MonitoringModel
         .wanted(r) && PrometheusOperator.installed(context.getClient()), clock.instant());
     // the pull-secret outcome can stall the registry: Stalled is decided on the final conditions

@@ -135,6 +135,22 @@ class SampleValidationTest {
       refs.add(new String[] {(String) s3.get("name"),
           (String) s3.getOrDefault("secretKeyKey", "secretKey")});
     }
+    List<Map<String, Object>> endpoints = CrdValidator.at(r, "spec", "notifications", "endpoints");
+    for (var e : endpoints == null ? List.<Map<String, Object>>of() : endpoints) {
+      List<Map<String, Object>> headers = CrdValidator.at(e, "headersFrom");
+      for (var h : headers == null ? List.<Map<String, Object>>of() : headers) {
+        refs.add(new String[] {CrdValidator.at(h, "secretKeyRef", "name"),
+            CrdValidator.at(h, "secretKeyRef", "key")});
+      }
+      Map<String, Object> signing = CrdValidator.at(e, "signingSecretRef");
+      if (signing != null) {
+        refs.add(new String[] {(String) signing.get("name"), (String) signing.get("key")});
+      }
+      Map<String, Object> ca = CrdValidator.at(e, "caSecretRef");
+      if (ca != null) {
+        refs.add(new String[] {(String) ca.get("name"), (String) ca.getOrDefault("key", "ca.crt")});
+      }
+    }
     return refs;
   }
 

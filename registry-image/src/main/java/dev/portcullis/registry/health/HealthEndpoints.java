@@ -40,7 +40,7 @@ public final class HealthEndpoints {
             checks.add(c);
         }
         boolean ready = monitor.ready();
-        boolean anyFailing = monitor.states().stream().anyMatch(CheckState::failing);
+        boolean anyFailing = monitor.states().stream().anyMatch(s -> s.failing() && !monitor.reportsOnly(s.name()));
         java.util.List<String> exhausted = monitor.exhaustedPools();
         String status = monitor.draining() ? "draining" : ready ? "ok" : anyFailing ? "unhealthy"
                 : !exhausted.isEmpty() ? "exhausted" : "starting";
@@ -54,7 +54,7 @@ public final class HealthEndpoints {
     private void distributionHealth(RoutingContext ctx) {
         JsonObject failing = new JsonObject();
         for (CheckState s : monitor.states()) {
-            if (s.failing()) {
+            if (s.failing() && !monitor.reportsOnly(s.name())) {
                 failing.put(s.name(), s.message());
             }
         }

@@ -24,6 +24,7 @@ public final class HealthMonitor implements AutoCloseable {
     private final WorkerExecutor workers;
     private final Map<String, HealthCheck> checks = new LinkedHashMap<>();
     private final Map<String, Boolean> gatesApi = new LinkedHashMap<>();
+    private final java.util.Set<String> reportOnly = ConcurrentHashMap.newKeySet();
     private final Map<String, CheckState> states = new ConcurrentHashMap<>();
     private final List<Long> timers = new ArrayList<>();
     private final Map<WatchedWorkerPool, Duration> pools = new ConcurrentHashMap<>();
@@ -40,6 +41,21 @@ public final class HealthMonitor implements AutoCloseable {
         this.gatesApi.put(check.name(), gatesApi);
         states.put(check.name(), CheckState.initial(check.name()));
         return this;
+    }
+
+    /**
+     * Adds a check that /readyz lists with its result but that gates neither the API nor readiness: something an
+     * operator should see (a notification endpoint backing off) that sending clients elsewhere would not fix.
+     */
+    public HealthMonitor report(HealthCheck check) {
+        add(check, false);
+        reportOnly.add(check.name());
+        return this;
+    }
+
+    /** Whether a check only reports ({@link #report}). */
+    public boolean reportsOnly(String name) {
+        return reportOnly.contains(name);
     }
 
     /**
@@ -114,7 +130,8 @@ public final class HealthMonitor implements AutoCloseable {
      * it Ready.
      */
     public boolean ready() {
-        return !draining && states.values().stream().allMatch(s -> s.passedOnce() && !s.failing())
+        return !draining && states.values().stream()
+                .allMatch(s -> reportOnly.contains(s.name()) || (s.passedOnce() && !s.failing()))
                 && exhaustedPools().isEmpty();
     }
 

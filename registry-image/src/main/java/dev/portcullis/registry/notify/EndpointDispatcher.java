@@ -47,6 +47,8 @@ final class EndpointDispatcher implements Runnable {
     private long renewedAt;
     private int failures;
     private boolean storageFailing;
+    /** Why the endpoint is backing off, or null while it is not: what its health check reports. */
+    private volatile String backingOff;
 
     EndpointDispatcher(EndpointSettings settings, Outbox outbox, EndpointClient client, EndpointMeters meters,
                        RegistryStorage locks, String lockName) {
@@ -56,6 +58,15 @@ final class EndpointDispatcher implements Runnable {
         this.meters = meters;
         this.locks = locks;
         this.lockName = lockName;
+    }
+
+    String endpoint() {
+        return settings.name();
+    }
+
+    /** Why deliveries to the endpoint are backing off ({@code threshold} failures in a row), or empty. */
+    Optional<String> backingOff() {
+        return Optional.ofNullable(backingOff);
     }
 
     /** Something was queued here: deliver now rather than at the next poll. */
@@ -143,6 +154,9 @@ final class EndpointDispatcher implements Runnable {
             } catch (IOException | RuntimeException e) {
                 failures++;
                 meters.failed();
+                if (failures >= Math.max(1, settings.threshold())) {
+                    backingOff = "failed " + failures + " deliveries in a row, retrying with backoff: " + e.getMessage();
+                }
                 if (failures == settings.threshold() || (failures > settings.threshold() && failures % 100 == 0)) {
                     meters.failing.set(1);
                     LOG.warning("notifications: endpoint " + settings.name() + " failed " + failures
@@ -158,6 +172,7 @@ final class EndpointDispatcher implements Runnable {
             }
             failures = 0;
             meters.failing.set(0);
+            backingOff = null;
             meters.delivered(events);
             for (String name : names) {
                 outbox.remove(name);

@@ -1,5 +1,7 @@
 package dev.portcullis.registry.notify;
 
+import dev.portcullis.registry.health.Checks;
+import dev.portcullis.registry.health.HealthCheck;
 import dev.portcullis.registry.storage.FilesystemStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
 import dev.portcullis.registry.storage.s3.S3Storage;
@@ -26,6 +28,9 @@ import java.util.logging.Logger;
 public final class Notifications implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Notifications.class.getName());
     private static final long STOP_WAIT_MILLIS = 5000;
+    /** The name of an endpoint's health check is this and the endpoint's name. */
+    public static final String CHECK_PREFIX = "notifications_";
+    private static final java.time.Duration CHECK_INTERVAL = java.time.Duration.ofSeconds(5);
 
     private final Notifier notifier;
     private final List<EndpointDispatcher> dispatchers;
@@ -81,6 +86,23 @@ public final class Notifications implements AutoCloseable {
 
     public Notifier notifier() {
         return notifier;
+    }
+
+    /**
+     * One check per active endpoint, {@code notifications_NAME}: failing while the endpoint is backing off, with why.
+     * For /readyz to report, never to gate: the registry serves and the outbox keeps the events meanwhile.
+     */
+    public List<HealthCheck> healthChecks() {
+        List<HealthCheck> checks = new ArrayList<>();
+        for (EndpointDispatcher d : dispatchers) {
+            checks.add(Checks.check(CHECK_PREFIX + d.endpoint(), CHECK_INTERVAL, 1, () -> {
+                Optional<String> why = d.backingOff();
+                if (why.isPresent()) {
+                    throw new IOException("endpoint " + d.endpoint() + " " + why.get());
+                }
+            }));
+        }
+        return checks;
     }
 
     /** The outbox of one endpoint on the registry's storage. */

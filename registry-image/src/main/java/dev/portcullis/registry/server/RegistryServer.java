@@ -123,6 +123,8 @@ public final class RegistryServer implements AutoCloseable {
                 // Not gating the API: a cache serves what it holds while an upstream is away.
                 UpstreamReadiness.checks(cache).forEach(c -> health.add(c, false));
             }
+            // Reported on /readyz, never gating: an endpoint that is down delays events, not pushes.
+            notifications.healthChecks().forEach(health::report);
             metrics.watch(health);
             ApiSettings api = new ApiSettings(http.prefix(), config.storage().deleteEnabled(), config.storage().readOnly(),
                     config.catalogMaxEntries(), http.externalUrl(), http.headers(),
