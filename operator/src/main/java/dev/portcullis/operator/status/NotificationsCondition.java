@@ -5,11 +5,8 @@ import dev.portcullis.operator.api.HealthStatus;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.SecureRegistryStatus;
 import dev.portcullis.operator.model.NotificationsModel;
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The warning condition {@value ConditionTypes#NOTIFICATIONS_DEGRADED}, with spec.notifications
@@ -44,23 +41,15 @@ public final class NotificationsCondition {
       // a registry that reports no endpoint checks (disabled endpoints, an older image): no claim
       return;
     }
-    Condition c = failing.isEmpty()
-        ? condition(false, "EndpointsDelivering", endpoints + " notification endpoint"
-            + (endpoints == 1 ? "" : "s") + " accepting deliveries")
-        : condition(true, "EndpointFailing", "notification endpoint"
-            + (failing.size() == 1 ? " " : "s ") + String.join(", ", failing)
-            + ": events wait in the registry's outbox and are retried with backoff; see"
-            + " registry_notifications_failed_total and the registry's log");
-    c.setObservedGeneration(status.observedGeneration);
-    c.setLastTransitionTime(StatusAggregator.transitionTime(r.getStatus(), c, now));
-    var conditions = new ArrayList<>(status.conditions == null ? List.<Condition>of()
-        : status.conditions);
-    conditions.add(c);
-    status.conditions = conditions;
-  }
-
-  private static Condition condition(boolean status, String reason, String message) {
-    return new ConditionBuilder().withType(ConditionTypes.NOTIFICATIONS_DEGRADED)
-        .withStatus(status ? "True" : "False").withReason(reason).withMessage(message).build();
+    boolean degraded = !failing.isEmpty();
+    WarningConditions.append(status, r.getStatus(), ConditionTypes.NOTIFICATIONS_DEGRADED,
+        degraded ? "True" : "False", degraded ? "EndpointFailing" : "EndpointsDelivering",
+        degraded
+            ? "notification endpoint" + (failing.size() == 1 ? " " : "s ") + String.join(", ", failing)
+                + ": events wait in the registry's outbox and are retried with backoff; see"
+                + " registry_notifications_failed_total and the registry's log"
+            : endpoints + " notification endpoint" + (endpoints == 1 ? "" : "s")
+                + " accepting deliveries",
+        status.observedGeneration, now);
   }
 }
