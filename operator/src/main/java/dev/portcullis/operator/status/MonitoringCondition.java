@@ -9,7 +9,6 @@ import dev.portcullis.operator.model.Problem;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -53,12 +52,7 @@ public final class MonitoringCondition {
           + " scrapes /metrics over http from the pods' debug port " + Names.DEBUG_PORT
           + " through the headless Service " + Names.metricsService(r));
     }
-    c.setObservedGeneration(status.observedGeneration);
-    c.setLastTransitionTime(StatusAggregator.transitionTime(r.getStatus(), c, now));
-    var conditions = new ArrayList<>(status.conditions == null ? List.<Condition>of()
-        : status.conditions);
-    conditions.add(c);
-    status.conditions = conditions;
+    WarningConditions.append(status, r.getStatus(), c, now);
   }
 
   private static Condition condition(boolean status, String reason, String message) {

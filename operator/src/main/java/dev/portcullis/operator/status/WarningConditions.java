@@ -25,6 +25,18 @@ final class WarningConditions {
         .withMessage(message)
         .withObservedGeneration(generation)
         .build();
+    add(status, previous, c, now);
+  }
+
+  /** Appends {@code c}, stamped with the status' observedGeneration and its transition time. */
+  static void append(SecureRegistryStatus status, SecureRegistryStatus previous, Condition c,
+      Instant now) {
+    c.setObservedGeneration(status.observedGeneration);
+    add(status, previous, c, now);
+  }
+
+  private static void add(SecureRegistryStatus status, SecureRegistryStatus previous, Condition c,
+      Instant now) {
     c.setLastTransitionTime(StatusAggregator.transitionTime(previous, c, now));
     var conditions = new ArrayList<>(status.conditions == null ? List.<Condition>of()
         : status.conditions);
