@@ -114,14 +114,14 @@ final class Authenticator {
             if (kubernetes.isPresent() && KubernetesAuthenticator.looksLikeToken(password)) {
                 long started = System.nanoTime();
                 try {
-                    Optional<String> sa = kubernetes.get().review(password);
+                    Optional<ServiceAccountIdentity> sa = kubernetes.get().review(password);
                     metrics.login("kubernetes", sa.isPresent() ? "allowed" : "no_match", since(started));
                     if (sa.isPresent()) {
                         // The identity is the ServiceAccount, not the user name the client sent: that name's
                         // failures stay counted.
                         throttle.abandoned(username, address);
                         settled = true;
-                        return new Success(sa.get(), false);
+                        return new Success(sa.get().account(), false, sa.get().labels());
                     }
                 } catch (KubernetesAuthenticator.UnavailableException e) {
                     metrics.login("kubernetes", "error", since(started));

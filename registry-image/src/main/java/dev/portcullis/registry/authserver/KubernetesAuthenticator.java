@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * Logs in pods and CI jobs with their own ServiceAccount token as the password: the API server's TokenReview says
  * whose token it is, and the account becomes {@code system:serviceaccount:NS:NAME}. The Basic user name the client
- * sent is not trusted for this: the identity is the API server's answer. Only ServiceAccounts are accepted (a
+ * sent is not trusted for this: the identity is the API server's answer, with labels for the ACLs
+ * ({@link ServiceAccountIdentity}). Only ServiceAccounts are accepted (a
  * TokenReview also vouches for other user kinds, which the ACL authors would not expect).
  */
 final class KubernetesAuthenticator {
@@ -42,8 +43,8 @@ final class KubernetesAuthenticator {
         return password.startsWith("eyJ") && password.chars().filter(c -> c == '.').count() == 2 && password.length() < 16_384;
     }
 
-    /** The ServiceAccount user name when the API server vouches for the token, else empty. */
-    Optional<String> review(String token) throws UnavailableException {
+    /** The ServiceAccount and its labels when the API server vouches for the token, else empty. */
+    Optional<ServiceAccountIdentity> review(String token) throws UnavailableException {
         ObjectNode request = JSON.createObjectNode()
                 .put("apiVersion", "authentication.k8s.io/v1")
                 .put("kind", "TokenReview");
@@ -74,10 +75,6 @@ final class KubernetesAuthenticator {
         if (!status.path("authenticated").asBoolean(false)) {
             return Optional.empty();
         }
-        String user = status.path("user").path("username").asText(null);
-        if (user == null || !user.startsWith(SERVICE_ACCOUNT_PREFIX)) {
-            return Optional.empty();
-        }
         if (!audiences.isEmpty()) {
             List<String> granted = new ArrayList<>();
             status.path("audiences").forEach(a -> granted.add(a.asText()));
@@ -85,13 +82,10 @@ final class KubernetesAuthenticator {
                 return Optional.empty();
             }
         }
-        String[] parts = user.substring(SERVICE_ACCOUNT_PREFIX.length()).split(":", -1);
-        if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+        Optional<ServiceAccountIdentity> identity = ServiceAccountIdentity.fromReviewedUser(status.path("user"));
+        if (identity.isPresent() && !namespaces.isEmpty() && !namespaces.contains(identity.get().namespace())) {
             return Optional.empty();
         }
-        if (!namespaces.isEmpty() && !namespaces.contains(parts[0])) {
-            return Optional.empty();
-        }
-        return Optional.of(user);
+        return identity;
     }
 }

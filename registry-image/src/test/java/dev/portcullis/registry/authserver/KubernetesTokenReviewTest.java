@@ -144,7 +144,8 @@ class KubernetesTokenReviewTest {
                 java.util.Optional.of(new KubernetesAuthenticator(api, List.of("portcullis-test"), List.of("ci"))), throttle);
         assertTrue(authenticator.login("alice", "guess-1", "10.0.0.1") instanceof Authenticator.Failure);
         assertTrue(authenticator.login("alice", "guess-2", "10.0.0.2") instanceof Authenticator.Failure);
-        assertEquals(new Authenticator.Success("system:serviceaccount:ci:builder", false),
+        assertEquals(new Authenticator.Success("system:serviceaccount:ci:builder", false,
+                        Map.of("namespace", List.of("ci"), "serviceaccount", List.of("builder"))),
                 authenticator.login("alice", CI_TOKEN, "10.0.0.3"), "the guesser's own valid CI token, sent as alice");
         assertTrue(authenticator.login("alice", "guess-3", "10.0.0.4") instanceof Authenticator.Failure);
         assertTrue(authenticator.login("alice", "alice-pw", "10.0.0.5") instanceof Authenticator.Throttled,
