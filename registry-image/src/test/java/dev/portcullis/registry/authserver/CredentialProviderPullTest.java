@@ -70,7 +70,7 @@ class CredentialProviderPullTest {
                 acl:
                   - match: {account: "ci-pusher", name: "shop/*"}
                     actions: ["push", "pull"]
-                  - match: {labels: {namespace: "/.+/"}, name: "${labels:namespace}/*"}
+                  - match: {account: "system:serviceaccount:*", labels: {namespace: "/.+/"}, name: "${labels:namespace}/*"}
                     actions: ["pull"]
                 throttle: {max_failures: 1000}
                 """.formatted(IssuerFixture.hash("pusher-pw"), AUDIENCE));

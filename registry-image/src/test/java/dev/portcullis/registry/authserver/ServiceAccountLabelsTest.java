@@ -81,15 +81,17 @@ class ServiceAccountLabelsTest {
 
         TestPki pki = new TestPki(dir, "test");
         Path config = IssuerFixture.writeConfig(dir, pki.server(dir, "auth-tls"), pki.signing(dir, "token-signing", TestPki.Alg.EC), null, """
+                users:
+                  mallory: {password: "%s", labels: {namespace: [shop]}}
                 kubernetes:
                   enabled: true
                   audiences: ["portcullis-test"]
                 acl:
-                  - match: {labels: {namespace: "/.+/"}, name: "${labels:namespace}/*"}
+                  - match: {account: "system:serviceaccount:*", labels: {namespace: "/.+/"}, name: "${labels:namespace}/*"}
                     actions: [pull]
                     comment: "every namespace pulls its own images"
                 throttle: {max_failures: 1000}
-                """);
+                """.formatted(IssuerFixture.hash("mallory-pw")));
         Path saToken = Files.writeString(dir.resolve("sa-token"), KubernetesTokenReviewTest.ISSUER_SA_TOKEN + "\n");
         api = KubernetesApi.inCluster(Map.of("KUBERNETES_MASTER", apiServer.url("/"),
                 "KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN", saToken.toString()), dir.resolve("no-such-dir"));
@@ -113,7 +115,11 @@ class ServiceAccountLabelsTest {
     }
 
     private List<AccessEntry> granted(String token, String repository) throws Exception {
-        HttpResponse<String> r = get(http, base + "&scope=repository:" + repository + ":pull,push", basic("serviceaccount", token));
+        return granted("serviceaccount", token, repository);
+    }
+
+    private List<AccessEntry> granted(String user, String password, String repository) throws Exception {
+        HttpResponse<String> r = get(http, base + "&scope=repository:" + repository + ":pull,push", basic(user, password));
         assertEquals(200, r.statusCode(), r.body());
         return AccessEntry.fromClaimList(SignedJWT.parse(new JsonObject(r.body()).getString("token")).getJWTClaimsSet().getClaim("access"));
     }
@@ -143,5 +149,11 @@ class ServiceAccountLabelsTest {
         assertEquals(List.of(new AccessEntry("repository", "dev/tools", List.of("pull"))), granted(DEV_LEGACY, "dev/tools"));
         assertEquals(List.of(), granted(DEV_LEGACY, "shop/web"), "dev's ServiceAccount gets nothing in shop/");
         assertEquals(List.of(), granted(SHOP_BOUND, "shopping/web"), "a namespace is a whole path component");
+    }
+
+    @Test
+    void aStaticUserWithANamespaceLabelIsNotAServiceAccount() throws Exception {
+        assertEquals(List.of(), granted("mallory", "mallory-pw", "shop/web"),
+                "the rule's account match keeps it to ServiceAccount logins");
     }
 }
