@@ -108,7 +108,15 @@ class NotificationDeliveryTest {
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(millis < 5000, "5 pushes took " + millis + " ms while the receiver hung");
-            assertTrue(RegistryPushes.metric(registry.debugPort(), "registry_notifications_failed_total{endpoint=\"bad\"}") >= 3);
+            // The dispatcher counts failures as it delivers, after the pushes were answered: wait for the count.
+            java.time.Instant countDeadline = java.time.Instant.now().plusSeconds(30);
+            double failed;
+            while ((failed = RegistryPushes.metric(registry.debugPort(),
+                    "registry_notifications_failed_total{endpoint=\"bad\"}")) < 3
+                    && java.time.Instant.now().isBefore(countDeadline)) {
+                Thread.sleep(100);
+            }
+            assertTrue(failed >= 3, "failed deliveries counted: " + failed);
             receiver.hang(false);
             List<JsonNode> events = receiver.await(e -> digests(e).containsAll(pushed), Duration.ofSeconds(60));
             assertEquals(pushed, digestsInOrder(events).stream().distinct().toList(), "all of them, in push order");
