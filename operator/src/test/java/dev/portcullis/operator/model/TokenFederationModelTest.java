@@ -86,6 +86,7 @@ class TokenFederationModelTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void unsetDurationsAreLeftToTheIssuersDefaults() {
     Map<String, Object> config = issuerConfig(registry("""
         federation:
