@@ -29,6 +29,9 @@ import java.util.Map;
         + " && duration(has(self.jwksMinRefreshInterval) ? self.jwksMinRefreshInterval : '30s') > duration('0s')",
     message = "federation.jwksCacheTTL (default 5m) must be longer than jwksMinRefreshInterval (default 30s),"
         + " which must be longer than 0s, or a rotated key could never be fetched")
+@ValidationRule(
+    value = "self.issuers.all(a, self.issuers.exists_one(b, b.issuer == a.issuer))",
+    message = "federation.issuers lists an issuer URL twice: a token's iss must select one entry")
 public class TokenFederationSpec {
 
   /** A Go duration, as the issuer's config parser reads it. */
