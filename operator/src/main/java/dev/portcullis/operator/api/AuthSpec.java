@@ -143,6 +143,10 @@ public class AuthSpec {
     @JsonPropertyDescription("External programs that log users in or authorize requests (last in line).")
     public TokenProgramsSpec programs;
 
+    @JsonPropertyDescription("Workload identity federation: CI jobs log in with an OIDC ID token from a trusted"
+        + " issuer as the password (no long-lived secret).")
+    public TokenFederationSpec federation;
+
     public String effectiveTokenLifetime() {
       return tokenLifetime == null ? "15m" : tokenLifetime;
     }

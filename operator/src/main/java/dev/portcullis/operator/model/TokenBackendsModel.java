@@ -3,6 +3,7 @@ package dev.portcullis.operator.model;
 import dev.portcullis.operator.api.AuthSpec;
 import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.SecureRegistry;
+import dev.portcullis.operator.api.TokenFederationSpec;
 import dev.portcullis.operator.api.TokenLdapSpec;
 import dev.portcullis.operator.api.TokenMongoSpec;
 import dev.portcullis.operator.api.TokenProgramsSpec;
@@ -25,9 +26,10 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The managed issuer's LDAP, MongoDB and external-program backends ({@code auth.token.managed.ldap,
- * mongo, programs}): their sections of the issuer's config in docker_auth's key names
- * ({@code ldap_auth}, {@code mongo_auth}, {@code acl_mongo}, {@code ext_auth}, {@code ext_authz}),
+ * The managed issuer's LDAP, MongoDB, federation and external-program backends ({@code auth.token.managed.ldap,
+ * mongo, federation, programs}): their sections of the issuer's config in docker_auth's key names
+ * ({@code ldap_auth}, {@code mongo_auth}, {@code acl_mongo}, {@code ext_auth}, {@code ext_authz}) and Portcullis's
+ * {@code oidc_federation},
  * and the volumes that bring their files in. Passwords, connection strings and CAs reach the
  * issuer only as files of one projected volume ({@value #SECRETS_DIR}); the config names the
  * files, never their content. The users' programs come from their ConfigMap, mounted executable at
@@ -70,6 +72,9 @@ public final class TokenBackendsModel {
         out.put("acl_mongo", map("dial_info", dialInfo(m.mongo),
             "collection", m.mongo.acl.effectiveCollection(), "cache_ttl", m.mongo.acl.effectiveCacheTtl()));
       }
+    }
+    if (m.federation != null) {
+      out.put(TokenFederationModel.SECTION, TokenFederationModel.section(m.federation));
     }
     if (m.programs != null) {
       if (m.programs.authenticate != null) {
@@ -161,6 +166,16 @@ public final class TokenBackendsModel {
         sources.add(secretKey(m.mongo.passwordSecretRef, "password", MONGO_PASSWORD));
       }
     }
+    if (m.federation != null) {
+      for (TokenFederationSpec.Issuer i : m.federation.issuers) {
+        if (i.caSecretRef != null) {
+          sources.add(secretKey(i.caSecretRef, "ca.crt", TokenFederationModel.caFile(i)));
+        }
+        if (i.caConfigMapRef != null) {
+          sources.add(configMapKey(i.caConfigMapRef, "ca.crt", TokenFederationModel.caFile(i)));
+        }
+      }
+    }
     if (!sources.isEmpty()) {
       out.add(new VolumeBuilder().withName(SECRETS_VOLUME).withNewProjected()
           .withDefaultMode(SECRET_MODE).withSources(sources).endProjected().build());
@@ -229,6 +244,13 @@ public final class TokenBackendsModel {
     }
     if (m.mongo != null && m.mongo.passwordSecretRef != null) {
       refs.add(new Ref(m.mongo.passwordSecretRef, "password", at + "mongo.passwordSecretRef"));
+    }
+    if (m.federation != null) {
+      for (TokenFederationSpec.Issuer i : m.federation.issuers) {
+        if (i.caSecretRef != null) {
+          refs.add(new Ref(i.caSecretRef, "ca.crt", at + "federation.issuers[" + i.name + "].caSecretRef"));
+        }
+      }
     }
     return refs;
   }
