@@ -74,6 +74,18 @@ class MountedSecretsFingerprintTest {
   }
 
   @Test
+  void theRegistrysUidSaltsTheHashSoEqualPasswordsLookDifferentElsewhere() {
+    var one = ProxyModelTest.cache(TlsSpec.Mode.TLS);
+    one.getMetadata().setUid("0b7c6f2e-1111-4c4e-9d7a-000000000001");
+    var other = ProxyModelTest.cache(TlsSpec.Mode.TLS);
+    other.getMetadata().setUid("0b7c6f2e-1111-4c4e-9d7a-000000000002");
+    var secrets = upstreamSecrets();
+    assertThat(MountedSecretsFingerprint.of(one, secrets::get))
+        .isEqualTo(MountedSecretsFingerprint.of(one, secrets::get))
+        .isNotEqualTo(MountedSecretsFingerprint.of(other, secrets::get));
+  }
+
+  @Test
   void withoutSuchSecretsThereIsNoFingerprintAndNoAnnotation() {
     var plain = Registries.basic("infra", "plain");
     plain.getSpec().notifications = new NotificationsSpec();
