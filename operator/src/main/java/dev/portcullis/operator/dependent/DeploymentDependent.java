@@ -3,7 +3,7 @@ package dev.portcullis.operator.dependent;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.model.DeploymentModel;
 import dev.portcullis.operator.model.Names;
-import dev.portcullis.operator.model.NotificationsModel;
+import dev.portcullis.operator.model.MountedSecretsFingerprint;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * The registry pods. Its status (ready replicas) feeds the Available condition. The reconciler
- * hands over the token CA's fingerprint through the workflow context (managed token issuer).
+ * hands over the token CA's fingerprint (managed token issuer) and the fingerprint of the Secrets
+ * the registry reads at start through the workflow context.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class DeploymentDependent extends OwnedDependent<Deployment> {
@@ -22,8 +23,11 @@ public class DeploymentDependent extends OwnedDependent<Deployment> {
   /** Key of the token CA's fingerprint (a String) in the workflow context. */
   public static final String TOKEN_CA = "portcullis.token-ca";
 
-  /** Key of the notifications Secrets' fingerprint (a String) in the workflow context. */
-  public static final String NOTIFICATION_SECRETS = "portcullis.notification-secrets";
+  /**
+   * Key of the {@link MountedSecretsFingerprint} (a String) in the workflow context: the reconciler
+   * reads the Secrets from its informer.
+   */
+  public static final String MOUNTED_SECRETS = "portcullis.mounted-secrets";
 
   public DeploymentDependent() {
     super(Deployment.class);
@@ -34,8 +38,8 @@ public class DeploymentDependent extends OwnedDependent<Deployment> {
     var shared = context.managedWorkflowAndDependentResourceContext();
     Deployment desired = DeploymentModel.desired(primary, shared.get(TOKEN_CA, String.class)
         .orElse(null));
-    shared.get(NOTIFICATION_SECRETS, String.class).ifPresent(f -> desired.getSpec().getTemplate()
-        .getMetadata().getAnnotations().put(NotificationsModel.SECRETS_ANNOTATION, f));
+    shared.get(MOUNTED_SECRETS, String.class).ifPresent(f -> desired.getSpec().getTemplate()
+        .getMetadata().getAnnotations().put(MountedSecretsFingerprint.ANNOTATION, f));
     return desired;
   }
 

@@ -12,10 +12,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,12 +37,6 @@ public final class NotificationsModel {
   static final String CA_FILE = "ca.crt";
   static final String CERTIFICATE_FILE = "tls.crt";
   static final String KEY_FILE = "tls.key";
-
-  /**
-   * Pod template annotation: a hash of the mounted Secrets' values. The registry reads them once
-   * at start, so a changed header value, signing key or certificate rolls the pods.
-   */
-  public static final String SECRETS_ANNOTATION = "portcullis.dev/notifications-secrets";
 
   /** The registry's health check of an endpoint, as it names it on /readyz. */
   public static final String CHECK_PREFIX = "notifications_";
@@ -167,30 +158,13 @@ public final class NotificationsModel {
     return names;
   }
 
-  /**
-   * A hash of every mounted value, or null without any: the pod template's
-   * {@value #SECRETS_ANNOTATION}. Missing values hash as absent (the pod waits for them anyway).
-   */
-  public static String secretsFingerprint(SecureRegistry r, Function<String, Secret> lookup) {
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    boolean any = false;
+  /** The mounted keys, for {@link MountedSecretsFingerprint}: the registry reads them at start. */
+  static List<MountedSecretsFingerprint.Key> mountedKeys(SecureRegistry r) {
+    var keys = new ArrayList<MountedSecretsFingerprint.Key>();
     for (NotificationEndpointSpec e : endpoints(r)) {
-      for (SecretFile f : files(e)) {
-        any = true;
-        Secret s = lookup.apply(f.secret());
-        String value = s == null ? null : SecretInputs.value(s, f.key());
-        for (String part : new String[] {f.secret(), f.key(), value == null ? "" : value}) {
-          sha.update(part.getBytes(StandardCharsets.UTF_8));
-          sha.update((byte) 0);
-        }
-      }
+      files(e).forEach(f -> keys.add(new MountedSecretsFingerprint.Key(f.secret(), f.key())));
     }
-    return any ? HexFormat.of().formatHex(sha.digest(), 0, 16) : null;
+    return keys;
   }
 
   private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile(

@@ -180,6 +180,26 @@ public final class ProxyModel {
     return names;
   }
 
+  /**
+   * The mounted keys, for {@link MountedSecretsFingerprint}: the registry reads the upstreams'
+   * credentials and CAs at start, so a rotated Secret has to roll the pods.
+   */
+  static List<MountedSecretsFingerprint.Key> mountedKeys(SecureRegistry r) {
+    var keys = new ArrayList<MountedSecretsFingerprint.Key>();
+    for (ProxyUpstreamSpec u : upstreams(r)) {
+      if (u.credentialsSecretRef != null) {
+        var ref = u.credentialsSecretRef;
+        keys.add(new MountedSecretsFingerprint.Key(ref.name, ref.effectiveUsernameKey()));
+        keys.add(new MountedSecretsFingerprint.Key(ref.name, ref.effectivePasswordKey()));
+      }
+      if (u.caSecretRef != null) {
+        var ref = u.caSecretRef;
+        keys.add(new MountedSecretsFingerprint.Key(ref.name, ref.effectiveKey()));
+      }
+    }
+    return keys;
+  }
+
   private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile(
       "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?");
   private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile(

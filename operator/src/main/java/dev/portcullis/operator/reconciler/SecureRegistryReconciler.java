@@ -282,12 +282,12 @@ public class SecureRegistryReconciler
       }
       var shared = context.managedWorkflowAndDependentResourceContext();
       shared.put(HtpasswdSecretDependent.CREDENTIALS, users);
-      // the registry reads the endpoints' header values, keys and CAs at start: a change rolls it
-      String notificationSecrets = dev.portcullis.operator.model.NotificationsModel
-          .secretsFingerprint(r, n -> ReferencedSecrets.get(context, r, n));
-      if (notificationSecrets != null) {
-        shared.put(dev.portcullis.operator.dependent.DeploymentDependent.NOTIFICATION_SECRETS,
-            notificationSecrets);
+      // the registry reads the upstreams' and endpoints' Secrets at start: a change rolls it
+      String mountedSecrets = dev.portcullis.operator.model.MountedSecretsFingerprint
+          .of(r, n -> ReferencedSecrets.get(context, r, n));
+      if (mountedSecrets != null) {
+        shared.put(dev.portcullis.operator.dependent.DeploymentDependent.MOUNTED_SECRETS,
+            mountedSecrets);
       }
       if (r.getSpec().effectiveAuth().managedToken() != null) {
         // the issuer and the registry read these at start: a change rolls their pods

@@ -136,13 +136,13 @@ class NotificationsModelTest {
   void theFingerprintFollowsTheMountedValuesSoAChangeRollsThePods() {
     var r = notifying();
     var secrets = secrets();
-    String before = NotificationsModel.secretsFingerprint(r, secrets::get);
-    assertThat(before).hasSize(32).isEqualTo(NotificationsModel.secretsFingerprint(r, secrets::get));
+    String before = MountedSecretsFingerprint.of(r, secrets::get);
+    assertThat(before).hasSize(32).isEqualTo(MountedSecretsFingerprint.of(r, secrets::get));
     secrets.put("hook-token", Registries.secret("infra", "hook-token",
         Map.of("authorization", "Bearer rotated")));
-    assertThat(NotificationsModel.secretsFingerprint(r, secrets::get)).isNotEqualTo(before)
+    assertThat(MountedSecretsFingerprint.of(r, secrets::get)).isNotEqualTo(before)
         .doesNotContain("rotated");
-    assertThat(NotificationsModel.secretsFingerprint(Registries.basic("infra", "plain"),
+    assertThat(MountedSecretsFingerprint.of(Registries.basic("infra", "plain"),
         secrets::get)).isNull();
   }
 

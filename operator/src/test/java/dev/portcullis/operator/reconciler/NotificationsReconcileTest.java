@@ -10,7 +10,7 @@ import dev.portcullis.operator.api.NotificationsSpec;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.TlsSpec;
 import dev.portcullis.operator.health.HealthProber;
-import dev.portcullis.operator.model.NotificationsModel;
+import dev.portcullis.operator.model.MountedSecretsFingerprint;
 import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -132,7 +132,7 @@ class NotificationsReconcileTest {
   private static String annotation(String ns) {
     var d = cluster.client.resources(Deployment.class).inNamespace(ns).withName("reg").get();
     return d == null ? null : d.getSpec().getTemplate().getMetadata().getAnnotations()
-        .get(NotificationsModel.SECRETS_ANNOTATION);
+        .get(MountedSecretsFingerprint.ANNOTATION);
   }
 
   /** The next probe comes on schedule; a spec change brings it sooner. */
