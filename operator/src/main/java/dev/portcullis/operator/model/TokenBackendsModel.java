@@ -7,6 +7,7 @@ import dev.portcullis.operator.api.TokenFederationSpec;
 import dev.portcullis.operator.api.TokenLdapSpec;
 import dev.portcullis.operator.api.TokenMongoSpec;
 import dev.portcullis.operator.api.TokenProgramsSpec;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapKeySelector;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -222,6 +223,67 @@ public final class TokenBackendsModel {
       }
     }
     return problems;
+  }
+
+  /** The ConfigMaps these backends mount, so that creating a missing one reconciles the registry. */
+  public static Set<String> configMapNames(SecureRegistry r) {
+    var names = new LinkedHashSet<String>();
+    for (ConfigMapRef ref : configMapRefs(r)) {
+      names.add(ref.name());
+    }
+    return names;
+  }
+
+  /**
+   * A missing ConfigMap or key named with the spec field (condition AuthReady): the kubelet would
+   * otherwise hold the issuer pod in ContainerCreating with nothing in the registry's status.
+   */
+  public static List<Problem> configMapProblems(SecureRegistry r, Function<String, ConfigMap> lookup) {
+    var problems = new ArrayList<Problem>();
+    for (ConfigMapRef ref : configMapRefs(r)) {
+      ConfigMap cm = lookup.apply(ref.name());
+      if (cm == null) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "ConfigMapNotFound",
+            "ConfigMap " + ref.name() + " not found (" + ref.field() + ")"));
+      } else if (ref.key() != null && !hasKey(cm, ref.key())) {
+        problems.add(new Problem(ConditionTypes.AUTH_READY, "ConfigMapKeyNotFound",
+            "ConfigMap " + ref.name() + " has no key " + ref.key() + " (" + ref.field() + ")"));
+      }
+    }
+    return problems;
+  }
+
+  private static boolean hasKey(ConfigMap cm, String key) {
+    return (cm.getData() != null && cm.getData().get(key) != null && !cm.getData().get(key).isBlank())
+        || (cm.getBinaryData() != null && cm.getBinaryData().get(key) != null);
+  }
+
+  /** A ConfigMap the issuer mounts; key null when it is mounted whole. */
+  private record ConfigMapRef(String name, String key, String field) {}
+
+  private static List<ConfigMapRef> configMapRefs(SecureRegistry r) {
+    var refs = new ArrayList<ConfigMapRef>();
+    AuthSpec.Managed m = managed(r);
+    if (m == null) {
+      return refs;
+    }
+    String at = "auth.token.managed.";
+    if (m.ldap != null && m.ldap.caConfigMapRef != null) {
+      refs.add(new ConfigMapRef(m.ldap.caConfigMapRef.getName(),
+          key(m.ldap.caConfigMapRef.getKey(), "ca.crt"), at + "ldap.caConfigMapRef"));
+    }
+    if (m.federation != null) {
+      for (TokenFederationSpec.Issuer i : m.federation.issuers) {
+        if (i.caConfigMapRef != null) {
+          refs.add(new ConfigMapRef(i.caConfigMapRef.getName(), key(i.caConfigMapRef.getKey(), "ca.crt"),
+              at + "federation.issuers[" + i.name + "].caConfigMapRef"));
+        }
+      }
+    }
+    if (m.programs != null && m.programs.configMapName != null) {
+      refs.add(new ConfigMapRef(m.programs.configMapName, null, at + "programs.configMapName"));
+    }
+    return refs;
   }
 
   private record Ref(SecretKeySelector selector, String defaultKey, String field) {}

@@ -240,7 +240,8 @@ public class SecureRegistryReconciler
   @Override
   public List<EventSource<?, SecureRegistry>> prepareEventSources(
       EventSourceContext<SecureRegistry> context) {
-    return List.of(ReferencedSecrets.eventSource(context));
+    return List.of(ReferencedSecrets.eventSource(context),
+        ReferencedConfigMaps.eventSource(context));
   }
 
   @Override
@@ -261,6 +262,8 @@ public class SecureRegistryReconciler
     var credentials = SecretInputs.credentials(r, n -> ReferencedSecrets.get(context, r, n));
     problems.addAll(credentials.problems());
     problems.addAll(SecretInputs.referenceProblems(r, n -> ReferencedSecrets.get(context, r, n)));
+    problems.addAll(dev.portcullis.operator.model.TokenBackendsModel.configMapProblems(r,
+        n -> ReferencedConfigMaps.get(context, r, n)));
     dev.portcullis.operator.model.MonitoringModel.problem(r).ifPresent(problems::add);
     boolean tls = r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled;
     if (tls && !CertManager.installed(context.getClient())) {

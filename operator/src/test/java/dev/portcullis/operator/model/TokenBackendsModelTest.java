@@ -162,6 +162,31 @@ class TokenBackendsModelTest {
   }
 
   @Test
+  void aMissingConfigMapOrKeyIsNamedWithTheFieldThatMountsIt() {
+    SecureRegistry r = registry(ALL);
+    assertThat(TokenBackendsModel.configMapNames(r)).containsExactly("corp-ca", "registry-programs");
+    assertThat(TokenBackendsModel.configMapProblems(r, n -> null))
+        .extracting(Problem::conditionType, Problem::reason, Problem::message)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("AuthReady", "ConfigMapNotFound",
+                "ConfigMap corp-ca not found (auth.token.managed.ldap.caConfigMapRef)"),
+            org.assertj.core.groups.Tuple.tuple("AuthReady", "ConfigMapNotFound",
+                "ConfigMap registry-programs not found (auth.token.managed.programs.configMapName)"));
+    // the programs' ConfigMap is mounted whole: any keys will do; the CA needs its key
+    assertThat(TokenBackendsModel.configMapProblems(r, n -> configMap(n, Map.of("ca.crt", "x"))))
+        .extracting(Problem::reason, Problem::message)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("ConfigMapKeyNotFound",
+            "ConfigMap corp-ca has no key root.pem (auth.token.managed.ldap.caConfigMapRef)"));
+    assertThat(TokenBackendsModel.configMapProblems(r, n -> configMap(n, Map.of("root.pem", "x"))))
+        .isEmpty();
+  }
+
+  static io.fabric8.kubernetes.api.model.ConfigMap configMap(String name, Map<String, String> data) {
+    return new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+        .withNewMetadata().withName(name).withNamespace("ns").endMetadata().withData(data).build();
+  }
+
+  @Test
   void theConfigMapHoldsNoSecretValue() {
     SecureRegistry r = registry(ALL);
     String data = TokenIssuerModel.configMap(r).getData().get("config.yml");

@@ -130,6 +130,23 @@ class TokenFederationModelTest {
   }
 
   @Test
+  void aMissingCaConfigMapIsNamedWithTheIssuerThatNeedsIt() {
+    SecureRegistry r = registry(TWO_ISSUERS);
+    assertThat(TokenBackendsModel.configMapNames(r)).containsExactly("cluster-ca");
+    assertThat(TokenBackendsModel.configMapProblems(r, n -> null))
+        .extracting(Problem::conditionType, Problem::reason, Problem::message)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("AuthReady", "ConfigMapNotFound",
+            "ConfigMap cluster-ca not found (auth.token.managed.federation.issuers[other-cluster].caConfigMapRef)"));
+    assertThat(TokenBackendsModel.configMapProblems(r,
+        n -> TokenBackendsModelTest.configMap(n, Map.of("root.pem", "x"))))
+        .extracting(Problem::reason, Problem::message)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("ConfigMapKeyNotFound",
+            "ConfigMap cluster-ca has no key ca.crt (auth.token.managed.federation.issuers[other-cluster].caConfigMapRef)"));
+    assertThat(TokenBackendsModel.configMapProblems(r,
+        n -> TokenBackendsModelTest.configMap(n, Map.of("ca.crt", "x")))).isEmpty();
+  }
+
+  @Test
   void theFederationSampleBuildsAnIssuerWithFederationAndNoSecrets() throws Exception {
     var serialization = new KubernetesSerialization();
     serialization.registerKubernetesResource(SecureRegistry.class);

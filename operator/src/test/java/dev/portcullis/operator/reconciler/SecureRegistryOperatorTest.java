@@ -528,6 +528,36 @@ class SecureRegistryOperatorTest {
   }
 
   @Test
+  void missingProgramsConfigMapIsReportedUntilItIsCreated() {
+    String ns = namespace();
+    var r = Registries.basic(ns, "reg");
+    r.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
+    r.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
+    r.getSpec().auth.token = new dev.portcullis.operator.api.AuthSpec.Token();
+    r.getSpec().auth.token.managed = new dev.portcullis.operator.api.AuthSpec.Managed();
+    var programs = new dev.portcullis.operator.api.TokenProgramsSpec();
+    programs.configMapName = "auth-programs";
+    programs.authenticate = new dev.portcullis.operator.api.TokenProgramsSpec.Program();
+    programs.authenticate.command = "/etc/portcullis/auth-programs/check";
+    r.getSpec().auth.token.managed.programs = programs;
+    cluster.client.resource(r).create();
+    await().untilAsserted(() -> assertThat(condition(get(ns, "reg"), ConditionTypes.AUTH_READY))
+        .isEqualTo("False ConfigMapNotFound: ConfigMap auth-programs not found"
+            + " (auth.token.managed.programs.configMapName)"));
+    assertThat(get(Deployment.class, ns, "reg-auth")).isNull();
+
+    // the ConfigMap appears: the operator notices by itself
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+        .withNewMetadata().withName("auth-programs").withNamespace(ns).endMetadata()
+        .addToData("check", "#!/usr/bin/java --source 17").build()).create();
+    await().untilAsserted(() -> {
+      assertThat(condition(get(ns, "reg"), ConditionTypes.AUTH_READY))
+          .startsWith("True TokenIssuerConfigured");
+      assertThat(get(Deployment.class, ns, "reg-auth")).isNotNull();
+    });
+  }
+
+  @Test
   void tlsDisabledWithEmptyDirRunsPlainHttpWithoutCertificates() {
     String ns = namespace();
     var r = Registries.tls(Registries.basic(ns, "plain"),
