@@ -6,15 +6,10 @@ import dev.portcullis.operator.api.NotificationsSpec;
 import dev.portcullis.operator.api.SecureRegistry;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.fabric8.kubernetes.api.model.VolumeProjection;
-import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -119,52 +114,35 @@ public final class NotificationsModel {
     return Optional.of(section);
   }
 
-  /** One projected volume per endpoint that reads a Secret, in the endpoints' order. */
-  public static List<Volume> volumes(SecureRegistry r) {
-    var volumes = new ArrayList<Volume>();
+  /** One folder per endpoint, by its place in the list: each Secret key a projection of its own. */
+  private static List<SecretFileVolume> folders(SecureRegistry r) {
+    var folders = new ArrayList<SecretFileVolume>();
     var endpoints = endpoints(r);
     for (int i = 0; i < endpoints.size(); i++) {
-      var sources = new ArrayList<VolumeProjection>();
-      for (SecretFile f : files(endpoints.get(i))) {
-        sources.add(new VolumeProjectionBuilder().withNewSecret().withName(f.secret())
-            .addNewItem().withKey(f.key()).withPath(f.path()).endItem().endSecret().build());
-      }
-      if (!sources.isEmpty()) {
-        volumes.add(new VolumeBuilder().withName(volumeName(i)).withNewProjected()
-            .withDefaultMode(0440).withSources(sources).endProjected().build());
-      }
+      var folder = new SecretFileVolume(volumeName(i), dir(i));
+      files(endpoints.get(i)).forEach(folder::secret);
+      folders.add(folder);
     }
-    return volumes;
+    return folders;
+  }
+
+  /** One projected volume per endpoint that reads a Secret, in the endpoints' order. */
+  public static List<Volume> volumes(SecureRegistry r) {
+    return SecretFileVolume.volumes(folders(r));
   }
 
   public static List<VolumeMount> mounts(SecureRegistry r) {
-    var mounts = new ArrayList<VolumeMount>();
-    var endpoints = endpoints(r);
-    for (int i = 0; i < endpoints.size(); i++) {
-      if (!files(endpoints.get(i)).isEmpty()) {
-        mounts.add(new VolumeMountBuilder().withName(volumeName(i)).withMountPath(dir(i))
-            .withReadOnly(true).build());
-      }
-    }
-    return mounts;
+    return SecretFileVolume.mounts(folders(r));
   }
 
   /** The Secrets the endpoints read, so that a change to one reconciles the registry. */
   public static Set<String> secretNames(SecureRegistry r) {
-    var names = new LinkedHashSet<String>();
-    for (NotificationEndpointSpec e : endpoints(r)) {
-      files(e).forEach(f -> names.add(f.secret()));
-    }
-    return names;
+    return SecretFileVolume.secretNames(folders(r));
   }
 
   /** The mounted keys, for {@link MountedSecretsFingerprint}: the registry reads them at start. */
   static List<MountedSecretsFingerprint.Key> mountedKeys(SecureRegistry r) {
-    var keys = new ArrayList<MountedSecretsFingerprint.Key>();
-    for (NotificationEndpointSpec e : endpoints(r)) {
-      files(e).forEach(f -> keys.add(new MountedSecretsFingerprint.Key(f.secret(), f.key())));
-    }
-    return keys;
+    return SecretFileVolume.fingerprintKeys(folders(r));
   }
 
   private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile(
@@ -253,9 +231,6 @@ public final class NotificationsModel {
     }
     return problems;
   }
-
-  /** A Secret key mounted as a file of an endpoint's folder, and the field that asked for it. */
-  private record SecretFile(String secret, String key, String path, String field) {}
 
   private static List<SecretFile> files(NotificationEndpointSpec e) {
     var files = new ArrayList<SecretFile>();

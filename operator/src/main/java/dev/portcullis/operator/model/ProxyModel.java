@@ -9,14 +9,9 @@ import dev.portcullis.operator.api.TlsSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.fabric8.kubernetes.api.model.VolumeProjection;
-import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -120,44 +115,38 @@ public final class ProxyModel {
     return upstreams(r).stream().map(u -> new Mirror(u.name, stripSlash(u.url))).toList();
   }
 
-  /** One projected volume per upstream that has a Secret, in the upstreams' order. */
-  public static List<Volume> volumes(SecureRegistry r) {
-    var volumes = new ArrayList<Volume>();
+  /**
+   * One folder per upstream, by its place in the list: the credentials (user name and password
+   * as one projection of their Secret) and the CA bundle.
+   */
+  private static List<SecretFileVolume> folders(SecureRegistry r) {
+    var folders = new ArrayList<SecretFileVolume>();
     var upstreams = upstreams(r);
     for (int i = 0; i < upstreams.size(); i++) {
       ProxyUpstreamSpec u = upstreams.get(i);
-      var sources = new ArrayList<VolumeProjection>();
+      var folder = new SecretFileVolume(volumeName(i), dir(i));
       if (u.credentialsSecretRef != null) {
         var ref = u.credentialsSecretRef;
-        sources.add(new VolumeProjectionBuilder().withNewSecret().withName(ref.name)
-            .addNewItem().withKey(ref.effectiveUsernameKey()).withPath(USERNAME_FILE).endItem()
-            .addNewItem().withKey(ref.effectivePasswordKey()).withPath(PASSWORD_FILE).endItem()
-            .endSecret().build());
+        folder.secret(
+            new SecretFile(ref.name, ref.effectiveUsernameKey(), USERNAME_FILE, "credentialsSecretRef"),
+            new SecretFile(ref.name, ref.effectivePasswordKey(), PASSWORD_FILE, "credentialsSecretRef"));
       }
       if (u.caSecretRef != null) {
-        sources.add(new VolumeProjectionBuilder().withNewSecret().withName(u.caSecretRef.name)
-            .addNewItem().withKey(u.caSecretRef.effectiveKey()).withPath(CA_FILE).endItem()
-            .endSecret().build());
+        folder.secret(new SecretFile(u.caSecretRef.name, u.caSecretRef.effectiveKey(), CA_FILE,
+            "caSecretRef"));
       }
-      if (!sources.isEmpty()) {
-        volumes.add(new VolumeBuilder().withName(volumeName(i)).withNewProjected()
-            .withDefaultMode(0440).withSources(sources).endProjected().build());
-      }
+      folders.add(folder);
     }
-    return volumes;
+    return folders;
+  }
+
+  /** One projected volume per upstream that has a Secret, in the upstreams' order. */
+  public static List<Volume> volumes(SecureRegistry r) {
+    return SecretFileVolume.volumes(folders(r));
   }
 
   public static List<VolumeMount> mounts(SecureRegistry r) {
-    var mounts = new ArrayList<VolumeMount>();
-    var upstreams = upstreams(r);
-    for (int i = 0; i < upstreams.size(); i++) {
-      ProxyUpstreamSpec u = upstreams.get(i);
-      if (u.credentialsSecretRef != null || u.caSecretRef != null) {
-        mounts.add(new VolumeMountBuilder().withName(volumeName(i)).withMountPath(dir(i))
-            .withReadOnly(true).build());
-      }
-    }
-    return mounts;
+    return SecretFileVolume.mounts(folders(r));
   }
 
   /** The sizeLimit of the registry's /tmp, where the cache stages blobs in transit; or null. */
@@ -168,16 +157,7 @@ public final class ProxyModel {
 
   /** The Secrets the upstreams read, so that a change to one reconciles the registry. */
   public static Set<String> secretNames(SecureRegistry r) {
-    var names = new LinkedHashSet<String>();
-    for (ProxyUpstreamSpec u : upstreams(r)) {
-      if (u.credentialsSecretRef != null) {
-        names.add(u.credentialsSecretRef.name);
-      }
-      if (u.caSecretRef != null) {
-        names.add(u.caSecretRef.name);
-      }
-    }
-    return names;
+    return SecretFileVolume.secretNames(folders(r));
   }
 
   /**
@@ -185,19 +165,7 @@ public final class ProxyModel {
    * credentials and CAs at start, so a rotated Secret has to roll the pods.
    */
   static List<MountedSecretsFingerprint.Key> mountedKeys(SecureRegistry r) {
-    var keys = new ArrayList<MountedSecretsFingerprint.Key>();
-    for (ProxyUpstreamSpec u : upstreams(r)) {
-      if (u.credentialsSecretRef != null) {
-        var ref = u.credentialsSecretRef;
-        keys.add(new MountedSecretsFingerprint.Key(ref.name, ref.effectiveUsernameKey()));
-        keys.add(new MountedSecretsFingerprint.Key(ref.name, ref.effectivePasswordKey()));
-      }
-      if (u.caSecretRef != null) {
-        var ref = u.caSecretRef;
-        keys.add(new MountedSecretsFingerprint.Key(ref.name, ref.effectiveKey()));
-      }
-    }
-    return keys;
+    return SecretFileVolume.fingerprintKeys(folders(r));
   }
 
   private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile(

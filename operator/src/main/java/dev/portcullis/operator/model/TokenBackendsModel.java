@@ -8,16 +8,12 @@ import dev.portcullis.operator.api.TokenLdapSpec;
 import dev.portcullis.operator.api.TokenMongoSpec;
 import dev.portcullis.operator.api.TokenProgramsSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapKeySelector;
-import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.fabric8.kubernetes.api.model.VolumeProjection;
-import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -45,8 +41,6 @@ public final class TokenBackendsModel {
   static final String MONGO_URI = "mongo-uri";
   static final String SECRETS_VOLUME = "backend-secrets";
   static final String PROGRAMS_VOLUME = "programs";
-  /** Read-only for the issuer's user and group (fsGroup), nothing for others. */
-  private static final int SECRET_MODE = 0440;
   private static final int PROGRAM_MODE = 0555;
 
   private TokenBackendsModel() {}
@@ -140,86 +134,103 @@ public final class TokenBackendsModel {
     return s;
   }
 
-  /** The issuer pod's extra volumes: the backends' Secret (and ConfigMap) keys, the programs. */
-  public static List<Volume> volumes(SecureRegistry r) {
-    var out = new ArrayList<Volume>();
+  /**
+   * The backends' files, in one folder ({@value #SECRETS_DIR}): each Secret key (and each CA
+   * ConfigMap key) a projection of its own.
+   */
+  private static SecretFileVolume secretsFolder(SecureRegistry r) {
+    var folder = new SecretFileVolume(SECRETS_VOLUME, SECRETS_DIR);
     AuthSpec.Managed m = managed(r);
     if (m == null) {
-      return out;
+      return folder;
     }
-    var sources = new ArrayList<VolumeProjection>();
+    String at = "auth.token.managed.";
     if (m.ldap != null) {
       if (m.ldap.bindPasswordSecretRef != null) {
-        sources.add(secretKey(m.ldap.bindPasswordSecretRef, "password", LDAP_BIND_PASSWORD));
+        folder.secret(file(m.ldap.bindPasswordSecretRef, "password", LDAP_BIND_PASSWORD,
+            at + "ldap.bindPasswordSecretRef"));
       }
       if (m.ldap.caSecretRef != null) {
-        sources.add(secretKey(m.ldap.caSecretRef, "ca.crt", LDAP_CA));
+        folder.secret(file(m.ldap.caSecretRef, "ca.crt", LDAP_CA, at + "ldap.caSecretRef"));
       }
       if (m.ldap.caConfigMapRef != null) {
-        sources.add(configMapKey(m.ldap.caConfigMapRef, "ca.crt", LDAP_CA));
+        folder.configMap(m.ldap.caConfigMapRef.getName(),
+            key(m.ldap.caConfigMapRef.getKey(), "ca.crt"), LDAP_CA);
       }
     }
     if (m.mongo != null) {
       if (m.mongo.uriSecretRef != null) {
-        sources.add(secretKey(m.mongo.uriSecretRef, "uri", MONGO_URI));
+        folder.secret(file(m.mongo.uriSecretRef, "uri", MONGO_URI, at + "mongo.uriSecretRef"));
       }
       if (m.mongo.passwordSecretRef != null) {
-        sources.add(secretKey(m.mongo.passwordSecretRef, "password", MONGO_PASSWORD));
+        folder.secret(file(m.mongo.passwordSecretRef, "password", MONGO_PASSWORD,
+            at + "mongo.passwordSecretRef"));
       }
     }
     if (m.federation != null) {
       for (TokenFederationSpec.Issuer i : m.federation.issuers) {
         if (i.caSecretRef != null) {
-          sources.add(secretKey(i.caSecretRef, "ca.crt", TokenFederationModel.caFile(i)));
+          folder.secret(file(i.caSecretRef, "ca.crt", TokenFederationModel.caFile(i),
+              at + "federation.issuers[" + i.name + "].caSecretRef"));
         }
         if (i.caConfigMapRef != null) {
-          sources.add(configMapKey(i.caConfigMapRef, "ca.crt", TokenFederationModel.caFile(i)));
+          folder.configMap(i.caConfigMapRef.getName(), key(i.caConfigMapRef.getKey(), "ca.crt"),
+              TokenFederationModel.caFile(i));
         }
       }
     }
-    if (!sources.isEmpty()) {
-      out.add(new VolumeBuilder().withName(SECRETS_VOLUME).withNewProjected()
-          .withDefaultMode(SECRET_MODE).withSources(sources).endProjected().build());
-    }
-    if (m.programs != null && m.programs.configMapName != null) {
-      out.add(new VolumeBuilder().withName(PROGRAMS_VOLUME).withNewConfigMap()
-          .withName(m.programs.configMapName).withDefaultMode(PROGRAM_MODE).endConfigMap().build());
-    }
+    return folder;
+  }
+
+  /** The issuer pod's extra volumes: the backends' Secret (and ConfigMap) keys, the programs. */
+  public static List<Volume> volumes(SecureRegistry r) {
+    var out = new ArrayList<Volume>();
+    secretsFolder(r).volume().ifPresent(out::add);
+    programs(r).ifPresent(name -> out.add(new VolumeBuilder().withName(PROGRAMS_VOLUME)
+        .withNewConfigMap().withName(name).withDefaultMode(PROGRAM_MODE).endConfigMap().build()));
     return out;
   }
 
   /** The issuer container's mounts of {@link #volumes}. */
   public static List<VolumeMount> mounts(SecureRegistry r) {
     var out = new ArrayList<VolumeMount>();
-    for (Volume v : volumes(r)) {
-      String path = v.getName().equals(SECRETS_VOLUME) ? SECRETS_DIR : TokenProgramsSpec.PROGRAMS_DIR;
-      out.add(new VolumeMountBuilder().withName(v.getName()).withMountPath(path).withReadOnly(true).build());
-    }
+    secretsFolder(r).mount().ifPresent(out::add);
+    programs(r).ifPresent(name -> out.add(new VolumeMountBuilder().withName(PROGRAMS_VOLUME)
+        .withMountPath(TokenProgramsSpec.PROGRAMS_DIR).withReadOnly(true).build()));
     return out;
+  }
+
+  /** The ConfigMap of the users' programs, or empty when there is none to mount. */
+  private static java.util.Optional<String> programs(SecureRegistry r) {
+    AuthSpec.Managed m = managed(r);
+    return m == null || m.programs == null ? java.util.Optional.empty()
+        : java.util.Optional.ofNullable(m.programs.configMapName);
   }
 
   /** The Secrets these backends read, so that a change to one reconciles the registry. */
   public static Set<String> secretNames(SecureRegistry r) {
-    var names = new LinkedHashSet<String>();
-    for (Ref ref : secretRefs(r)) {
-      names.add(ref.selector().getName());
-    }
-    return names;
+    return SecretFileVolume.secretNames(List.of(secretsFolder(r)));
+  }
+
+  /**
+   * The mounted keys, for the issuer's {@link MountedSecretsFingerprint}: the issuer reads its
+   * backends' passwords, connection strings and CAs at start, so a rotated Secret has to roll it.
+   */
+  static List<MountedSecretsFingerprint.Key> mountedKeys(SecureRegistry r) {
+    return SecretFileVolume.fingerprintKeys(List.of(secretsFolder(r)));
   }
 
   /** A missing Secret or key named with the spec field that refers to it (condition AuthReady). */
   public static List<Problem> secretProblems(SecureRegistry r, Function<String, Secret> lookup) {
     var problems = new ArrayList<Problem>();
-    for (Ref ref : secretRefs(r)) {
-      String name = ref.selector().getName();
-      String key = key(ref.selector().getKey(), ref.defaultKey());
-      Secret s = lookup.apply(name);
+    for (SecretFile f : secretsFolder(r).files()) {
+      Secret s = lookup.apply(f.secret());
       if (s == null) {
         problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretNotFound",
-            "Secret " + name + " not found (" + ref.field() + ")"));
-      } else if (SecretInputs.value(s, key) == null || SecretInputs.value(s, key).isBlank()) {
+            "Secret " + f.secret() + " not found (" + f.field() + ")"));
+      } else if (SecretInputs.value(s, f.key()) == null || SecretInputs.value(s, f.key()).isBlank()) {
         problems.add(new Problem(ConditionTypes.AUTH_READY, "SecretKeyNotFound",
-            "Secret " + name + " has no key " + key + " (" + ref.field() + ")"));
+            "Secret " + f.secret() + " has no key " + f.key() + " (" + f.field() + ")"));
       }
     }
     return problems;
@@ -286,50 +297,14 @@ public final class TokenBackendsModel {
     return refs;
   }
 
-  private record Ref(SecretKeySelector selector, String defaultKey, String field) {}
-
-  private static List<Ref> secretRefs(SecureRegistry r) {
-    var refs = new ArrayList<Ref>();
-    AuthSpec.Managed m = managed(r);
-    if (m == null) {
-      return refs;
-    }
-    String at = "auth.token.managed.";
-    if (m.ldap != null && m.ldap.bindPasswordSecretRef != null) {
-      refs.add(new Ref(m.ldap.bindPasswordSecretRef, "password", at + "ldap.bindPasswordSecretRef"));
-    }
-    if (m.ldap != null && m.ldap.caSecretRef != null) {
-      refs.add(new Ref(m.ldap.caSecretRef, "ca.crt", at + "ldap.caSecretRef"));
-    }
-    if (m.mongo != null && m.mongo.uriSecretRef != null) {
-      refs.add(new Ref(m.mongo.uriSecretRef, "uri", at + "mongo.uriSecretRef"));
-    }
-    if (m.mongo != null && m.mongo.passwordSecretRef != null) {
-      refs.add(new Ref(m.mongo.passwordSecretRef, "password", at + "mongo.passwordSecretRef"));
-    }
-    if (m.federation != null) {
-      for (TokenFederationSpec.Issuer i : m.federation.issuers) {
-        if (i.caSecretRef != null) {
-          refs.add(new Ref(i.caSecretRef, "ca.crt", at + "federation.issuers[" + i.name + "].caSecretRef"));
-        }
-      }
-    }
-    return refs;
-  }
-
   /** A selector's key, or the field's default when the user left it out. */
   private static String key(String given, String dflt) {
     return given == null || given.isEmpty() ? dflt : given;
   }
 
-  private static VolumeProjection secretKey(SecretKeySelector ref, String dfltKey, String path) {
-    return new VolumeProjectionBuilder().withNewSecret().withName(ref.getName())
-        .withItems(new KeyToPath(key(ref.getKey(), dfltKey), null, path)).endSecret().build();
-  }
-
-  private static VolumeProjection configMapKey(ConfigMapKeySelector ref, String dfltKey, String path) {
-    return new VolumeProjectionBuilder().withNewConfigMap().withName(ref.getName())
-        .withItems(new KeyToPath(key(ref.getKey(), dfltKey), null, path)).endConfigMap().build();
+  private static SecretFile file(SecretKeySelector ref, String dfltKey, String path,
+      String field) {
+    return new SecretFile(ref.getName(), key(ref.getKey(), dfltKey), path, field);
   }
 
   private static Map<String, Object> map(Object... kv) {
