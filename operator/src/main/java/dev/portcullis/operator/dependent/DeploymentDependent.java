@@ -38,9 +38,8 @@ public class DeploymentDependent extends OwnedDependent<Deployment> {
     var shared = context.managedWorkflowAndDependentResourceContext();
     Deployment desired = DeploymentModel.desired(primary, shared.get(TOKEN_CA, String.class)
         .orElse(null));
-    shared.get(MOUNTED_SECRETS, String.class).ifPresent(f -> desired.getSpec().getTemplate()
-        .getMetadata().getAnnotations().put(MountedSecretsFingerprint.ANNOTATION, f));
-    return desired;
+    return MountedSecretsFingerprint.annotate(desired,
+        shared.get(MOUNTED_SECRETS, String.class).orElse(null));
   }
 
   /**

@@ -68,6 +68,10 @@ public final class ReferencedSecrets {
     if (r.getSpec().effectiveAuth().managedToken() != null) {
       names.add(Names.tokenSigning(r));
     }
+    // the key of the mounted-secrets fingerprints: deleted, it is created anew
+    if (dev.portcullis.operator.model.MountedSecretsFingerprint.needed(r)) {
+      names.add(dev.portcullis.operator.model.FingerprintKey.secretName(r));
+    }
     // the nodes' client certificate: node trust copies it, and a renewal must reach the nodes
     if (r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS
         && r.getSpec().effectiveNodeTrust().effectiveEnabled()) {

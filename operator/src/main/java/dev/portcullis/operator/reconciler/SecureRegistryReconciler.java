@@ -265,6 +265,10 @@ public class SecureRegistryReconciler
     problems.addAll(dev.portcullis.operator.model.TokenBackendsModel.configMapProblems(r,
         n -> ReferencedConfigMaps.get(context, r, n)));
     dev.portcullis.operator.model.MonitoringModel.problem(r).ifPresent(problems::add);
+    boolean fingerprinted = dev.portcullis.operator.model.MountedSecretsFingerprint.needed(r);
+    if (fingerprinted) {
+      FingerprintKeys.problem(context, r).ifPresent(problems::add);
+    }
     boolean tls = r.getSpec().effectiveTls().effectiveMode() != TlsSpec.Mode.Disabled;
     if (tls && !CertManager.installed(context.getClient())) {
       problems.add(new Problem(ConditionTypes.CERTIFICATES_READY, "CertManagerMissing",
@@ -285,12 +289,24 @@ public class SecureRegistryReconciler
       }
       var shared = context.managedWorkflowAndDependentResourceContext();
       shared.put(HtpasswdSecretDependent.CREDENTIALS, users);
-      // the registry reads the upstreams' and endpoints' Secrets at start: a change rolls it
-      String mountedSecrets = dev.portcullis.operator.model.MountedSecretsFingerprint
-          .of(r, n -> ReferencedSecrets.get(context, r, n));
-      if (mountedSecrets != null) {
-        shared.put(dev.portcullis.operator.dependent.DeploymentDependent.MOUNTED_SECRETS,
-            mountedSecrets);
+      // the registry (upstreams, endpoints) and the issuer (backends) read these Secrets at
+      // start: a change rolls their pods
+      if (fingerprinted) {
+        byte[] key = FingerprintKeys.key(context, r);
+        java.util.function.Function<String, Secret> lookup =
+            n -> ReferencedSecrets.get(context, r, n);
+        String registry = dev.portcullis.operator.model.MountedSecretsFingerprint.of(
+            dev.portcullis.operator.model.MountedSecretsFingerprint.keys(r), key, lookup);
+        if (registry != null) {
+          shared.put(dev.portcullis.operator.dependent.DeploymentDependent.MOUNTED_SECRETS,
+              registry);
+        }
+        String issuer = dev.portcullis.operator.model.MountedSecretsFingerprint.of(
+            dev.portcullis.operator.model.MountedSecretsFingerprint.issuerKeys(r), key, lookup);
+        if (issuer != null) {
+          shared.put(dev.portcullis.operator.dependent.AuthServerDeploymentDependent
+              .MOUNTED_SECRETS, issuer);
+        }
       }
       if (r.getSpec().effectiveAuth().managedToken() != null) {
         // the issuer and the registry read these at start: a change rolls their pods

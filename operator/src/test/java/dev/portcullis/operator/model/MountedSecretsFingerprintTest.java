@@ -6,13 +6,25 @@ import dev.portcullis.operator.api.NotificationsSpec;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.TlsSpec;
 import dev.portcullis.operator.testsupport.Registries;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 
-/** One fingerprint over every Secret the registry mounts and reads only at start. */
+/**
+ * One fingerprint over every Secret the registry mounts and reads only at start, keyed by the
+ * registry's fingerprint key.
+ */
 class MountedSecretsFingerprintTest {
+
+  static final byte[] KEY = FingerprintKey.generate();
 
   static Map<String, Secret> upstreamSecrets() {
     var s = new HashMap<String, Secret>();
@@ -20,6 +32,10 @@ class MountedSecretsFingerprintTest {
         "password", "hub-token-1")));
     s.put("ghcr-ca", Registries.secret("infra", "ghcr-ca", Map.of("bundle.pem", ProxyModelTest.CA)));
     return s;
+  }
+
+  private static String of(SecureRegistry r, Map<String, Secret> secrets) {
+    return MountedSecretsFingerprint.of(MountedSecretsFingerprint.keys(r), KEY, secrets::get);
   }
 
   @Test
@@ -30,27 +46,26 @@ class MountedSecretsFingerprintTest {
         new MountedSecretsFingerprint.Key("hub", "password"),
         new MountedSecretsFingerprint.Key("ghcr-ca", "bundle.pem"));
     var secrets = upstreamSecrets();
-    String before = MountedSecretsFingerprint.of(r, secrets::get);
-    assertThat(before).hasSize(32).matches("[0-9a-f]{32}")
-        .isEqualTo(MountedSecretsFingerprint.of(r, upstreamSecrets()::get));
+    String before = of(r, secrets);
+    assertThat(before).hasSize(32).matches("[0-9a-f]{32}").isEqualTo(of(r, upstreamSecrets()));
 
     secrets.put("hub", Registries.secret("infra", "hub", Map.of("username", "robot",
         "password", "hub-token-2")));
-    String rotated = MountedSecretsFingerprint.of(r, secrets::get);
+    String rotated = of(r, secrets);
     assertThat(rotated).isNotEqualTo(before).doesNotContain("hub-token");
 
     secrets.put("ghcr-ca", Registries.secret("infra", "ghcr-ca",
         Map.of("bundle.pem", ProxyModelTest.CA + ProxyModelTest.CA)));
-    assertThat(MountedSecretsFingerprint.of(r, secrets::get)).isNotEqualTo(rotated);
+    assertThat(of(r, secrets)).isNotEqualTo(rotated);
   }
 
   @Test
   void aMissingSecretHashesAsAbsentAndItsArrivalChangesTheFingerprint() {
     var r = ProxyModelTest.cache(TlsSpec.Mode.TLS);
     var secrets = upstreamSecrets();
-    String present = MountedSecretsFingerprint.of(r, secrets::get);
+    String present = of(r, secrets);
     secrets.remove("hub");
-    String missing = MountedSecretsFingerprint.of(r, secrets::get);
+    String missing = of(r, secrets);
     assertThat(missing).isNotNull().isNotEqualTo(present);
   }
 
@@ -63,26 +78,84 @@ class MountedSecretsFingerprintTest {
     assertThat(MountedSecretsFingerprint.keys(both)).hasSize(3 + 5)
         .startsWith(new MountedSecretsFingerprint.Key("hub", "username"))
         .contains(new MountedSecretsFingerprint.Key("hook-token", "authorization"));
-    String before = MountedSecretsFingerprint.of(both, secrets::get);
+    String before = of(both, secrets);
     secrets.put("hook-token", Registries.secret("infra", "hook-token",
         Map.of("authorization", "Bearer rotated")));
-    String afterEndpoint = MountedSecretsFingerprint.of(both, secrets::get);
+    String afterEndpoint = of(both, secrets);
     assertThat(afterEndpoint).isNotEqualTo(before);
     secrets.put("hub", Registries.secret("infra", "hub", Map.of("username", "robot",
         "password", "hub-token-2")));
-    assertThat(MountedSecretsFingerprint.of(both, secrets::get)).isNotEqualTo(afterEndpoint);
+    assertThat(of(both, secrets)).isNotEqualTo(afterEndpoint);
   }
 
   @Test
-  void theRegistrysUidSaltsTheHashSoEqualPasswordsLookDifferentElsewhere() {
-    var one = ProxyModelTest.cache(TlsSpec.Mode.TLS);
-    one.getMetadata().setUid("0b7c6f2e-1111-4c4e-9d7a-000000000001");
-    var other = ProxyModelTest.cache(TlsSpec.Mode.TLS);
-    other.getMetadata().setUid("0b7c6f2e-1111-4c4e-9d7a-000000000002");
+  void itIsAnHmacUnderTheRegistrysKeySoAReaderOfTheDeploymentCannotTestGuesses() throws Exception {
+    var r = ProxyModelTest.cache(TlsSpec.Mode.TLS);
     var secrets = upstreamSecrets();
-    assertThat(MountedSecretsFingerprint.of(one, secrets::get))
-        .isEqualTo(MountedSecretsFingerprint.of(one, secrets::get))
-        .isNotEqualTo(MountedSecretsFingerprint.of(other, secrets::get));
+    var keys = MountedSecretsFingerprint.keys(r);
+    String fingerprint = MountedSecretsFingerprint.of(keys, KEY, secrets::get);
+
+    // HMAC-SHA256 over name, key and value of each mounted key, each ended by a zero byte
+    var mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(KEY, "HmacSHA256"));
+    for (String part : new String[] {"hub", "username", "robot", "hub", "password", "hub-token-1",
+        "ghcr-ca", "bundle.pem", ProxyModelTest.CA}) {
+      mac.update(part.getBytes(StandardCharsets.UTF_8));
+      mac.update((byte) 0);
+    }
+    assertThat(fingerprint).isEqualTo(HexFormat.of().formatHex(mac.doFinal(), 0, 16));
+
+    // the right guess of every value, hashed under any other key, does not match
+    assertThat(MountedSecretsFingerprint.of(keys, FingerprintKey.generate(), secrets::get))
+        .isNotEqualTo(fingerprint);
+    assertThat(MountedSecretsFingerprint.of(keys, new byte[32], secrets::get))
+        .isNotEqualTo(fingerprint);
+  }
+
+  @Test
+  void binaryValuesAreHashedAsTheBytesThePodReads() {
+    var r = ProxyModelTest.cache(TlsSpec.Mode.TLS);
+    var secrets = upstreamSecrets();
+    // two values that are not UTF-8 and would decode to the same replacement character
+    secrets.put("ghcr-ca", binary("ghcr-ca", "bundle.pem", new byte[] {(byte) 0xff}));
+    String one = of(r, secrets);
+    secrets.put("ghcr-ca", binary("ghcr-ca", "bundle.pem", new byte[] {(byte) 0xfe}));
+    assertThat(of(r, secrets)).isNotEqualTo(one);
+  }
+
+  @Test
+  void theTokenIssuersBackendsHaveAFingerprintOfTheirOwn() {
+    var r = Registries.basic("infra", "reg");
+    r.getSpec().proxy = ProxyModelTest.cache(TlsSpec.Mode.TLS).getSpec().proxy;
+    r.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
+    r.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
+    r.getSpec().auth.token = new dev.portcullis.operator.api.AuthSpec.Token();
+    r.getSpec().auth.token.managed = new dev.portcullis.operator.api.AuthSpec.Managed();
+    var ldap = new dev.portcullis.operator.api.TokenLdapSpec();
+    ldap.addr = "ldap.example.com:636";
+    ldap.base = "dc=example,dc=com";
+    ldap.filter = "(uid=${account})";
+    ldap.bindDN = "cn=registry,dc=example,dc=com";
+    ldap.bindPasswordSecretRef = new io.fabric8.kubernetes.api.model.SecretKeySelector(
+        null, "ldap-bind", null);
+    r.getSpec().auth.token.managed.ldap = ldap;
+    assertThat(MountedSecretsFingerprint.issuerKeys(r))
+        .containsExactly(new MountedSecretsFingerprint.Key("ldap-bind", "password"));
+    assertThat(MountedSecretsFingerprint.needed(r)).isTrue();
+
+    var secrets = upstreamSecrets();
+    secrets.put("ldap-bind", Registries.secret("infra", "ldap-bind", Map.of("password", "bind-1")));
+    var issuerKeys = MountedSecretsFingerprint.issuerKeys(r);
+    String issuer = MountedSecretsFingerprint.of(issuerKeys, KEY, secrets::get);
+    String registry = of(r, secrets);
+    secrets.put("ldap-bind", Registries.secret("infra", "ldap-bind", Map.of("password", "bind-2")));
+    // the issuer's changes, the registry's stays
+    assertThat(MountedSecretsFingerprint.of(issuerKeys, KEY, secrets::get)).isNotEqualTo(issuer);
+    assertThat(of(r, secrets)).isEqualTo(registry);
+
+    var deployment = MountedSecretsFingerprint.annotate(TokenIssuerModel.deployment(r), issuer);
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry(MountedSecretsFingerprint.ANNOTATION, issuer);
   }
 
   @Test
@@ -90,8 +163,18 @@ class MountedSecretsFingerprintTest {
     var plain = Registries.basic("infra", "plain");
     plain.getSpec().notifications = new NotificationsSpec();
     assertThat(MountedSecretsFingerprint.keys(plain)).isEmpty();
-    assertThat(MountedSecretsFingerprint.of(plain, n -> null)).isNull();
-    assertThat(DeploymentModel.desired(plain).getSpec().getTemplate().getMetadata()
-        .getAnnotations()).doesNotContainKey(MountedSecretsFingerprint.ANNOTATION);
+    assertThat(MountedSecretsFingerprint.issuerKeys(plain)).isEmpty();
+    assertThat(MountedSecretsFingerprint.needed(plain)).isFalse();
+    assertThat(MountedSecretsFingerprint.of(MountedSecretsFingerprint.keys(plain), KEY, n -> null))
+        .isNull();
+    assertThat(MountedSecretsFingerprint.annotate(DeploymentModel.desired(plain), null).getSpec()
+        .getTemplate().getMetadata().getAnnotations())
+        .doesNotContainKey(MountedSecretsFingerprint.ANNOTATION);
+  }
+
+  private static Secret binary(String name, String key, byte[] value) {
+    return new SecretBuilder()
+        .withMetadata(new ObjectMetaBuilder().withName(name).withNamespace("infra").build())
+        .withData(Map.of(key, Base64.getEncoder().encodeToString(value))).build();
   }
 }

@@ -136,14 +136,17 @@ class NotificationsModelTest {
   void theFingerprintFollowsTheMountedValuesSoAChangeRollsThePods() {
     var r = notifying();
     var secrets = secrets();
-    String before = MountedSecretsFingerprint.of(r, secrets::get);
-    assertThat(before).hasSize(32).isEqualTo(MountedSecretsFingerprint.of(r, secrets::get));
+    byte[] key = FingerprintKey.generate();
+    var keys = MountedSecretsFingerprint.keys(r);
+    String before = MountedSecretsFingerprint.of(keys, key, secrets::get);
+    assertThat(before).hasSize(32).isEqualTo(MountedSecretsFingerprint.of(keys, key, secrets::get));
     secrets.put("hook-token", Registries.secret("infra", "hook-token",
         Map.of("authorization", "Bearer rotated")));
-    assertThat(MountedSecretsFingerprint.of(r, secrets::get)).isNotEqualTo(before)
+    assertThat(MountedSecretsFingerprint.of(keys, key, secrets::get)).isNotEqualTo(before)
         .doesNotContain("rotated");
-    assertThat(MountedSecretsFingerprint.of(Registries.basic("infra", "plain"),
-        secrets::get)).isNull();
+    assertThat(MountedSecretsFingerprint.of(
+        MountedSecretsFingerprint.keys(Registries.basic("infra", "plain")), key, secrets::get))
+        .isNull();
   }
 
   @Test
