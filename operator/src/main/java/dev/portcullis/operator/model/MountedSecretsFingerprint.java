@@ -40,14 +40,14 @@ public final class MountedSecretsFingerprint {
 
   /** Every such key of the registry pod, in a stable order (upstreams, then endpoints). */
   public static List<Key> keys(SecureRegistry r) {
-    var keys = new ArrayList<Key>(ProxyModel.mountedKeys(r));
-    keys.addAll(NotificationsModel.mountedKeys(r));
-    return keys;
+    var folders = new ArrayList<SecretFileVolume>(ProxyModel.folders(r));
+    folders.addAll(NotificationsModel.folders(r));
+    return SecretFileVolume.fingerprintKeys(folders);
   }
 
   /** Every such key of the token issuer's pod (its backends), in a stable order. */
   public static List<Key> issuerKeys(SecureRegistry r) {
-    return TokenBackendsModel.mountedKeys(r);
+    return SecretFileVolume.fingerprintKeys(List.of(TokenBackendsModel.secretsFolder(r)));
   }
 
   /** Whether either pod mounts such a key, and so the registry needs a {@link FingerprintKey}. */

@@ -114,8 +114,11 @@ public final class NotificationsModel {
     return Optional.of(section);
   }
 
-  /** One folder per endpoint, by its place in the list: each Secret key a projection of its own. */
-  private static List<SecretFileVolume> folders(SecureRegistry r) {
+  /**
+   * One folder per endpoint, by its place in the list: each Secret key a projection of its own.
+   * The registry reads them at start, so they are in its {@link MountedSecretsFingerprint}.
+   */
+  static List<SecretFileVolume> folders(SecureRegistry r) {
     var folders = new ArrayList<SecretFileVolume>();
     var endpoints = endpoints(r);
     for (int i = 0; i < endpoints.size(); i++) {
@@ -138,11 +141,6 @@ public final class NotificationsModel {
   /** The Secrets the endpoints read, so that a change to one reconciles the registry. */
   public static Set<String> secretNames(SecureRegistry r) {
     return SecretFileVolume.secretNames(folders(r));
-  }
-
-  /** The mounted keys, for {@link MountedSecretsFingerprint}: the registry reads them at start. */
-  static List<MountedSecretsFingerprint.Key> mountedKeys(SecureRegistry r) {
-    return SecretFileVolume.fingerprintKeys(folders(r));
   }
 
   private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile(

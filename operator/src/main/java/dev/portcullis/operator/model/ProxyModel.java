@@ -117,9 +117,10 @@ public final class ProxyModel {
 
   /**
    * One folder per upstream, by its place in the list: the credentials (user name and password
-   * as one projection of their Secret) and the CA bundle.
+   * as one projection of their Secret) and the CA bundle. The registry reads them at start, so
+   * they are in its {@link MountedSecretsFingerprint}.
    */
-  private static List<SecretFileVolume> folders(SecureRegistry r) {
+  static List<SecretFileVolume> folders(SecureRegistry r) {
     var folders = new ArrayList<SecretFileVolume>();
     var upstreams = upstreams(r);
     for (int i = 0; i < upstreams.size(); i++) {
@@ -158,14 +159,6 @@ public final class ProxyModel {
   /** The Secrets the upstreams read, so that a change to one reconciles the registry. */
   public static Set<String> secretNames(SecureRegistry r) {
     return SecretFileVolume.secretNames(folders(r));
-  }
-
-  /**
-   * The mounted keys, for {@link MountedSecretsFingerprint}: the registry reads the upstreams'
-   * credentials and CAs at start, so a rotated Secret has to roll the pods.
-   */
-  static List<MountedSecretsFingerprint.Key> mountedKeys(SecureRegistry r) {
-    return SecretFileVolume.fingerprintKeys(folders(r));
   }
 
   private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile(

@@ -136,9 +136,10 @@ public final class TokenBackendsModel {
 
   /**
    * The backends' files, in one folder ({@value #SECRETS_DIR}): each Secret key (and each CA
-   * ConfigMap key) a projection of its own.
+   * ConfigMap key) a projection of its own. The issuer reads its backends' passwords, connection
+   * strings and CAs at start, so they are in its {@link MountedSecretsFingerprint}.
    */
-  private static SecretFileVolume secretsFolder(SecureRegistry r) {
+  static SecretFileVolume secretsFolder(SecureRegistry r) {
     var folder = new SecretFileVolume(SECRETS_VOLUME, SECRETS_DIR);
     AuthSpec.Managed m = managed(r);
     if (m == null) {
@@ -210,14 +211,6 @@ public final class TokenBackendsModel {
   /** The Secrets these backends read, so that a change to one reconciles the registry. */
   public static Set<String> secretNames(SecureRegistry r) {
     return SecretFileVolume.secretNames(List.of(secretsFolder(r)));
-  }
-
-  /**
-   * The mounted keys, for the issuer's {@link MountedSecretsFingerprint}: the issuer reads its
-   * backends' passwords, connection strings and CAs at start, so a rotated Secret has to roll it.
-   */
-  static List<MountedSecretsFingerprint.Key> mountedKeys(SecureRegistry r) {
-    return SecretFileVolume.fingerprintKeys(List.of(secretsFolder(r)));
   }
 
   /** A missing Secret or key named with the spec field that refers to it (condition AuthReady). */
