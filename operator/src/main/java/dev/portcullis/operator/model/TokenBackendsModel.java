@@ -30,7 +30,7 @@ import java.util.function.Function;
  * The managed issuer's LDAP, MongoDB, federation and external-program backends ({@code auth.token.managed.ldap,
  * mongo, federation, programs}): their sections of the issuer's config in docker_auth's key names
  * ({@code ldap_auth}, {@code mongo_auth}, {@code acl_mongo}, {@code ext_auth}, {@code ext_authz}) and Portcullis's
- * {@code oidc_federation},
+ * {@code oidc_federation}, {@code oidc_auth} and {@code google_auth} ({@link TokenLoginsModel}),
  * and the volumes that bring their files in. Passwords, connection strings and CAs reach the
  * issuer only as files of one projected volume ({@value #SECRETS_DIR}); the config names the
  * files, never their content. The users' programs come from their ConfigMap, mounted executable at
@@ -77,6 +77,7 @@ public final class TokenBackendsModel {
     if (m.federation != null) {
       out.put(TokenFederationModel.SECTION, TokenFederationModel.section(m.federation));
     }
+    out.putAll(TokenLoginsModel.sections(r));
     if (m.programs != null) {
       if (m.programs.authenticate != null) {
         out.put("ext_auth", program(m.programs.authenticate));
@@ -175,6 +176,19 @@ public final class TokenBackendsModel {
         if (i.caConfigMapRef != null) {
           sources.add(configMapKey(i.caConfigMapRef, "ca.crt", TokenFederationModel.caFile(i)));
         }
+      }
+    }
+    if (m.logins != null) {
+      if (m.logins.oidc != null) {
+        sources.add(secretKey(m.logins.oidc.clientSecretRef, TokenLoginsModel.CLIENT_SECRET_KEY,
+            TokenLoginsModel.OIDC_CLIENT_SECRET));
+        if (m.logins.oidc.caSecretRef != null) {
+          sources.add(secretKey(m.logins.oidc.caSecretRef, "ca.crt", TokenLoginsModel.OIDC_CA));
+        }
+      }
+      if (m.logins.google != null) {
+        sources.add(secretKey(m.logins.google.clientSecretRef, TokenLoginsModel.CLIENT_SECRET_KEY,
+            TokenLoginsModel.GOOGLE_CLIENT_SECRET));
       }
     }
     if (!sources.isEmpty()) {
@@ -313,6 +327,17 @@ public final class TokenBackendsModel {
           refs.add(new Ref(i.caSecretRef, "ca.crt", at + "federation.issuers[" + i.name + "].caSecretRef"));
         }
       }
+    }
+    if (m.logins != null && m.logins.oidc != null) {
+      refs.add(new Ref(m.logins.oidc.clientSecretRef, TokenLoginsModel.CLIENT_SECRET_KEY,
+          at + "logins.oidc.clientSecretRef"));
+      if (m.logins.oidc.caSecretRef != null) {
+        refs.add(new Ref(m.logins.oidc.caSecretRef, "ca.crt", at + "logins.oidc.caSecretRef"));
+      }
+    }
+    if (m.logins != null && m.logins.google != null) {
+      refs.add(new Ref(m.logins.google.clientSecretRef, TokenLoginsModel.CLIENT_SECRET_KEY,
+          at + "logins.google.clientSecretRef"));
     }
     return refs;
   }
