@@ -52,12 +52,32 @@ class BrowserLoginTest {
     static String base;
     static HttpClient http;
     static WebDriver browser;
+    /** Every line the registry's code logs (the issuer runs in this JVM): none may hold a secret. */
+    static final java.util.logging.Logger LOGS = java.util.logging.Logger.getLogger("dev.portcullis.registry");
+    static final List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static final java.util.logging.Handler CAPTURE = new java.util.logging.Handler() {
+        private final java.util.logging.SimpleFormatter formatter = new java.util.logging.SimpleFormatter();
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            logged.add(formatter.formatMessage(r));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
 
     @BeforeAll
     static void start() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
                 "chromium and chromium-driver are not installed");
+        LOGS.addHandler(CAPTURE);
         TestPki pki = new TestPki(dir, "browser-login");
         provider = new TestOpenIdProvider(pki, dir, true);
         TestPki.Issued tls = pki.server(dir, "auth-tls");
@@ -128,6 +148,7 @@ class BrowserLoginTest {
             browser.quit();
         }
         TokenModeRegistry.closeAll(registry, issuer, provider);
+        LOGS.removeHandler(CAPTURE);
     }
 
     @AfterEach
@@ -209,6 +230,10 @@ class BrowserLoginTest {
         }
         // Under another account name the password is refused.
         assertNotEquals(0, registry.tryLogin("bob@acme.test", shown.password(), dir.resolve("bob.json")).code());
+        // Logged: who signed in and the password's ID; never its secret, nor the OAuth client's.
+        assertTrue(logged.stream().anyMatch(l -> l.contains("oidc_auth: password issued: account=alice@acme.test id=" + shown.id())),
+                String.join("\n", logged));
+        assertTrue(logged.stream().noneMatch(l -> l.contains(secretHalf) || l.contains("s3cret-of-the-oauth-client")));
     }
 
     @Test
