@@ -33,7 +33,7 @@ final class BrowserLoginPage {
                 <p>skopeo or podman:</p><pre id="skopeo-login">%s</pre>
                 <p>Its ID, to revoke it: <code id="password-id">%s</code>
                 (<code>auth-server revoke CONFIG.yml --id %s</code>).</p>
-                """.formatted(escape(account), DateTimeFormatter.ISO_INSTANT.format(shown.password().expires()), escape(pw),
+                """.formatted(escape(account), DateTimeFormatter.ISO_INSTANT.format(shown.password().expires().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)), escape(pw),
                 escape(docker), escape(skopeo), escape(shown.password().id()), escape(shown.password().id())));
     }
 
@@ -65,7 +65,7 @@ final class BrowserLoginPage {
         return """
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><title>%s</title>
-                <style>body{font-family:sans-serif;max-width:48em;margin:2em auto}pre,code{background:#eee;padding:.2em;word-break:break-all;white-space:pre-wrap}</style>
+                <style>body{font-family:sans-serif;max-width:48em;margin:2em auto}pre,code{background:#eee;padding:.2em;overflow-wrap:anywhere;white-space:pre-wrap}</style>
                 </head><body><h1>%s</h1>
                 %s</body></html>
                 """.formatted(escape(title), escape(title), body);
