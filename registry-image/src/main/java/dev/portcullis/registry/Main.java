@@ -20,6 +20,8 @@ public final class Main {
                                     storing under ./registry-data
               serve CONFIG.yml      run a registry from a CNCF Distribution config file (REGISTRY_* env overrides apply)
               auth-server CONFIG.yml  run the token issuer (docker_auth's config format)
+              auth-server revoke CONFIG.yml (--id ID | --account NAME | --expired)
+                                    revoke registry passwords issued by its browser logins (oidc_auth, google_auth)
               node-agent --source DIR [--containerd DIR] [--docker DIR] [--interval 10s] [--once]
                                     keep a node's certs.d trusting the registries listed in DIR/registries.yaml
               credential-provider --registry HOST[:PORT] [--username NAME] [--max-cache-duration 5m]

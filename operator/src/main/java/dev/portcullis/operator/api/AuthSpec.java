@@ -147,6 +147,10 @@ public class AuthSpec {
         + " issuer as the password (no long-lived secret).")
     public TokenFederationSpec federation;
 
+    @JsonPropertyDescription("Browser sign-in with an OpenID Connect provider or Google: the issuer's sign-in page"
+        + " shows a registry password bound to the person's identity, which expires.")
+    public TokenLoginsSpec logins;
+
     public String effectiveTokenLifetime() {
       return tokenLifetime == null ? "15m" : tokenLifetime;
     }

@@ -26,7 +26,7 @@ import java.util.function.Function;
  * The managed issuer's LDAP, MongoDB, federation and external-program backends ({@code auth.token.managed.ldap,
  * mongo, federation, programs}): their sections of the issuer's config in docker_auth's key names
  * ({@code ldap_auth}, {@code mongo_auth}, {@code acl_mongo}, {@code ext_auth}, {@code ext_authz}) and Portcullis's
- * {@code oidc_federation},
+ * {@code oidc_federation}, {@code oidc_auth} and {@code google_auth} ({@link TokenLoginsModel}),
  * and the volumes that bring their files in. Passwords, connection strings and CAs reach the
  * issuer only as files of one projected volume ({@value #SECRETS_DIR}); the config names the
  * files, never their content. The users' programs come from their ConfigMap, mounted executable at
@@ -71,6 +71,7 @@ public final class TokenBackendsModel {
     if (m.federation != null) {
       out.put(TokenFederationModel.SECTION, TokenFederationModel.section(m.federation));
     }
+    out.putAll(TokenLoginsModel.sections(r));
     if (m.programs != null) {
       if (m.programs.authenticate != null) {
         out.put("ext_auth", program(m.programs.authenticate));
@@ -178,6 +179,20 @@ public final class TokenBackendsModel {
           folder.configMap(i.caConfigMapRef.getName(), key(i.caConfigMapRef.getKey(), "ca.crt"),
               TokenFederationModel.caFile(i));
         }
+      }
+    }
+    if (m.logins != null) {
+      if (m.logins.oidc != null) {
+        folder.secret(file(m.logins.oidc.clientSecretRef, TokenLoginsModel.CLIENT_SECRET_KEY,
+            TokenLoginsModel.OIDC_CLIENT_SECRET, at + "logins.oidc.clientSecretRef"));
+        if (m.logins.oidc.caSecretRef != null) {
+          folder.secret(file(m.logins.oidc.caSecretRef, "ca.crt", TokenLoginsModel.OIDC_CA,
+              at + "logins.oidc.caSecretRef"));
+        }
+      }
+      if (m.logins.google != null) {
+        folder.secret(file(m.logins.google.clientSecretRef, TokenLoginsModel.CLIENT_SECRET_KEY,
+            TokenLoginsModel.GOOGLE_CLIENT_SECRET, at + "logins.google.clientSecretRef"));
       }
     }
     return folder;

@@ -224,6 +224,8 @@ public final class TokenIssuerModel {
     var pod = d.getSpec().getTemplate().getSpec();
     pod.getVolumes().addAll(TokenBackendsModel.volumes(r));
     pod.getContainers().get(0).getVolumeMounts().addAll(TokenBackendsModel.mounts(r));
+    pod.getVolumes().addAll(TokenLoginsModel.volumes(r));
+    pod.getContainers().get(0).getVolumeMounts().addAll(TokenLoginsModel.mounts(r));
     return d;
   }
 
@@ -238,7 +240,7 @@ public final class TokenIssuerModel {
     return new DeploymentBuilder()
         .withMetadata(meta(r, Names.authServer(r)))
         .withNewSpec()
-          .withReplicas(r.getSpec().effectiveReplicas() > 1 ? 2 : 1)
+          .withReplicas(r.getSpec().effectiveReplicas() > 1 && !TokenLoginsModel.needsSingleIssuer(r) ? 2 : 1)
           .withNewSelector().withMatchLabels(labels).endSelector()
           .withNewTemplate()
             .withNewMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()

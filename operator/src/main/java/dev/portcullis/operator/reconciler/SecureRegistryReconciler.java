@@ -257,6 +257,7 @@ public class SecureRegistryReconciler
       SecureRegistry r, Context<SecureRegistry> context) {
     var problems = new ArrayList<Problem>(SpecCheck.check(r));
     problems.addAll(dev.portcullis.operator.model.ExposeCheck.problems(r));
+    problems.addAll(dev.portcullis.operator.model.TokenLoginsModel.problems(r));
     problems.addAll(HostClaims.problems(r, context.getPrimaryCache().list().toList(),
         tenancy.publicHosts()));
     var credentials = SecretInputs.credentials(r, n -> ReferencedSecrets.get(context, r, n));

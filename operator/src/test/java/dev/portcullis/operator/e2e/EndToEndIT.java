@@ -971,6 +971,126 @@ class EndToEndIT {
    * {@code docker.io/library/busybox:1.36}, a name with nothing of the cache in it, through it.
    * Then docker.io goes down, and a node that never had the image still pulls it from the cache.
    */
+  /**
+   * Journey 11: samples/token-oidc-login.yaml, browser sign-in through the issuer the operator
+   * runs. The company's OpenID provider is mock-oauth2-server over HTTPS in the test JVM (its
+   * self-signed certificate in the sample's CA Secret); the person's browser is an HTTP client with
+   * a cookie jar going through the sign-in page on the realm's host, the provider and back; the
+   * page's password then logs skopeo in, and the {@code groups} claim decides what it may push.
+   */
+  @Test
+  void journey11_oidcLoginSample(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j11-oidc");
+    var ssl = new no.nav.security.mock.oauth2.http.Ssl();
+    var provider = new no.nav.security.mock.oauth2.MockOAuth2Server(
+        new no.nav.security.mock.oauth2.OAuth2Config(false, null, null, false,
+            new no.nav.security.mock.oauth2.token.OAuth2TokenProvider(), java.util.Set.of(),
+            new no.nav.security.mock.oauth2.http.MockWebServerWrapper(ssl)));
+    provider.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+    try {
+      var providerCert = (java.security.cert.X509Certificate) ssl.getSslKeystore().getKeyStore()
+          .getCertificate(ssl.getSslKeystore().getKeyStore().aliases().nextElement());
+      String providerCa = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64,
+          new byte[] {'\n'}).encodeToString(providerCert.getEncoded()) + "\n-----END CERTIFICATE-----\n";
+      String clientSecret = "client-" + java.util.UUID.randomUUID();
+      applySample("token-oidc-login.yaml", ns, item -> {
+        if (item instanceof Secret s && "forge-oidc-client".equals(s.getMetadata().getName())) {
+          s.setStringData(Map.of("client-secret", clientSecret));
+        } else if ("SecureRegistry".equals(item.getKind())) {
+          SecureRegistry r = typed(item);
+          var oidc = r.getSpec().auth.token.managed.logins.oidc;
+          oidc.issuer = provider.issuerUrl("acme").toString();
+          oidc.caSecretRef = new io.fabric8.kubernetes.api.model.SecretKeySelector("ca.crt",
+              "provider-ca", null);
+          return r;
+        }
+        return item;
+      });
+      cluster.client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+          .withName("provider-ca").withNamespace(ns).endMetadata()
+          .withStringData(Map.of("ca.crt", providerCa)).build()).create();
+      SecureRegistry r = awaitReady(ns, "forge");
+      proxy.alias("forge.example.com", ns, "forge");
+      proxy.alias("forge-auth.example.com", ns, "forge-auth", 5001);
+      await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "forge-auth").stream()
+          .anyMatch(Kubelet.Pod::ready));
+      String endpoint = r.getStatus().endpoint;
+      String ca = r.getStatus().caBundle;
+
+      // the browser: the cluster's names through the proxy, the provider directly; the cluster's
+      // CA and the provider's certificate trusted; cookies kept
+      var trust = java.security.KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      var certs = java.security.cert.CertificateFactory.getInstance("X.509");
+      int n = 0;
+      for (var c : certs.generateCertificates(new ByteArrayInputStream(ca.getBytes(StandardCharsets.US_ASCII)))) {
+        trust.setCertificateEntry("cluster" + n++, c);
+      }
+      trust.setCertificateEntry("provider", providerCert);
+      var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      var tls = javax.net.ssl.SSLContext.getInstance("TLS");
+      tls.init(null, tmf.getTrustManagers(), null);
+      URI proxyUri = URI.create(proxy.url());
+      var viaProxy = java.net.Proxy.NO_PROXY;
+      var browser = java.net.http.HttpClient.newBuilder().sslContext(tls)
+          .cookieHandler(new java.net.CookieManager())
+          .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+          .proxy(new java.net.ProxySelector() {
+            @Override
+            public List<java.net.Proxy> select(URI uri) {
+              return List.of(uri.getHost().endsWith(".example.com")
+                  ? new java.net.Proxy(java.net.Proxy.Type.HTTP,
+                      new java.net.InetSocketAddress(proxyUri.getHost(), proxyUri.getPort()))
+                  : viaProxy);
+            }
+
+            @Override
+            public void connectFailed(URI uri, java.net.SocketAddress sa, IOException e) {}
+          }).connectTimeout(Duration.ofSeconds(10)).build();
+      provider.enqueueCallback(new no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback(
+          "acme", "olga", "JWT", List.of("forge-registry"),
+          new java.util.HashMap<>(Map.of("email", "olga@example.com", "email_verified", true,
+              "groups", List.of("platform"))),
+          300));
+      String signInPage = "https://forge-auth.example.com/oidc_auth";
+      var page = browser.send(java.net.http.HttpRequest.newBuilder(URI.create(signInPage)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+      var started = browser.send(java.net.http.HttpRequest.newBuilder(URI.create(signInPage))
+          .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(started.statusCode()).as(started.body()).isEqualTo(302);
+      var atProvider = browser.send(java.net.http.HttpRequest.newBuilder(URI.create(
+          started.headers().firstValue("Location").orElseThrow())).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      String callback = atProvider.headers().firstValue("Location").orElseThrow();
+      assertThat(callback).startsWith(signInPage + "?");
+      var shown = browser.send(java.net.http.HttpRequest.newBuilder(URI.create(callback)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+      var m = java.util.regex.Pattern.compile("id=\"password\">([A-Za-z0-9_.-]+)<").matcher(shown.body());
+      assertThat(m.find()).as(shown.body()).isTrue();
+      String password = m.group(1);
+      assertThat(shown.body()).contains("--username &#39;olga@example.com&#39; --password-stdin forge.example.com");
+
+      var olga = new ClusterSkopeo(tmp.resolve("olga"), proxy.url(), ca);
+      assertThat(olga.login(endpoint, "olga@example.com", "wrong").ok()).isFalse();
+      olga.login(endpoint, "olga@example.com", password).orThrow();
+      String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 111);
+      olga.push(tmp.resolve("image"), "latest", endpoint + "/acme/tool:v1").orThrow();
+      olga.pull(endpoint + "/acme/tool:v1", tmp.resolve("back"), "v1").orThrow();
+      assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+      // the password is kept, hashed, on the sample's claim; neither it nor the client secret is logged
+      for (Kubelet.Pod pod : kubelet.pods(ns, "forge-auth")) {
+        assertThat(pod.logText()).contains("oidc_auth: password issued: account=olga@example.com")
+            .doesNotContain(password.substring(password.indexOf('.') + 1), clientSecret);
+      }
+    } finally {
+      provider.shutdown();
+    }
+  }
+
   @Test
   void journey10_pullThroughCacheSample(@TempDir Path tmp) throws Exception {
     String ns = useNamespace("j10-cache");

@@ -168,6 +168,11 @@ public final class AuthServer implements AutoCloseable {
                 .end(published.get().certsPem()));
         router.get("/.well-known/jwks.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
                 .end(published.get().jwks()));
+        for (LoginBackend login : logins) {
+            if (login instanceof BrowserLoginBackend browser) {
+                BrowserLoginRoutes.mount(vertx, router, browser);
+            }
+        }
         router.get("/auth").handler(ctx -> answer(vertx, ctx, () -> endpoint.get(request(ctx, ctx.request().params()))));
         router.post("/auth").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY))
                 .handler(ctx -> answer(vertx, ctx, () -> endpoint.post(request(ctx, ctx.request().formAttributes()))));

@@ -19,6 +19,9 @@ public final class AuthServerCommand {
     }
 
     public static int run(List<String> args) {
+        if (!args.isEmpty() && args.get(0).equals(RevokePasswordsCommand.NAME)) {
+            return RevokePasswordsCommand.run(args.subList(1, args.size()));
+        }
         if (args.size() != 1 || args.get(0).startsWith("-")) {
             System.err.println("usage: auth-server CONFIG.yml");
             return EXIT_CONFIG;

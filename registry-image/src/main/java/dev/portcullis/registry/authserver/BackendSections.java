@@ -22,13 +22,17 @@ final class BackendSections {
     }
 
     /**
-     * Implemented sections, in docker_auth's order: logins after the static users (ldap, mongo, ext), access rules
+     * Implemented sections, in docker_auth's order: logins after the static users (google, oidc, ldap, mongo, ext), access rules
      * after the static acl (acl_mongo, ext_authz).
      */
     static final Map<String, Parser> PARSERS;
 
     static {
         Map<String, Parser> p = new LinkedHashMap<>();
+        // docker_auth asks its browser logins (google, github, oidc) before ldap; theirs are file lookups that pass
+        // on any password not shaped like the ones they issue.
+        p.put(BrowserLoginSettings.GOOGLE, BrowserLoginSettings::parseGoogle);
+        p.put(BrowserLoginSettings.OIDC, BrowserLoginSettings::parseOidc);
         p.put(LdapSettings.SECTION, LdapSettings::parse);
         p.put(OidcFederationSettings.SECTION, OidcFederationSettings::parse);
         p.put(MongoAuthSettings.SECTION, MongoAuthSettings::parse);
@@ -40,7 +44,7 @@ final class BackendSections {
     }
 
     /** docker_auth sections Portcullis does not implement. */
-    static final Set<String> NOT_SUPPORTED = Set.of("google_auth", "github_auth", "oidc_auth", "gitlab_auth",
+    static final Set<String> NOT_SUPPORTED = Set.of("github_auth", "gitlab_auth",
             "xorm_auth", "acl_xorm", "plugin_authn", "plugin_authz", "casbin_authz", "redis_token_db",
             "gcs_token_db");
 
@@ -62,6 +66,16 @@ final class BackendSections {
         for (Map.Entry<String, Parser> e : PARSERS.entrySet()) {
             if (top.get(e.getKey()) != null) {
                 out.add(e.getValue().parse(new ConfigSection(e.getKey(), top.get(e.getKey()), baseDir)));
+            }
+        }
+        Map<String, String> loginPaths = new LinkedHashMap<>();
+        for (BackendSettings b : out) {
+            if (b instanceof BrowserLoginSettings browser) {
+                String other = loginPaths.putIfAbsent(browser.path(), browser.section());
+                if (other != null) {
+                    throw new ConfigException(browser.section() + ".redirect_url", "path " + browser.path()
+                            + " is already " + other + "'s sign-in page: give each its own");
+                }
             }
         }
         return out;

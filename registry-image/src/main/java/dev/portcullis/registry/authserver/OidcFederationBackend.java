@@ -158,7 +158,7 @@ final class OidcFederationBackend implements LoginBackend {
     }
 
     /** A claim's values as strings: a string, a number or boolean, or a list of them; empty when absent. */
-    private static List<String> values(Object claim) {
+    static List<String> values(Object claim) {
         List<String> out = new ArrayList<>();
         if (claim instanceof List<?> list) {
             for (Object o : list) {

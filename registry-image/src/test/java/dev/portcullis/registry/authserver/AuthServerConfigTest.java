@@ -92,7 +92,7 @@ class AuthServerConfigTest {
         assertEquals("acl[0].match.labels.group", errorKey(MINIMAL + "acl:\n  - match: {labels: {group: \"/(/\"}}\n    actions: []\n"));
         assertEquals("acl[0].match.labels", errorKey(MINIMAL + "acl:\n  - match: {labels: dev}\n    actions: []\n"));
         assertEquals("acl[0].match.owner", errorKey(MINIMAL + "acl:\n  - match: {owner: x}\n    actions: []\n"));
-        assertEquals("google_auth", errorKey(MINIMAL + "google_auth: {domain: x}\n"));
+        assertEquals("google_auth.client_id", errorKey(MINIMAL + "google_auth: {domain: x}\n"));
         assertEquals("mongo_auth.dial_info.addrs", errorKey(MINIMAL + "mongo_auth: {dial_info: {database: d}}\n"));
         assertEquals("acl_mongo.dial_info.timeout", errorKey(MINIMAL + "acl_mongo: {dial_info: {addrs: [m], database: d, timeout: never}}\n"));
         assertEquals("ext_auth.command", errorKey(MINIMAL + "ext_auth: {command: check.sh}\n"));

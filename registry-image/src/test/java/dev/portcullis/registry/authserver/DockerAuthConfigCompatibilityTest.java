@@ -48,7 +48,7 @@ class DockerAuthConfigCompatibilityTest {
 
     @Test
     void docker_authSectionsWeDoNotImplementAreRefusedNotIgnored() {
-        for (String section : List.of("google_auth", "github_auth", "oidc_auth", "gitlab_auth", "xorm_auth", "acl_xorm",
+        for (String section : List.of("github_auth", "gitlab_auth", "xorm_auth", "acl_xorm",
                 "plugin_authn", "plugin_authz", "casbin_authz", "redis_token_db")) {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> AuthServerConfig.parse(BASE + section + ": {x: y}\n", null));

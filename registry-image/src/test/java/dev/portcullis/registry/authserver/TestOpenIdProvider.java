@@ -37,6 +37,14 @@ final class TestOpenIdProvider implements AutoCloseable {
     private KeyProvider keys;
 
     TestOpenIdProvider(TestPki pki, Path dir) throws Exception {
+        this(pki, dir, false);
+    }
+
+    /**
+     * {@code interactiveLogin}: the authorization endpoint shows the library's sign-in form (a user name and a claims
+     * JSON, which go into the ID token) instead of signing in at once, for tests that drive a browser through it.
+     */
+    TestOpenIdProvider(TestPki pki, Path dir, boolean interactiveLogin) throws Exception {
         this.pki = pki;
         this.tls = pki.server(dir, "oidc-provider-tls");
         RSAKey key = new RSAKeyGenerator(2048).keyID("key-1").generate();
@@ -44,7 +52,7 @@ final class TestOpenIdProvider implements AutoCloseable {
         ks.load(null, null);
         keys = new KeyProvider(List.of(key));
         ks.setKeyEntry("tls", tls.keyPair().getPrivate(), "changeit".toCharArray(), new Certificate[] {tls.certificate(), pki.caCert()});
-        OAuth2Config config = new OAuth2Config(false, null, null, false,
+        OAuth2Config config = new OAuth2Config(interactiveLogin, null, null, false,
                 new OAuth2TokenProvider(keys), Set.of(),
                 new MockWebServerWrapper(new Ssl(new SslKeystore("changeit", ks))));
         server = new MockOAuth2Server(config);
