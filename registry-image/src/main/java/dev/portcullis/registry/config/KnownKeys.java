@@ -6,7 +6,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The keys of Distribution's configuration, and ours, so that a typo is reported instead of silently ignored.
+ * The keys of Distribution's configuration, and ours, so that a typo is reported, with the key probably meant,
+ * instead of silently ignored. Keep the patterns to escaped dots, {@code (a|b)} groups and {@code .+}: the
+ * suggestions are spelled out from them ({@link SpelledOutKeys}).
  * Keys Distribution has but Portcullis does not act on get their own warning: an existing config still runs.
  */
 final class KnownKeys {

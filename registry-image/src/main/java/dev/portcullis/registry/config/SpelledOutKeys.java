@@ -19,13 +19,18 @@ final class SpelledOutKeys {
         this.regex = regex;
     }
 
+    /** The keys {@code regex} spells out; none for a pattern beyond this syntax (it then only misses suggestions). */
     static List<String> of(String regex) {
         SpelledOutKeys parser = new SpelledOutKeys(regex);
-        List<String> all = parser.alternatives();
-        if (parser.pos != regex.length()) {
-            throw new IllegalArgumentException("unsupported key pattern " + regex);
+        try {
+            List<String> all = parser.alternatives();
+            if (parser.pos != regex.length()) {
+                return List.of();
+            }
+            return all.stream().filter(k -> !k.contains(OPEN)).toList();
+        } catch (IllegalArgumentException | IndexOutOfBoundsException unsupported) {
+            return List.of();
         }
-        return all.stream().filter(k -> !k.contains(OPEN)).toList();
     }
 
     private List<String> alternatives() {

@@ -32,5 +32,6 @@ class KeySuggestionTest {
         assertEquals(List.of("log.fields"), SpelledOutKeys.of("log\\.fields(\\..+)?"));
         assertEquals(List.of("notifications", "notifications.events"), SpelledOutKeys.of("notifications(\\.events)?"));
         assertEquals(List.of(), SpelledOutKeys.of("storage\\.s3\\..+"));
+        assertEquals(List.of(), SpelledOutKeys.of("http\\.(addr|host"), "beyond the syntax: no suggestions, no failure");
     }
 }
