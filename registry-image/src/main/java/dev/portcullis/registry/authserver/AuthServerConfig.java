@@ -134,16 +134,18 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
                 problems.add(ConfigException.unknownKey(k, TOP));
             }
         }
-        SECTION_KEYS.forEach((section, known) -> {
-            if (top.get(section) instanceof Map<?, ?> m) {
+        for (Map.Entry<String, Object> section : top.entrySet()) {
+            Set<String> known = SECTION_KEYS.get(section.getKey());
+            if (known != null && section.getValue() instanceof Map<?, ?> m) {
                 for (Object k : m.keySet()) {
                     String name = k == null ? "" : String.valueOf(k);
-                    if (!known.contains(name) && !(section.equals("server") && DOCKER_AUTH_SERVER_KEYS_NOT_SUPPORTED.contains(name))) {
-                        problems.add(ConfigException.unknownKey(section + "." + name, known));
+                    boolean refusedByName = section.getKey().equals("server") && DOCKER_AUTH_SERVER_KEYS_NOT_SUPPORTED.contains(name);
+                    if (!known.contains(name) && !refusedByName) {
+                        problems.add(ConfigException.unknownKey(section.getKey() + "." + name, known));
                     }
                 }
             }
-        });
+        }
     }
 
     /** {@link BackendSections} stops at its first mistake; then each section is read alone for its own. */

@@ -29,10 +29,6 @@ final class ConfigProblems {
         mistakes.add(mistake);
     }
 
-    boolean isEmpty() {
-        return mistakes.isEmpty();
-    }
-
     void throwIfAny() throws ConfigException {
         if (!mistakes.isEmpty()) {
             throw ConfigException.all(mistakes);
