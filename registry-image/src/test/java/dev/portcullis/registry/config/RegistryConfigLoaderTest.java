@@ -155,6 +155,12 @@ class RegistryConfigLoaderTest {
         assertProblem("storage", "storage:\n  filesystem: {rootdirectory: /x}\n  s3: {bucket: b}\n");
         assertProblem("storage.azure", "storage:\n  azure: {accountname: x}\n");
         assertProblem("version", "version: 0.2\n");
+        assertProblem("auth.silly", "auth:\n  silly: {realm: x, service: y}\n");
+        assertProblem("auth", "auth:\n  htpasswd: {realm: x, path: %s}\n  token: {realm: x}\n");
+        assertProblem("auth.anonymous.pull", "auth:\n  anonymous: {pull: true}\n");
+        assertProblem("auth.htpasswd.path", "auth:\n  htpasswd: {realm: x, path: /nonexistent/htpasswd}\n");
+        assertProblem("health.http[0].uri", "health:\n  http:\n    - uri: ftp://mirror.example/health\n");
+        assertProblem("health.tcp[0].addr", "health:\n  tcp:\n    - timeout: 1s\n");
     }
 
     private void assertProblem(String key, String yaml) {
