@@ -1,7 +1,6 @@
 package dev.portcullis.registry;
 
 import dev.portcullis.registry.auth.Bcrypt;
-import dev.portcullis.registry.config.ConfigTree;
 import dev.portcullis.registry.config.RegistryConfig;
 import dev.portcullis.registry.config.RegistryConfigLoader;
 import dev.portcullis.registry.server.RegistryServer;
@@ -70,7 +69,7 @@ final class EmbeddedDefault {
                     realm: portcullis
                     path: %4$s
                 """.formatted(data, tls.resolve("server.crt"), tls.resolve("server.key"), auth.resolve("htpasswd"));
-        RegistryConfig config = RegistryConfigLoader.fromTree(ConfigTree.parse(yaml, "embedded default").withEnvironment(env));
+        RegistryConfig config = RegistryConfigLoader.parse(yaml, "embedded default", env);
         return new Prepared(config, new EmbeddedDefault(data, firstRunPassword));
     }
 

@@ -1,7 +1,6 @@
 package dev.portcullis.registry;
 
 import dev.portcullis.registry.config.ConfigException;
-import dev.portcullis.registry.config.ConfigTree;
 import dev.portcullis.registry.config.RegistryConfig;
 import dev.portcullis.registry.config.RegistryConfigLoader;
 import dev.portcullis.registry.logging.LogSetup;
@@ -75,7 +74,7 @@ public final class Main {
                 default -> usage("unknown command '" + args.get(0) + "'");
             };
         } catch (ConfigException e) {
-            System.err.println("portcullis-registry: config error: " + e.getMessage());
+            e.problems().forEach(p -> System.err.println("portcullis-registry: config error: " + p));
             return 2;
         } catch (IOException e) {
             System.err.println("portcullis-registry: " + e.getMessage());
@@ -108,6 +107,6 @@ public final class Main {
 
     /** Exposed for tests that build a config in memory. */
     static RegistryConfig configFromYaml(String yaml, Map<String, String> env) {
-        return RegistryConfigLoader.fromTree(ConfigTree.parse(yaml, "inline").withEnvironment(env));
+        return RegistryConfigLoader.parse(yaml, "inline", env);
     }
 }

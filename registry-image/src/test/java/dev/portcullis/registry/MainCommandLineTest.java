@@ -53,6 +53,20 @@ class MainCommandLineTest {
     }
 
     @Test
+    void everyProblemIsPrintedOneLineEachTheTypoFirst() throws Exception {
+        Path key = Files.writeString(dir.resolve("tls.key"), "x");
+        Files.writeString(dir.resolve("c.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /tmp/x\n"
+                + "log:\n  level: loud\nhttp:\n  addr: 127.0.0.1:0\n  tls:\n    certficate: " + key + "\n    key: " + key + "\n");
+        String out = failure(Map.of("REGISTRY_STORAGE_DELETE_ENABLED", "perhaps"), "serve", dir.resolve("c.yml").toString());
+        assertEquals("""
+                2 portcullis-registry: config error: unknown key http.tls.certficate (did you mean http.tls.certificate?); ignored
+                portcullis-registry: config error: log.level: 'loud' is not one of error, warn, info, debug
+                portcullis-registry: config error: storage.delete.enabled: 'perhaps' is not true or false
+                portcullis-registry: config error: http.tls.certificate: missing: http.tls.key is set without a certificate""",
+                out);
+    }
+
+    @Test
     void plainHttpOffLoopbackIsRefused() throws Exception {
         Files.writeString(dir.resolve("c.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " + dir.resolve("s")
                 + "\nhttp:\n  addr: 0.0.0.0:0\n");

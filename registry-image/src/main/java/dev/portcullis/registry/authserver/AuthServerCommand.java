@@ -9,7 +9,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code auth-server CONFIG.yml}: the Docker token issuer. Runs until the JVM is asked to stop. Configuration
- * mistakes print one line naming the key and exit non-zero, so a crash-looping pod says what to fix.
+ * mistakes print one line each naming the key, all of them at once, and exit non-zero, so a crash-looping pod says
+ * what to fix.
  */
 public final class AuthServerCommand {
     /** Exit code for a configuration problem (as opposed to 1, an unexpected failure). */
@@ -32,7 +33,7 @@ public final class AuthServerCommand {
             LogSetup.apply(config.log());
             server = AuthServer.start(config);
         } catch (ConfigException e) {
-            System.err.println("auth-server: configuration error: " + e.getMessage());
+            e.problems().forEach(p -> System.err.println("auth-server: configuration error: " + p));
             return EXIT_CONFIG;
         } catch (IOException | RuntimeException e) {
             System.err.println("auth-server: cannot start: " + e);

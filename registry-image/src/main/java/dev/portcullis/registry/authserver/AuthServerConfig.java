@@ -16,14 +16,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * The auth-server's configuration: docker_auth's format wherever docker_auth has the feature ({@code server},
  * {@code token}, {@code users}, {@code acl}, and the backend sections {@link BackendSections} knows, such as
  * {@code ldap_auth}, {@code mongo_auth}, {@code acl_mongo}, {@code ext_auth}, {@code ext_authz}), plus Portcullis extensions ({@code log}, {@code metrics}, ...; see docs/token-issuer.md). Parsing checks everything that can be
- * checked without touching files, and names the key of the first mistake. Unknown keys are errors: a typo
- * silently ignored in an access-control file is a hole.
+ * checked without touching files, and names the key of every mistake, unknown keys first (with the key meant, when
+ * one is close). Unknown keys are errors: a typo silently ignored in an access-control file is a hole.
  */
 public record AuthServerConfig(Server server, Token token, Map<String, String> users, Path usersFile,
                                List<AclRule> acl, Kubernetes kubernetes, Throttle throttle,
@@ -66,6 +67,16 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     private static final Set<String> TOP = Set.of("server", "token", "users", "users_file", "acl", "kubernetes", "throttle",
             "log", "metrics");
 
+    /** The keys of each of our own sections that is a plain mapping. */
+    private static final Map<String, Set<String>> SECTION_KEYS = Map.of(
+            "server", Set.of("addr", "certificate", "key", "insecure_http", "reload_interval", "idle_timeout"),
+            "token", Set.of("issuer", "service", "expiration", "certificate", "key", "kidformat", "x5c",
+                    "trusted_certificates", "refresh_expiration"),
+            "log", Set.of("level", "formatter", "fields"),
+            "metrics", Set.of("addr"),
+            "kubernetes", Set.of("enabled", "audiences", "namespaces"),
+            "throttle", Set.of("max_failures", "max_account_failures", "window", "lockout"));
+
     public static AuthServerConfig load(Path file) throws ConfigException {
         String text;
         try {
@@ -76,7 +87,10 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         return parse(text, file.toAbsolutePath().getParent());
     }
 
-    /** Parses YAML text; relative paths are resolved against {@code baseDir}. */
+    /**
+     * Parses YAML text; relative paths are resolved against {@code baseDir}. Every section is read even when another
+     * has a mistake, and all mistakes are thrown together, unknown keys first.
+     */
     public static AuthServerConfig parse(String yaml, Path baseDir) throws ConfigException {
         Object root;
         try {
@@ -85,28 +99,76 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
             throw new ConfigException("(file)", "not valid YAML: " + LogText.firstLine(e.getMessage()));
         }
         Map<String, Object> top = map(root, "(top level)");
-        Map<String, Object> own = new LinkedHashMap<>(top);
-        own.keySet().removeIf(BackendSections::isBackendSection);
-        unknownKeys(own, TOP, "");
-        List<BackendSettings> backends = BackendSections.parse(top, baseDir);
-        Server server = server(map(top.get("server"), "server"), baseDir);
-        Token token = token(map(top.get("token"), "token"), server, baseDir);
-        Map<String, String> users = top.get("users") == null ? Map.of() : UsersFile.parseMapping(map(top.get("users"), "users"), "users");
-        Map<String, Map<String, List<String>>> userLabels = top.get("users") == null ? Map.of()
-                : UsersFile.labelsOf(map(top.get("users"), "users"), "users");
-        Path usersFile = path(top.get("users_file"), "users_file", baseDir);
-        List<AclRule> acl = acl(top.get("acl"));
-        Kubernetes kubernetes = kubernetes(map(top.get("kubernetes"), "kubernetes"));
-        Throttle throttle = throttle(map(top.get("throttle"), "throttle"));
-        LogSettings log = log(map(top.get("log"), "log"));
-        Metrics metrics = metrics(map(top.get("metrics"), "metrics"));
-        boolean otherLogins = backends.stream().anyMatch(b -> b instanceof BackendSettings.Login);
-        if (users.isEmpty() && usersFile == null && !kubernetes.enabled() && !otherLogins) {
-            throw new ConfigException("users", "no authentication configured: set users, users_file, ldap_auth, "
-                    + "mongo_auth, ext_auth or kubernetes.enabled (users: {\"\": {}} allows anonymous requests)");
+        ConfigProblems problems = new ConfigProblems();
+        unknownKeys(top, problems);
+        List<BackendSettings> backends = backends(top, baseDir, problems);
+        Server server = problems.read(() -> server(map(top.get("server"), "server"), baseDir));
+        Token token = problems.read(() -> token(map(top.get("token"), "token"), server, baseDir));
+        Map<String, String> users = problems.read(() -> top.get("users") == null ? Map.of()
+                : UsersFile.parseMapping(map(top.get("users"), "users"), "users"));
+        Map<String, Map<String, List<String>>> userLabels = problems.read(() -> top.get("users") == null ? Map.of()
+                : UsersFile.labelsOf(map(top.get("users"), "users"), "users"));
+        Optional<Path> usersFile = problems.read(() -> Optional.ofNullable(path(top.get("users_file"), "users_file", baseDir)));
+        List<AclRule> acl = problems.read(() -> acl(top.get("acl")));
+        Kubernetes kubernetes = problems.read(() -> kubernetes(map(top.get("kubernetes"), "kubernetes")));
+        Throttle throttle = problems.read(() -> throttle(map(top.get("throttle"), "throttle")));
+        LogSettings log = problems.read(() -> log(map(top.get("log"), "log")));
+        Optional<Metrics> metrics = problems.read(() -> Optional.ofNullable(metrics(map(top.get("metrics"), "metrics"))));
+        // Only when every way to log in was read: a section with a mistake may well be the one meant to authenticate.
+        if (users != null && usersFile != null && kubernetes != null && backends != null) {
+            boolean otherLogins = backends.stream().anyMatch(b -> b instanceof BackendSettings.Login);
+            if (users.isEmpty() && usersFile.isEmpty() && !kubernetes.enabled() && !otherLogins) {
+                problems.add(new ConfigException("users", "no authentication configured: set users, users_file, ldap_auth, "
+                        + "mongo_auth, ext_auth or kubernetes.enabled (users: {\"\": {}} allows anonymous requests)"));
+            }
         }
-        return new AuthServerConfig(server, token, users, usersFile, acl, kubernetes, throttle, List.copyOf(backends), log, metrics,
-                Map.copyOf(userLabels));
+        problems.throwIfAny();
+        return new AuthServerConfig(server, token, users, usersFile.orElse(null), acl, kubernetes, throttle,
+                List.copyOf(backends), log, metrics.orElse(null), Map.copyOf(userLabels));
+    }
+
+    /** The keys of our own sections, checked before any section is read so that a typo comes before what it causes. */
+    private static void unknownKeys(Map<String, Object> top, ConfigProblems problems) {
+        for (String k : top.keySet()) {
+            if (!TOP.contains(k) && !BackendSections.isBackendSection(k)) {
+                problems.add(ConfigException.unknownKey(k, TOP));
+            }
+        }
+        for (Map.Entry<String, Object> section : top.entrySet()) {
+            Set<String> known = SECTION_KEYS.get(section.getKey());
+            if (known != null && section.getValue() instanceof Map<?, ?> m) {
+                for (Object k : m.keySet()) {
+                    String name = k == null ? "" : String.valueOf(k);
+                    boolean refusedByName = section.getKey().equals("server") && DOCKER_AUTH_SERVER_KEYS_NOT_SUPPORTED.contains(name);
+                    if (!known.contains(name) && !refusedByName) {
+                        problems.add(ConfigException.unknownKey(section.getKey() + "." + name, known));
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link BackendSections} stops at its first mistake; then each section is read alone for its own. */
+    private static List<BackendSettings> backends(Map<String, Object> top, Path baseDir, ConfigProblems problems) {
+        try {
+            return BackendSections.parse(top, baseDir);
+        } catch (ConfigException first) {
+            boolean found = false;
+            for (String k : top.keySet()) {
+                if (BackendSections.isBackendSection(k)) {
+                    try {
+                        BackendSections.parse(java.util.Collections.singletonMap(k, top.get(k)), baseDir);
+                    } catch (ConfigException e) {
+                        problems.add(e);
+                        found = true;
+                    }
+                }
+            }
+            if (!found) {
+                problems.add(first);
+            }
+            return null;
+        }
     }
 
     private static Server server(Map<String, Object> m, Path base) throws ConfigException {
@@ -116,7 +178,6 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
                         + "auth-server (see docs/token-issuer.md)");
             }
         }
-        unknownKeys(m, Set.of("addr", "certificate", "key", "insecure_http", "reload_interval", "idle_timeout"), "server.");
         HostPort hp = hostPort(string(m.get("addr"), "server.addr", ":5001"), "server.addr");
         String host = hp.host();
         int port = hp.port();
@@ -139,8 +200,6 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     }
 
     private static Token token(Map<String, Object> m, Server server, Path base) throws ConfigException {
-        unknownKeys(m, Set.of("issuer", "service", "expiration", "certificate", "key", "kidformat", "x5c",
-                "trusted_certificates", "refresh_expiration"), "token.");
         String issuer = required(m, "issuer", "token.issuer");
         String service = string(m.get("service"), "token.service", null);
         if (service != null && service.isBlank()) {
@@ -155,7 +214,8 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         if ((cert == null) != (key == null)) {
             throw new ConfigException(cert == null ? "token.certificate" : "token.key", "certificate and key go together");
         }
-        if (cert == null) {
+        // Without a server (its section has a mistake, reported) there is no certificate to fall back on.
+        if (cert == null && server != null) {
             if (!server.tls()) {
                 throw new ConfigException("token.certificate", "required (there is no server.certificate to sign with instead)");
             }
@@ -193,7 +253,6 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     }
 
     private static LogSettings log(Map<String, Object> m) throws ConfigException {
-        unknownKeys(m, Set.of("level", "formatter", "fields"), "log.");
         String level = string(m.get("level"), "log.level", "info").toLowerCase(java.util.Locale.ROOT);
         if (!Set.of("error", "warn", "info", "debug").contains(level)) {
             throw new ConfigException("log.level", "'" + level + "' is not one of error, warn, info, debug");
@@ -208,7 +267,6 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     }
 
     private static Metrics metrics(Map<String, Object> m) throws ConfigException {
-        unknownKeys(m, Set.of("addr"), "metrics.");
         String addr = string(m.get("addr"), "metrics.addr", null);
         if (addr == null) {
             return null;
@@ -245,13 +303,11 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
     }
 
     private static Kubernetes kubernetes(Map<String, Object> m) throws ConfigException {
-        unknownKeys(m, Set.of("enabled", "audiences", "namespaces"), "kubernetes.");
         return new Kubernetes(bool(m.get("enabled"), "kubernetes.enabled", false),
                 strings(m.get("audiences"), "kubernetes.audiences"), strings(m.get("namespaces"), "kubernetes.namespaces"));
     }
 
     private static Throttle throttle(Map<String, Object> m) throws ConfigException {
-        unknownKeys(m, Set.of("max_failures", "max_account_failures", "window", "lockout"), "throttle.");
         Object mf = m.getOrDefault("max_failures", 5);
         if (!(mf instanceof Integer n) || n < 0) {
             throw new ConfigException("throttle.max_failures", "must be a whole number >= 0 (0 disables throttling)");
@@ -281,14 +337,6 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
             out.put(e.getKey() == null ? "" : String.valueOf(e.getKey()), e.getValue());
         }
         return out;
-    }
-
-    private static void unknownKeys(Map<String, Object> m, Set<String> known, String prefix) throws ConfigException {
-        for (String k : m.keySet()) {
-            if (!known.contains(k)) {
-                throw new ConfigException(prefix + k, "unknown key (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
-            }
-        }
     }
 
     private static String required(Map<String, Object> m, String k, String key) throws ConfigException {

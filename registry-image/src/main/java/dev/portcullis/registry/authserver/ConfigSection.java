@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * One mapping of the configuration file with typed readers that name the full key of a mistake
@@ -47,7 +46,7 @@ public final class ConfigSection {
     public void allowOnly(Set<String> known) throws ConfigException {
         for (String k : values.keySet()) {
             if (!known.contains(k)) {
-                throw new ConfigException(key(k), "unknown key (known: " + String.join(", ", new TreeSet<>(known)) + ")");
+                throw ConfigException.unknownKey(key(k), known);
             }
         }
     }

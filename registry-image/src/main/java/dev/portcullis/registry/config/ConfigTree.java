@@ -19,6 +19,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 public final class ConfigTree {
     private final Map<String, Object> root;
+    /** Dotted key to the {@code REGISTRY_*} variable that set it, so that a typo is named where it was made. */
+    private final Map<String, String> setByVariable = new LinkedHashMap<>();
 
     private ConfigTree(Map<String, Object> root) {
         this.root = root;
@@ -75,8 +77,10 @@ public final class ConfigTree {
             return;
         }
         Map<String, Object> node = root;
+        StringBuilder dotted = new StringBuilder();
         for (int i = 0; i < path.length - 1; i++) {
             String key = existingKey(node, path[i]);
+            dotted.append(key).append('.');
             Object child = node.get(key);
             if (!(child instanceof Map)) {
                 child = new LinkedHashMap<String, Object>();
@@ -84,7 +88,22 @@ public final class ConfigTree {
             }
             node = (Map<String, Object>) child;
         }
-        node.put(existingKey(node, path[path.length - 1]), envValue(variable, value));
+        String leaf = existingKey(node, path[path.length - 1]);
+        node.put(leaf, envValue(variable, value));
+        setByVariable.put(dotted + leaf, variable);
+    }
+
+    /** The {@code REGISTRY_*} variable that set {@code dottedKey} or a mapping above it, if one did. */
+    public Optional<String> variableThatSet(String dottedKey) {
+        for (String key = dottedKey; ; key = key.substring(0, key.lastIndexOf('.'))) {
+            String variable = setByVariable.get(key);
+            if (variable != null) {
+                return Optional.of(variable);
+            }
+            if (key.indexOf('.') < 0) {
+                return Optional.empty();
+            }
+        }
     }
 
     /** {@code REGISTRY_STORAGE=s3} picks the driver, keeping the driver-independent sections. */

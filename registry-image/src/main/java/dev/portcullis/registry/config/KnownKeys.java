@@ -1,11 +1,14 @@
 package dev.portcullis.registry.config;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The keys of Distribution's configuration, and ours, so that a typo is reported instead of silently ignored.
+ * The keys of Distribution's configuration, and ours, so that a typo is reported, with the key probably meant,
+ * instead of silently ignored. Keep the patterns to escaped dots, {@code (a|b)} groups and {@code .+}: the
+ * suggestions are spelled out from them ({@link SpelledOutKeys}).
  * Keys Distribution has but Portcullis does not act on get their own warning: an existing config still runs.
  */
 final class KnownKeys {
@@ -43,15 +46,30 @@ final class KnownKeys {
 
     private KnownKeys() {}
 
-    /** A warning for {@code key}, or empty when it is a key we read. */
-    static Optional<String> check(String key) {
+    /** Every key the supported patterns spell out in full, for suggestions. */
+    private static final List<String> SPELLED_OUT = SUPPORTED.stream()
+            .flatMap(p -> SpelledOutKeys.of(p.pattern()).stream()).distinct().toList();
+
+    /**
+     * A warning for {@code key}, or empty when it is a key we read. {@code variable} is the {@code REGISTRY_*}
+     * variable that set it, if one did: the typo is then in the variable's name, and so is the suggestion.
+     */
+    static Optional<String> check(String key, Optional<String> variable) {
         if (matches(SUPPORTED, key)) {
             return Optional.empty();
         }
         if (matches(IGNORED, key)) {
             return Optional.of("config key " + key + " is Distribution's but not supported by Portcullis; ignored");
         }
-        return Optional.of("unknown config key " + key + "; ignored");
+        Optional<String> suggestion = KeySuggestion.closest(key, SPELLED_OUT)
+                .map(k -> variable.isPresent() ? "REGISTRY_" + k.toUpperCase(Locale.ROOT).replace('.', '_') : k);
+        return Optional.of("unknown key " + key + variable.map(v -> " from " + v).orElse("")
+                + suggestion.map(s -> " (did you mean " + s + "?)").orElse("") + "; ignored");
+    }
+
+    /** Whether a {@link #check} line is about an unknown key, which goes first when the configuration fails. */
+    static boolean isUnknownKey(String line) {
+        return line.startsWith("unknown key ");
     }
 
     private static boolean matches(List<Pattern> patterns, String key) {

@@ -1,5 +1,11 @@
 package dev.portcullis.registry.config;
 
+import dev.portcullis.registry.api.BodyLimits;
+import dev.portcullis.registry.auth.AuthSettings;
+import dev.portcullis.registry.gc.GcSettings;
+import dev.portcullis.registry.health.HealthSettings;
+import dev.portcullis.registry.notify.NotificationSettings;
+import dev.portcullis.registry.proxy.ProxySettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,21 +36,43 @@ public final class RegistryConfigLoader {
         return fromTree(ConfigTree.parse(yaml, file.toString()).withEnvironment(env));
     }
 
+    /** Parses YAML text ({@code source} names it in messages) with the {@code REGISTRY_*} variables of {@code env}. */
+    public static RegistryConfig parse(String yaml, String source, Map<String, String> env) {
+        return fromTree(ConfigTree.parse(yaml, source).withEnvironment(env));
+    }
+
+    /**
+     * Reads every section once. A mistake does not stop the reading: all of them are thrown together in one
+     * {@link ConfigException}, after the unknown keys that may have caused them.
+     */
     public static RegistryConfig fromTree(ConfigTree tree) {
         List<String> warnings = new ArrayList<>();
         for (String key : tree.leafKeys()) {
-            KnownKeys.check(key).ifPresent(warnings::add);
+            KnownKeys.check(key, tree.variableThatSet(key)).ifPresent(warnings::add);
         }
-        String version = tree.string("version", "0.1");
-        if (!version.equals("0.1")) {
-            throw new ConfigException("version", "'" + version + "' is not supported; Distribution's config version is 0.1");
-        }
-        LogSettings log = log(tree);
-        StorageSettings storage = storage(tree);
-        HttpSettings http = http(tree);
+        ConfigProblems problems = new ConfigProblems();
+        problems.check(() -> {
+            String version = tree.string("version", "0.1");
+            if (!version.equals("0.1")) {
+                throw new ConfigException("version", "'" + version + "' is not supported; Distribution's config version is 0.1");
+            }
+        });
+        LogSettings log = problems.read(() -> log(tree));
+        StorageSettings storage = problems.read(() -> storage(tree));
+        // On its own first, so that a TLS mistake and another http mistake are both reported.
+        problems.check(() -> tls(tree));
+        HttpSettings http = problems.read(() -> http(tree));
+        Integer catalogMaxEntries = problems.read(() -> tree.integer("catalog.maxentries", 1000, 1, 100_000));
+        AuthSettings auth = problems.read(() -> AuthSettings.from(tree));
+        HealthSettings health = problems.read(() -> HealthSettings.from(tree));
+        GcSettings gc = problems.read(() -> GcSettings.from(tree));
+        Optional<ProxySettings> proxy = problems.read(() -> ProxySettings.from(tree));
+        NotificationSettings notifications = problems.read(() -> NotificationSettings.from(tree));
+        BodyLimits body = problems.read(() -> BodyLimits.from(tree));
+        problems.throwIfAny(warnings);
         clientCertificatesAlone(tree, http).ifPresent(warnings::add);
-        return new RegistryConfig(log, storage, http,
-                tree.integer("catalog.maxentries", 1000, 1, 100_000), tree, List.copyOf(warnings));
+        return new RegistryConfig(log, storage, http, catalogMaxEntries, auth, health, gc, proxy, notifications, body,
+                List.copyOf(warnings));
     }
 
     /**

@@ -59,7 +59,7 @@ public final class GarbageCollectCommand {
         }
         try {
             RegistryConfig loaded = RegistryConfigLoader.load(config, env);
-            GcSettings settings = GcSettings.from(loaded.tree());
+            GcSettings settings = loaded.gc();
             RegistryStorage storage = RegistryServer.openStorage(loaded);
             GarbageCollector collector = new GarbageCollector(storage,
                     new GarbageCollector.Options(settings.grace(), deleteUntagged, dryRun), out::println);
@@ -72,7 +72,7 @@ public final class GarbageCollectCommand {
             out.println(result.get().line());
             return 0;
         } catch (ConfigException e) {
-            err.println("portcullis-registry garbage-collect: config error: " + e.getMessage());
+            e.problems().forEach(p -> err.println("portcullis-registry garbage-collect: config error: " + p));
             return 2;
         } catch (IOException | RuntimeException e) {
             err.println("portcullis-registry garbage-collect: failed: " + e);

@@ -38,13 +38,10 @@ public final class Maintenance implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /**
-     * Reads and validates what the config enables (a bad {@code storage.maintenance.gc} key is a ConfigException
-     * here, before the server listens) without starting anything. Read-only registries maintain nothing.
-     */
+    /** Prepares what the config enables without starting anything. Read-only registries maintain nothing. */
     public static Maintenance prepare(RegistryStorage storage, RegistryConfig config, MaintenanceMetrics metrics) {
         java.util.List<Job> jobs = new java.util.ArrayList<>();
-        GcSettings gc = GcSettings.from(config.tree());
+        GcSettings gc = config.gc();
         if (config.storage().readOnly()) {
             return new Maintenance(jobs, metrics);
         }

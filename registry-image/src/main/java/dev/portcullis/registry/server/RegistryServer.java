@@ -1,7 +1,6 @@
 package dev.portcullis.registry.server;
 
 import dev.portcullis.registry.api.ApiSettings;
-import dev.portcullis.registry.api.BodyLimits;
 import dev.portcullis.registry.api.BodySlots;
 import dev.portcullis.registry.api.RegistryApi;
 import dev.portcullis.registry.health.Checks;
@@ -84,9 +83,8 @@ public final class RegistryServer implements AutoCloseable {
         refuseUnsafeListeners(config);
         Optional<TlsOptionsFactory> tls = http.tls().map(TlsOptionsFactory::new);
         Optional<TlsOptionsFactory.Material> material = tls.map(TlsOptionsFactory::readForStartup);
-        // Parsed before anything starts: a bad proxy or notifications key stops the start with the key's name.
-        Optional<ProxySettings> proxy = ProxySettings.from(config.tree());
-        NotificationSettings notificationSettings = NotificationSettings.from(config.tree());
+        Optional<ProxySettings> proxy = config.proxy();
+        NotificationSettings notificationSettings = config.notifications();
         RegistryMetrics metrics = new RegistryMetrics();
         RegistryStorage unwrapped = openStorage(config);
         RegistryStorage storage = new MeteredStorage(unwrapped, metrics);
@@ -111,9 +109,9 @@ public final class RegistryServer implements AutoCloseable {
             // bcrypt gets its own small pool: a flood of bad logins must not starve uploads of threads.
             WorkerExecutor authWorkers = vertx.createSharedWorkerExecutor("portcullis-auth",
                     Math.max(2, Runtime.getRuntime().availableProcessors()), 1, TimeUnit.MINUTES);
-            Authorizer authorizer = AuthorizerFactory.create(config.tree(), vertx, authWorkers, metrics);
+            Authorizer authorizer = AuthorizerFactory.create(config.auth(), vertx, authWorkers, metrics);
             HealthMonitor health = new HealthMonitor(vertx, workers).watch(workers, POOL_EXHAUSTED_AFTER);
-            for (Checks.Configured c : Checks.fromConfig(config.tree(), config.storage().driver(), storage)) {
+            for (Checks.Configured c : Checks.fromConfig(config.health(), config.storage().driver(), storage)) {
                 health.add(c.check(), c.gatesApi());
             }
             PullThroughCache cache = proxy.isEmpty() ? null : new PullThroughCache(proxy.get(), storage,
@@ -128,7 +126,7 @@ public final class RegistryServer implements AutoCloseable {
             metrics.watch(health);
             ApiSettings api = new ApiSettings(http.prefix(), config.storage().deleteEnabled(), config.storage().readOnly(),
                     config.catalogMaxEntries(), http.externalUrl(), http.headers(),
-                    ApiSettings.DEFAULT_MAX_MANIFEST_BYTES, BodyLimits.from(config.tree()),
+                    ApiSettings.DEFAULT_MAX_MANIFEST_BYTES, config.body(),
                     !config.log().accessLogDisabled());
             // One for the whole server: the limits are per process, however many routers serve it.
             BodySlots bodySlots = new BodySlots(api.bodyLimits());

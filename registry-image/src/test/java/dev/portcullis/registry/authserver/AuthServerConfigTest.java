@@ -129,6 +129,50 @@ class AuthServerConfigTest {
         assertEquals("usage: auth-server CONFIG.yml", runCapturingStderr(List.of())[1].strip());
     }
 
+    @Test
+    void everyMistakeIsReportedAtOnceTyposFirstWithTheKeyMeant() {
+        ConfigException e = assertThrows(ConfigException.class, () -> AuthServerConfig.parse("""
+                server: {addr: "127.0.0.1:5001"}
+                token: {issuer: iss, service: svc, certficate: t.crt, key: t.key}
+                users: {"": {}}
+                throttle: {max_failures: -1}
+                ldap_auth: {addr: "ldap.example:389", tsl: none}
+                acls: []
+                """, Path.of("/etc/auth")));
+        assertEquals(List.of(
+                "unknown key acls (did you mean acl?)",
+                "unknown key token.certficate (did you mean token.certificate?)",
+                "unknown key ldap_auth.tsl (did you mean ldap_auth.tls?)",
+                "token.certificate: certificate and key go together",
+                "throttle.max_failures: must be a whole number >= 0 (0 disables throttling)"), e.problems());
+        assertEquals("acls", e.key(), "the first problem's key");
+        assertEquals(List.of("unknown key token.color (known: certificate, expiration, issuer, key, kidformat, "
+                        + "refresh_expiration, service, trusted_certificates, x5c)"),
+                assertThrows(ConfigException.class, () -> AuthServerConfig.parse(MINIMAL.replace("service: svc,",
+                        "service: svc, color: blue,"), null)).problems(), "no key is close: the known ones are listed");
+    }
+
+    @Test
+    void eachBackendSectionReportsItsOwnMistake() {
+        ConfigException e = assertThrows(ConfigException.class, () -> AuthServerConfig.parse(MINIMAL
+                + "mongo_auth: {dial_info: {database: d}}\next_authz: {command: /bin/true, args: /tmp}\n", null));
+        assertEquals(List.of("mongo_auth.dial_info.addrs", "ext_authz.args"),
+                e.problems().stream().map(p -> p.substring(0, p.indexOf(':'))).toList(), e.getMessage());
+    }
+
+    @Test
+    void commandPrintsEveryMistakeOnItsOwnLine(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("auth.yml");
+        Files.writeString(config, MINIMAL.replace("issuer: iss, ", "isuser: iss, ") + "throttle: {max_failures: -1}\n");
+        String[] run = runCapturingStderr(List.of(config.toString()));
+        assertEquals(AuthServerCommand.EXIT_CONFIG, run[0].length());
+        assertEquals(List.of(
+                "auth-server: configuration error: unknown key token.isuser (did you mean token.issuer?)",
+                "auth-server: configuration error: token.issuer: required",
+                "auth-server: configuration error: throttle.max_failures: must be a whole number >= 0 (0 disables throttling)"),
+                run[1].strip().lines().toList());
+    }
+
     /** Runs the command; returns {exit code as a string of that many characters, stderr}. */
     private static String[] runCapturingStderr(List<String> args) {
         PrintStream saved = System.err;

@@ -106,7 +106,7 @@ class RegistryConfigLoaderTest {
                 """, Map.of());
         assertEquals(2, c.warnings().size(), c.warnings().toString());
         assertTrue(c.warnings().get(0).contains("redis.addr is Distribution's but not supported"));
-        assertTrue(c.warnings().get(1).contains("unknown config key htpp.addr"));
+        assertEquals("unknown key htpp.addr (did you mean http.addr?); ignored", c.warnings().get(1));
     }
 
     @Test
@@ -155,6 +155,12 @@ class RegistryConfigLoaderTest {
         assertProblem("storage", "storage:\n  filesystem: {rootdirectory: /x}\n  s3: {bucket: b}\n");
         assertProblem("storage.azure", "storage:\n  azure: {accountname: x}\n");
         assertProblem("version", "version: 0.2\n");
+        assertProblem("auth.silly", "auth:\n  silly: {realm: x, service: y}\n");
+        assertProblem("auth", "auth:\n  htpasswd: {realm: x, path: %s}\n  token: {realm: x}\n");
+        assertProblem("auth.anonymous.pull", "auth:\n  anonymous: {pull: true}\n");
+        assertProblem("auth.htpasswd.path", "auth:\n  htpasswd: {realm: x, path: /nonexistent/htpasswd}\n");
+        assertProblem("health.http[0].uri", "health:\n  http:\n    - uri: ftp://mirror.example/health\n");
+        assertProblem("health.tcp[0].addr", "health:\n  tcp:\n    - timeout: 1s\n");
     }
 
     private void assertProblem(String key, String yaml) {
@@ -167,14 +173,115 @@ class RegistryConfigLoaderTest {
         }
         String full = withFiles.contains("storage:") ? withFiles
                 : "storage:\n  filesystem:\n    rootdirectory: /x\n" + withFiles;
-        ConfigException e = assertThrows(ConfigException.class, () -> {
-            RegistryConfig c = load(full, Map.of());
-            // Durations of sections read later are still checked at load time through the tree.
-            c.tree().duration("health.storagedriver.interval", Duration.ofSeconds(10));
-        });
+        ConfigException e = assertThrows(ConfigException.class, () -> load(full, Map.of()));
         assertTrue(e.getMessage().startsWith(key + ":") || e.getMessage().contains(key),
                 "message should name " + key + ": " + e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    @Test
+    void aTypoIsNamedBeforeTheErrorItCauses() throws Exception {
+        Path cert = Files.writeString(dir.resolve("tls.crt"), "x");
+        ConfigException e = assertThrows(ConfigException.class, () -> load(DISTRIBUTION_DEFAULT.replace("""
+                  addr: :5000
+                """, """
+                  addr: :5000
+                  tls:
+                    certficate: %s
+                    key: %s
+                """.formatted(cert, cert)), Map.of()));
+        assertEquals(List.of("unknown key http.tls.certficate (did you mean http.tls.certificate?); ignored",
+                "http.tls.certificate: missing: http.tls.key is set without a certificate"), e.problems());
+    }
+
+    @Test
+    void aTypoInAnEnvironmentVariableIsNamedByTheVariable() throws Exception {
+        Path cert = Files.writeString(dir.resolve("tls.crt"), "x");
+        ConfigException e = assertThrows(ConfigException.class, () -> load(DISTRIBUTION_DEFAULT, Map.of(
+                "REGISTRY_HTTP_TLS_CERTFICATE", cert.toString(),
+                "REGISTRY_HTTP_TLS_KEY", cert.toString())));
+        assertEquals(List.of("unknown key http.tls.certficate from REGISTRY_HTTP_TLS_CERTFICATE"
+                        + " (did you mean REGISTRY_HTTP_TLS_CERTIFICATE?); ignored",
+                "http.tls.certificate: missing: http.tls.key is set without a certificate"), e.problems());
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceOneLineEach() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("""
+                version: 0.1
+                log:
+                  level: loud
+                storage:
+                  filesystem:
+                    rootdirectory: /x
+                  delete:
+                    enabled: maybe
+                  maintenance:
+                    gc:
+                      intervall: 6h
+                      grace: -1s
+                http:
+                  addr: 127.0.0.1:5000
+                  body:
+                    maxconcurrent: 0
+                auth:
+                  htpasswd:
+                    path: /x
+                health:
+                  http:
+                    - uri: https://upstream.example/health
+                      statuscode: ok
+                proxy:
+                  remoteurl: ftp://mirror.example
+                notifications:
+                  endpoints:
+                    - name: hook
+                redis:
+                  addr: localhost:6379
+                """, Map.of()));
+        assertEquals(List.of(
+                "unknown key storage.maintenance.gc.intervall (did you mean storage.maintenance.gc.interval?); ignored",
+                "config key redis.addr is Distribution's but not supported by Portcullis; ignored",
+                "log.level: 'loud' is not one of error, warn, info, debug",
+                "storage.delete.enabled: 'maybe' is not true or false",
+                "auth.htpasswd.realm: missing",
+                "health.http[0].statuscode: 'ok' is not an HTTP status code",
+                "storage.maintenance.gc.grace: '-1s' is not a duration such as 10s, 5m or 1h30m",
+                "proxy.remoteurl: 'ftp://mirror.example' must be an http(s) URL such as https://registry-1.docker.io",
+                "notifications.endpoints[0].url: missing",
+                "http.body.maxconcurrent: 0 is out of range (1 to 10000)"), e.problems());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void eachSectionIsParsedIntoItsOwnSettings() throws Exception {
+        Path htpasswd = Files.writeString(dir.resolve("htpasswd"), "");
+        RegistryConfig c = load(DISTRIBUTION_DEFAULT.replace("    threshold: 3\n", "    threshold: 3\n" + """
+                  tcp:
+                    - addr: 127.0.0.1:6379
+                      threshold: 2
+                """) + """
+                auth:
+                  htpasswd:
+                    realm: portcullis
+                    path: %s
+                    pullonly: [ci]
+                  anonymous:
+                    pull: true
+                proxy:
+                  remoteurl: https://registry-1.docker.io
+                """.formatted(htpasswd), Map.of("REGISTRY_HTTP_BODY_MAXCONCURRENT", "8"));
+        assertEquals(List.of(), c.warnings());
+        assertEquals("portcullis", c.auth().htpasswd().orElseThrow().realm());
+        assertEquals(java.util.Set.of("ci"), c.auth().htpasswd().orElseThrow().pullOnly());
+        assertTrue(c.auth().anonymousPull());
+        assertTrue(c.health().storageDriver().enabled());
+        assertEquals(new ListenAddress("127.0.0.1", 6379), c.health().tcp().get(0).addr());
+        assertEquals(2, c.health().tcp().get(0).threshold());
+        assertEquals("registry-1.docker.io", c.proxy().orElseThrow().upstreams().get(0).name());
+        assertEquals(8, c.body().total());
+        assertFalse(c.gc().enabled());
+        assertEquals(List.of(), c.notifications().endpoints());
     }
 
     @Test

@@ -81,7 +81,7 @@ class MaintenanceTest {
         assertEquals(Duration.ofHours(24), purging.interval());
         assertFalse(purging.dryRun());
         assertTrue(config.warnings().isEmpty(), "the gc keys are known: " + config.warnings());
-        GcSettings gc = GcSettings.from(config.tree());
+        GcSettings gc = config.gc();
         assertEquals(new GcSettings(true, Duration.ofHours(6), Duration.ofMinutes(30), true, false), gc);
         assertEquals(new GcSettings(false, Duration.ofHours(24), Duration.ofHours(1), false, false),
                 GcSettings.from(ConfigTree.parse("version: 0.1", "empty")));

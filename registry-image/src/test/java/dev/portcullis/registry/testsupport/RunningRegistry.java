@@ -1,6 +1,5 @@
 package dev.portcullis.registry.testsupport;
 
-import dev.portcullis.registry.config.ConfigTree;
 import dev.portcullis.registry.config.RegistryConfig;
 import dev.portcullis.registry.config.RegistryConfigLoader;
 import dev.portcullis.registry.server.RegistryServer;
@@ -57,7 +56,7 @@ public final class RunningRegistry implements AutoCloseable {
     }
 
     public static RunningRegistry startYaml(String yaml, Path storageRoot, Map<String, String> env) throws IOException {
-        RegistryConfig config = RegistryConfigLoader.fromTree(ConfigTree.parse(yaml, "test").withEnvironment(env));
+        RegistryConfig config = RegistryConfigLoader.parse(yaml, "test", env);
         return new RunningRegistry(RegistryServer.start(config), storageRoot);
     }
 
