@@ -47,10 +47,14 @@ DEBS=$REPO/target/image-debs
 PACKAGES="base-files ca-certificates libc6 libgcc-s1 libssl3 libstdc++6 netbase openjdk-17-jre-headless tzdata zlib1g"
 # Not in the image: the JDK whose jlink and jmods make its Java runtime (the same Debian version as the JRE above).
 JDK_PACKAGE=openjdk-17-jdk-headless
-# The Java runtime's modules: what `jdeps` finds in both jars (the registry's four commands and the operator), what
-# they load by name, and every module that java.security's provider list names. A provider named there but absent
-# makes the JDK look it up with a ServiceLoader over the class path, which instantiates the jar's BouncyCastle
-# provider: 507 classes loaded at the first TLS handshake instead of 114.
+# The Java runtime's modules: what `jdeps` finds in both jars (every command of the registry's, and the operator's),
+# what they load by name, and every module that java.security's provider list names. A provider named there but
+# absent makes the JDK look it up with a ServiceLoader over the class path, which instantiates the jar's BouncyCastle
+# provider: 507 classes loaded at the first TLS handshake instead of 114. Left out though jdeps names them:
+# java.desktop (java.beans, for Jackson's optional @ConstructorProperties, SnakeYAML's JavaBean mapping and
+# Micrometer's Log4j/Logback binders, none of which runs here) and java.compiler (Vert.x's Java-source verticles,
+# JOSDK's annotation processor and JavaPoet: build-time code). The registry's training run below exercises the list at
+# every build; a class missing at run time would fail with a NoClassDefFoundError naming it.
 RUNTIME_MODULES=(
     java.base java.logging java.management java.naming java.net.http java.sql java.xml jdk.unsupported  # jdeps
     jdk.httpserver                    # the operator's /livez, /readyz and /metrics
@@ -84,7 +88,9 @@ cleanup
 rm -rf "$WORK/storage" "$WORK/run" "$WORK/rootfs" "$WORK/jdk" "$WORK/train" "$WORK/classdata" "$TMPDIR"
 mkdir -p "$TMPDIR"
 # What is left is the archive: the rootfs, tars, layout and storage (600 MB) go, failed run or not.
-trap 'declare -F in_image_pids >/dev/null && kill $(in_image_pids) 2>/dev/null; cleanup; rm -rf "$WORK"' EXIT
+trap 'stop_in_image; cleanup; rm -rf "$WORK"' EXIT
+# What the training run left running, if the build stops half-way (defined with the training run below).
+stop_in_image() { :; }
 
 # ---------------------------------------------------------------- the Debian packages
 log "$NAME $VERSION: Debian packages"
@@ -134,7 +140,7 @@ chmod 1777 "$R/tmp"
 (cd "$R/usr/share/ca-certificates" && find . -name '*.crt' | LC_ALL=C sort | xargs cat) >"$R/etc/ssl/certs/ca-certificates.crt"
 java "$HERE/TrustStore.java" "$R/etc/ssl/certs/ca-certificates.crt" "$R/etc/ssl/certs/java/cacerts" >/dev/null
 JAVA_HOME_IN_IMAGE=/usr/lib/jvm/java-17-openjdk-amd64
-# The runtime: only RUNTIME_MODULES (75 MB against the JRE's 184). Debug attributes stay, so stack traces keep their
+# The runtime: only RUNTIME_MODULES (74 MiB against the JRE package's 184). Debug attributes stay, so stack traces keep their
 # line numbers. Its class-data archive is made below, in a layer of its own.
 JLINK=$JDK$JAVA_HOME_IN_IMAGE/bin/jlink
 [[ -x $JLINK ]] || die "$JDK_PACKAGE did not unpack $JAVA_HOME_IN_IMAGE/bin/jlink"
@@ -180,10 +186,12 @@ in_image() {
         mount --rbind /proc "$T/root/proc"; mount --rbind /dev "$T/root/dev"; mount --bind "$T/files" "$T/root/train"
         exec chroot --userspec=65532:65532 --groups=65532 "$T/root" "$@"' in-image "$T" "$@"
 }
-# The processes running in the image: the training run's registry.
-in_image_pids() {
+# SIGNAL to the processes running in the image (the training run's registry): they are the ones whose root is it.
+stop_in_image() {
     local p
-    for p in /proc/[0-9]*; do [[ $(readlink "$p/root" 2>/dev/null) == "$T/root" ]] && echo "${p#/proc/}"; done
+    for p in /proc/[0-9]*; do
+        [[ $(readlink "$p/root" 2>/dev/null) == "$T/root" ]] && kill "-${1:-KILL}" "${p#/proc/}" 2>/dev/null
+    done
     return 0
 }
 
@@ -239,11 +247,11 @@ EOF
     pid=$!
     if ! java "$HERE/Training.java" run "https://127.0.0.1:$port" "$T/files/ca.crt" training \
         "http://127.0.0.1:$debug" <<<"$pw" >"$T/client.log" 2>&1; then
-        kill $(in_image_pids) 2>/dev/null; wait "$pid" 2>/dev/null
+        stop_in_image KILL; wait "$pid" 2>/dev/null
         die "the training run failed: $(tail -1 "$T/client.log"); the registry said: $(tail -3 "$T/registry.log" | tr '\n' ' ')"
     fi
     # SIGTERM: the registry drains and exits, and the JVM writes the archive on its way out.
-    kill -TERM $(in_image_pids)
+    stop_in_image TERM
     wait "$pid" || true
     [[ -s $T/files/out/portcullis-registry.jsa ]] \
         || die "the training run wrote no class-data archive: $(tail -3 "$T/registry.log" | tr '\n' ' ')"
