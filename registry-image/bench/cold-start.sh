@@ -19,7 +19,7 @@ CONCURRENT=8
 DISTRIBUTION=/usr/bin/docker-registry
 WITH_DIST=1
 declare -a NAMES=() JARS=()
-JAVA_OPTS=$(sed -e 's/#.*//' "$MODULE/jvm.options" | xargs)
+JAVA_OPTS=$(sed -e 's/#.*//' -e '/-XX:SharedArchiveFile=/d' "$MODULE/jvm.options" | xargs)  # the archive is the image's
 PC_ENV=$(sed -n 's/^ENV \(MALLOC_[A-Z_]*=[^ ]*\)$/\1/p' "$MODULE/Dockerfile" | xargs)
 
 while [[ $# -gt 0 ]]; do

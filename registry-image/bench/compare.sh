@@ -26,7 +26,7 @@ CONNECTIONS=8
 JAR="$MODULE/target/portcullis-registry.jar"
 DISTRIBUTION=/usr/bin/docker-registry
 # The image's flags and environment, read from where the image gets them, so that the figures are the image's.
-JAVA_OPTS_DEFAULT=$(sed -e 's/#.*//' "$MODULE/jvm.options" | xargs)
+JAVA_OPTS_DEFAULT=$(sed -e 's/#.*//' -e '/-XX:SharedArchiveFile=/d' "$MODULE/jvm.options" | xargs)  # the archive is the image's
 JAVA_OPTS="${PORTCULLIS_JAVA_OPTS:-$JAVA_OPTS_DEFAULT}"
 PC_ENV=$(sed -n 's/^ENV \(MALLOC_[A-Z_]*=[^ ]*\)$/\1/p' "$MODULE/Dockerfile" | xargs)
 # The tests' image maker, run as a single-file Java program (JDK only, no build needed).

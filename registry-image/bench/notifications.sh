@@ -16,7 +16,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MODULE=$(cd "$HERE/.." && pwd)
 JAR="$MODULE/target/portcullis-registry.jar"
 MAKE_IMAGE="$MODULE/../test-support/java/dev/portcullis/testimage/RandomImageLayout.java"
-JAVA_OPTS=$(sed -e 's/#.*//' "$MODULE/jvm.options" | xargs)
+JAVA_OPTS=$(sed -e 's/#.*//' -e '/-XX:SharedArchiveFile=/d' "$MODULE/jvm.options" | xargs)  # the archive is the image's
 ROUNDS=3
 IMAGES=6
 LAYERS=6

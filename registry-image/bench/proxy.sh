@@ -20,7 +20,7 @@ LAYERS=4
 JAR="$MODULE/target/portcullis-registry.jar"
 DISTRIBUTION=/usr/bin/docker-registry
 MAKE_IMAGE="$MODULE/../test-support/java/dev/portcullis/testimage/RandomImageLayout.java"
-JAVA_OPTS=$(sed -e 's/#.*//' "$MODULE/jvm.options" | xargs)
+JAVA_OPTS=$(sed -e 's/#.*//' -e '/-XX:SharedArchiveFile=/d' "$MODULE/jvm.options" | xargs)  # the archive is the image's
 KEEP=0
 
 while [[ $# -gt 0 ]]; do
