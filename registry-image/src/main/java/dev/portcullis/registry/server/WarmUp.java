@@ -24,10 +24,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -106,7 +106,10 @@ final class WarmUp {
                 }
             });
             HttpClient client = vertx.createHttpClient(clientOptions);
-            return pushPullDelete(client, settings.prefix() + "v2/" + REPOSITORY).eventually(client::close);
+            // Made on a worker: 4 MiB of random bytes and their digest cost seconds of an interpreted event loop.
+            return workers.executeBlocking(ScratchImage::make, false)
+                    .compose(image -> pushPullDelete(client, settings.prefix() + "v2/" + REPOSITORY, image))
+                    .eventually(client::close);
         }).eventually(server::close).andThen(done -> metrics.close());
     }
 
@@ -116,19 +119,13 @@ final class WarmUp {
      * the manifest, by tag and by digest, the config, the layer {@link #GETS} times and a range of it), then the
      * deletes.
      */
-    private static Future<Void> pushPullDelete(HttpClient client, String repository) {
-        byte[] layer = new byte[BLOB_BYTES];
-        new SecureRandom().nextBytes(layer);
-        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
-                .getBytes(StandardCharsets.UTF_8);
-        String layerDigest = sha256(layer);
-        String configDigest = sha256(config);
-        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
-                + configDigest + "\",\"size\":" + config.length + "},"
-                + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\""
-                + layerDigest + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
-        String manifestDigest = sha256(manifest);
+    private static Future<Void> pushPullDelete(HttpClient client, String repository, ScratchImage image) {
+        byte[] layer = image.layer();
+        byte[] config = image.config();
+        byte[] manifest = image.manifest();
+        String layerDigest = image.layerDigest();
+        String configDigest = image.configDigest();
+        String manifestDigest = image.manifestDigest();
         String blobs = repository + "/blobs/";
         String manifests = repository + "/manifests/";
         Future<Answer> steps = send(client, HttpMethod.HEAD, blobs + layerDigest, null, null, 404)
@@ -159,6 +156,27 @@ final class WarmUp {
                 .compose(v -> send(client, HttpMethod.DELETE, blobs + layerDigest, null, null, 202))
                 .compose(v -> send(client, HttpMethod.DELETE, blobs + configDigest, null, null, 202))
                 .mapEmpty();
+    }
+
+    /** The scratch image's bytes and digests. */
+    private record ScratchImage(byte[] layer, byte[] config, byte[] manifest, String layerDigest, String configDigest,
+                                String manifestDigest) {
+
+        /** Blocks: fills and hashes the layer. Not secret, only unique to this run: no need for SecureRandom. */
+        static ScratchImage make() {
+            byte[] layer = new byte[BLOB_BYTES];
+            ThreadLocalRandom.current().nextBytes(layer);
+            byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+                    .getBytes(StandardCharsets.UTF_8);
+            String layerDigest = sha256(layer);
+            String configDigest = sha256(config);
+            byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
+                    + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                    + configDigest + "\",\"size\":" + config.length + "},"
+                    + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\""
+                    + layerDigest + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+            return new ScratchImage(layer, config, manifest, layerDigest, configDigest, sha256(manifest));
+        }
     }
 
     /** The Location header and how many body bytes came (counted, not kept). */
