@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # What a cluster sees first (issue 23), for Portcullis jars against CNCF Distribution, with the image's flags:
 # start to first TLS /v2/ (wall, CPU, classes loaded), the first and second 64 MiB TLS GET after readiness (wall and
-# server CPU), 8 concurrent TLS GETs (aggregate MiB/s and the server's CPU per thread, from /proc/PID/task/*/stat),
-# and resident memory idle and after that load. Config: TLS (ECDSA P-256) + htpasswd (bcrypt cost 10), filesystem.
+# server CPU), 8 and 32 concurrent TLS GETs (aggregate MiB/s and the server's CPU per thread, from
+# /proc/PID/task/*/stat), the heap after them (jcmd GC.heap_info) and resident memory idle and after that load, and
+# each Portcullis figure as a ratio to Distribution's from the same run (> 1: Portcullis leads).
+# Config: TLS (ECDSA P-256) + htpasswd (bcrypt cost 10), filesystem.
 # Only curl, openssl, java and Distribution are needed (no wrk, no htpasswd: jBCrypt from the jar makes the hash).
 # Benchmarks print numbers; nothing here asserts a timing. Figures are noisy on a shared machine: prefer CPU times.
 #
 # usage: bash registry-image/bench/cold-start.sh [--starts N] [--jar NAME=PATH]... [--no-distribution] [--no-warmup]
-#                                               [--java-opts "FLAGS"]
+#                                               [--java-opts "FLAGS"] [--concurrent "8 32"]
 #   default: one jar, registry-image/target/portcullis-registry.jar, named "pc"; 3 starts each
 set -Eeuo pipefail
 
@@ -15,7 +17,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MODULE=$(cd "$HERE/.." && pwd)
 STARTS=3
 BLOB_MB=64
-CONCURRENT=8
+CONCURRENT="8 32"
 DISTRIBUTION=/usr/bin/docker-registry
 WITH_DIST=1
 declare -a NAMES=() JARS=()
@@ -29,6 +31,7 @@ while [[ $# -gt 0 ]]; do
         --no-distribution) WITH_DIST=0 ;;
         --no-warmup) export REGISTRY_HTTP_WARMUP_DISABLED=true ;;
         --java-opts) JAVA_OPTS=$2; shift ;;
+        --concurrent) CONCURRENT=$2; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -159,41 +162,61 @@ run_one() { # NAME JAR
             for _ in 1 2 3; do get_blob "$port" > /dev/null; done
             sleep 6   # past the native heap trim interval of jvm.options
             RSS_IDLE[$name]=$(rss_mib "$pid")
-            threads_ms "$pid" > "$WORK/threads-before"
-            t0=$(date +%s%N)
-            local -a getters=()
-            for ((k = 0; k < CONCURRENT; k++)); do get_blob "$port" > /dev/null & getters+=($!); done
-            for g in "${getters[@]}"; do wait "$g"; done
-            t1=$(date +%s%N)
-            threads_ms "$pid" > "$WORK/threads-after"
-            CONC[$name]=$(awk -v b=$((CONCURRENT * BLOB_MB)) -v ns=$((t1 - t0)) 'BEGIN {printf "%.0f", b / (ns / 1e9)}')
-            sleep 6
-            RSS_LOAD[$name]=$(rss_mib "$pid")
-            [[ $jar == dist ]] || { echo "  $name: heap after the load:"; jcmd "$pid" GC.heap_info 2>/dev/null \
-                | grep -E "generation|def new|tenured" | sed 's/^/    /'; }
-            echo "  $name: server CPU per thread during $CONCURRENT concurrent ${BLOB_MB} MiB TLS GETs (ms, > 20):"
-            join <(sort "$WORK/threads-before") <(sort "$WORK/threads-after") \
-                | awk '{d = $5 - $3; if (d > 20) printf "    %-7s %-16s %6d\n", $1, $2, d}' | sort -k3 -n -r
+            local n k
+            for n in $CONCURRENT; do
+                threads_ms "$pid" > "$WORK/threads-before"
+                t0=$(date +%s%N)
+                local -a getters=()
+                for ((k = 0; k < n; k++)); do get_blob "$port" > /dev/null & getters+=($!); done
+                for g in "${getters[@]}"; do wait "$g"; done
+                t1=$(date +%s%N)
+                threads_ms "$pid" > "$WORK/threads-after"
+                CONC[$name.$n]=$(awk -v b=$((n * BLOB_MB)) -v ns=$((t1 - t0)) 'BEGIN {printf "%.0f", b / (ns / 1e9)}')
+                echo "  $name: server CPU per thread during $n concurrent ${BLOB_MB} MiB TLS GETs (ms, > 20):"
+                join <(sort "$WORK/threads-before") <(sort "$WORK/threads-after") \
+                    | awk '{d = $5 - $3; if (d > 20) printf "    %-7s %-16s %6d\n", $1, $2, d}' | sort -k3 -n -r
+                sleep 6   # past the trim interval again
+                RSS_LOAD[$name.$n]=$(rss_mib "$pid")
+                echo "  $name: RSS 6 s after the $n GETs: ${RSS_LOAD[$name.$n]} MiB"
+                [[ $jar == dist ]] || { echo "  $name: heap after the $n GETs:"; jcmd "$pid" GC.heap_info 2>/dev/null \
+                    | grep -E "generation|def new|tenured" | sed 's/^/    /'; }
+            done
         fi
         kill "$pid"; wait "$pid" 2>/dev/null || true
     done
     START[$name]="wall $(printf '%s\n' "${wall[@]}" | median) ms, CPU $(printf '%s\n' "${cpu[@]}" | median) ms"
     [[ $jar == dist ]] || START[$name]+=", classes $(printf '%s\n' "${classes[@]}" | median)"
     READY[$name]="wall $(printf '%s\n' "${ready_wall[@]}" | median) ms, CPU $(printf '%s\n' "${ready_cpu[@]}" | median) ms"
-    FIRST[$name]="$(printf '%s\n' "${get1[@]}" | median) s, CPU $(printf '%s\n' "${get1cpu[@]}" | median) ms"
-    SECOND[$name]="$(printf '%s\n' "${get2[@]}" | median) s, CPU $(printf '%s\n' "${get2cpu[@]}" | median) ms"
+    FIRST_S[$name]=$(printf '%s\n' "${get1[@]}" | median); FIRST_CPU[$name]=$(printf '%s\n' "${get1cpu[@]}" | median)
+    SECOND_S[$name]=$(printf '%s\n' "${get2[@]}" | median); SECOND_CPU[$name]=$(printf '%s\n' "${get2cpu[@]}" | median)
+    FIRST[$name]="${FIRST_S[$name]} s, CPU ${FIRST_CPU[$name]} ms"
+    SECOND[$name]="${SECOND_S[$name]} s, CPU ${SECOND_CPU[$name]} ms"
     echo "  $name: starts wall ${wall[*]} ms, CPU ${cpu[*]} ms, classes ${classes[*]:-}; ready CPU ${ready_cpu[*]} ms;" \
         "first GET CPU ${get1cpu[*]} ms, second ${get2cpu[*]} ms"
 }
 
-declare -A START READY FIRST SECOND CONC RSS_IDLE RSS_LOAD
+declare -A START READY FIRST SECOND CONC RSS_IDLE RSS_LOAD FIRST_S FIRST_CPU SECOND_S SECOND_CPU
 echo "cold-start.sh $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); JVM flags: $JAVA_OPTS"
 ((WITH_DIST)) && run_one dist dist
 for i in "${!JARS[@]}"; do run_one "${NAMES[$i]}" "${JARS[$i]}"; done
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s | %-42s | %-28s | %-26s | %-26s | %-9s | %s\n' who "start to first TLS /v2/ (median of $STARTS)" \
-    "until /readyz 200" "first ${BLOB_MB} MiB GET" "second GET" "${CONCURRENT}x MiB/s" "RSS idle / after (MiB)"
+CONC_HEAD=$(for n in $CONCURRENT; do printf '%sx MiB/s ' "$n"; done)
+printf '%-8s | %-42s | %-28s | %-26s | %-26s | %-16s | %s\n' who "start to first TLS /v2/ (median of $STARTS)" \
+    "until /readyz 200" "first ${BLOB_MB} MiB GET" "second GET" "$CONC_HEAD" "RSS idle / after each (MiB)"
 for who in $( ((WITH_DIST)) && echo dist) "${NAMES[@]}"; do
-    printf '%-8s | %-42s | %-28s | %-26s | %-26s | %-9s | %s / %s\n' "$who" "${START[$who]}" "${READY[$who]}" \
-        "${FIRST[$who]}" "${SECOND[$who]}" "${CONC[$who]}" "${RSS_IDLE[$who]}" "${RSS_LOAD[$who]}"
+    printf '%-8s | %-42s | %-28s | %-26s | %-26s | %-16s | %s / %s\n' "$who" "${START[$who]}" "${READY[$who]}" \
+        "${FIRST[$who]}" "${SECOND[$who]}" "$(for n in $CONCURRENT; do printf '%s ' "${CONC[$who.$n]}"; done)" \
+        "${RSS_IDLE[$who]}" "$(for n in $CONCURRENT; do printf '%s ' "${RSS_LOAD[$who.$n]}"; done)"
 done
+# Ratios to Distribution: speed as Distribution's time over ours (> 1: we lead), CPU as ours over Distribution's.
+if ((WITH_DIST)); then
+    ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+    echo "ratios to Distribution (speed > 1: Portcullis faster; CPU and RSS: Portcullis's over Distribution's):"
+    for who in "${NAMES[@]}"; do
+        line="  $who: first GET speed $(ratio "${FIRST_S[dist]}" "${FIRST_S[$who]}") CPU $(ratio "${FIRST_CPU[$who]}" "${FIRST_CPU[dist]}")"
+        line+=", second GET speed $(ratio "${SECOND_S[dist]}" "${SECOND_S[$who]}") CPU $(ratio "${SECOND_CPU[$who]}" "${SECOND_CPU[dist]}")"
+        for n in $CONCURRENT; do line+=", ${n}x aggregate $(ratio "${CONC[$who.$n]}" "${CONC[dist.$n]}")"; done
+        for n in $CONCURRENT; do line+=", RSS after ${n}x $(ratio "${RSS_LOAD[$who.$n]}" "${RSS_LOAD[dist.$n]}")"; done
+        echo "$line"
+    done
+fi

@@ -34,6 +34,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        jfrEventsOnlyWhenAsked();
         int code = run(List.of(args), System.getenv());
         if (code >= 0) {
             System.exit(code);
@@ -81,6 +82,19 @@ public final class Main {
             return 1;
         }
     }
+
+    /**
+     * Netty 4.2 registers its JFR event classes (buffer allocator events) at start whether or not a recording runs:
+     * 131 classes loaded for nothing. Set before any Netty class loads; {@code -Dio.netty.jfr.enabled=true} on the
+     * command line still turns them on for a profiling session. jvm.options says the same for the image.
+     */
+    static void jfrEventsOnlyWhenAsked() {
+        if (System.getProperty(NETTY_JFR) == null) {
+            System.setProperty(NETTY_JFR, "false");
+        }
+    }
+
+    private static final String NETTY_JFR = "io.netty.jfr.enabled";
 
     private static int usage(String problem) {
         System.err.println("portcullis-registry: " + problem);

@@ -1,6 +1,5 @@
 package dev.portcullis.registry.api;
 
-import io.vertx.core.buffer.Buffer;
 import dev.portcullis.registry.oci.ErrorCode;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -8,17 +7,13 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
-import java.util.logging.Logger;
 
 /** Writes a {@link Reply} to the socket. Runs on the event loop. */
 final class ReplyWriter {
-    private static final Logger LOG = Logger.getLogger(ReplyWriter.class.getName());
 
     private ReplyWriter() {}
 
@@ -39,50 +34,6 @@ final class ReplyWriter {
     private static boolean declaresBody(HttpServerRequest req) {
         String length = req.getHeader("Content-Length");
         return req.getHeader("Transfer-Encoding") != null || (length != null && !length.trim().equals("0"));
-    }
-
-    private static final int STREAM_CHUNK = 256 * 1024;
-
-    /**
-     * Copies {@code remaining} bytes of a blocking stream to the response: each read runs on a worker thread, each
-     * write on the event loop, and no read starts while the response's write queue is full, so at most a chunk or two
-     * of the blob is in memory whatever its size, and no thread waits for a slow client.
-     */
-    private static void pump(RoutingContext ctx, HttpServerResponse res, InputStream in, long remaining) {
-        if (remaining <= 0) {
-            closeQuietly(in);
-            res.end();
-            return;
-        }
-        ctx.vertx().<Buffer>executeBlocking(() -> {
-            byte[] buf = new byte[(int) Math.min(STREAM_CHUNK, remaining)];
-            int n = in.read(buf);
-            if (n < 0) {
-                throw new EOFException("blob ended " + remaining + " bytes early");
-            }
-            return Buffer.buffer(n == buf.length ? buf : Arrays.copyOf(buf, n));
-        }, false).onComplete(ar -> {
-            if (ar.failed() || res.closed()) {
-                closeQuietly(in);
-                if (ar.failed()) {
-                    LOG.warning("streaming a blob failed: " + ar.cause());
-                }
-                // Headers (and a Content-Length) are out: the only honest signal left is a broken connection.
-                res.reset();
-                return;
-            }
-            Buffer chunk = ar.result();
-            long left = remaining - chunk.length();
-            res.write(chunk);
-            if (left <= 0) {
-                closeQuietly(in);
-                res.end();
-            } else if (res.writeQueueFull()) {
-                res.drainHandler(v -> pump(ctx, res, in, left));
-            } else {
-                pump(ctx, res, in, left);
-            }
-        });
     }
 
     private static void closeQuietly(InputStream in) {
@@ -122,10 +73,7 @@ final class ReplyWriter {
             res.end();
         } else if (reply.stream != null) {
             res.putHeader("Content-Length", Long.toString(reply.streamLength));
-            // A client that goes away while the write queue is full never drains it: release the storage stream.
-            InputStream in = reply.stream;
-            res.closeHandler(v -> closeQuietly(in));
-            pump(ctx, res, in, reply.streamLength);
+            PooledChunkSender.send(ctx, ChunkSource.of(reply.stream), reply.streamLength);
         } else if (reply.file != null) {
             if (req.isSSL()) {
                 sendFileInLargeChunks(ctx, reply);
@@ -155,7 +103,7 @@ final class ReplyWriter {
                         return;
                     }
                     res.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(reply.fileLength));
-                    PooledFileSender.send(ctx, opened.result(), reply.fileOffset, reply.fileLength);
+                    PooledChunkSender.send(ctx, ChunkSource.of(opened.result(), reply.fileOffset), reply.fileLength);
                 });
     }
 }

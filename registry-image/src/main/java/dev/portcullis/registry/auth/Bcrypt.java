@@ -30,6 +30,16 @@ public final class Bcrypt {
         return BCrypt.hashpw(password, BCrypt.gensalt(cost));
     }
 
+    /**
+     * A well-formed hash of {@code cost} that no password matches, for unknown users: checking a password against it
+     * runs a full bcrypt of that cost, as a known user's check does, but making it runs none. A real hash of a dummy
+     * password cost a bcrypt at every start and reload (about 0.5 to 0.9 s of a cold JVM's start, interpreted).
+     */
+    public static String unmatchable(int cost) {
+        // A fresh salt, then a digest of all zero bits: finding a password that hashes to it is a preimage search.
+        return BCrypt.gensalt(cost) + ".".repeat(31);
+    }
+
     public static int cost(String hash) {
         return isBcrypt(hash) ? Integer.parseInt(hash.substring(4, 6)) : 10;
     }

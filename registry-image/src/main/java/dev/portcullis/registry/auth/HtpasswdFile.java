@@ -55,7 +55,7 @@ public final class HtpasswdFile {
         return snapshot.hashes().size();
     }
 
-    /** Re-reads the file if it changed since the last read; blocks (a stat, and a bcrypt when it changed). */
+    /** Re-reads the file if it changed since the last read; blocks (a stat, and a read when it changed). */
     public synchronized void refresh() {
         try {
             if (!stamp().equals(snapshot.stamp())) {
@@ -96,6 +96,6 @@ public final class HtpasswdFile {
             cost = Math.max(cost, Bcrypt.cost(hash));
         }
         // Not the last line's cost: with mixed costs, unknown users would answer faster or slower than known ones.
-        return new Snapshot(stamp, Map.copyOf(hashes), Bcrypt.hash("portcullis-dummy", cost == 0 ? 10 : cost));
+        return new Snapshot(stamp, Map.copyOf(hashes), Bcrypt.unmatchable(cost == 0 ? 10 : cost));
     }
 }

@@ -26,13 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Blob GETs over TLS, where the file goes to the socket in pooled direct chunks ({@link PooledFileSender}): whole
+ * Blob GETs over TLS, where the file goes to the socket in pooled direct chunks ({@link PooledChunkSender}): whole
  * blobs and ranges that start, end and straddle chunk boundaries arrive byte for byte, concurrently, over HTTP/1.1
  * and as concurrent HTTP/2 streams, and a client that hangs up mid-blob does not disturb the ones after it.
  */
 class TlsBlobGetTest {
     /** Three full chunks and a partial one. */
-    private static final int SIZE = 3 * PooledFileSender.CHUNK + 12_345;
+    private static final int SIZE = 3 * PooledChunkSender.CHUNK + 12_345;
 
     @TempDir
     Path dir;
@@ -87,7 +87,7 @@ class TlsBlobGetTest {
                 assertArrayEquals(content, r.body());
             }
 
-            int chunk = PooledFileSender.CHUNK;
+            int chunk = PooledChunkSender.CHUNK;
             long[][] ranges = {{0, 0}, {0, chunk - 1}, {chunk, 2L * chunk - 1}, {chunk - 10, chunk + 9},
                     {2L * chunk + 1, SIZE - 1}, {SIZE - 1, SIZE - 1}};
             for (long[] range : ranges) {

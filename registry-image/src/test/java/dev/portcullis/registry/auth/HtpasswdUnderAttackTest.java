@@ -1,5 +1,6 @@
 package dev.portcullis.registry.auth;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -190,6 +191,11 @@ class HtpasswdUnderAttackTest {
         replaceByRename(htpasswd, line("slow", "x", 6), line("fast", "y", 4));
         HtpasswdFile file = new HtpasswdFile(htpasswd, () -> { });
         assertEquals(6, Bcrypt.cost(file.dummyHash()), "the last line's cost would let unknown users answer faster");
+        // Well-formed, so the check runs a full bcrypt of that cost, and matched by no password.
+        assertTrue(Bcrypt.isBcrypt(file.dummyHash()), file.dummyHash());
+        for (String password : new String[] {"", "x", "y", "portcullis-dummy"}) {
+            assertFalse(Bcrypt.check(password, file.dummyHash()), password);
+        }
     }
 
     /**

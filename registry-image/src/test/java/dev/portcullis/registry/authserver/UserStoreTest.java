@@ -33,6 +33,12 @@ class UserStoreTest {
         assertEquals(6, s.dummyCost());
         s.replace(Map.of("cheap", hash("$2y$", "x", 4)));
         assertEquals(4, s.dummyCost(), "follows reloads");
+        // Well-formed, so checking against it runs a full bcrypt of its cost, and matched by no password.
+        String dummy = PasswordHashes.dummy(5);
+        assertTrue(PasswordHashes.isBcrypt(dummy), dummy);
+        assertEquals(5, PasswordHashes.cost(dummy));
+        assertFalse(PasswordHashes.verify("", dummy));
+        assertFalse(s.check("nobody", ""));
     }
 
     @Test

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The start-up warm-up: it pushes and pulls a scratch blob over the registry's own TLS stack before {@code /readyz}
- * turns 200, behind an htpasswd login it never needs, and leaves nothing behind: not in the registry's storage (no
- * repository, no blob), not in its scratch directory.
+ * The start-up warm-up: it pushes, pulls and deletes a scratch image over the registry's own TLS stack before
+ * {@code /readyz} turns 200, behind an htpasswd login it never needs, without holding up liveness, and leaves nothing
+ * behind: not in the registry's storage (no repository, no blob), not in its metrics, not in its scratch directory.
  */
 class WarmUpTest {
     @TempDir
@@ -45,6 +45,11 @@ class WarmUpTest {
                   tls:
                     certificate: %s
                     key: %s
+                  debug:
+                    addr: 127.0.0.1:0
+                    prometheus:
+                      enabled: true
+                      path: /metrics
                 auth:
                   htpasswd:
                     realm: test
@@ -52,6 +57,9 @@ class WarmUpTest {
                 """.formatted(tls.cert(), tls.key(), htpasswd))) {
             SSLContext ssl = TlsContexts.trusting(pki.caFile());
             RegistryHttp http = new RegistryHttp("https://" + registry.hostPort(), ssl, null, null);
+            RegistryHttp debug = new RegistryHttp("http://127.0.0.1:" + registry.debugPort());
+            // Liveness does not wait: the process is alive as soon as it listens, warm-up or not.
+            assertEquals(200, debug.get("/livez").statusCode());
             long deadline = System.nanoTime() + 120_000_000_000L;
             int status;
             while ((status = http.get("/readyz").statusCode()) != 200 && System.nanoTime() < deadline) {
@@ -60,8 +68,8 @@ class WarmUpTest {
             assertEquals(200, status, "ready in the end");
             assertEquals(1, warmUp.size(), "the warm-up reported before readiness turned true");
             String line = warmUp.get(0).getMessage();
-            assertTrue(line.contains("pushed and pulled " + WarmUp.GETS + " times over TLS"), line);
-            Matcher scratch = Pattern.compile("; (.+) deleted$").matcher(line);
+            assertTrue(line.contains("pushed, its layer pulled " + WarmUp.GETS + " times over TLS, deleted"), line);
+            Matcher scratch = Pattern.compile("; (.+) removed$").matcher(line);
             assertTrue(scratch.find(), line);
             assertFalse(Files.exists(Path.of(scratch.group(1))), "scratch directory removed: " + scratch.group(1));
 
@@ -74,6 +82,12 @@ class WarmUpTest {
             }
             HttpResponse<byte[]> ready = http.get("/readyz");
             assertEquals(200, ready.statusCode());
+            // The warm-up's requests (uploads, a manifest, deletes) are not the registry's traffic.
+            String metrics = new String(debug.get("/metrics").body());
+            assertTrue(metrics.contains("registry_http_requests_seconds_count{"), "this test's requests are counted");
+            for (String method : List.of("PUT", "PATCH", "POST", "DELETE", "HEAD")) {
+                assertFalse(metrics.contains("method=\"" + method + "\""), method + " counted:\n" + metrics);
+            }
         } finally {
             LOGGER.removeHandler(capture);
         }
