@@ -1,7 +1,6 @@
 package dev.portcullis.registry.storage;
 
 import dev.portcullis.registry.oci.Digest;
-import dev.portcullis.registry.oci.MediaTypes;
 import dev.portcullis.registry.oci.RepositoryName;
 import dev.portcullis.registry.oci.Tag;
 import dev.portcullis.registry.storage.driver.FileInfo;
@@ -180,23 +179,9 @@ public final class DriverRegistryStorage implements RegistryStorage, AutoCloseab
         try {
             mediaType = new String(driver.getContent(rev + "/mediatype"), StandardCharsets.UTF_8).trim();
         } catch (NoSuchFileException e) {
-            mediaType = declaredMediaType(content);
+            mediaType = StoredManifest.declaredMediaType(content);
         }
         return Optional.of(new StoredManifest(digest, mediaType, content));
-    }
-
-    /** For manifests written by Distribution, which keeps no media type beside them. */
-    private static String declaredMediaType(byte[] content) {
-        try {
-            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(content);
-            var mt = node.get("mediaType");
-            if (mt != null && mt.isTextual()) {
-                return mt.textValue();
-            }
-            return node.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
-        } catch (IOException e) {
-            return MediaTypes.OCI_MANIFEST;
-        }
     }
 
     @Override

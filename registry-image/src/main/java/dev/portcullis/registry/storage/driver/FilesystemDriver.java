@@ -225,18 +225,15 @@ public final class FilesystemDriver implements StorageDriver {
         return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
     }
 
-    /** Appends in place; a cancelled chunk is truncated away. */
-    private static final class AppendingWriter implements FileWriter {
-        private final FileChannel channel;
-        private final long start;
+    /** Writes through a file channel, counting the file's size. */
+    private abstract static class ChannelWriter implements FileWriter {
+        final FileChannel channel;
         private long size;
-        private boolean done;
+        boolean done;
 
-        AppendingWriter(FileChannel channel) throws IOException {
+        ChannelWriter(FileChannel channel, long size) {
             this.channel = channel;
-            this.start = channel.size();
-            this.size = start;
-            channel.position(start);
+            this.size = size;
         }
 
         @Override
@@ -251,6 +248,24 @@ public final class FilesystemDriver implements StorageDriver {
         @Override
         public long size() {
             return size;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!done) {
+                cancel();
+            }
+        }
+    }
+
+    /** Appends in place; a cancelled chunk is truncated away. */
+    private static final class AppendingWriter extends ChannelWriter {
+        private final long start;
+
+        AppendingWriter(FileChannel channel) throws IOException {
+            super(channel, channel.size());
+            this.start = channel.size();
+            channel.position(start);
         }
 
         @Override
@@ -268,9 +283,6 @@ public final class FilesystemDriver implements StorageDriver {
 
         @Override
         public void cancel() throws IOException {
-            if (done) {
-                return;
-            }
             done = true;
             try {
                 channel.truncate(start);
@@ -278,39 +290,17 @@ public final class FilesystemDriver implements StorageDriver {
                 channel.close();
             }
         }
-
-        @Override
-        public void close() throws IOException {
-            cancel();
-        }
     }
 
     /** Writes a hidden sibling, renamed over the target at commit. */
-    private static final class NewFileWriter implements FileWriter {
+    private static final class NewFileWriter extends ChannelWriter {
         private final Path temp;
         private final Path target;
-        private final FileChannel channel;
-        private long size;
-        private boolean done;
 
         NewFileWriter(Path temp, Path target, FileChannel channel) {
+            super(channel, 0);
             this.temp = temp;
             this.target = target;
-            this.channel = channel;
-        }
-
-        @Override
-        public void write(byte[] buffer, int offset, int length) throws IOException {
-            ByteBuffer bb = ByteBuffer.wrap(buffer, offset, length);
-            while (bb.hasRemaining()) {
-                channel.write(bb);
-            }
-            size += length;
-        }
-
-        @Override
-        public long size() {
-            return size;
         }
 
         @Override
@@ -334,13 +324,6 @@ public final class FilesystemDriver implements StorageDriver {
                 channel.close();
             } finally {
                 Files.deleteIfExists(temp);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!done) {
-                cancel();
             }
         }
     }
