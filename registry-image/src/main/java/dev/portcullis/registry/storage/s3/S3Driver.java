@@ -167,8 +167,7 @@ public final class S3Driver implements StorageDriver {
         HeadObjectResponse head = objects.head(from).orElseThrow(() -> new NoSuchFileException(source));
         long size = head.contentLength();
         if (S3AppendState.isState(head.metadata())) {
-            completeIfAppending(from, source);
-            size = objects.head(from).orElseThrow(() -> new NoSuchFileException(source)).contentLength();
+            size = completeIfAppending(from, source);
         }
         objects.copy(from, to, size);
         objects.delete(from);
@@ -250,11 +249,20 @@ public final class S3Driver implements StorageDriver {
         }
     }
 
-    private void completeIfAppending(String key, String path) throws IOException {
-        ResponseBytes<GetObjectResponse> r = objects.get(key).orElseThrow(() -> new NoSuchFileException(path));
-        if (S3AppendState.isState(r.response().metadata())) {
-            complete(key, path, S3AppendState.fromJson(r.asByteArray()));
+    /** Completes the file if it is still being appended to; returns its size. */
+    private long completeIfAppending(String key, String path) throws IOException {
+        S3AppendState state;
+        // Streamed: completed by another reader meanwhile, it is the content, which is not read here.
+        try (ResponseInputStream<GetObjectResponse> in = objects.stream(key, 0)
+                .orElseThrow(() -> new NoSuchFileException(path))) {
+            if (!S3AppendState.isState(in.response().metadata())) {
+                in.abort();
+                return in.response().contentLength();
+            }
+            state = S3AppendState.fromJson(in.readAllBytes());
         }
+        complete(key, path, state);
+        return state.size();
     }
 
     /**

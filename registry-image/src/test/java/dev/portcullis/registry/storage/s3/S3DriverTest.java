@@ -9,7 +9,7 @@ import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.RepositoryName;
 import dev.portcullis.registry.storage.DriverRegistryStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
-import dev.portcullis.registry.storage.UploadState;
+import dev.portcullis.registry.storage.RegistryStorageContract;
 import dev.portcullis.registry.storage.driver.ConcurrentAppendException;
 import dev.portcullis.registry.storage.driver.FileWriter;
 import dev.portcullis.registry.storage.driver.StorageDriver;
@@ -95,25 +95,11 @@ class S3DriverTest extends StorageDriverContract {
         return b;
     }
 
-    private static Digest push(RegistryStorage s, RepositoryName repo, byte[] content) throws Exception {
-        UploadState u = s.startUpload(repo);
-        s.appendToUpload(repo, u.id(), 0, content.length, new ByteArrayInputStream(content));
-        Digest d = Digest.sha256(content);
-        assertEquals(content.length, s.commitUpload(repo, u.id(), d));
-        return d;
-    }
-
-    private static byte[] read(RegistryStorage s, Digest d) throws Exception {
-        try (InputStream in = s.openBlob(d, 0)) {
-            return in.readAllBytes();
-        }
-    }
-
     @Test
     void keysFollowDistributionsLayout() throws Exception {
         RegistryStorage registry = new DriverRegistryStorage(driver);
-        Digest small = push(registry, RepositoryName.parse("lay/out"), "layout".getBytes());
-        Digest large = push(registry, RepositoryName.parse("lay/out"), random(11 * MIB + 3, 1));
+        Digest small = RegistryStorageContract.push(registry, RepositoryName.parse("lay/out"), "layout".getBytes());
+        Digest large = RegistryStorageContract.push(registry, RepositoryName.parse("lay/out"), random(11 * MIB + 3, 1));
         List<String> keys = new ArrayList<>();
         s3.blobStore().list(bucket, org.jclouds.blobstore.options.ListContainerOptions.Builder.recursive())
                 .forEach(m -> keys.add(m.getName()));
@@ -212,7 +198,8 @@ class S3DriverTest extends StorageDriverContract {
                     continue;
                 }
                 published++;
-                assertArrayEquals(whole, read(storage, d), "a committed blob holds exactly its digest's bytes");
+                assertArrayEquals(whole, RegistryStorageContract.read(storage, d, 0),
+                        "a committed blob holds exactly its digest's bytes");
             }
         }
         assertEquals(1, published, "one of the two chunks became the blob");
