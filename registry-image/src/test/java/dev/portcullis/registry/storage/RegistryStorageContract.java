@@ -49,7 +49,7 @@ public abstract class RegistryStorageContract {
         return b;
     }
 
-    protected static Digest push(RegistryStorage s, RepositoryName repo, byte[] content) throws IOException {
+    public static Digest push(RegistryStorage s, RepositoryName repo, byte[] content) throws IOException {
         UploadState u = s.startUpload(repo);
         s.appendToUpload(repo, u.id(), 0, content.length, new ByteArrayInputStream(content));
         Digest d = Digest.sha256(content);
@@ -57,7 +57,7 @@ public abstract class RegistryStorageContract {
         return d;
     }
 
-    protected static byte[] read(RegistryStorage s, Digest d, long offset) throws IOException {
+    public static byte[] read(RegistryStorage s, Digest d, long offset) throws IOException {
         try (InputStream in = s.openBlob(d, offset)) {
             return in.readAllBytes();
         }
