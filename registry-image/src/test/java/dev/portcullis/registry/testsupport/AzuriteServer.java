@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.common.StorageSharedKeyCredential;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -147,9 +149,15 @@ public final class AzuriteServer implements AutoCloseable {
         return "http://127.0.0.1:" + port + "/" + ACCOUNT;
     }
 
-    /** A fresh container name (the driver creates the container it is given when it is missing). */
-    public static String newContainerName() {
-        return "c-" + UUID.randomUUID().toString().toLowerCase(Locale.ROOT).replace("-", "").substring(0, 20);
+    /**
+     * A new, empty container, made with the SDK as an administrator would: the driver never creates its container
+     * (a typo in its name would otherwise start an empty registry).
+     */
+    public String createContainer() {
+        String name = "c-" + UUID.randomUUID().toString().toLowerCase(Locale.ROOT).replace("-", "").substring(0, 20);
+        new BlobServiceClientBuilder().endpoint(serviceUrl())
+                .credential(new StorageSharedKeyCredential(ACCOUNT, key)).buildClient().createBlobContainer(name);
+        return name;
     }
 
     /** The {@code storage.azure} parameters for {@code container}, as Distribution names them. */
