@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 /**
  * An outbox folder. An entry is written to a hidden temporary file, its content fsynced, then renamed into place: after
  * a crash an entry is either complete or absent. It survives a process crash once {@link #put} returns; across a power
- * loss it is exactly as durable as the blob or manifest it announces, which FilesystemStorage publishes the same way
+ * loss it is exactly as durable as the blob or manifest it announces, which the filesystem driver publishes the same way
  * (fsynced content, atomic rename, no folder fsync: one fsync per request instead of two).
  */
 public final class FilesystemOutboxStore implements OutboxStore {

@@ -2,14 +2,17 @@ package dev.portcullis.registry.notify;
 
 import dev.portcullis.registry.health.Checks;
 import dev.portcullis.registry.health.HealthCheck;
-import dev.portcullis.registry.storage.FilesystemStorage;
+import dev.portcullis.registry.storage.DriverRegistryStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
+import dev.portcullis.registry.storage.driver.FilesystemDriver;
+import dev.portcullis.registry.storage.driver.InMemoryDriver;
 import dev.portcullis.registry.storage.s3.S3Storage;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -107,8 +110,12 @@ public final class Notifications implements AutoCloseable {
 
     /** The outbox of one endpoint on the registry's storage. */
     static OutboxStore store(RegistryStorage storage, String id) throws IOException {
-        if (storage instanceof FilesystemStorage fs) {
-            return new FilesystemOutboxStore(fs.root().resolve("_notifications").resolve(id));
+        if (storage instanceof DriverRegistryStorage layered && layered.driver() instanceof FilesystemDriver fs) {
+            return new FilesystemOutboxStore(fs.root().resolve("docker/registry/v2/_notifications").resolve(id));
+        }
+        if (storage instanceof DriverRegistryStorage layered && layered.driver() instanceof InMemoryDriver) {
+            // Storage that ends with the process: so does its outbox, in a temporary directory.
+            return new FilesystemOutboxStore(Files.createTempDirectory("portcullis-outbox-").resolve(id));
         }
         if (storage instanceof S3Storage s3) {
             return new S3OutboxStore(s3.client(), s3.settings().bucket(), s3.settings().v2Prefix() + "_notifications/" + id + "/");

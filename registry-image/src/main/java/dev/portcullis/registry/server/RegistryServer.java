@@ -8,6 +8,7 @@ import dev.portcullis.registry.health.Checks;
 import dev.portcullis.registry.health.HealthEndpoints;
 import dev.portcullis.registry.health.HealthMonitor;
 import dev.portcullis.registry.health.WatchedWorkerPool;
+import dev.portcullis.registry.metrics.MeteredDriver;
 import dev.portcullis.registry.metrics.MeteredStorage;
 import dev.portcullis.registry.metrics.RegistryMetrics;
 import dev.portcullis.registry.auth.Authorizer;
@@ -26,7 +27,9 @@ import dev.portcullis.registry.proxy.PullThroughCache;
 import dev.portcullis.registry.proxy.UpstreamReadiness;
 import dev.portcullis.registry.notify.NotificationSettings;
 import dev.portcullis.registry.notify.Notifications;
-import dev.portcullis.registry.storage.FilesystemStorage;
+import dev.portcullis.registry.storage.DriverRegistryStorage;
+import dev.portcullis.registry.storage.driver.FilesystemDriver;
+import dev.portcullis.registry.storage.driver.InMemoryDriver;
 import dev.portcullis.registry.storage.RegistryStorage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -89,7 +92,7 @@ public final class RegistryServer implements AutoCloseable {
         NotificationSettings notificationSettings = NotificationSettings.from(config.tree());
         RegistryMetrics metrics = new RegistryMetrics();
         RegistryStorage unwrapped = openStorage(config);
-        RegistryStorage storage = new MeteredStorage(unwrapped, metrics);
+        RegistryStorage storage = metered(unwrapped, metrics);
         Maintenance maintenance = Maintenance.prepare(storage, config, metrics);
         // VertxBootstrap is Vert.x's integrator API (io.vertx.core.internal): the public Vertx.builder() cannot say
         // how worker pools are made, and the pools are what holds memory after a load (see OnDemandThreadPool).
@@ -244,13 +247,21 @@ public final class RegistryServer implements AutoCloseable {
                 if (!Files.isWritable(root)) {
                     throw new ConfigException("storage.filesystem.rootdirectory", root + " is not writable by this user");
                 }
-                yield new FilesystemStorage(root);
+                yield new DriverRegistryStorage(new FilesystemDriver(root));
             }
-            case "inmemory" -> new FilesystemStorage(Files.createTempDirectory("portcullis-inmemory"));
+            case "inmemory" -> new DriverRegistryStorage(new InMemoryDriver());
             case "s3" -> new dev.portcullis.registry.storage.s3.S3Storage(dev.portcullis.registry.storage.s3.S3Settings
                     .from(config.storage().parameters(), config.storage().redirectDisabled()));
             default -> throw new ConfigException("storage." + config.storage().driver(), "driver not supported by this build yet");
         };
+    }
+
+    /** The same storage with every driver call timed; S3 is still a whole RegistryStorage of its own. */
+    private static RegistryStorage metered(RegistryStorage storage, RegistryMetrics metrics) {
+        if (storage instanceof DriverRegistryStorage layered) {
+            return new DriverRegistryStorage(new MeteredDriver(layered.driver(), metrics));
+        }
+        return new MeteredStorage(storage, metrics);
     }
 
     public int port() {

@@ -5,7 +5,8 @@ import dev.portcullis.registry.api.BodySlots;
 import dev.portcullis.registry.api.RegistryApi;
 import dev.portcullis.registry.auth.Authorizer;
 import dev.portcullis.registry.metrics.RegistryMetrics;
-import dev.portcullis.registry.storage.FilesystemStorage;
+import dev.portcullis.registry.storage.DriverRegistryStorage;
+import dev.portcullis.registry.storage.driver.FilesystemDriver;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -55,7 +56,7 @@ final class WarmUp {
                             Optional<byte[]> trustedCertificate) {
         long started = System.nanoTime();
         return workers.executeBlocking(() -> Files.createTempDirectory("portcullis-warmup"), false)
-                .compose(scratch -> workers.executeBlocking(() -> new FilesystemStorage(scratch), false)
+                .compose(scratch -> workers.executeBlocking(() -> new DriverRegistryStorage(new FilesystemDriver(scratch)), false)
                         .compose(storage -> exercise(vertx, workers, serving, settings, trustedCertificate, storage))
                         .eventually(() -> workers.executeBlocking(() -> {
                             deleteRecursively(scratch);
@@ -70,7 +71,7 @@ final class WarmUp {
 
     private static Future<Void> exercise(Vertx vertx, WorkerExecutor workers, HttpServerOptions serving,
                                          ApiSettings settings, Optional<byte[]> trustedCertificate,
-                                         FilesystemStorage storage) {
+                                         DriverRegistryStorage storage) {
         ApiSettings scratchSettings = new ApiSettings(settings.prefix(), false, false, settings.catalogMaxEntries(),
                 Optional.empty(), settings.headers(), settings.maxManifestBytes(), settings.bodyLimits(), false);
         // Metrics of its own, so that the registry's count no warm-up request; closed with the listener.

@@ -9,7 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.RepositoryName;
 import dev.portcullis.registry.storage.BlobRecord;
-import dev.portcullis.registry.storage.FilesystemStorage;
+import dev.portcullis.registry.storage.DriverRegistryStorage;
+import dev.portcullis.registry.storage.driver.FilesystemDriver;
 import dev.portcullis.registry.storage.StoredManifest;
 import dev.portcullis.registry.testsupport.RegistryHttp;
 import dev.portcullis.registry.testsupport.RunningRegistry;
@@ -63,7 +64,7 @@ class ConcurrentCollectionTest {
     void collectingInALoopWhileClientsPushAndPullLosesNothingAndFreesTheRest() throws Exception {
         try (RunningRegistry registry = RunningRegistry.start(dir)) {
             RegistryHttp http = new RegistryHttp(registry.url());
-            FilesystemStorage collectorStorage = new FilesystemStorage(registry.storageRoot());
+            DriverRegistryStorage collectorStorage = new DriverRegistryStorage(new FilesystemDriver(registry.storageRoot()));
             AtomicBoolean stop = new AtomicBoolean();
             List<GcResult> runs = Collections.synchronizedList(new ArrayList<>());
             ExecutorService pool = Executors.newFixedThreadPool(WRITERS + 1);
@@ -242,7 +243,7 @@ class ConcurrentCollectionTest {
     }
 
     /** Every digest some stored manifest is or references, computed independently of the collector. */
-    private static Set<Digest> referenced(FilesystemStorage storage) throws Exception {
+    private static Set<Digest> referenced(DriverRegistryStorage storage) throws Exception {
         Set<Digest> out = new HashSet<>();
         for (String name : storage.repositories()) {
             RepositoryName repo = new RepositoryName(name);

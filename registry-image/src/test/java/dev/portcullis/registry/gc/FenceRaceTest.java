@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.registry.oci.Digest;
-import dev.portcullis.registry.storage.FilesystemStorage;
+import dev.portcullis.registry.storage.DriverRegistryStorage;
+import dev.portcullis.registry.storage.driver.FilesystemDriver;
 import dev.portcullis.registry.storage.RegistryStorage;
 import dev.portcullis.registry.testsupport.RegistryHttp;
 import dev.portcullis.registry.testsupport.RunningRegistry;
@@ -76,7 +77,7 @@ class FenceRaceTest {
 
     private RegistryStorage hooked(String method, java.util.function.Predicate<Object> argument, Runnable hook)
             throws Exception {
-        FilesystemStorage real = new FilesystemStorage(registry.storageRoot());
+        DriverRegistryStorage real = new DriverRegistryStorage(new FilesystemDriver(registry.storageRoot()));
         AtomicBoolean fired = new AtomicBoolean();
         return (RegistryStorage) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RegistryStorage.class},
                 (proxy, m, args) -> {

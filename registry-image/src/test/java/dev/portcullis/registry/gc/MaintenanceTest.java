@@ -10,7 +10,8 @@ import dev.portcullis.registry.config.ConfigTree;
 import dev.portcullis.registry.config.RegistryConfigLoader;
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.RepositoryName;
-import dev.portcullis.registry.storage.FilesystemStorage;
+import dev.portcullis.registry.storage.DriverRegistryStorage;
+import dev.portcullis.registry.storage.driver.FilesystemDriver;
 import dev.portcullis.registry.storage.UploadState;
 import dev.portcullis.registry.testsupport.RegistryHttp;
 import dev.portcullis.registry.testsupport.RunningRegistry;
@@ -33,7 +34,7 @@ class MaintenanceTest {
 
     @Test
     void uploadsOlderThanTheAgeArePurgedEvenInRepositoriesWithNothingElse() throws Exception {
-        FilesystemStorage storage = new FilesystemStorage(dir);
+        DriverRegistryStorage storage = new DriverRegistryStorage(new FilesystemDriver(dir));
         RepositoryName fresh = new RepositoryName("first/push");
         RepositoryName busy = new RepositoryName("busy");
         UploadState abandoned = storage.startUpload(fresh);
@@ -118,7 +119,7 @@ class MaintenanceTest {
             assertEquals(202, started.statusCode());
             String location = started.headers().firstValue("Location").orElseThrow();
 
-            FilesystemStorage storage = new FilesystemStorage(root);
+            DriverRegistryStorage storage = new DriverRegistryStorage(new FilesystemDriver(root));
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while ((storage.blobFile(Digest.parse(orphan)).isPresent()
                     || !storage.uploads(new RepositoryName("sched/abandoned")).isEmpty())

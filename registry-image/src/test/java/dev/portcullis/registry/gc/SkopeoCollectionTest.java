@@ -11,7 +11,8 @@ import dev.portcullis.registry.clients.OciImages;
 import dev.portcullis.registry.clients.RegistryTarget;
 import dev.portcullis.registry.clients.Skopeo;
 import dev.portcullis.registry.oci.Digest;
-import dev.portcullis.registry.storage.FilesystemStorage;
+import dev.portcullis.registry.storage.DriverRegistryStorage;
+import dev.portcullis.registry.storage.driver.FilesystemDriver;
 import dev.portcullis.registry.testsupport.DistributionProcess;
 import dev.portcullis.registry.testsupport.RunningRegistry;
 import java.io.ByteArrayOutputStream;
@@ -77,7 +78,7 @@ class SkopeoCollectionTest {
 
             String summary = runOurs(config, false, true);
             assertTrue(summary.contains("garbage collection: freed 4 blobs"), summary);
-            FilesystemStorage storage = new FilesystemStorage(registry.storageRoot());
+            DriverRegistryStorage storage = new DriverRegistryStorage(new FilesystemDriver(registry.storageRoot()));
             for (String d : deleted.allDigests()) {
                 if (!kept.allDigests().contains(d)) {
                     assertTrue(storage.blobFile(Digest.parse(d)).isEmpty(), d + " of the deleted image is gone");

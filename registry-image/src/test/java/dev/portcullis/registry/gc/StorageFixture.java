@@ -2,7 +2,8 @@ package dev.portcullis.registry.gc;
 
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.RepositoryName;
-import dev.portcullis.registry.storage.FilesystemStorage;
+import dev.portcullis.registry.storage.DriverRegistryStorage;
+import dev.portcullis.registry.storage.driver.FilesystemDriver;
 import dev.portcullis.registry.storage.RegistryStorage;
 import dev.portcullis.registry.storage.StoredManifest;
 import java.io.ByteArrayInputStream;
@@ -17,17 +18,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-/** Writes repositories straight into a {@link FilesystemStorage}, and makes everything in it look old. */
+/** Writes repositories straight into a {@link DriverRegistryStorage}, and makes everything in it look old. */
 final class StorageFixture {
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
     static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
 
     final Path root;
-    final FilesystemStorage storage;
+    final DriverRegistryStorage storage;
 
     StorageFixture(Path root) throws IOException {
         this.root = root;
-        this.storage = new FilesystemStorage(root);
+        this.storage = new DriverRegistryStorage(new FilesystemDriver(root));
     }
 
     static RepositoryName repo(String name) {

@@ -145,7 +145,9 @@ class HealthAndMetricsTest {
             assertTrue(metrics.contains("route=\"upload_start\",status=\"201\""), "monolithic uploads: " + metrics);
             assertTrue(value(metrics, "registry_auth_cache_hits_total") >= 5, "repeated requests skip bcrypt");
             assertTrue(value(metrics, "registry_auth_attempts_total{outcome=\"failure\"}") >= 1);
-            assertTrue(metrics.contains("registry_storage_operations_seconds_count{operation=\"commit_upload\",outcome=\"ok\"}"));
+            // Driver calls: the pushed layer was moved from its upload to its content address, and the manifest read.
+            assertTrue(metrics.contains("registry_storage_operations_seconds_count{operation=\"move\",outcome=\"ok\"}"), metrics);
+            assertTrue(metrics.contains("registry_storage_operations_seconds_count{operation=\"get_content\",outcome=\"ok\"}"), metrics);
             assertTrue(metrics.contains("registry_health_check_up{check=\"storagedriver_filesystem\"} 1.0"));
             assertTrue(metrics.contains("registry_uploads_in_progress 0.0"));
             assertTrue(metrics.contains("jvm_memory_used_bytes"));

@@ -5,8 +5,9 @@ import java.io.IOException;
 
 /**
  * Writes one file of a {@link StorageDriver}, for content too large for {@link StorageDriver#putContent} and for
- * resumable uploads. Bytes written are part of the file only once {@link #commit} returns; until then readers (and a
- * new writer in append mode) see the file as it was when this writer was opened.
+ * resumable uploads. Bytes written are part of the file only once {@link #commit} returns. A new file is invisible
+ * until then; an appending writer's bytes may already show to readers before its commit (a filesystem appends in
+ * place), but nobody may rely on them: a {@link #cancel} takes them back.
  *
  * <p>Unlike Distribution's {@code FileWriter}, {@link #cancel} discards only what <em>this</em> writer wrote: an
  * appended chunk that failed midway leaves the upload at its previous size, so the client can retry the chunk. To

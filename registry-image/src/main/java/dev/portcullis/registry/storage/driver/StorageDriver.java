@@ -19,8 +19,8 @@ import java.util.Optional;
  * Absolute, slash-separated, no trailing slash, segments of {@code [A-Za-z0-9._-]} (Distribution's rule; see
  * {@link DriverPaths#check}), for example {@code /docker/registry/v2/blobs/sha256/ab/abcd.../data}. The driver maps
  * {@code /} to its own root (a directory, a bucket prefix, a container prefix). A <em>directory</em> is implied by the
- * files under it: it exists while one does, as in an object store; drivers over a real filesystem may leave empty
- * directories behind, which no method reports (an empty directory is absent for {@link #stat} and {@link #list}).
+ * files under it: it exists while one does, as in an object store. A driver over a real filesystem may leave empty
+ * directories behind and report them as (empty) directories; the registry layer never depends on either.
  *
  * <h2>Errors</h2>
  * A path that does not exist where the method needs it is a {@link java.nio.file.NoSuchFileException} carrying the

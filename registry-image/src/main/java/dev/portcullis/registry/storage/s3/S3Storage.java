@@ -2,7 +2,6 @@ package dev.portcullis.registry.storage.s3;
 
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.ErrorCode;
-import dev.portcullis.registry.oci.MediaTypes;
 import dev.portcullis.registry.oci.RegistryException;
 import dev.portcullis.registry.oci.RepositoryName;
 import dev.portcullis.registry.oci.Tag;
@@ -774,22 +773,8 @@ public final class S3Storage implements RegistryStorage, AutoCloseable {
             return Optional.empty();
         }
         String mediaType = get(rev + "mediatype").map(b -> new String(b, StandardCharsets.UTF_8).trim())
-                .orElseGet(() -> declaredMediaType(content.get()));
+                .orElseGet(() -> StoredManifest.declaredMediaType(content.get()));
         return Optional.of(new StoredManifest(digest, mediaType, content.get()));
-    }
-
-    /** For manifests written by Distribution, which keeps no media type beside them. */
-    private static String declaredMediaType(byte[] content) {
-        try {
-            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(content);
-            var mt = node.get("mediaType");
-            if (mt != null && mt.isTextual()) {
-                return mt.textValue();
-            }
-            return node.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
-        } catch (IOException e) {
-            return MediaTypes.OCI_MANIFEST;
-        }
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.portcullis.registry.storage;
+package dev.portcullis.registry.storage.driver;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
