@@ -252,6 +252,10 @@ public final class RegistryServer implements AutoCloseable {
             case "inmemory" -> new DriverRegistryStorage(new InMemoryDriver());
             case "s3" -> new dev.portcullis.registry.storage.s3.S3Storage(dev.portcullis.registry.storage.s3.S3Settings
                     .from(config.storage().parameters(), config.storage().redirectDisabled()));
+            // Nothing is asked of Azure here: a wrong key or an unreachable endpoint fails readiness, not the start.
+            case "azure" -> new DriverRegistryStorage(new dev.portcullis.registry.storage.azure.AzureDriver(
+                    dev.portcullis.registry.storage.azure.AzureSettings.from(config.storage().parameters(),
+                            config.storage().redirectDisabled())));
             default -> throw new ConfigException("storage." + config.storage().driver(), "driver not supported by this build yet");
         };
     }
