@@ -14,6 +14,8 @@ import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import dev.portcullis.registry.config.ConfigException;
 import java.time.Duration;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The SDK clients for one {@link AzureSettings}. Nothing here talks to the store: a wrong key or an unreachable
@@ -27,6 +29,13 @@ final class AzureClients {
      */
     private static final RequestRetryOptions RETRIES = new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3,
             Duration.ofSeconds(60), Duration.ofMillis(500), Duration.ofSeconds(4), null);
+
+    /**
+     * The SDK logs each refused request at ERROR (with advice on debugging signatures) and a Netty version notice at
+     * start; every failure already reaches the caller as one line naming the account and container (AzureFailures),
+     * so the SDK's own lines would only repeat it, once per request. Held here: JUL keeps loggers weakly.
+     */
+    private static final Logger SDK_LOG = quiet(Logger.getLogger("com.azure"));
 
     final BlobServiceClient service;
     final BlobContainerClient container;
@@ -50,6 +59,11 @@ final class AzureClients {
         }
         this.service = builder.buildClient();
         this.container = service.getBlobContainerClient(settings.container());
+    }
+
+    private static Logger quiet(Logger logger) {
+        logger.setLevel(Level.OFF);
+        return logger;
     }
 
     /** AKS's webhook sets AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE; the config may name others. */
