@@ -33,8 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two registry processes on one Azurite container, as two pods behind a Service: A has the account key in its config
  * and streams blob GETs itself; B takes it from {@code REGISTRY_STORAGE_AZURE_ACCOUNTKEY} and redirects blob GETs to
- * SAS URLs. Both run with a small heap, so nothing may hold a blob in memory. Then the garbage collector on the same
- * container, and what an operator sees for a wrong key, an unreachable endpoint and a misspelled key.
+ * SAS URLs. Both run with a small heap, so nothing may hold a blob in memory. Then a third killed mid-chunk, the
+ * garbage collector on the same container, and what an operator sees for a wrong key, an unreachable endpoint and a
+ * misspelled key.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AzureReplicasTest {
@@ -155,6 +156,55 @@ class AzureReplicasTest {
         HttpResponse<String> overwrite = client.send(HttpRequest.newBuilder(signed).header("x-ms-blob-type",
                 "BlockBlob").PUT(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(403, overwrite.statusCode(), overwrite.body());
+    }
+
+    @Test
+    void aReplicaKilledMidChunkLosesThatChunkOnly() throws Exception {
+        RegistryHttp httpA = new RegistryHttp("http://" + targetA.hostPort());
+        byte[] first = new byte[5 * MIB + 7];
+        byte[] second = new byte[6 * MIB + 11];
+        new Random(83).nextBytes(first);
+        new Random(84).nextBytes(second);
+        HttpResponse<byte[]> post = httpA.send("POST", "/v2/replicas/crash/blobs/uploads/", new byte[0]);
+        String location = post.headers().firstValue("Location").orElseThrow();
+        HttpResponse<byte[]> acknowledged = httpA.send("PATCH", path(location), first, "Content-Type",
+                "application/octet-stream", "Content-Range", "0-" + (first.length - 1));
+        assertEquals(202, acknowledged.statusCode());
+        location = acknowledged.headers().firstValue("Location").orElseThrow();
+
+        // The second chunk streams to a third replica, which stages a block of it and is killed before the chunk ends.
+        int portC = DistributionProcess.freePort();
+        try (RegistryProcess c = startReplica("c", portC, azurite.storageYaml(container, true, false), Map.of())) {
+            java.io.PipedOutputStream feed = new java.io.PipedOutputStream();
+            java.io.PipedInputStream body = new java.io.PipedInputStream(feed, 64 * 1024);
+            var patch = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + portC + path(location)))
+                            .method("PATCH", HttpRequest.BodyPublishers.ofInputStream(() -> body))
+                            .header("Content-Type", "application/octet-stream").build(),
+                    HttpResponse.BodyHandlers.discarding());
+            feed.write(second, 0, 5 * MIB);
+            Thread.sleep(1000);
+            c.kill();
+            feed.close();
+            assertTrue(patch.handle((r, e) -> e != null || r.statusCode() >= 500).get(), "the killed replica answered");
+        }
+
+        // The other replicas see the upload as it was acknowledged, and it goes on from there.
+        HttpResponse<byte[]> status = httpA.get(path(location));
+        assertEquals(204, status.statusCode());
+        assertEquals("0-" + (first.length - 1), status.headers().firstValue("Range").orElseThrow());
+        HttpResponse<byte[]> retry = httpA.send("PATCH", path(location), second, "Content-Type",
+                "application/octet-stream", "Content-Range", first.length + "-" + (first.length + second.length - 1));
+        assertEquals(202, retry.statusCode(), new String(retry.body(), StandardCharsets.UTF_8));
+        location = retry.headers().firstValue("Location").orElseThrow();
+        byte[] whole = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, whole, first.length, second.length);
+        String digest = RegistryHttp.sha256(whole);
+        RegistryHttp httpB = new RegistryHttp("http://" + targetB.hostPort());
+        HttpResponse<byte[]> put = httpB.send("PUT", path(location) + (location.contains("?") ? "&" : "?") + "digest="
+                + digest, new byte[0]);
+        assertEquals(201, put.statusCode(), new String(put.body(), StandardCharsets.UTF_8));
+        assertArrayEquals(whole, httpA.get("/v2/replicas/crash/blobs/" + digest).body());
     }
 
     @Test
