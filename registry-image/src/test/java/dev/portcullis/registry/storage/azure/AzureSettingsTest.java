@@ -126,6 +126,19 @@ class AzureSettingsTest {
     }
 
     @Test
+    void workloadIdentityWithoutThePodsIdentityIsOneLineAtStart() {
+        // This JVM has no AZURE_FEDERATED_TOKEN_FILE: as a pod whose service account was not set up for it.
+        Map<String, Object> m = base();
+        m.remove("accountkey");
+        m.put("credentials", Map.of("type", "workload_identity"));
+        AzureSettings settings = AzureSettings.from(m, false);
+        String problem = assertThrows(ConfigException.class, () -> new AzureDriver(settings)).getMessage();
+        assertTrue(problem.startsWith("storage.azure.credentials.type: workload_identity needs AZURE_CLIENT_ID,"
+                + " AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"), problem);
+        assertEquals(1, problem.lines().count(), problem);
+    }
+
+    @Test
     void environmentOverridesAsDistributionReadsThem() {
         RegistryConfig config = RegistryConfigLoader.fromTree(ConfigTree.parse("""
                 version: 0.1
