@@ -1,14 +1,26 @@
 package dev.portcullis.registry.storage.azure;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.portcullis.registry.storage.driver.StorageDriver;
 import dev.portcullis.registry.storage.driver.StorageDriverContract;
 import dev.portcullis.registry.testsupport.AzuriteServer;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The driver contract on Azurite: each test in a new container, under a root directory as deployments use one. */
+/**
+ * The driver contract on Azurite: each test in a new container, under a root directory as deployments use one; and
+ * what a missing container looks like.
+ */
 class AzureDriverContractTest extends StorageDriverContract {
     @TempDir
     static Path dir;
@@ -31,7 +43,7 @@ class AzureDriverContractTest extends StorageDriverContract {
     @Override
     protected StorageDriver newDriver() {
         String container = azurite.createContainer();
-        java.util.Map<String, Object> params = new java.util.HashMap<>(azurite.storageParameters(container));
+        Map<String, Object> params = new HashMap<>(azurite.storageParameters(container));
         params.put("rootdirectory", "/registry/");
         settings = AzureSettings.from(params, false);
         return new AzureDriver(settings);
@@ -45,5 +57,16 @@ class AzureDriverContractTest extends StorageDriverContract {
     @Override
     protected int partSize() {
         return AzureBlockWriter.BLOCK_SIZE;
+    }
+
+    @Test
+    void aMissingContainerIsNamedNotCreated() {
+        Map<String, Object> params = new HashMap<>(azurite.storageParameters("never-made"));
+        AzureDriver absent = new AzureDriver(AzureSettings.from(params, false));
+        IOException e = assertThrows(IOException.class, () -> absent.putContent("/probe", new byte[] {1}));
+        assertFalse(e instanceof NoSuchFileException, e.toString());
+        assertEquals("azure storage account " + AzuriteServer.ACCOUNT + ", container never-made: writing /probe: the"
+                + " container does not exist (404 ContainerNotFound): create it", e.getMessage());
+        assertThrows(IOException.class, () -> absent.list("/"));
     }
 }
