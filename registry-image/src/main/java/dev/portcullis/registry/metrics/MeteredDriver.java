@@ -166,6 +166,14 @@ public final class MeteredDriver implements StorageDriver {
     }
 
     @Override
+    public void healthCheck(String probePath) throws IOException {
+        timed("health_check", () -> {
+            delegate.healthCheck(probePath);
+            return null;
+        });
+    }
+
+    @Override
     public void close() throws IOException {
         delegate.close();
     }

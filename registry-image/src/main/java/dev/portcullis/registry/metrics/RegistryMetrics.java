@@ -91,7 +91,7 @@ public final class RegistryMetrics implements AuthMetrics, MaintenanceMetrics, A
         uploadsInProgress.decrementAndGet();
     }
 
-    /** Storage latency and errors by operation, from {@link MeteredStorage}. */
+    /** Storage latency and errors by operation, from {@link MeteredDriver}. */
     public void storage(String operation, Duration took, boolean failed) {
         Timer.builder("registry_storage_operations").tag("operation", operation).tag("outcome", failed ? "error" : "ok")
                 .description("Storage driver calls").register(registry).record(took);

@@ -6,7 +6,7 @@ import dev.portcullis.registry.storage.DriverRegistryStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
 import dev.portcullis.registry.storage.driver.FilesystemDriver;
 import dev.portcullis.registry.storage.driver.InMemoryDriver;
-import dev.portcullis.registry.storage.s3.S3Storage;
+import dev.portcullis.registry.storage.s3.S3Driver;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -117,7 +117,7 @@ public final class Notifications implements AutoCloseable {
             // Storage that ends with the process: so does its outbox, in a temporary directory.
             return new FilesystemOutboxStore(Files.createTempDirectory("portcullis-outbox-").resolve(id));
         }
-        if (storage instanceof S3Storage s3) {
+        if (storage instanceof DriverRegistryStorage layered && layered.driver() instanceof S3Driver s3) {
             return new S3OutboxStore(s3.client(), s3.settings().bucket(), s3.settings().v2Prefix() + "_notifications/" + id + "/");
         }
         throw new IllegalArgumentException("no outbox for storage " + storage.getClass().getSimpleName());

@@ -9,7 +9,6 @@ import dev.portcullis.registry.health.HealthEndpoints;
 import dev.portcullis.registry.health.HealthMonitor;
 import dev.portcullis.registry.health.WatchedWorkerPool;
 import dev.portcullis.registry.metrics.MeteredDriver;
-import dev.portcullis.registry.metrics.MeteredStorage;
 import dev.portcullis.registry.metrics.RegistryMetrics;
 import dev.portcullis.registry.auth.Authorizer;
 import dev.portcullis.registry.auth.AuthorizerFactory;
@@ -30,6 +29,10 @@ import dev.portcullis.registry.notify.Notifications;
 import dev.portcullis.registry.storage.DriverRegistryStorage;
 import dev.portcullis.registry.storage.driver.FilesystemDriver;
 import dev.portcullis.registry.storage.driver.InMemoryDriver;
+import dev.portcullis.registry.storage.azure.AzureDriver;
+import dev.portcullis.registry.storage.azure.AzureSettings;
+import dev.portcullis.registry.storage.s3.S3Driver;
+import dev.portcullis.registry.storage.s3.S3Settings;
 import dev.portcullis.registry.storage.RegistryStorage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -91,7 +94,7 @@ public final class RegistryServer implements AutoCloseable {
         Optional<ProxySettings> proxy = ProxySettings.from(config.tree());
         NotificationSettings notificationSettings = NotificationSettings.from(config.tree());
         RegistryMetrics metrics = new RegistryMetrics();
-        RegistryStorage unwrapped = openStorage(config);
+        DriverRegistryStorage unwrapped = openStorage(config);
         RegistryStorage storage = metered(unwrapped, metrics);
         Maintenance maintenance = Maintenance.prepare(storage, config, metrics);
         // VertxBootstrap is Vert.x's integrator API (io.vertx.core.internal): the public Vertx.builder() cannot say
@@ -235,7 +238,7 @@ public final class RegistryServer implements AutoCloseable {
         }
     }
 
-    public static RegistryStorage openStorage(RegistryConfig config) throws IOException {
+    public static DriverRegistryStorage openStorage(RegistryConfig config) throws IOException {
         return switch (config.storage().driver()) {
             case "filesystem" -> {
                 Path root = RegistryConfigLoader.filesystemRoot(config.storage());
@@ -250,22 +253,18 @@ public final class RegistryServer implements AutoCloseable {
                 yield new DriverRegistryStorage(new FilesystemDriver(root));
             }
             case "inmemory" -> new DriverRegistryStorage(new InMemoryDriver());
-            case "s3" -> new dev.portcullis.registry.storage.s3.S3Storage(dev.portcullis.registry.storage.s3.S3Settings
-                    .from(config.storage().parameters(), config.storage().redirectDisabled()));
+            case "s3" -> new DriverRegistryStorage(new S3Driver(
+                    S3Settings.from(config.storage().parameters(), config.storage().redirectDisabled())));
             // Nothing is asked of Azure here: a wrong key or an unreachable endpoint fails readiness, not the start.
-            case "azure" -> new DriverRegistryStorage(new dev.portcullis.registry.storage.azure.AzureDriver(
-                    dev.portcullis.registry.storage.azure.AzureSettings.from(config.storage().parameters(),
-                            config.storage().redirectDisabled())));
+            case "azure" -> new DriverRegistryStorage(new AzureDriver(
+                    AzureSettings.from(config.storage().parameters(), config.storage().redirectDisabled())));
             default -> throw new ConfigException("storage." + config.storage().driver(), "driver not supported by this build yet");
         };
     }
 
-    /** The same storage with every driver call timed; S3 is still a whole RegistryStorage of its own. */
-    private static RegistryStorage metered(RegistryStorage storage, RegistryMetrics metrics) {
-        if (storage instanceof DriverRegistryStorage layered) {
-            return new DriverRegistryStorage(new MeteredDriver(layered.driver(), metrics));
-        }
-        return new MeteredStorage(storage, metrics);
+    /** The same storage with every driver call timed. */
+    private static RegistryStorage metered(DriverRegistryStorage storage, RegistryMetrics metrics) {
+        return new DriverRegistryStorage(new MeteredDriver(storage.driver(), metrics));
     }
 
     public int port() {

@@ -14,7 +14,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -53,10 +52,14 @@ public final class DriverRegistryStorage implements RegistryStorage, AutoCloseab
     // ---- links ---------------------------------------------------------------------------------------------------
 
     private Optional<Digest> readLink(String path) throws IOException {
+        byte[] content;
         try {
-            return Optional.of(Digest.parse(new String(driver.getContent(path), StandardCharsets.UTF_8).trim()));
+            content = driver.getContent(path);
         } catch (NoSuchFileException absent) {
             return Optional.empty();
+        }
+        try {
+            return Optional.of(Digest.parse(new String(content, StandardCharsets.UTF_8).trim()));
         } catch (dev.portcullis.registry.oci.RegistryException corrupt) {
             return Optional.empty();
         }
@@ -372,15 +375,11 @@ public final class DriverRegistryStorage implements RegistryStorage, AutoCloseab
 
     @Override
     public void healthCheck() throws IOException {
-        String probe = RegistryPaths.SCRATCH + "/health-" + UUID.randomUUID();
-        byte[] content = probe.getBytes(StandardCharsets.UTF_8);
         try {
-            driver.putContent(probe, content);
-            if (!Arrays.equals(content, driver.getContent(probe))) {
-                throw new IOException("storage returned different bytes than written");
-            }
-        } finally {
-            driver.delete(probe);
+            driver.healthCheck(RegistryPaths.SCRATCH + "/health-" + UUID.randomUUID());
+        } catch (dev.portcullis.registry.oci.RegistryException unavailable) {
+            // What a request would answer with a 503 makes the probe fail, with the driver's reason.
+            throw new IOException(driver.name() + " storage unavailable: " + unavailable.getMessage(), unavailable);
         }
     }
 

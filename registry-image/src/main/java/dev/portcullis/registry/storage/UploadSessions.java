@@ -3,6 +3,7 @@ package dev.portcullis.registry.storage;
 import dev.portcullis.registry.oci.Digest;
 import dev.portcullis.registry.oci.ErrorCode;
 import dev.portcullis.registry.oci.RepositoryName;
+import dev.portcullis.registry.storage.driver.ConcurrentAppendException;
 import dev.portcullis.registry.storage.driver.FileWriter;
 import dev.portcullis.registry.storage.driver.StorageDriver;
 import java.io.IOException;
@@ -112,7 +113,12 @@ final class UploadSessions {
                     throw ErrorCode.SIZE_INVALID.exception("chunk declared " + expectedLength + " bytes but carried "
                             + written);
                 }
-                writer.commit();
+                try {
+                    writer.commit();
+                } catch (ConcurrentAppendException raced) {
+                    throw ErrorCode.BLOB_UPLOAD_INVALID.exception("another request appended to this upload at the"
+                            + " same time; ask for its offset and send the rest from there").withStatus(416);
+                }
                 if (working != null) {
                     hashStates.put(dir, new HashState(start + written, working));
                 } else {

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.registry.storage.DriverRegistryStorage;
+import dev.portcullis.registry.storage.s3.S3Driver;
 import dev.portcullis.registry.storage.s3.S3Settings;
-import dev.portcullis.registry.storage.s3.S3Storage;
 import dev.portcullis.registry.testsupport.RegistryHttp;
 import dev.portcullis.registry.testsupport.RunningRegistry;
 import dev.portcullis.registry.testsupport.S3ProxyServer;
@@ -44,7 +45,7 @@ class S3OutageTest {
     private S3ProxyServer s3;
     private String bucket;
     private RunningRegistry registry;
-    private S3Storage probe;
+    private DriverRegistryStorage probe;
     private RegistryHttp http;
 
     @BeforeEach
@@ -55,7 +56,7 @@ class S3OutageTest {
         http = new RegistryHttp(registry.url());
         Map<String, Object> params = new HashMap<>(s3.storageParameters(bucket));
         params.put("rootdirectory", "/registry");
-        probe = new S3Storage(S3Settings.from(params, true));
+        probe = new DriverRegistryStorage(new S3Driver(S3Settings.from(params, true)));
     }
 
     @AfterEach

@@ -10,6 +10,7 @@ import com.azure.storage.blob.models.BlockList;
 import com.azure.storage.blob.models.BlockListType;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.specialized.BlockBlobClient;
+import dev.portcullis.registry.storage.driver.ConcurrentAppendException;
 import dev.portcullis.registry.storage.driver.FileWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -148,7 +149,7 @@ final class AzureBlockWriter implements FileWriter {
                     .setRequestConditions(conditions), null, Context.NONE);
         } catch (RuntimeException e) {
             if (etag != null && AzureFailures.conditionFailed(e)) {
-                throw new IOException(path + " was changed by another writer while this one appended");
+                throw new ConcurrentAppendException(path);
             }
             throw failures.translate("committing", path, e);
         } finally {

@@ -135,6 +135,23 @@ public interface StorageDriver extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * A cheap round trip through the store for the readiness probe, failing (with the store's reason, no secret) when
+     * requests would fail. By default it writes, reads back and deletes {@code probePath}, which also catches a
+     * read-only volume; a driver may do something cheaper that still needs the store and its credentials.
+     */
+    default void healthCheck(String probePath) throws IOException {
+        byte[] content = probePath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            putContent(probePath, content);
+            if (!java.util.Arrays.equals(content, getContent(probePath))) {
+                throw new IOException("storage returned different bytes than written");
+            }
+        } finally {
+            delete(probePath);
+        }
+    }
+
     /** Releases clients and threads. Calls after close fail. */
     @Override
     default void close() throws IOException {
