@@ -48,8 +48,8 @@ public class AzureStorageSpec {
 
   @JsonPropertyDescription(
       "Secret key holding the storage account key; the pod gets it as an env var from the"
-          + " Secret, never through the ConfigMap. Without it the registry uses the pod's Azure"
-          + " identity (azure-identity's default chain: workload identity, managed identity).")
+          + " Secret, never through the ConfigMap. Without it the registry uses azure-identity's"
+          + " default chain, which in a pod the operator makes is the node's managed identity.")
   public AccountKeySecretRef accountKeySecretRef;
 
   /** Names a Secret and the key holding the account key. */

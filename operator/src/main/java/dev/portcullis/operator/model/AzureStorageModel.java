@@ -12,7 +12,8 @@ import java.util.function.Function;
 /**
  * {@code spec.storage.azure} as the registry's {@code storage.azure} section. The account key never
  * goes in there: it reaches the pod as {@link DeploymentModel#AZURE_ACCOUNT_KEY_ENV} from the
- * Secret; without a Secret the registry authenticates as the pod's Azure identity.
+ * Secret; without a Secret the registry authenticates with azure-identity's default chain (in
+ * these pods, the node's managed identity).
  */
 public final class AzureStorageModel {
   private AzureStorageModel() {}
