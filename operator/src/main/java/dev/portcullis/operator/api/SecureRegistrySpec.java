@@ -58,11 +58,12 @@ import java.util.Map;
     message = "garbageCollection cannot reach an emptyDir: use a claim or s3")
 @ValidationRule(
     value =
-        "!has(self.replicas) || self.replicas <= 1 || has(self.storage.s3) ||"
+        "!has(self.replicas) || self.replicas <= 1 || has(self.storage.s3)"
+            + " || has(self.storage.azure) ||"
             + " (has(self.storage.persistentVolumeClaim) &&"
             + " has(self.storage.persistentVolumeClaim.accessModes) &&"
             + " 'ReadWriteMany' in self.storage.persistentVolumeClaim.accessModes)",
-    message = "replicas above 1 need s3 storage or a ReadWriteMany claim")
+    message = "replicas above 1 need s3 or azure storage or a ReadWriteMany claim")
 @ValidationRule(
     value = "!has(self.expose) || !has(self.expose.ingress) || !has(self.expose.gateway)",
     message = "expose takes one of ingress or gateway")
@@ -96,7 +97,8 @@ import java.util.Map;
         + " auth.token.managed.realm: set one of them")
 public class SecureRegistrySpec {
 
-  @JsonPropertyDescription("Number of registry pods. Above 1 needs s3 storage or a ReadWriteMany claim.")
+  @JsonPropertyDescription(
+      "Number of registry pods. Above 1 needs s3 or azure storage or a ReadWriteMany claim.")
   @Default("1")
   @Min(0)
   public Integer replicas;
@@ -124,8 +126,8 @@ public class SecureRegistrySpec {
   @ValidationRule(
       value =
           "(has(self.persistentVolumeClaim) ? 1 : 0) + (has(self.emptyDir) ? 1 : 0)"
-              + " + (has(self.s3) ? 1 : 0) == 1",
-      message = "storage needs exactly one of persistentVolumeClaim, emptyDir, s3")
+              + " + (has(self.s3) ? 1 : 0) + (has(self.azure) ? 1 : 0) == 1",
+      message = "storage needs exactly one of persistentVolumeClaim, emptyDir, s3, azure")
   @Required
   public StorageSpec storage;
 

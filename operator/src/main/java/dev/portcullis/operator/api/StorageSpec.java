@@ -7,7 +7,7 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import java.util.List;
 
-/** Where image data lives: exactly one of the three (enforced by a CEL rule on the field). */
+/** Where image data lives: exactly one of the four (enforced by a CEL rule on the field). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class StorageSpec {
 
@@ -18,13 +18,19 @@ public class StorageSpec {
 
   public S3 s3;
 
+  public AzureStorageSpec azure;
+
   public enum Kind {
     PersistentVolumeClaim,
     EmptyDir,
-    S3
+    S3,
+    Azure
   }
 
   public Kind kind() {
+    if (azure != null) {
+      return Kind.Azure;
+    }
     if (s3 != null) {
       return Kind.S3;
     }

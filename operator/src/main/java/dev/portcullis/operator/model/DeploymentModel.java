@@ -35,6 +35,7 @@ public final class DeploymentModel {
   public static final long UID = 65532L;
   public static final String S3_ACCESS_KEY_ENV = "REGISTRY_STORAGE_S3_ACCESSKEY";
   public static final String S3_SECRET_KEY_ENV = "REGISTRY_STORAGE_S3_SECRETKEY";
+  public static final String AZURE_ACCOUNT_KEY_ENV = "REGISTRY_STORAGE_AZURE_ACCOUNTKEY";
 
   private DeploymentModel() {}
 
@@ -126,7 +127,7 @@ public final class DeploymentModel {
         .build();
   }
 
-  /** S3 credentials go in as secretKeyRef env vars: never into the ConfigMap. */
+  /** S3 credentials and the Azure account key go in as secretKeyRef env vars: never into the ConfigMap. */
   static List<EnvVar> env(SecureRegistry r) {
     var env = new ArrayList<EnvVar>();
     StorageSpec storage = r.getSpec().effectiveStorage();
@@ -134,6 +135,10 @@ public final class DeploymentModel {
       var ref = storage.s3.credentialsSecretRef;
       env.add(secretEnv(S3_ACCESS_KEY_ENV, ref.name, ref.effectiveAccessKeyKey()));
       env.add(secretEnv(S3_SECRET_KEY_ENV, ref.name, ref.effectiveSecretKeyKey()));
+    }
+    if (storage.kind() == StorageSpec.Kind.Azure && storage.azure.accountKeySecretRef != null) {
+      var ref = storage.azure.accountKeySecretRef;
+      env.add(secretEnv(AZURE_ACCOUNT_KEY_ENV, ref.name, ref.effectiveKey()));
     }
     return env;
   }
@@ -161,7 +166,8 @@ public final class DeploymentModel {
     if (extraClientCa(r) != null) {
       mounts.add(mount("client-ca", RegistryConfig.CLIENT_CA_DIR));
     }
-    if (spec.effectiveStorage().kind() != StorageSpec.Kind.S3) {
+    if (spec.effectiveStorage().kind() != StorageSpec.Kind.S3
+        && spec.effectiveStorage().kind() != StorageSpec.Kind.Azure) {
       mounts.add(new VolumeMountBuilder().withName("data").withMountPath(RegistryConfig.DATA_DIR)
           .build());
     }
@@ -222,7 +228,7 @@ public final class DeploymentModel {
             .withSizeLimit(storage.emptyDir.sizeLimit == null ? null
                 : new Quantity(storage.emptyDir.sizeLimit))
           .endEmptyDir().build());
-      case S3 -> { }
+      case S3, Azure -> { }
     }
     volumes.addAll(ProxyModel.volumes(r));
     volumes.addAll(NotificationsModel.volumes(r));

@@ -108,6 +108,11 @@ public final class RegistryConfig {
       if (Boolean.FALSE.equals(s3.redirect)) {
         out.put("redirect", map("disable", true));
       }
+    } else if (storage.kind() == StorageSpec.Kind.Azure) {
+      out.put("azure", AzureStorageModel.configSection(storage.azure));
+      if (Boolean.FALSE.equals(storage.azure.redirect)) {
+        out.put("redirect", map("disable", true));
+      }
     } else {
       out.put("filesystem", map("rootdirectory", DATA_DIR));
     }

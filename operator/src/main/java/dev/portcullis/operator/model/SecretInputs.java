@@ -1,6 +1,7 @@
 package dev.portcullis.operator.model;
 
 import dev.portcullis.operator.api.AuthSpec;
+import dev.portcullis.operator.api.AzureStorageSpec;
 import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.StorageSpec;
@@ -41,6 +42,10 @@ public final class SecretInputs {
     StorageSpec.S3 s3 = r.getSpec().effectiveStorage().s3;
     if (s3 != null && s3.credentialsSecretRef != null) {
       names.add(s3.credentialsSecretRef.name);
+    }
+    AzureStorageSpec azure = r.getSpec().effectiveStorage().azure;
+    if (azure != null && azure.accountKeySecretRef != null) {
+      names.add(azure.accountKeySecretRef.name);
     }
     var external = auth.externalToken();
     if (external != null && external.rootCertBundleSecretRef != null) {
@@ -168,6 +173,7 @@ public final class SecretInputs {
         }
       }
     }
+    problems.addAll(AzureStorageModel.secretProblems(r, lookup));
     problems.addAll(ProxyModel.secretProblems(r, lookup));
     problems.addAll(NotificationsModel.secretProblems(r, lookup));
     return problems;

@@ -54,24 +54,26 @@ public final class SpecCheck {
     var storage = spec.storage;
     if (storage != null) {
       int kinds = (storage.persistentVolumeClaim != null ? 1 : 0)
-          + (storage.emptyDir != null ? 1 : 0) + (storage.s3 != null ? 1 : 0);
+          + (storage.emptyDir != null ? 1 : 0) + (storage.s3 != null ? 1 : 0)
+          + (storage.azure != null ? 1 : 0);
       if (kinds != 1) {
         problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidStorage",
-            "storage needs exactly one of persistentVolumeClaim, emptyDir, s3 (found " + kinds + ")"));
+            "storage needs exactly one of persistentVolumeClaim, emptyDir, s3, azure (found "
+                + kinds + ")"));
       }
     }
     int replicas = spec.effectiveReplicas();
     StorageSpec effective = spec.effectiveStorage();
     if (replicas > 1) {
       boolean shared = switch (effective.kind()) {
-        case S3 -> true;
+        case S3, Azure -> true;
         case EmptyDir -> false;
         case PersistentVolumeClaim ->
             effective.persistentVolumeClaim.effectiveAccessModes().contains("ReadWriteMany");
       };
       if (!shared) {
         problems.add(new Problem(ConditionTypes.STORAGE_READY, "ReplicasNeedSharedStorage",
-            "replicas: " + replicas + " needs s3 storage or a ReadWriteMany claim"));
+            "replicas: " + replicas + " needs s3 or azure storage or a ReadWriteMany claim"));
       }
     }
     AuthSpec auth = spec.effectiveAuth();

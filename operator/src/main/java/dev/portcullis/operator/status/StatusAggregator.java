@@ -241,6 +241,8 @@ public final class StatusAggregator {
           "emptyDir storage: images are lost when a pod is deleted");
       case S3 -> condition(STORAGE_READY, true, "S3",
           "s3 bucket " + s.s3.bucket + " in region " + s.s3.region);
+      case Azure -> condition(STORAGE_READY, true, "Azure",
+          "azure storage account " + s.azure.accountName + ", container " + s.azure.container);
       case PersistentVolumeClaim -> {
         var claim = o.claim();
         String name = Names.pvc(r);

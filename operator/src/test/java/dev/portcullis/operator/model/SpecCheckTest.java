@@ -14,7 +14,7 @@ class SpecCheckTest {
     var r = Registries.basic("apps", "reg");
     r.getSpec().replicas = 3;
     assertThat(SpecCheck.check(r)).extracting(Problem::message)
-        .containsExactly("replicas: 3 needs s3 storage or a ReadWriteMany claim");
+        .containsExactly("replicas: 3 needs s3 or azure storage or a ReadWriteMany claim");
     r.getSpec().storage.persistentVolumeClaim.accessModes = List.of("ReadWriteMany");
     assertThat(SpecCheck.check(r)).isEmpty();
   }

@@ -475,7 +475,7 @@ class SecureRegistryOperatorTest {
     r.getSpec().replicas = 3; // on a ReadWriteOnce claim
     cluster.client.resource(r).update();
     await().untilAsserted(() -> assertThat(condition(get(ns, "reg"), ConditionTypes.STORAGE_READY))
-        .isEqualTo("False ReplicasNeedSharedStorage: replicas: 3 needs s3 storage or a"
+        .isEqualTo("False ReplicasNeedSharedStorage: replicas: 3 needs s3 or azure storage or a"
             + " ReadWriteMany claim"));
     assertThat(get(ns, "reg").getStatus().phase).isEqualTo("Degraded");
     assertThat(get(Deployment.class, ns, "reg").getMetadata().getResourceVersion())

@@ -17,6 +17,8 @@ final class KnownKeys {
             "log\\.(level|formatter|accesslog\\.disabled)", "log\\.fields(\\..+)?", "loglevel",
             "storage\\.filesystem\\.(rootdirectory|maxthreads)", "storage\\.inmemory",
             "storage\\.s3\\..+",
+            // Checked key by key where it is read (dev.portcullis.registry.storage.azure.AzureSettings): a typo is an error.
+            "storage\\.azure\\..+",
             "storage\\.delete\\.enabled", "storage\\.redirect\\.disable",
             "storage\\.maintenance\\.uploadpurging\\.(enabled|age|interval|dryrun)",
             "storage\\.maintenance\\.readonly\\.enabled",
@@ -42,7 +44,7 @@ final class KnownKeys {
     private static final List<Pattern> IGNORED = patterns(
             "redis(\\..+)?", "http\\.tls\\.letsencrypt(\\..+)?",
             "log\\.hooks(\\..+)?", "middleware(\\..+)?", "reporting(\\..+)?", "policy(\\..+)?",
-            "storage\\.(azure|gcs|swift|oss|cos)(\\..+)?");
+            "storage\\.(gcs|swift|oss|cos)(\\..+)?");
 
     private KnownKeys() {}
 

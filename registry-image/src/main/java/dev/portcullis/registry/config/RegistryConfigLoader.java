@@ -21,7 +21,7 @@ import java.util.Set;
 
 /** Reads a Distribution {@code config.yml}, applies the environment, and validates it into a {@link RegistryConfig}. */
 public final class RegistryConfigLoader {
-    private static final Set<String> DRIVERS = Set.of("filesystem", "s3", "inmemory");
+    private static final Set<String> DRIVERS = Set.of("filesystem", "s3", "inmemory", "azure");
 
     private RegistryConfigLoader() {}
 
@@ -118,7 +118,8 @@ public final class RegistryConfigLoader {
         }
         String driver = drivers.get(0);
         if (!DRIVERS.contains(driver)) {
-            throw new ConfigException("storage." + driver, "driver '" + driver + "' is not supported (filesystem, s3)");
+            throw new ConfigException("storage." + driver, "driver '" + driver
+                    + "' is not supported (filesystem, s3, azure, inmemory)");
         }
         Map<String, Object> params = tree.get("storage." + driver).orElse(null) instanceof Map<?, ?>
                 ? tree.map("storage." + driver) : Map.of();

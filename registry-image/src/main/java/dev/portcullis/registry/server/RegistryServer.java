@@ -28,6 +28,8 @@ import dev.portcullis.registry.notify.Notifications;
 import dev.portcullis.registry.storage.DriverRegistryStorage;
 import dev.portcullis.registry.storage.driver.FilesystemDriver;
 import dev.portcullis.registry.storage.driver.InMemoryDriver;
+import dev.portcullis.registry.storage.azure.AzureDriver;
+import dev.portcullis.registry.storage.azure.AzureSettings;
 import dev.portcullis.registry.storage.s3.S3Driver;
 import dev.portcullis.registry.storage.s3.S3Settings;
 import dev.portcullis.registry.storage.RegistryStorage;
@@ -251,6 +253,9 @@ public final class RegistryServer implements AutoCloseable {
             case "inmemory" -> new DriverRegistryStorage(new InMemoryDriver());
             case "s3" -> new DriverRegistryStorage(new S3Driver(
                     S3Settings.from(config.storage().parameters(), config.storage().redirectDisabled())));
+            // Nothing is asked of Azure here: a wrong key or an unreachable endpoint fails readiness, not the start.
+            case "azure" -> new DriverRegistryStorage(new AzureDriver(
+                    AzureSettings.from(config.storage().parameters(), config.storage().redirectDisabled())));
             default -> throw new ConfigException("storage." + config.storage().driver(), "driver not supported by this build yet");
         };
     }

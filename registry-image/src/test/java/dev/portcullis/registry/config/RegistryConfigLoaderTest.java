@@ -153,7 +153,7 @@ class RegistryConfigLoaderTest {
         assertProblem("http.tls.certificate", "http:\n  tls:\n    certificate: /nonexistent/cert.pem\n    key: /nonexistent/key.pem\n");
         assertProblem("http.tls.minimumtls", "http:\n  tls:\n    certificate: %s\n    key: %s\n    minimumtls: tls1.0\n");
         assertProblem("storage", "storage:\n  filesystem: {rootdirectory: /x}\n  s3: {bucket: b}\n");
-        assertProblem("storage.azure", "storage:\n  azure: {accountname: x}\n");
+        assertProblem("storage.gcs", "storage:\n  gcs: {bucket: x}\n");
         assertProblem("version", "version: 0.2\n");
         assertProblem("auth.silly", "auth:\n  silly: {realm: x, service: y}\n");
         assertProblem("auth", "auth:\n  htpasswd: {realm: x, path: %s}\n  token: {realm: x}\n");
