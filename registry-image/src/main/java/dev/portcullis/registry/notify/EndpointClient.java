@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Sends one outbox entry to one endpoint: Distribution's envelope as it is stored, or each event as a CloudEvent in
+ * Sends outbox entries to one endpoint: Distribution's envelope as it is stored, or each event as a CloudEvent in
  * structured JSON mode. Any 2xx or 3xx answer is success, as in Distribution; anything else, or no answer within the
  * endpoint's {@code timeout}, is a failure to retry.
  */
@@ -38,28 +38,17 @@ final class EndpointClient {
     }
 
     /**
-     * Delivers the entries, oldest first, and returns how many events they hold. In Distribution's format they go in
-     * one request (one entry as it was stored, several with their events in one envelope); CloudEvents one per event.
+     * Delivers the events, oldest first: in Distribution's format in one request, the envelope's bytes as they were
+     * stored or joined; as CloudEvents one request per event.
      */
-    int deliver(List<byte[]> entries) throws IOException {
-        List<JsonNode> events = new ArrayList<>();
-        for (byte[] entry : entries) {
-            EventRecords.JSON.readTree(entry).path("events").forEach(events::add);
-        }
+    void deliver(EventEnvelope events) throws IOException {
         if (settings.format() == EndpointSettings.Format.DISTRIBUTION) {
-            post(entries.size() == 1 ? entries.get(0) : envelope(events), EventRecords.ENVELOPE_TYPE);
+            post(events.json(), EventRecords.ENVELOPE_TYPE);
         } else {
-            for (byte[] ce : cloudEvents(events)) {
+            for (byte[] ce : cloudEvents(events.eventNodes())) {
                 post(ce, JsonFormat.CONTENT_TYPE);
             }
         }
-        return events.size();
-    }
-
-    private static byte[] envelope(List<JsonNode> events) throws IOException {
-        var root = EventRecords.JSON.createObjectNode();
-        root.putArray("events").addAll(events);
-        return EventRecords.JSON.writeValueAsBytes(root);
     }
 
     private List<byte[]> cloudEvents(List<JsonNode> events) throws IOException {
