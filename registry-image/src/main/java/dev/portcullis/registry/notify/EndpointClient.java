@@ -27,6 +27,7 @@ final class EndpointClient {
     private static final JsonFormat CLOUDEVENTS_JSON = new JsonFormat();
 
     private final EndpointSettings settings;
+    private final java.net.URL url;
     private final SSLSocketFactory tls;
     private final URI source;
 
@@ -34,6 +35,11 @@ final class EndpointClient {
     EndpointClient(String key, EndpointSettings settings, URI source) {
         this.settings = settings;
         this.source = source;
+        try {
+            this.url = settings.url().toURL();
+        } catch (java.net.MalformedURLException | IllegalArgumentException e) {
+            throw new dev.portcullis.registry.config.ConfigException(key + ".url", "'" + settings.url() + "' is not a URL: " + e.getMessage());
+        }
         this.tls = settings.tls().map(t -> EndpointTlsContext.create(key, t).getSocketFactory()).orElse(null);
     }
 
@@ -78,7 +84,7 @@ final class EndpointClient {
      * than the asynchronous client's hand-offs between its selector and executor threads.
      */
     private void post(byte[] body, String contentType) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) settings.url().toURL().openConnection(Proxy.NO_PROXY);
+        HttpURLConnection c = (HttpURLConnection) url.openConnection(Proxy.NO_PROXY);
         if (tls != null && c instanceof HttpsURLConnection https) {
             https.setSSLSocketFactory(tls);
         }

@@ -180,6 +180,17 @@ class OutboxTest {
     }
 
     @Test
+    void aFolderRemovedUnderneathIsCreatedAgainByTheNextWrite() throws Exception {
+        EndpointMeters meters = new EndpointMeters(new SimpleMeterRegistry(), "test");
+        Path folder = dir.resolve("outbox");
+        Outbox outbox = outbox(new FilesystemOutboxStore(folder), meters);
+        Files.delete(folder);
+        assertTrue(outbox.list().isEmpty());
+        assertTrue(outbox.append(EventEnvelope.of(List.of(event("y")))));
+        assertEquals(1, outbox.list().size());
+    }
+
+    @Test
     void envelopesJoinWithoutReserialisingAndForeignBytesAreRefused() throws Exception {
         EventEnvelope one = EventEnvelope.of(List.of(event("a")));
         EventEnvelope two = EventEnvelope.of(List.of(event("b"), event("c")));
