@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Push throughput with notifications on vs off (issue 22), Portcullis against itself, both against a live receiver.
+# Push throughput with notifications on vs off (issue 22): Portcullis and CNCF Distribution 2.8.2, each against itself,
+# with the same config.yml, both against a live receiver.
 #
-# Each round starts a fresh Portcullis (the image's JVM flags) on empty filesystem storage, with or without a
-# notifications endpoint pointing at a local receiver that answers 200 to every delivery, then measures:
+# Each round starts, for each registry, a fresh process on empty filesystem storage without, then with, a
+# notifications endpoint pointing at a local receiver that answers 200 to every delivery. Each process first takes
+# WARMUP unmeasured 16 KiB uploads from CONCURRENCY clients (so that Portcullis is measured after the JIT compiled its
+# paths, not while), then three measured phases:
 #   - skopeo: IMAGES images of LAYERS small layers pushed one after the other (blob and manifest events, real client);
-#   - upload: UPLOADS monolithic blob uploads of 16 KiB by curl, one request each (the worst case: one outbox write
-#     per tiny request).
-# Rounds alternate off/on ROUNDS times; the medians of wall time and of the server's CPU (user+sys from /proc) are
-# printed with the on/off ratio (> 1 means notifications cost that much more). Nothing here asserts a timing.
+#   - upload: UPLOADS blob uploads of 16 KiB by curl, one after the other (POST for a session, PUT ?digest= with the
+#     body): one outbox write per tiny push, with nothing to share it with: the worst case;
+#   - concurrent: the same number of uploads from CONCURRENCY curl clients at once (what group commit is for).
+# With notifications on, a phase ends when the receiver has every one of its events, so its figures include the
+# deliveries. Medians of wall time and of the server's CPU (user+sys from /proc/PID/stat) are printed with the on/off
+# ratio (> 1 means notifications cost that much more), and for Portcullis the CPU of its threads by kind
+# (/proc/PID/task/*/stat: JIT compiler threads, the notification dispatcher, the rest) and the resident set at the
+# end. Nothing here asserts a timing.
 #
-# Needs: java 17, skopeo, curl, python3; the jar from `mvn -pl registry-image package -DskipTests`.
+# Needs: java 17, skopeo, curl, python3, docker-registry (Distribution, optional: --no-distribution); the jar from
+# `mvn -pl registry-image package -DskipTests`.
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,36 +25,46 @@ MODULE=$(cd "$HERE/.." && pwd)
 JAR="$MODULE/target/portcullis-registry.jar"
 MAKE_IMAGE="$MODULE/../test-support/java/dev/portcullis/testimage/RandomImageLayout.java"
 JAVA_OPTS=$(sed -e 's/#.*//' -e '/-XX:SharedArchiveFile=/d' "$MODULE/jvm.options" | xargs)  # the archive is the image's
+DISTRIBUTION=/usr/bin/docker-registry
 ROUNDS=3
 IMAGES=6
 LAYERS=6
 LAYER_MB=0.5
 UPLOADS=300
-WARMUP=150
+CONCURRENCY=4
+WARMUP=1000
 KEEP=0
 
 usage() {
     cat <<USAGE
-usage: bash registry-image/bench/notifications.sh [--quick] [--rounds N] [--images N] [--layer-mb X] [--uploads N] [--warmup N] [--keep]
-  --quick      1 round, 2 images, 60 uploads, 20 warm-up uploads: proves the harness
-  --rounds N   off/on pairs; medians are reported (default $ROUNDS)
-  --images N   images pushed with skopeo per round (default $IMAGES, $LAYERS layers of $LAYER_MB MiB each)
-  --layer-mb X size of each layer in MiB (default $LAYER_MB)
-  --uploads N  16 KiB monolithic uploads per round (default $UPLOADS)
-  --warmup N   unmeasured 16 KiB uploads into each fresh registry first, so that both are measured after the JIT
-               compiled their paths, not while (default $WARMUP)
-  --keep       keep the work directory
+usage: bash registry-image/bench/notifications.sh [--quick] [--rounds N] [--images N] [--layer-mb X] [--uploads N]
+           [--concurrency N] [--warmup N] [--jar PATH] [--distribution PATH | --no-distribution] [--keep]
+  --quick          1 round, 2 images, 60 uploads, 200 warm-up uploads: proves the harness
+  --rounds N       off/on pairs; medians are reported (default $ROUNDS)
+  --images N       images pushed with skopeo per round (default $IMAGES, $LAYERS layers of $LAYER_MB MiB each)
+  --layer-mb X     size of each layer in MiB (default $LAYER_MB)
+  --uploads N      16 KiB uploads per upload phase (default $UPLOADS)
+  --concurrency N  clients of the concurrent phase and of the warm-up (default $CONCURRENCY)
+  --warmup N       unmeasured 16 KiB uploads into each fresh registry first (default $WARMUP)
+  --jar PATH       the Portcullis jar to measure (default $JAR), e.g. an older build to compare
+  --distribution PATH  Distribution's binary (default $DISTRIBUTION)
+  --no-distribution    Portcullis only
+  --keep           keep the work directory
 USAGE
 }
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --quick) ROUNDS=1; IMAGES=2; UPLOADS=60; WARMUP=20 ;;
+        --quick) ROUNDS=1; IMAGES=2; UPLOADS=60; WARMUP=200 ;;
         --rounds) ROUNDS=$2; shift ;;
         --images) IMAGES=$2; shift ;;
         --layer-mb) LAYER_MB=$2; shift ;;
         --uploads) UPLOADS=$2; shift ;;
+        --concurrency) CONCURRENCY=$2; shift ;;
         --warmup) WARMUP=$2; shift ;;
+        --jar) JAR=$2; shift ;;
+        --distribution) DISTRIBUTION=$2; shift ;;
+        --no-distribution) DISTRIBUTION="" ;;
         --keep) KEEP=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "notifications.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -58,6 +76,10 @@ done
 for tool in java skopeo curl python3; do
     command -v "$tool" >/dev/null || { echo "notifications.sh: $tool is not installed" >&2; exit 1; }
 done
+if [[ -n "$DISTRIBUTION" && ! -x "$DISTRIBUTION" ]]; then
+    echo "notifications.sh: Distribution not found at $DISTRIBUTION (apt-get install docker-registry, or --no-distribution)" >&2
+    exit 1
+fi
 
 WORK=$(mktemp -d "$MODULE/target/bench-notify.XXXXXX")
 REG_PID=""
@@ -73,7 +95,21 @@ trap 'exit 130' INT TERM
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
-cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{printf "%d\n", ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+cpu_ms() { awk -v hz="$HZ" '{printf "%d\n", ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
+# thread_ms PID: CPU ms of the JIT compiler threads and of the notification dispatchers (Portcullis's thread names).
+thread_ms() {
+    local t jit=0 dispatch=0 ms
+    for t in /proc/"$1"/task/*; do
+        ms=$(awk -v hz="$HZ" '{s=$0; sub(/^.*\) /, "", s); split(s, a, " "); printf "%d", (a[12] + a[13]) * 1000 / hz}' "$t/stat" 2>/dev/null) || continue
+        case "$(cat "$t/comm" 2>/dev/null)" in
+            C1\ Compiler*|C2\ Compiler*) jit=$((jit + ms)) ;;
+            portcullis-noti*) dispatch=$((dispatch + ms)) ;;
+        esac
+    done
+    echo "$jit $dispatch"
+}
+rss_mib() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 
@@ -101,25 +137,32 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 PY
 python3 "$WORK/receiver.py" "$RECV_PORT" & RECV_PID=$!
 
-echo "making $IMAGES images of $LAYERS x $LAYER_MB MiB and $UPLOADS blobs of 16 KiB" >&2
+echo "making $IMAGES images of $LAYERS x $LAYER_MB MiB and $((2 * UPLOADS + WARMUP)) blobs of 16 KiB" >&2
 for i in $(seq 1 "$IMAGES"); do
     java "$MAKE_IMAGE" "$WORK/images/$i" "$LAYERS" "$LAYER_MB" "$i" >/dev/null
 done
-mkdir -p "$WORK/blobs" "$WORK/warmup"
-python3 - "$WORK/blobs" "$UPLOADS" "$WORK/warmup" "$WARMUP" <<'PY'
+mkdir -p "$WORK/blobs" "$WORK/concurrent" "$WORK/warmup"
+python3 - "$WORK" "$UPLOADS" "$WARMUP" <<'PY'
 import hashlib, os, sys
-for d, n in ((sys.argv[1], int(sys.argv[2])), (sys.argv[3], int(sys.argv[4]))):
+for d, n in (("blobs", int(sys.argv[2])), ("concurrent", int(sys.argv[2])), ("warmup", int(sys.argv[3]))):
     for i in range(n):
         b = os.urandom(16384)
-        open(os.path.join(d, "sha256:" + hashlib.sha256(b).hexdigest()), "wb").write(b)
+        open(os.path.join(sys.argv[1], d, "sha256:" + hashlib.sha256(b).hexdigest()), "wb").write(b)
 PY
-upload_all() {  # upload_all DIR PORT REPO
-    local f
-    for f in "$1"/*; do
-        [[ -e "$f" ]] || continue
-        curl -fsS -o /dev/null -X POST -H 'Content-Type: application/octet-stream' --data-binary "@$f" \
-            "http://127.0.0.1:$2/v2/$3/blobs/uploads/?digest=$(basename "$f")"
-    done
+
+# upload_one FILE PORT REPO: POST for a session, then PUT ?digest= with the whole body (what both registries accept).
+upload_one() {
+    local loc sep
+    loc=$(curl -fsS -o /dev/null -D - -X POST "http://127.0.0.1:$2/v2/$3/blobs/uploads/" \
+        | tr -d '\r' | awk 'tolower($1) == "location:" {print $2}')
+    [[ $loc == http* ]] || loc="http://127.0.0.1:$2$loc"
+    sep='?'; [[ $loc == *\?* ]] && sep='&'
+    curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$1" \
+        "$loc${sep}digest=$(basename "$1")"
+}
+export -f upload_one
+upload_all() {  # upload_all DIR PORT REPO CLIENTS
+    find "$1" -type f -print0 | xargs -0 -P "$4" -I{} bash -c 'upload_one "$1" "$2" "$3"' _ {} "$2" "$3"
 }
 
 # delivered MODE N: with notifications on, waits until the receiver has N more events, so that each phase is measured
@@ -136,56 +179,90 @@ delivered() {
     DELIVERED=$got
 }
 
-# run MODE ROUND: prints "skopeo_wall skopeo_cpu upload_wall upload_cpu"
+# run IMPL MODE ROUND: prints "skopeo_wall skopeo_cpu upload_wall upload_cpu conc_wall conc_cpu jit_ms dispatch_ms rss_mib"
 run() {
-    local mode=$1 round=$2 port dir
+    local impl=$1 mode=$2 round=$3 port dir
     port=$(free_port)
-    dir="$WORK/$mode-$round"
+    dir="$WORK/$impl-$mode-$round"
     mkdir -p "$dir"
     {
         printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n'
         printf 'storage:\n  filesystem:\n    rootdirectory: %s\n' "$dir/storage"
         printf 'http:\n  addr: 127.0.0.1:%s\n' "$port"
         if [[ $mode == on ]]; then
-            printf 'notifications:\n  endpoints:\n    - name: bench\n      url: http://127.0.0.1:%s/\n      timeout: 2s\n' "$RECV_PORT"
+            printf 'notifications:\n  endpoints:\n    - name: bench\n      url: http://127.0.0.1:%s/\n' "$RECV_PORT"
+            printf '      timeout: 2s\n      threshold: 5\n      backoff: 1s\n'
         fi
     } > "$dir/config.yml"
-    # shellcheck disable=SC2086
-    java $JAVA_OPTS -jar "$JAR" serve "$dir/config.yml" > "$dir/registry.log" 2>&1 & REG_PID=$!
+    if [[ $impl == portcullis ]]; then
+        # shellcheck disable=SC2086
+        java $JAVA_OPTS -jar "$JAR" serve "$dir/config.yml" > "$dir/registry.log" 2>&1 & REG_PID=$!
+    else
+        "$DISTRIBUTION" serve "$dir/config.yml" > "$dir/registry.log" 2>&1 & REG_PID=$!
+    fi
     for _ in $(seq 1 600); do
         curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null && break
         sleep 0.05
     done
-    local c0 t0 c1 t1 c2 t2
-    upload_all "$WORK/warmup" "$port" warm
+    local c0 t0 c1 t1 c2 t2 c3 t3 th0 th1
+    upload_all "$WORK/warmup" "$port" warm "$CONCURRENCY"
     delivered "$mode" "$WARMUP"
+    th0=$(thread_ms "$REG_PID")
     c0=$(cpu_ms "$REG_PID"); t0=$(now_ms)
     for i in $(seq 1 "$IMAGES"); do
         skopeo copy -q --dest-tls-verify=false "oci:$WORK/images/$i:latest" "docker://127.0.0.1:$port/bench/img$i:v1"
     done
     delivered "$mode" $(( IMAGES * (LAYERS + 2) ))
     c1=$(cpu_ms "$REG_PID"); t1=$(now_ms)
-    upload_all "$WORK/blobs" "$port" bench
+    upload_all "$WORK/blobs" "$port" bench 1
     delivered "$mode" "$UPLOADS"
     c2=$(cpu_ms "$REG_PID"); t2=$(now_ms)
+    upload_all "$WORK/concurrent" "$port" concurrent "$CONCURRENCY"
+    delivered "$mode" "$UPLOADS"
+    c3=$(cpu_ms "$REG_PID"); t3=$(now_ms)
+    th1=$(thread_ms "$REG_PID")
+    local rss
+    rss=$(rss_mib "$REG_PID")
     kill "$REG_PID"; wait "$REG_PID" 2>/dev/null || true; REG_PID=""
-    echo "$((t1 - t0)) $((c1 - c0)) $((t2 - t1)) $((c2 - c1))"
+    read -r j0 d0 <<< "$th0"; read -r j1 d1 <<< "$th1"
+    echo "$((t1 - t0)) $((c1 - c0)) $((t2 - t1)) $((c2 - c1)) $((t3 - t2)) $((c3 - c2)) $((j1 - j0)) $((d1 - d0)) $rss"
 }
 
+IMPLS=(portcullis)
+[[ -n "$DISTRIBUTION" ]] && IMPLS+=(distribution)
 DELIVERED=0
-: > "$WORK/off.txt"; : > "$WORK/on.txt"
+for impl in "${IMPLS[@]}"; do : > "$WORK/$impl-off.txt"; : > "$WORK/$impl-on.txt"; done
 for r in $(seq 1 "$ROUNDS"); do
-    echo "round $r: off" >&2; run off "$r" >> "$WORK/off.txt"
-    echo "round $r: on" >&2;  run on "$r" >> "$WORK/on.txt"
+    for impl in "${IMPLS[@]}"; do
+        for mode in off on; do
+            echo "round $r: $impl, notifications $mode" >&2
+            run "$impl" "$mode" "$r" >> "$WORK/$impl-$mode.txt"
+        done
+    done
 done
 
 col() { awk -v c="$2" '{print $c}' "$WORK/$1.txt" | median; }
+# all IMPL MODE COLUMN: the column's values, one per round, in round order
+all() { awk -v c="$3" '{printf "%s%s", (NR > 1 ? "," : ""), $c}' "$WORK/$1-$2.txt"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}'; }
-printf '\n%-34s %10s %10s %8s\n' "median of $ROUNDS rounds" off on on/off
-for spec in "1 skopeo push wall ms" "2 skopeo push server CPU ms" "3 16KiB uploads wall ms" "4 16KiB uploads server CPU ms"; do
-    c=${spec%% *}; name=${spec#* }
-    off=$(col off "$c"); on=$(col on "$c")
-    printf '%-34s %10s %10s %8s\n' "$name" "$off" "$on" "$(ratio "$on" "$off")"
+echo
+echo "Portcullis $(basename "$JAR") with: $JAVA_OPTS"
+echo "$ROUNDS rounds; $IMAGES images of $LAYERS x $LAYER_MB MiB; $UPLOADS uploads of 16 KiB one at a time and from $CONCURRENCY clients; $WARMUP warm-up uploads"
+for impl in "${IMPLS[@]}"; do
+    printf '\n%-44s %8s %8s %7s   %s\n' "$impl: median of $ROUNDS rounds" off on on/off "each round off -> on"
+    specs=("1 skopeo push wall ms" "2 skopeo push server CPU ms" "3 16KiB uploads, 1 client, wall ms"
+        "4 16KiB uploads, 1 client, server CPU ms" "5 16KiB uploads, $CONCURRENCY clients, wall ms"
+        "6 16KiB uploads, $CONCURRENCY clients, server CPU ms")
+    [[ $impl == portcullis ]] && specs+=("7 JIT compiler threads CPU ms (all phases)"
+        "8 dispatcher thread CPU ms (all phases)" "9 resident set at the end MiB")
+    for spec in "${specs[@]}"; do
+        c=${spec%% *}; name=${spec#* }
+        off=$(col "$impl-off" "$c"); on=$(col "$impl-on" "$c")
+        printf '%-44s %8s %8s %7s   %s -> %s\n' "$name" "$off" "$on" "$(ratio "$on" "$off")" \
+            "$(all "$impl" off "$c")" "$(all "$impl" on "$c")"
+    done
 done
-echo "events received by the receiver: $DELIVERED (expected $(( ROUNDS * (IMAGES * (LAYERS + 2) + UPLOADS + WARMUP) )) at least)"
+per_round=$(( IMAGES * (LAYERS + 2) + 2 * UPLOADS + WARMUP ))
+echo
+echo "events received by the receiver: $DELIVERED (expected $(( ROUNDS * ${#IMPLS[@]} * per_round )) at least)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Sends one outbox entry to one endpoint: Distribution's envelope as it is stored, or each event as a CloudEvent in
+ * Sends outbox entries to one endpoint: Distribution's envelope as it is stored, or each event as a CloudEvent in
  * structured JSON mode. Any 2xx or 3xx answer is success, as in Distribution; anything else, or no answer within the
  * endpoint's {@code timeout}, is a failure to retry.
  */
@@ -27,6 +27,7 @@ final class EndpointClient {
     private static final JsonFormat CLOUDEVENTS_JSON = new JsonFormat();
 
     private final EndpointSettings settings;
+    private final java.net.URL url;
     private final SSLSocketFactory tls;
     private final URI source;
 
@@ -34,32 +35,26 @@ final class EndpointClient {
     EndpointClient(String key, EndpointSettings settings, URI source) {
         this.settings = settings;
         this.source = source;
+        try {
+            this.url = settings.url().toURL();
+        } catch (java.net.MalformedURLException | IllegalArgumentException e) {
+            throw new dev.portcullis.registry.config.ConfigException(key + ".url", "'" + settings.url() + "' is not a URL: " + e.getMessage());
+        }
         this.tls = settings.tls().map(t -> EndpointTlsContext.create(key, t).getSocketFactory()).orElse(null);
     }
 
     /**
-     * Delivers the entries, oldest first, and returns how many events they hold. In Distribution's format they go in
-     * one request (one entry as it was stored, several with their events in one envelope); CloudEvents one per event.
+     * Delivers the events, oldest first: in Distribution's format in one request, the envelope's bytes as they were
+     * stored or joined; as CloudEvents one request per event.
      */
-    int deliver(List<byte[]> entries) throws IOException {
-        List<JsonNode> events = new ArrayList<>();
-        for (byte[] entry : entries) {
-            EventRecords.JSON.readTree(entry).path("events").forEach(events::add);
-        }
+    void deliver(EventEnvelope events) throws IOException {
         if (settings.format() == EndpointSettings.Format.DISTRIBUTION) {
-            post(entries.size() == 1 ? entries.get(0) : envelope(events), EventRecords.ENVELOPE_TYPE);
+            post(events.json(), EventRecords.ENVELOPE_TYPE);
         } else {
-            for (byte[] ce : cloudEvents(events)) {
+            for (byte[] ce : cloudEvents(events.eventNodes())) {
                 post(ce, JsonFormat.CONTENT_TYPE);
             }
         }
-        return events.size();
-    }
-
-    private static byte[] envelope(List<JsonNode> events) throws IOException {
-        var root = EventRecords.JSON.createObjectNode();
-        root.putArray("events").addAll(events);
-        return EventRecords.JSON.writeValueAsBytes(root);
     }
 
     private List<byte[]> cloudEvents(List<JsonNode> events) throws IOException {
@@ -89,7 +84,7 @@ final class EndpointClient {
      * than the asynchronous client's hand-offs between its selector and executor threads.
      */
     private void post(byte[] body, String contentType) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) settings.url().toURL().openConnection(Proxy.NO_PROXY);
+        HttpURLConnection c = (HttpURLConnection) url.openConnection(Proxy.NO_PROXY);
         if (tls != null && c instanceof HttpsURLConnection https) {
             https.setSSLSocketFactory(tls);
         }

@@ -30,7 +30,7 @@ final class EndpointDispatcher implements Runnable {
     private static final long QUICK_RETRY_MILLIS = 50;
     /** How long a dispatcher woken by a new entry waits for more before it delivers: the price of batching. */
     static final long LINGER_MILLIS = 20;
-    /** At most this many entries, or about this many bytes, go in one delivery of a backlog. */
+    /** At most the events of this many requests, or about this many bytes, go in one delivery of a backlog. */
     static final int MAX_BATCH_ENTRIES = 100;
     private static final long MAX_BATCH_BYTES = 1024 * 1024;
 
@@ -118,39 +118,59 @@ final class EndpointDispatcher implements Runnable {
             }
             // A backlog goes out in batches: one request for many entries, in their order.
             List<String> batch = new ArrayList<>();
-            List<byte[]> bodies = new ArrayList<>();
+            List<EventEnvelope> envelopes = new ArrayList<>();
+            int requests = 0;
             long bytes = 0;
-            while (next < names.size() && batch.size() < MAX_BATCH_ENTRIES && bytes < MAX_BATCH_BYTES) {
+            while (next < names.size() && requests < MAX_BATCH_ENTRIES && bytes < MAX_BATCH_BYTES) {
                 String name = names.get(next++);
-                Optional<byte[]> entry = outbox.read(name);
-                if (entry.isPresent() && !EventRecords.isEnvelope(entry.get())) {
-                    // Not one we wrote (entries appear whole or not at all): it would block the endpoint forever.
-                    LOG.warning("notifications: endpoint " + settings.name() + ": outbox entry " + name
-                            + " is not an event envelope; removed");
-                    outbox.remove(name);
-                    continue;
-                }
+                Optional<EventEnvelope> entry = envelope(name);
                 if (entry.isPresent()) {
                     batch.add(name);
-                    bodies.add(entry.get());
-                    bytes += entry.get().length;
+                    envelopes.add(entry.get());
+                    requests += Outbox.requests(name);
+                    bytes += entry.get().json().length;
                 }
             }
-            if (!batch.isEmpty() && !deliver(batch, bodies)) {
+            if (!batch.isEmpty() && !deliver(batch, EventEnvelope.join(envelopes))) {
                 return;
             }
         }
+        // All delivered: what was written here meanwhile has signalled and ends the pause at once, so listing again
+        // now would only find the outbox empty.
+        pause(POLL_MILLIS);
+    }
+
+    /**
+     * A listed entry's events: from memory when this process wrote it, else read back; empty when it is gone, or was
+     * not an envelope and has been removed.
+     */
+    private Optional<EventEnvelope> envelope(String name) throws IOException {
+        Optional<EventEnvelope> kept = outbox.writtenHere(name);
+        if (kept.isPresent()) {
+            return kept;
+        }
+        Optional<byte[]> stored = outbox.read(name);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<EventEnvelope> parsed = EventEnvelope.parse(stored.get());
+        if (parsed.isEmpty()) {
+            // Not one we wrote (entries appear whole or not at all): it would block the endpoint forever.
+            LOG.warning("notifications: endpoint " + settings.name() + ": outbox entry " + name
+                    + " is not an event envelope; removed");
+            outbox.remove(name);
+        }
+        return parsed;
     }
 
     /** True once delivered and removed; false when this replica stopped or lost the lease first. */
-    private boolean deliver(List<String> names, List<byte[]> entries) throws IOException, InterruptedException {
+    private boolean deliver(List<String> names, EventEnvelope events) throws IOException, InterruptedException {
         while (!closed) {
             if (!holdsLease()) {
                 return false;
             }
-            int events;
             try {
-                events = client.deliver(entries);
+                client.deliver(events);
             } catch (IOException | RuntimeException e) {
                 failures++;
                 meters.failed();
@@ -173,10 +193,13 @@ final class EndpointDispatcher implements Runnable {
             failures = 0;
             meters.failing.set(0);
             backingOff = null;
-            meters.delivered(events);
+            meters.delivered(events.events());
             for (String name : names) {
                 outbox.remove(name);
-                meters.latency(Outbox.age(name));
+                Duration age = Outbox.age(name);
+                for (int i = Outbox.requests(name); i > 0; i--) {
+                    meters.latency(age);
+                }
             }
             return true;
         }

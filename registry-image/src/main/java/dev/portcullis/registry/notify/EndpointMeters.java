@@ -21,7 +21,7 @@ final class EndpointMeters {
 
     EndpointMeters(MeterRegistry registry, String endpoint) {
         Gauge.builder("registry_notifications_pending", pending, AtomicInteger::get).tag("endpoint", endpoint)
-                .description("Outbox entries (one per request) waiting for delivery").register(registry);
+                .description("Requests whose events wait in the outbox for delivery").register(registry);
         Gauge.builder("registry_notifications_failing", failing, AtomicInteger::get).tag("endpoint", endpoint)
                 .description("1 while the endpoint has failed at least its threshold of attempts in a row")
                 .register(registry);

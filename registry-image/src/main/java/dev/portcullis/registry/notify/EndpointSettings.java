@@ -13,7 +13,7 @@ import java.util.Set;
  * secrets: {@link #toString()} names the files, never their content.
  *
  * @param headers      {@code headers} and {@code headerfiles} together: what every delivery carries
- * @param backlog      how many outbox entries may wait for this endpoint before new events are dropped (our key)
+ * @param backlog      how many requests' events may wait in the outbox before new events are dropped (our key)
  * @param signingSecret the HMAC-SHA256 key from {@code signingsecretfile}, when set
  */
 public record EndpointSettings(String name, URI url, Map<String, List<String>> headers, Duration timeout, int threshold,

@@ -140,25 +140,4 @@ final class EventRecords {
         }
         out.add(d);
     }
-
-    /** Whether {@code entry} is an envelope with an {@code events} list, as {@link #envelope} writes. */
-    static boolean isEnvelope(byte[] entry) {
-        try {
-            JsonNode root = JSON.readTree(entry);
-            return root != null && root.path("events").isArray();
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** Distribution's envelope around one request's events. */
-    static byte[] envelope(List<ObjectNode> events) {
-        ObjectNode root = JSON.createObjectNode();
-        root.putArray("events").addAll(events);
-        try {
-            return JSON.writeValueAsBytes(root);
-        } catch (IOException e) {
-            throw new IllegalStateException("serialising events", e);
-        }
-    }
 }

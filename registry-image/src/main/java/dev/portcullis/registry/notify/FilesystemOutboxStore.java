@@ -29,9 +29,8 @@ public final class FilesystemOutboxStore implements OutboxStore {
 
     @Override
     public void put(String name, byte[] content) throws IOException {
-        Files.createDirectories(dir); // a volume restored without it
         Path tmp = dir.resolve("." + name + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = create(tmp)) {
             ByteBuffer buf = ByteBuffer.wrap(content);
             while (buf.hasRemaining()) {
                 ch.write(buf);
@@ -42,6 +41,16 @@ public final class FilesystemOutboxStore implements OutboxStore {
             Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, dir.resolve(name));
+        }
+    }
+
+    /** Creates the folder again only when it is missing (a volume restored without it), not on every write. */
+    private FileChannel create(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(dir);
+            return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         }
     }
 

@@ -100,16 +100,22 @@ final class OutboxNotifier implements Notifier {
         return RequestRecord.of(ctx, externalUrl, prefix);
     }
 
+    /** Each event is serialised once, whichever endpoints want it. */
     private void emit(List<ObjectNode> events) throws IOException {
+        byte[][] serialised = new byte[events.size()][];
         for (Outlet o : outlets) {
-            List<ObjectNode> wanted = new ArrayList<>();
-            for (ObjectNode e : events) {
+            List<byte[]> wanted = new ArrayList<>(events.size());
+            for (int i = 0; i < events.size(); i++) {
+                ObjectNode e = events.get(i);
                 var mediaType = e.path("target").path("mediaType");
                 if (o.settings().accepts(e.path("action").asText(), mediaType.isMissingNode() ? null : mediaType.asText())) {
-                    wanted.add(e);
+                    if (serialised[i] == null) {
+                        serialised[i] = EventRecords.JSON.writeValueAsBytes(e);
+                    }
+                    wanted.add(serialised[i]);
                 }
             }
-            if (!wanted.isEmpty() && o.outbox().append(EventRecords.envelope(wanted), wanted.size())) {
+            if (!wanted.isEmpty() && o.outbox().append(EventEnvelope.of(wanted))) {
                 o.dispatcher().signal();
             }
         }
