@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Logger;
 
 /**
@@ -45,6 +47,12 @@ final class Outbox {
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong lastDropLog = new AtomicLong();
     private final AtomicLong droppedSinceLog = new AtomicLong();
+    /**
+     * Appends hold it shared from counting themselves pending until their entry is stored; a listing holds it
+     * exclusively while it recounts what is pending, so that it never erases an append that is counted but not yet
+     * stored (which would let the backlog overflow).
+     */
+    private final ReadWriteLock counting = new ReentrantReadWriteLock();
 
     Outbox(String endpoint, OutboxStore store, String instance, int backlog, EndpointMeters meters) {
         this.endpoint = endpoint;
@@ -56,18 +64,23 @@ final class Outbox {
 
     /** Queues one request's events and returns once they are durable; false when the backlog is full and they were dropped. */
     boolean append(EventEnvelope events) throws IOException {
-        if (meters.pending.get() >= backlog) {
-            dropped(events.events());
-            return false;
-        }
-        meters.pending.incrementAndGet();
+        counting.readLock().lock();
         try {
-            commits.commit(events);
-        } catch (IOException e) {
-            meters.pending.decrementAndGet();
-            throw e;
+            // Counted before the write, atomically with the check: concurrent appends cannot both take the last place.
+            if (meters.pending.getAndUpdate(n -> n >= backlog ? n : n + 1) >= backlog) {
+                dropped(events.events());
+                return false;
+            }
+            try {
+                commits.commit(events);
+            } catch (IOException e) {
+                meters.pending.decrementAndGet();
+                throw e;
+            }
+            return true;
+        } finally {
+            counting.readLock().unlock();
         }
-        return true;
     }
 
     /** One stored entry for a group of requests (called by one thread at a time). */
@@ -96,17 +109,22 @@ final class Outbox {
 
     /** The stored entries' names, oldest first. */
     List<String> list() throws IOException {
-        Set<String> keptBefore = new HashSet<>(writtenHere.keySet());
-        List<String> names = store.list();
-        int requests = 0;
-        for (String name : names) {
-            requests += requests(name);
-            keptBefore.remove(name);
+        counting.writeLock().lock();
+        try {
+            Set<String> keptBefore = new HashSet<>(writtenHere.keySet());
+            List<String> names = store.list();
+            int requests = 0;
+            for (String name : names) {
+                requests += requests(name);
+                keptBefore.remove(name);
+            }
+            // Stored before the listing began and not listed: delivered and deleted by another replica.
+            keptBefore.forEach(this::forget);
+            meters.pending.set(requests);
+            return names;
+        } finally {
+            counting.writeLock().unlock();
         }
-        // Stored before the listing began and not listed: delivered and deleted by another replica.
-        keptBefore.forEach(this::forget);
-        meters.pending.set(requests);
-        return names;
     }
 
     /** An entry this process wrote, from memory: no read and no parse. */
