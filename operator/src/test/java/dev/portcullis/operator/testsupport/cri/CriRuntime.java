@@ -49,7 +49,9 @@ public final class CriRuntime implements AutoCloseable {
 
   public static final String NAMESPACE = "k8s.io";
   static final String BRIDGE = "pcl-e2e0";
-  static final String SUBNET = "10.231.89.0/24";
+  /** The pods' addresses (and the node's, the gateway): clients reach them directly. */
+  public static final String POD_NETWORK = "10.231.89.0/24";
+  static final String SUBNET = POD_NETWORK;
   static final String GATEWAY = "10.231.89.1";
   private static final Duration QUICK = Duration.ofSeconds(60);
 
@@ -253,7 +255,8 @@ public final class CriRuntime implements AutoCloseable {
             RemovePodSandboxRequest.newBuilder().setPodSandboxId(id).build());
       }
     } catch (StatusRuntimeException e) {
-      System.err.println("containerd: cannot remove the pods left: " + e.getStatus());
+      System.err.println("containerd: cannot remove the pods left: " + e.getStatus().getCode()
+          + " " + e.getStatus().getDescription());
     }
   }
 

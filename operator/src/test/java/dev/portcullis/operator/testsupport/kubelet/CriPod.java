@@ -87,7 +87,8 @@ final class CriPod {
       cri.runtime().withDeadlineAfter(60, TimeUnit.SECONDS).removePodSandbox(
           RemovePodSandboxRequest.newBuilder().setPodSandboxId(sandboxId).build());
     } catch (StatusRuntimeException e) {
-      System.err.println("kubelet: cannot remove sandbox " + sandboxId + ": " + e.getStatus());
+      System.err.println("kubelet: cannot remove sandbox " + sandboxId + ": " + e.getStatus().getCode() + " "
+            + e.getStatus().getDescription());
     }
     sandboxId = null;
   }
@@ -99,7 +100,7 @@ final class CriPod {
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
         System.err.println("kubelet: cannot remove container " + containerId + ": "
-            + e.getStatus());
+            + e.getStatus().getCode() + " " + e.getStatus().getDescription());
       }
     }
   }
@@ -160,7 +161,8 @@ final class CriPod {
                 .build());
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
-          System.err.println("kubelet: cannot stop container " + id + ": " + e.getStatus());
+          System.err.println("kubelet: cannot stop container " + id + ": " + e.getStatus().getCode() + " "
+            + e.getStatus().getDescription());
         }
       }
       remove(id);

@@ -256,9 +256,13 @@ public final class Kubelet implements AutoCloseable {
 
   @Override
   public void close() {
-    loop.shutdownNow();
+    // the sync under way may be stopping pods (a journey's deletion): let it finish, an
+    // interrupted CRI call would leave its container running
+    loop.shutdown();
     try {
-      loop.awaitTermination(10, TimeUnit.SECONDS);
+      if (!loop.awaitTermination(60, TimeUnit.SECONDS)) {
+        loop.shutdownNow();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
