@@ -80,11 +80,15 @@ class EndToEndIT {
   static final Path IMAGE = Path.of("..", "registry-image", "target",
       "portcullis-registry-image.tar").toAbsolutePath().normalize();
   /**
-   * The journeys that run on real containers. The others still need what only the process mode
-   * gives them today (see {@link #containerJourneysOnly}).
+   * The journeys that run on real containers. The others are skipped in that mode (see
+   * {@link #containerJourneysOnly}): the services they add on the test's side (the LDAP directory,
+   * the upstream registry, the external issuer, the ingress) listen on the host's loopback and are
+   * not yet relayed to the pods.
    */
   static final java.util.Set<String> CONTAINER_JOURNEYS = java.util.Set.of(
-      "journey1_htpasswdSample", "journey1_nodeTrustAndPullSecrets", "journey6_s3Replicas");
+      "journey1_htpasswdSample", "journey1_nodeTrustAndPullSecrets", "journey6_s3Replicas",
+      "journey1_letsencryptSample", "journey2_mutualTls", "journey3_managedTokenIssuer",
+      "journey4_certificateRenewal", "journey5_passwordChange", "journey7_deletionKeepsData");
   /**
    * How long a registry may take to become ready. In containers a pod's start also makes its
    * sandbox and network and mounts the image, and three replicas' JVMs start at once: on a
