@@ -120,8 +120,16 @@ final class CriPod {
       if (s != null && s.getState() == ContainerState.CONTAINER_EXITED) {
         return s;
       }
-      var response = cri.runtime().withDeadlineAfter(30, TimeUnit.SECONDS).containerStatus(
-          ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(pid < 0).build());
+      dev.portcullis.operator.testsupport.cri.v1.ContainerStatusResponse response;
+      try {
+        response = cri.runtime().withDeadlineAfter(30, TimeUnit.SECONDS).containerStatus(
+            ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(pid < 0).build());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+          throw e;
+        }
+        return removed(s);
+      }
       if (pid < 0) {
         Matcher m = PID.matcher(response.getInfoOrDefault("info", ""));
         if (m.find()) {
@@ -129,6 +137,15 @@ final class CriPod {
         }
       }
       last = response.getStatus();
+      return last;
+    }
+
+    /** Gone from the runtime (removed after it stopped): exited, with what was last known. */
+    private ContainerStatus removed(ContainerStatus known) {
+      last = ContainerStatus.newBuilder().setId(id).setState(ContainerState.CONTAINER_EXITED)
+          .setExitCode(known == null ? -1 : known.getExitCode())
+          .setReason(known == null || known.getReason().isEmpty() ? "Removed" : known.getReason())
+          .build();
       return last;
     }
 
@@ -166,6 +183,7 @@ final class CriPod {
         }
       }
       remove(id);
+      removed(last);
     }
 
     @Override
