@@ -104,6 +104,7 @@ public final class DeploymentModel {
         .addNewPort().withName("debug").withContainerPort(Names.DEBUG_PORT)
           .withProtocol("TCP").endPort()
         .withEnv(env(r))
+        .withStartupProbe(startupProbe())
         .withLivenessProbe(probe("/livez", 3))
         .withReadinessProbe(probe("/readyz", 1))
         .withVolumeMounts(mounts(r))
@@ -115,6 +116,20 @@ public final class DeploymentModel {
           .withNewCapabilities().withDrop("ALL").endCapabilities()
           .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
         .endSecurityContext()
+        .build();
+  }
+
+  /**
+   * Holds the liveness probe off until the JVM serves: three registry pods starting together on a
+   * busy 2-core node took over 20 s, and the liveness probe alone (3 x 10 s from the start) then
+   * killed them before they could answer, over and over. Up to 2 minutes to start.
+   */
+  static Probe startupProbe() {
+    return new ProbeBuilder()
+        .withNewHttpGet().withPath("/livez").withPort(new IntOrString("debug"))
+          .withScheme("HTTP").endHttpGet()
+        .withPeriodSeconds(2)
+        .withFailureThreshold(60)
         .build();
   }
 

@@ -70,6 +70,7 @@ public final class ProductionModel {
     container.setName("garbage-collect");
     container.setArgs(args);
     container.setPorts(null);
+    container.setStartupProbe(null);
     container.setLivenessProbe(null);
     container.setReadinessProbe(null);
     var deployment = DeploymentModel.desired(r).getSpec().getTemplate().getSpec();

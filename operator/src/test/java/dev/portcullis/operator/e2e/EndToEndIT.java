@@ -71,11 +71,41 @@ class EndToEndIT {
 
   static final Path JAR = Path.of("..", "registry-image", "target", "portcullis-registry.jar")
       .toAbsolutePath().normalize();
-  static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * {@code -Dportcullis.e2e.runtime=containers} (the failsafe execution of {@code -Pe2e-containers}):
+   * the kubelet runs each pod from the real registry image under containerd's CRI and runc,
+   * instead of as a {@code java -jar} process on the host.
+   */
+  static final boolean CONTAINERS = "containers".equals(System.getProperty("portcullis.e2e.runtime"));
+  static final Path IMAGE = Path.of("..", "registry-image", "target",
+      "portcullis-registry-image.tar").toAbsolutePath().normalize();
+  /**
+   * The journeys that run on real containers. The others are skipped in that mode (see
+   * {@link #containerJourneysOnly}); tried on containers they failed: the pull-through cache's
+   * upstream registry and (as far as seen) the LDAP directory listen on the host's loopback, which
+   * pods do not reach; the external issuer's Deployment runs {@code portcullis-registry:latest},
+   * which the node does not have (only the version built is imported).
+   */
+  static final java.util.Set<String> CONTAINER_JOURNEYS = java.util.Set.of(
+      "journey1_htpasswdSample", "journey1_nodeTrustAndPullSecrets", "journey6_s3Replicas",
+      "journey1_letsencryptSample", "journey2_mutualTls", "journey3_managedTokenIssuer",
+      "journey4_certificateRenewal", "journey5_passwordChange", "journey7_deletionKeepsData",
+      "journey8_ingressSample");
+  /**
+   * How long a registry may take to become ready. In containers a pod's start also makes its
+   * sandbox and network and mounts the image, and three replicas' JVMs start at once: on a
+   * 2-core machine shared with other builds (load average 25) that took over a minute.
+   */
+  static final Duration READY_TIMEOUT = Duration.ofSeconds(
+      "containers".equals(System.getProperty("portcullis.e2e.runtime")) ? 180 : 60);
 
   static MockCluster cluster;
   static final dev.portcullis.operator.gitops.ArgoCdHealthCheck ARGO_CD = argoCd();
   static Kubelet kubelet;
+  static dev.portcullis.operator.testsupport.cri.CriRuntime cri;
+  /** Services of the test (S3, ...) made reachable from pods in containers mode. */
+  static final List<dev.portcullis.operator.testsupport.kubelet.HostRelay> RELAYS =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
   static ServiceProxy proxy;
   static NodePorts nodePorts;
   static Path root;
@@ -91,8 +121,11 @@ class EndToEndIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    if (!Files.isRegularFile(JAR)) {
-      String why = JAR + " is missing: mvn -pl registry-image -DskipTests package";
+    Path needed = CONTAINERS ? IMAGE : JAR;
+    if (!Files.isRegularFile(needed)) {
+      String why = needed + " is missing: " + (CONTAINERS
+          ? "mvn -B -Pimages -pl registry-image -DskipTests package"
+          : "mvn -pl registry-image -DskipTests package");
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         throw new AssertionError(why);
       }
@@ -115,7 +148,15 @@ class EndToEndIT {
       }
     }
     cluster.startOperator();
-    kubelet = new Kubelet(cluster.client, JAR, root.resolve("cluster")).start();
+    if (CONTAINERS) {
+      // the node: its containerd reads the certs.d the node agent writes (hostPath)
+      Path certsD = Files.createDirectories(root.resolve("cluster/node/etc/containerd/certs.d"));
+      cri = dev.portcullis.operator.testsupport.cri.CriRuntime.start(certsD);
+      cri.importImage(IMAGE, dev.portcullis.operator.model.RegistryImage.defaultImage());
+      kubelet = new Kubelet(cluster.client, cri, root.resolve("cluster")).start();
+    } else {
+      kubelet = new Kubelet(cluster.client, JAR, root.resolve("cluster")).start();
+    }
     proxy = new ServiceProxy(kubelet);
     nodePorts = new NodePorts(cluster.client, kubelet).start();
   }
@@ -130,6 +171,12 @@ class EndToEndIT {
     }
     if (kubelet != null) {
       kubelet.close();
+    }
+    for (var relay : RELAYS) {
+      relay.close();
+    }
+    if (cri != null) {
+      cri.close();
     }
     if (cluster != null) {
       cluster.close();
@@ -150,6 +197,30 @@ class EndToEndIT {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** Containers mode runs {@link #CONTAINER_JOURNEYS}; the others are skipped, saying so. */
+  @org.junit.jupiter.api.BeforeEach
+  void containerJourneysOnly(org.junit.jupiter.api.TestInfo test) {
+    String journey = test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("");
+    Assumptions.assumeTrue(!CONTAINERS || CONTAINER_JOURNEYS.contains(journey),
+        journey + " runs in the process mode only (see EndToEndIT.CONTAINER_JOURNEYS)");
+  }
+
+  /**
+   * {@code url} (a service of the test on the host's loopback) as pods reach it: unchanged for
+   * processes on the host, through a relay on the node's address for containers.
+   */
+  static String podReachable(String url) throws IOException {
+    if (!CONTAINERS) {
+      return url;
+    }
+    URI u = URI.create(url);
+    var relay = new dev.portcullis.operator.testsupport.kubelet.HostRelay(
+        dev.portcullis.operator.testsupport.cri.CriRuntime.gateway(),
+        new java.net.InetSocketAddress(u.getHost(), u.getPort()));
+    RELAYS.add(relay);
+    return relay.url(u.getScheme());
   }
 
   // ---- journeys ----
@@ -819,13 +890,14 @@ class EndToEndIT {
     String ns = useNamespace("j6-s3");
     try (var s3 = InProcessS3.start(tmp, "AKIAEXAMPLEEXAMPLE", "replace-with-the-real-secret-key")) {
       s3.createBucket("portcullis-images");
+      String s3Endpoint = podReachable(s3.endpoint());
       applySample("s3-ha.yaml", ns, item -> {
         if (!"SecureRegistry".equals(item.getKind())) {
           return item;
         }
         SecureRegistry edited = cluster.client.getKubernetesSerialization()
             .convertValue(item, SecureRegistry.class);
-        edited.getSpec().storage.s3.endpoint = s3.endpoint();
+        edited.getSpec().storage.s3.endpoint = s3Endpoint;
         edited.getSpec().storage.s3.forcePathStyle = true;
         return edited;
       });
@@ -1312,8 +1384,9 @@ class EndToEndIT {
 
   /** The serial of the certificate a new TLS handshake gets, sending {@code host} as SNI. */
   static BigInteger servedSerial(SSLContext tls, Kubelet.Pod pod, String host) throws Exception {
-    int port = pod.localPort(new IntOrString("registry"));
-    try (var s = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", port)) {
+    var address = pod.address(new IntOrString("registry"));
+    try (var s = (SSLSocket) tls.getSocketFactory().createSocket(address.getAddress(),
+        address.getPort())) {
       var params = s.getSSLParameters();
       params.setServerNames(List.of(new javax.net.ssl.SNIHostName(host)));
       s.setSSLParameters(params);
@@ -1333,9 +1406,9 @@ class EndToEndIT {
    */
   static int get(SSLContext tls, Kubelet.Pod pod, String host, String path, String userPass)
       throws Exception {
-    int port = pod.localPort(new IntOrString("registry"));
-    var conn = (HttpsURLConnection) URI.create("https://127.0.0.1:" + port + path).toURL()
-        .openConnection();
+    var address = pod.address(new IntOrString("registry"));
+    var conn = (HttpsURLConnection) URI.create("https://" + address.getAddress().getHostAddress()
+        + ":" + address.getPort() + path).toURL().openConnection(java.net.Proxy.NO_PROXY);
     conn.setSSLSocketFactory(tls.getSocketFactory());
     conn.setHostnameVerifier((h, session) -> {
       try {

@@ -29,6 +29,11 @@ class DeploymentModelTest {
     assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(c.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort())
         .containsExactly("registry:5000", "debug:5001");
+    // liveness waits for the startup probe: a slow first start is not a dead registry
+    assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/livez");
+    assertThat(c.getStartupProbe().getHttpGet().getPort().getStrVal()).isEqualTo("debug");
+    assertThat(c.getStartupProbe().getPeriodSeconds() * c.getStartupProbe().getFailureThreshold())
+        .isGreaterThanOrEqualTo(120);
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/livez");
     assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("debug");
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");

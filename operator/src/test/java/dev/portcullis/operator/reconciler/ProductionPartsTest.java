@@ -68,6 +68,9 @@ class ProductionPartsTest {
       var pod = cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
       assertThat(pod.getContainers().get(0).getArgs()).containsExactly("garbage-collect",
           "/etc/portcullis/config/config.yml", "--delete-untagged");
+      // a Job's container serves nothing: no probe (the registry's startup probe would fail it)
+      assertThat(pod.getContainers().get(0).getStartupProbe()).isNull();
+      assertThat(pod.getContainers().get(0).getLivenessProbe()).isNull();
       assertThat(pod.getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
           && "reg-data".equals(v.getPersistentVolumeClaim().getClaimName()));
     });

@@ -134,6 +134,7 @@ public final class ClusterNode implements AutoCloseable {
       if (proxy != null) {
         env.put("HTTPS_PROXY", proxy);
         env.put("HTTP_PROXY", proxy);
+        env.put("NO_PROXY", dev.portcullis.operator.testsupport.cri.CriRuntime.POD_NETWORK);
       }
     });
   }

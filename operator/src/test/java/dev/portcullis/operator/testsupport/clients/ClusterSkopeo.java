@@ -143,6 +143,8 @@ public final class ClusterSkopeo {
     env.put("TMPDIR", tmp.toString());
     env.put("HTTPS_PROXY", proxy);
     env.put("HTTP_PROXY", proxy);
+    // the proxy is cluster DNS; the pod network is routed (a redirect to the node's S3 relay)
+    env.put("NO_PROXY", dev.portcullis.operator.testsupport.cri.CriRuntime.POD_NETWORK);
   }
 
   /** Fails in CI (CI=true) if a client is missing; elsewhere skips with the package to install. */

@@ -20,11 +20,13 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import dev.portcullis.operator.testsupport.cri.CriRuntime;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -101,6 +103,10 @@ public final class Kubelet implements AutoCloseable {
       5000, "REGISTRY_HTTP_ADDR", 5001, "REGISTRY_HTTP_DEBUG_ADDR"));
 
   private final KubernetesClient client;
+  /** CRI mode: the node's container runtime; null in process mode. */
+  private final CriRuntime cri;
+  /** CRI mode: the mock API server as pods reach it. */
+  private HostRelay apiRelay;
   private final Path jar;
   private final ImageEntrypoint image;
   private final Path root;
@@ -120,23 +126,44 @@ public final class Kubelet implements AutoCloseable {
   private final AtomicInteger roundRobin = new AtomicInteger();
   private volatile String lastError;
   private final Thread shutdownHook = new Thread(() -> allPods().forEach(p -> {
-    Process proc = p.process;
-    if (proc != null) {
-      proc.destroyForcibly();
+    if (p.container instanceof HostProcess proc) {
+      proc.kill();
+    } else {
+      p.stop();
     }
   }), "kubelet-shutdown");
 
+  /** Process mode: each pod's container is {@code java -jar registryJar} on the host. */
   public Kubelet(KubernetesClient client, Path registryJar, Path root) throws IOException {
+    this(client, registryJar, null, root);
+  }
+
+  /**
+   * CRI mode: each pod is a sandbox of {@code cri} and its container runs the template's image,
+   * which must be in the runtime's image store ({@link CriRuntime#importImage}).
+   */
+  public Kubelet(KubernetesClient client, CriRuntime cri, Path root) throws IOException {
+    this(client, null, cri, root);
+  }
+
+  private Kubelet(KubernetesClient client, Path registryJar, CriRuntime cri, Path root)
+      throws IOException {
     this.client = client;
-    this.jar = registryJar.toAbsolutePath();
-    this.image = ImageEntrypoint.of(this.jar.getParent().getParent());
+    this.cri = cri;
+    this.jar = registryJar == null ? null : registryJar.toAbsolutePath();
+    this.image = jar == null ? null : ImageEntrypoint.of(this.jar.getParent().getParent());
     this.root = Files.createDirectories(root);
     this.nodeRoot = Files.createDirectories(root.resolve("node"));
     this.volumes = Files.createDirectories(root.resolve("volumes"));
     this.garbageCollector = new GarbageCollector(client);
   }
 
-  public Kubelet start() {
+  public Kubelet start() throws IOException {
+    if (cri != null) {
+      URI api = URI.create(client.getConfiguration().getMasterUrl());
+      apiRelay = new HostRelay(CriRuntime.gateway(),
+          new java.net.InetSocketAddress(api.getHost(), api.getPort()));
+    }
     // a test JVM stopped from outside (Maven timeout, Ctrl-C) must not leave registries running
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     loop.scheduleWithFixedDelay(this::syncQuietly, 0, PERIOD_MS, TimeUnit.MILLISECONDS);
@@ -165,13 +192,16 @@ public final class Kubelet implements AutoCloseable {
     return pods.values().stream().flatMap(List::stream).toList();
   }
 
-  /** A ready pod's local port for Service {@code ns/svc} port {@code port}; null if none. */
-  public Integer servicePort(String ns, String svc, int port) {
-    return servicePort(ns, svc, port, null);
+  /**
+   * Where Service {@code ns/svc} port {@code port} is served: a ready pod's address for the
+   * Service's target port, round robin; null if none.
+   */
+  public java.net.InetSocketAddress serviceAddress(String ns, String svc, int port) {
+    return serviceAddress(ns, svc, port, null);
   }
 
-  /** As {@link #servicePort(String, String, int)}, restricted to {@code only} when not null. */
-  public Integer servicePort(String ns, String svc, int port, Pod only) {
+  /** As {@link #serviceAddress(String, String, int)}, restricted to {@code only} when not null. */
+  public java.net.InetSocketAddress serviceAddress(String ns, String svc, int port, Pod only) {
     Service service = client.services().inNamespace(ns).withName(svc).get();
     if (service == null || service.getSpec().getSelector() == null) {
       return null;
@@ -191,7 +221,7 @@ public final class Kubelet implements AutoCloseable {
       return null;
     }
     Pod pod = candidates.get(Math.floorMod(roundRobin.getAndIncrement(), candidates.size()));
-    return pod.localPort(target);
+    return pod.address(target);
   }
 
   /** The last lines of the log of every process of {@code namespace} (null: all), and its state. */
@@ -226,14 +256,25 @@ public final class Kubelet implements AutoCloseable {
 
   @Override
   public void close() {
-    loop.shutdownNow();
+    // the sync under way may be stopping pods (a journey's deletion): let it finish, an
+    // interrupted CRI call would leave its container running
+    loop.shutdown();
     try {
-      loop.awaitTermination(10, TimeUnit.SECONDS);
+      if (!loop.awaitTermination(60, TimeUnit.SECONDS)) {
+        loop.shutdownNow();
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     allPods().forEach(Pod::stop);
     pods.clear();
+    if (apiRelay != null) {
+      try {
+        apiRelay.close();
+      } catch (IOException e) {
+        // closed already
+      }
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException | IllegalArgumentException e) {
@@ -373,7 +414,7 @@ public final class Kubelet implements AutoCloseable {
 
   private void writeStatus(Workload w, List<Pod> current) {
     int ready = (int) current.stream().filter(p -> p.ready).count();
-    int running = (int) current.stream().filter(p -> p.process != null).count();
+    int running = (int) current.stream().filter(p -> p.container != null).count();
     Long generation = w.object.getMetadata().getGeneration();
     if (w.object instanceof Deployment d) {
       DeploymentStatus old = d.getStatus();
@@ -483,26 +524,34 @@ public final class Kubelet implements AutoCloseable {
 
   // ---- a pod ----
 
-  /** One replica: its folder, ports, materialised volumes and process. */
+  /** One replica: its folder, ports, materialised volumes and container. */
   public final class Pod {
     final String namespace;
     final String workload;
     final String name;
+    final String uid;
     final String templateHash;
     final Map<String, String> labels;
     final Path dir;
     final Path log;
+    /** Process mode: container port -> the local port the process listens on. */
     final Map<Integer, Integer> portsByNumber = new LinkedHashMap<>();
     final Map<String, Integer> portsByName = new LinkedHashMap<>();
     /** mount path -> where it is materialised, longest first when rewriting. */
     final Map<String, Path> mountMap = new LinkedHashMap<>();
     /** Secret/ConfigMap volumes: mount path -> the resourceVersion written. */
     final Map<String, String> writtenVersions = new HashMap<>();
-    volatile Process process;
+    /** CRI mode: the pod's sandbox; null in process mode. */
+    private final CriPod criPod;
+    volatile RunningContainer container;
     volatile boolean ready;
     volatile int starts;
     private volatile Map<String, String> lastEnv = Map.of();
     private int failedProbes;
+    /** Whether the startup probe (if any) passed for the current container. */
+    private boolean started;
+    private final ProbeSchedule startup = new ProbeSchedule();
+    private final ProbeSchedule liveness = new ProbeSchedule();
     volatile String pending = "not started";
     private long restartAfter;
     private io.fabric8.kubernetes.api.model.PodSpec currentSpec;
@@ -512,6 +561,8 @@ public final class Kubelet implements AutoCloseable {
       this.workload = w.key;
       this.name = w.object.getMetadata().getName() + "-" + templateHash + "-"
           + podCounter.incrementAndGet();
+      this.uid = java.util.UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8))
+          .toString();
       this.templateHash = templateHash;
       this.labels = w.template.getMetadata().getLabels() == null ? Map.of()
           : Map.copyOf(w.template.getMetadata().getLabels());
@@ -519,13 +570,16 @@ public final class Kubelet implements AutoCloseable {
       this.log = dir.resolve("container.log");
       for (Container c : w.template.getSpec().getContainers()) {
         for (ContainerPort p : c.getPorts() == null ? List.<ContainerPort>of() : c.getPorts()) {
-          int local = freePort();
+          // in its own network namespace a pod listens on its declared ports
+          int local = cri != null ? p.getContainerPort() : freePort();
           portsByNumber.put(p.getContainerPort(), local);
           if (p.getName() != null) {
             portsByName.put(p.getName(), local);
           }
         }
       }
+      this.criPod = cri == null ? null : new CriPod(cri, CriPodConfig.sandbox(name, namespace, uid,
+          labels, w.template.getSpec(), dir, CriRuntime.gateway().getHostAddress()));
     }
 
     public String name() {
@@ -536,26 +590,27 @@ public final class Kubelet implements AutoCloseable {
       return ready;
     }
 
-    /** How many times the process was started (1 while the first process still runs). */
+    /** How many times the container was started (1 while the first one still runs). */
     public int starts() {
       return starts;
     }
 
+    /** The container's main process on the host; -1 before it runs. */
     public long pid() {
-      Process p = process;
-      return p == null ? -1 : p.pid();
+      RunningContainer c = container;
+      return c == null ? -1 : c.pid();
     }
 
     public Path logFile() {
       return log;
     }
 
-    /** The environment the last process was started with (after port overrides). */
+    /** The environment the last container was started with (after port overrides). */
     public Map<String, String> env() {
       return lastEnv;
     }
 
-    /** The pod's log so far: the process's output and the kubelet's events. */
+    /** The pod's log so far: the container's output and the kubelet's events. */
     public String logText() {
       try {
         return Files.exists(log) ? Files.readString(log) : "";
@@ -564,44 +619,86 @@ public final class Kubelet implements AutoCloseable {
       }
     }
 
-    /** Local port of a container port given by name or number. */
+    /** Local port of a container port given by name or number (process mode). */
     public Integer localPort(IntOrString port) {
       return port.getStrVal() != null ? portsByName.get(port.getStrVal())
           : portsByNumber.get(port.getIntVal());
     }
 
-    String state() {
-      Process p = process;
+    /**
+     * Where a container port (by name or number) is reached from the node: the pod's IP and the
+     * port in CRI mode, a loopback port in process mode; null if the pod has no such port or no
+     * address yet.
+     */
+    public InetSocketAddress address(IntOrString port) {
+      Integer p = localPort(port);
+      if (p == null && port.getStrVal() == null && criPod != null) {
+        p = port.getIntVal(); // an undeclared port still answers on the pod's IP
+      }
       if (p == null) {
+        return null;
+      }
+      if (criPod == null) {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), p);
+      }
+      InetAddress ip = criPod.ip();
+      return ip == null ? null : new InetSocketAddress(ip, p);
+    }
+
+    String state() {
+      RunningContainer c = container;
+      if (c == null) {
         return "pending: " + pending;
       }
-      return p.isAlive() ? "running pid " + p.pid() + (ready ? " ready" : " not ready")
-          : "exited " + p.exitValue();
+      return c.alive() ? "running " + c + (ready ? " ready" : " not ready")
+          : "exited " + c.exitCode();
     }
 
     void tick(Workload w) throws Exception {
       var spec = w.template.getSpec();
       Container c = spec.getContainers().get(0);
-      if (process == null) {
+      if (container == null) {
         if (System.currentTimeMillis() < restartAfter) {
           return;
         }
+        currentSpec = spec;
         if (materialise(spec.getVolumes(), c.getVolumeMounts())) {
-          currentSpec = spec;
           launch(c);
         }
         return;
       }
-      if (!process.isAlive()) {
-        note("container exited " + process.exitValue() + "; restarting in 1 s");
+      if (!container.alive()) {
+        String reason = container.reason();
+        note("container exited " + container.exitCode()
+            + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")")
+            + "; restarting in 1 s");
+        if (criPod != null) {
+          container.stop(0); // removes it; the sandbox and its address stay
+        }
         ready = false;
-        process = null;
+        container = null;
+        started = false;
+        startup.reset();
+        liveness.reset();
         pending = "restarting after exit";
         restartAfter = System.currentTimeMillis() + 1000; // CrashLoopBackOff, shortened
         return;
       }
       refreshVolumes(spec.getVolumes(), c.getVolumeMounts());
-      String failure = probe(c);
+      if (!started) {
+        // readiness and liveness wait for the startup probe, as the kubelet's do
+        var outcome = c.getStartupProbe() == null ? ProbeSchedule.Outcome.PASSED
+            : startup.run(c.getStartupProbe(), this::probe);
+        if (outcome == ProbeSchedule.Outcome.THRESHOLD) {
+          restart("container failed startup probe: " + startup.lastFailure);
+          return;
+        }
+        if (outcome != ProbeSchedule.Outcome.PASSED) {
+          return;
+        }
+        started = true;
+      }
+      String failure = probe(c.getReadinessProbe());
       if (failure == null) {
         if (!ready) {
           note("readiness probe succeeded: ready");
@@ -614,9 +711,29 @@ public final class Kubelet implements AutoCloseable {
         ready = false;
         note("readiness probe failed " + failedProbes + " times: " + failure + ": not ready");
       }
+      if (c.getLivenessProbe() != null
+          && liveness.run(c.getLivenessProbe(), this::probe) == ProbeSchedule.Outcome.THRESHOLD) {
+        restart("container failed liveness probe: " + liveness.lastFailure);
+      }
     }
 
-    /** A kubelet event, written into the pod's log between the process's own lines. */
+    /** Stops the container (grace period) and starts a new one a second later. */
+    private void restart(String why) {
+      note(why + ", will be restarted");
+      int grace = currentSpec == null || currentSpec.getTerminationGracePeriodSeconds() == null
+          ? 30 : currentSpec.getTerminationGracePeriodSeconds().intValue();
+      RunningContainer old = container;
+      ready = false;
+      container = null;
+      started = false;
+      startup.reset();
+      liveness.reset();
+      old.stop(Math.min(grace, 15));
+      pending = "restarting: " + why;
+      restartAfter = System.currentTimeMillis() + 1000;
+    }
+
+    /** A kubelet event, written into the pod's log between the container's own lines. */
     private void note(String event) {
       try {
         Files.writeString(log, "---- " + Instant.now() + " kubelet: " + event + "\n",
@@ -627,27 +744,29 @@ public final class Kubelet implements AutoCloseable {
       }
     }
 
-    /** Null when the readiness probe passes, else why it failed. */
-    private String probe(Container c) {
-      var probe = c.getReadinessProbe();
+    /** Null when the probe (httpGet; none counts as success) passes, else why it failed. */
+    private String probe(io.fabric8.kubernetes.api.model.Probe probe) {
       if (probe == null || probe.getHttpGet() == null) {
         return null;
       }
-      Integer port = localPort(probe.getHttpGet().getPort());
-      if (port == null) {
+      InetSocketAddress target = address(probe.getHttpGet().getPort());
+      if (target == null) {
         return "no container port " + probe.getHttpGet().getPort();
       }
       boolean https = "HTTPS".equalsIgnoreCase(probe.getHttpGet().getScheme());
+      int timeout = probe.getTimeoutSeconds() == null ? 1 : probe.getTimeoutSeconds();
       try {
-        var conn = (HttpURLConnection) URI.create((https ? "https" : "http") + "://127.0.0.1:"
-            + port + probe.getHttpGet().getPath()).toURL().openConnection();
+        var conn = (HttpURLConnection) URI.create((https ? "https" : "http") + "://"
+            + target.getAddress().getHostAddress() + ":" + target.getPort()
+            + probe.getHttpGet().getPath()).toURL().openConnection(java.net.Proxy.NO_PROXY);
         if (conn instanceof javax.net.ssl.HttpsURLConnection tls) {
           // the kubelet does not verify a probe's certificate
           tls.setSSLSocketFactory(ProbeTls.CONTEXT.getSocketFactory());
           tls.setHostnameVerifier((h, session) -> true);
         }
-        conn.setConnectTimeout(1000);
-        conn.setReadTimeout(1000);
+        // a loaded 2-core machine: at least the 1 s the process mode always allowed
+        conn.setConnectTimeout(Math.max(1000, timeout * 1000));
+        conn.setReadTimeout(Math.max(1000, timeout * 1000));
         int code = conn.getResponseCode();
         conn.disconnect();
         return code >= 200 && code < 400 ? null : "HTTP " + code;
@@ -666,11 +785,16 @@ public final class Kubelet implements AutoCloseable {
         if (v.getPersistentVolumeClaim() != null) {
           target = Files.createDirectories(claimDir(namespace, v.getPersistentVolumeClaim()
               .getClaimName()));
+          fsGroupOwnership(target);
         } else if (v.getHostPath() != null) {
           target = Files.createDirectories(nodeRoot.resolve(v.getHostPath().getPath()
               .replaceFirst("^/+", "")));
         } else if (v.getEmptyDir() != null) {
           target = Files.createDirectories(dir.resolve("emptydir").resolve(v.getName()));
+          if (cri != null) {
+            // the kubelet makes an emptyDir world-writable (0777)
+            Files.setPosixFilePermissions(target, AtomicWriter.permissions(0777));
+          }
         } else {
           target = dir.resolve("mounts").resolve(m.getMountPath().replaceFirst("^/+", ""));
         }
@@ -683,6 +807,34 @@ public final class Kubelet implements AutoCloseable {
         }
       }
       return true;
+    }
+
+    /**
+     * CRI mode: a claim's folder is given to the pod's fsGroup (group-owned, group-writable,
+     * setgid), as the kubelet does for volumes that support ownership management.
+     */
+    private void fsGroupOwnership(Path target) throws IOException {
+      var podSc = currentSpecOrTemplateSecurity();
+      if (cri == null || podSc == null || podSc.getFsGroup() == null) {
+        return;
+      }
+      int gid = podSc.getFsGroup().intValue();
+      try (var walk = Files.walk(target)) {
+        for (Path p : walk.toList()) {
+          Files.setAttribute(p, "unix:gid", gid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+          if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode");
+            Files.setAttribute(p, "unix:mode", (mode & 07777) | 02070);
+          } else if (!Files.isSymbolicLink(p)) {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode");
+            Files.setAttribute(p, "unix:mode", (mode & 07777) | 0060);
+          }
+        }
+      }
+    }
+
+    private io.fabric8.kubernetes.api.model.PodSecurityContext currentSpecOrTemplateSecurity() {
+      return currentSpec == null ? null : currentSpec.getSecurityContext();
     }
 
     private void refreshVolumes(List<Volume> vols, List<VolumeMount> mounts) throws IOException {
@@ -699,9 +851,11 @@ public final class Kubelet implements AutoCloseable {
      * a required source is missing.
      */
     private boolean writeVolume(Volume v, VolumeMount m) throws IOException {
-      // ConfigMap text: the one place paths are rewritten to where the mounts landed
+      // process mode: ConfigMap text is the one place paths are rewritten to where the mounts
+      // landed; a container reads its files where the config says
       VolumeFiles.Contents contents = VolumeFiles.of(v, client, namespace,
-          text -> rewriteListenAddresses(rewrite(text), portsByNumber));
+          cri != null ? text -> text
+              : text -> rewriteListenAddresses(rewrite(text), portsByNumber));
       if (!contents.ready()) {
         pending = contents.missing();
         return false;
@@ -712,20 +866,188 @@ public final class Kubelet implements AutoCloseable {
       if (m.getSubPath() != null) {
         throw new IllegalStateException("subPath mounts are not supported by the test kubelet");
       }
-      AtomicWriter.writeFiles(mountMap.get(m.getMountPath()), contents.files());
+      Path target = mountMap.get(m.getMountPath());
+      AtomicWriter.writeFiles(target, contents.files());
+      if (cri != null) {
+        fsGroupFiles(target);
+      }
       writtenVersions.put(m.getMountPath(), contents.version());
       return true;
     }
 
     /**
-     * Absolute paths under a mount, rewritten to where the mount was materialised, in one pass
-     * (longest mount path first), so a rewritten path is never rewritten again.
+     * CRI mode: Secret/ConfigMap files are group-owned by the pod's fsGroup and group-readable
+     * (the kubelet's SetVolumeOwnership), so a 0400 key is readable by a non-root container.
+     */
+    private void fsGroupFiles(Path target) throws IOException {
+      var podSc = currentSpecOrTemplateSecurity();
+      if (podSc == null || podSc.getFsGroup() == null) {
+        return;
+      }
+      int gid = podSc.getFsGroup().intValue();
+      try (var walk = Files.walk(target)) {
+        for (Path p : walk.toList()) {
+          if (Files.isSymbolicLink(p)) {
+            continue;
+          }
+          Files.setAttribute(p, "unix:gid", gid);
+          int mode = (Integer) Files.getAttribute(p, "unix:mode");
+          Files.setAttribute(p, "unix:mode", (mode & 07777)
+              | (Files.isDirectory(p) ? 02050 : (mode & 0400) >> 3));
+        }
+      }
+    }
+
+    /**
+     * Process mode: absolute paths under a mount, rewritten to where the mount was materialised,
+     * in one pass (longest mount path first), so a rewritten path is never rewritten again. A
+     * container sees its mounts where the pod says: nothing to rewrite.
      */
     String rewrite(String text) {
-      return rewritePaths(text, mountMap);
+      return cri != null ? text : rewritePaths(text, mountMap);
     }
 
     private void launch(Container c) throws IOException {
+      if (cri != null) {
+        launchContainer(c);
+      } else {
+        launchProcess(c);
+      }
+    }
+
+    /**
+     * CRI mode: the pod's sandbox (once), then the container from its image with the pod's
+     * mounts, environment and security, as the kubelet creates it. A refusal (bad security
+     * context) or a runtime error leaves the pod pending with the reason, retried later.
+     */
+    private void launchContainer(Container c) throws IOException {
+      try {
+        criPod.ensureSandbox();
+      } catch (io.grpc.StatusRuntimeException e) {
+        refuse("FailedCreatePodSandBox: " + e.getStatus().getDescription());
+        return;
+      }
+      var env = new LinkedHashMap<String, String>();
+      if (!containerEnv(c, env)) {
+        return;
+      }
+      var mounts = new ArrayList<CriPodConfig.HostMount>();
+      for (VolumeMount m : c.getVolumeMounts() == null ? List.<VolumeMount>of()
+          : c.getVolumeMounts()) {
+        Volume v = currentSpec.getVolumes().stream().filter(x -> x.getName().equals(m.getName()))
+            .findFirst().orElseThrow();
+        // Secret, ConfigMap and projected volumes are always mounted read-only
+        boolean readOnly = Boolean.TRUE.equals(m.getReadOnly()) || VolumeFiles.handles(v);
+        mounts.add(new CriPodConfig.HostMount(m.getMountPath(), mountMap.get(m.getMountPath()),
+            readOnly));
+      }
+      serviceAccountMount(env, mounts);
+      var config = new Object() {
+        dev.portcullis.operator.testsupport.cri.v1.ContainerConfig value;
+      };
+      try {
+        config.value = CriPodConfig.container(c, currentSpec, starts, env, mounts,
+            log.getFileName().toString());
+      } catch (IllegalArgumentException e) {
+        refuse("CreateContainerConfigError: " + e.getMessage());
+        return;
+      }
+      try {
+        note("start " + c.getImage() + " command=" + c.getCommand() + " args=" + c.getArgs()
+            + " in sandbox " + criPod.ip().getHostAddress());
+        lastEnv = Map.copyOf(env);
+        container = criPod.start(config.value);
+        starts++;
+        pending = null;
+      } catch (io.grpc.StatusRuntimeException e) {
+        refuse("the runtime refused the container: " + e.getStatus().getDescription());
+      }
+    }
+
+    private void refuse(String why) {
+      if (!why.equals(pending)) {
+        note(why);
+      }
+      pending = why;
+      restartAfter = System.currentTimeMillis() + 2000;
+    }
+
+    /** env then envFrom... as the kubelet resolves them; false if a required source is missing. */
+    private boolean containerEnv(Container c, Map<String, String> env) {
+      for (var from : c.getEnvFrom() == null ? List.<io.fabric8.kubernetes.api.model.EnvFromSource>of()
+          : c.getEnvFrom()) {
+        String prefix = from.getPrefix() == null ? "" : from.getPrefix();
+        if (from.getConfigMapRef() != null) {
+          ConfigMap cm = client.configMaps().inNamespace(namespace)
+              .withName(from.getConfigMapRef().getName()).get();
+          if (cm == null) {
+            if (Boolean.TRUE.equals(from.getConfigMapRef().getOptional())) {
+              continue;
+            }
+            refuse("CreateContainerConfigError: configmap \"" + from.getConfigMapRef().getName()
+                + "\" not found");
+            return false;
+          }
+          if (cm.getData() != null) {
+            cm.getData().forEach((k, v) -> env.put(prefix + k, v));
+          }
+        }
+        if (from.getSecretRef() != null) {
+          Secret s = client.secrets().inNamespace(namespace)
+              .withName(from.getSecretRef().getName()).get();
+          if (s == null) {
+            if (Boolean.TRUE.equals(from.getSecretRef().getOptional())) {
+              continue;
+            }
+            refuse("CreateContainerConfigError: secret \"" + from.getSecretRef().getName()
+                + "\" not found");
+            return false;
+          }
+          if (s.getData() != null) {
+            s.getData().forEach((k, v) -> env.put(prefix + k, new String(
+                Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+          }
+        }
+      }
+      for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+        String value = envValue(e);
+        if (value == null) {
+          refuse("CreateContainerConfigError: the value of " + e.getName() + " cannot be"
+              + " resolved (missing Secret/ConfigMap or key)");
+          return false;
+        }
+        env.put(e.getName(), value);
+      }
+      return true;
+    }
+
+    /**
+     * CRI mode: the ServiceAccount token files mounted where every client looks for them, and the
+     * API server's address; the API server is the mock one on the host's loopback, reached
+     * through a relay on the node's address, in plain HTTP (KUBERNETES_MASTER, which the Fabric8
+     * client reads: the one liberty left).
+     */
+    private void serviceAccountMount(Map<String, String> env, List<CriPodConfig.HostMount> mounts)
+        throws IOException {
+      var spec = currentSpec;
+      if (spec == null || spec.getServiceAccountName() == null
+          || Boolean.FALSE.equals(spec.getAutomountServiceAccountToken())) {
+        return;
+      }
+      Path sa = Files.createDirectories(dir.resolve("serviceaccount"));
+      AtomicWriter.write(sa, Map.of(
+          "token", ("kubelet-projected-token-of-" + namespace + "-"
+              + spec.getServiceAccountName()).getBytes(StandardCharsets.UTF_8),
+          "namespace", namespace.getBytes(StandardCharsets.UTF_8)));
+      mounts.add(new CriPodConfig.HostMount("/var/run/secrets/kubernetes.io/serviceaccount", sa,
+          true));
+      var api = apiRelay.address();
+      env.put("KUBERNETES_SERVICE_HOST", api.getAddress().getHostAddress());
+      env.put("KUBERNETES_SERVICE_PORT", String.valueOf(api.getPort()));
+      env.put("KUBERNETES_MASTER", apiRelay.url("http"));
+    }
+
+    private void launchProcess(Container c) throws IOException {
       if (c.getCommand() != null && !c.getCommand().isEmpty()) {
         throw new IllegalStateException("container command overrides the image entrypoint;"
             + " the test kubelet only runs the registry image's entrypoint: " + c.getCommand());
@@ -766,15 +1088,16 @@ public final class Kubelet implements AutoCloseable {
           StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
       lastEnv = Map.copyOf(env);
-      process = pb.start();
+      Process process = pb.start();
       process.getOutputStream().close();
+      container = new HostProcess(process);
       starts++;
       pending = null;
     }
 
     /**
-     * What the kubelet gives a pod whose ServiceAccount token is mounted: the API server's address
-     * in KUBERNETES_SERVICE_HOST/PORT and the token, namespace files at
+     * Process mode: what the kubelet gives a pod whose ServiceAccount token is mounted: the API
+     * server's address in KUBERNETES_SERVICE_HOST/PORT and the token, namespace files at
      * /var/run/secrets/kubernetes.io/serviceaccount. Two liberties, both through settings the
      * Fabric8 client reads: the mock API server speaks plain HTTP (KUBERNETES_MASTER), and the
      * token file is where this pod's folder put it (KUBERNETES_AUTH_SERVICEACCOUNT_TOKEN). The mock
@@ -837,30 +1160,74 @@ public final class Kubelet implements AutoCloseable {
         return switch (from.getFieldRef().getFieldPath()) {
           case "metadata.name" -> name;
           case "metadata.namespace" -> namespace;
+          case "metadata.uid" -> uid;
           case "spec.nodeName" -> "node-0";
-          case "status.podIP", "status.hostIP" -> "127.0.0.1";
+          case "status.podIP" -> criPod == null || criPod.ip() == null ? "127.0.0.1"
+              : criPod.ip().getHostAddress();
+          case "status.hostIP" -> cri == null ? "127.0.0.1" : CriRuntime.gateway().getHostAddress();
           default -> null;
         };
       }
       return null;
     }
 
+    /** SIGTERM and the grace period, then the pod's sandbox goes (CRI mode). */
     void stop() {
       ready = false;
-      Process p = process;
-      if (p == null) {
-        return;
+      RunningContainer c = container;
+      if (c != null) {
+        c.stop(15); // SIGTERM: the registry drains
       }
-      p.destroy(); // SIGTERM: the registry drains
+      if (criPod != null) {
+        criPod.remove();
+      }
+    }
+  }
+
+  /** Process mode: the container is a host process. */
+  private static final class HostProcess implements RunningContainer {
+    private final Process process;
+
+    HostProcess(Process process) {
+      this.process = process;
+    }
+
+    @Override
+    public boolean alive() {
+      return process.isAlive();
+    }
+
+    @Override
+    public int exitCode() {
+      return process.exitValue();
+    }
+
+    @Override
+    public long pid() {
+      return process.pid();
+    }
+
+    @Override
+    public void stop(int graceSeconds) {
+      process.destroy();
       try {
-        if (!p.waitFor(15, TimeUnit.SECONDS)) {
-          p.descendants().forEach(ProcessHandle::destroyForcibly);
-          p.destroyForcibly();
-          p.waitFor(10, TimeUnit.SECONDS);
+        if (!process.waitFor(graceSeconds, TimeUnit.SECONDS)) {
+          process.descendants().forEach(ProcessHandle::destroyForcibly);
+          process.destroyForcibly();
+          process.waitFor(10, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+
+    void kill() {
+      process.destroyForcibly();
+    }
+
+    @Override
+    public String toString() {
+      return "pid " + process.pid();
     }
   }
 

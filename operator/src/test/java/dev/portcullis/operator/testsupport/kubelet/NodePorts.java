@@ -121,13 +121,13 @@ public final class NodePorts implements AutoCloseable {
   private void forward(int nodePort, Socket client) {
     try (client) {
       Target target = targets.get(nodePort);
-      Integer local = target == null ? null
-          : kubelet.servicePort(target.namespace(), target.service(), target.port());
-      if (local == null) {
+      InetSocketAddress endpoint = target == null ? null
+          : kubelet.serviceAddress(target.namespace(), target.service(), target.port());
+      if (endpoint == null) {
         return; // no ready endpoint: the connection is refused, as kube-proxy rejects it
       }
       try (Socket upstream = new Socket()) {
-        upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), local), 5000);
+        upstream.connect(endpoint, 5000);
         ServiceProxy.splice(client, upstream);
       }
     } catch (Exception e) {

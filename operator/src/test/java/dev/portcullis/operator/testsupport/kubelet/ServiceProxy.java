@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Cluster DNS for real clients: an HTTP CONNECT proxy on 127.0.0.1. skopeo and ctr are Go programs
  * that honour {@code HTTPS_PROXY}, so a client asked for {@code calculus.ns.svc:5000} sends
- * {@code CONNECT calculus.ns.svc:5000} here, and the proxy opens a TCP tunnel to the local port
- * the {@link Kubelet} gave the Service's pod. TLS runs end to end through the tunnel: the client
+ * {@code CONNECT calculus.ns.svc:5000} here, and the proxy opens a TCP tunnel to the address
+ * the {@link Kubelet} gave the Service's pod (its IP in CRI mode, a local port in process mode). TLS runs end to end through the tunnel: the client
  * checks the server certificate against the name it asked for, exactly as in a cluster, with no
  * /etc/hosts edit, no IP SAN and no verification switched off.
  *
@@ -86,9 +86,8 @@ public final class ServiceProxy implements AutoCloseable {
     if (parts.length < 2 || (parts.length > 2 && !"svc".equals(parts[2]))) {
       return null;
     }
-    Integer local = pinned != null ? kubelet.servicePort(parts[1], parts[0], port, pinned)
-        : kubelet.servicePort(parts[1], parts[0], port);
-    return local == null ? null : new InetSocketAddress(InetAddress.getLoopbackAddress(), local);
+    return pinned != null ? kubelet.serviceAddress(parts[1], parts[0], port, pinned)
+        : kubelet.serviceAddress(parts[1], parts[0], port);
   }
 
   private void acceptLoop() {
