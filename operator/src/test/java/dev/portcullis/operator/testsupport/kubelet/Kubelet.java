@@ -74,7 +74,7 @@ import java.util.regex.Pattern;
  *     {@code ROOT/etc/portcullis/tls/tls.crt}).</li>
  * <li>Ports: each container port gets a free local port; the registry is told through its env
  *     overrides ({@link #PORT_ENV}: 5000 -> REGISTRY_HTTP_ADDR, 5001 -> REGISTRY_HTTP_DEBUG_ADDR),
- *     which win over config.yml. {@link #servicePort} resolves a Service port to a ready pod's
+ *     which win over config.yml. {@link #serviceAddress} resolves a Service port to a ready pod's
  *     local port (used by {@link ServiceProxy}).</li>
  * <li>Readiness: the readiness probe (httpGet) is polled every {@value #PERIOD_MS} ms rather than
  *     every periodSeconds; the Deployment's status (replicas, updated, ready, available, the
