@@ -1,6 +1,9 @@
 package dev.portcullis.registry.server;
 
 import io.vertx.core.spi.ExecutorServiceFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,10 +25,28 @@ import java.util.concurrent.TimeUnit;
 final class OnDemandThreadPool implements ExecutorServiceFactory {
     static final long KEEP_ALIVE_SECONDS = 60;
 
+    private final List<ExecutorService> created = new CopyOnWriteArrayList<>();
+
     @Override
     public ExecutorService createExecutor(ThreadFactory threadFactory, Integer concurrency, Integer maxConcurrency) {
         int max = maxConcurrency != null ? maxConcurrency : concurrency;
-        return create(threadFactory, max, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
+        ExecutorService pool = create(threadFactory, max, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
+        created.add(pool);
+        return pool;
+    }
+
+    /** Stops every pool made here from taking tasks and waits up to {@code timeout} for those running to end. */
+    void awaitTermination(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ExecutorService pool : created) {
+            pool.shutdown();
+            try {
+                pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     static ThreadPoolExecutor create(ThreadFactory threadFactory, int maxThreads, long keepAlive, TimeUnit unit) {

@@ -72,6 +72,7 @@ public final class RegistryServer implements AutoCloseable {
     private Maintenance maintenance;
     private dev.portcullis.registry.proxy.PullThroughCache cache;
     private Notifications notifications;
+    private OnDemandThreadPool threadPools;
     private boolean closed;
 
     private RegistryServer(Vertx vertx, EventLoopListeners listeners, HttpServer debugServer, RegistryConfig config,
@@ -99,10 +100,11 @@ public final class RegistryServer implements AutoCloseable {
         // how worker pools are made, and the pools are what holds memory after a load (see OnDemandThreadPool).
         // NIO transport: Netty's native epoll (its jar added, set as the bootstrap's transport, which ignores
         // preferNativeTransport) measured the same on every bench/compare.sh scenario, within the noise, on 2026-11-29.
+        OnDemandThreadPool threadPools = new OnDemandThreadPool();
         Vertx vertx = VertxBootstrap.create()
                 // As many event loops as listener instances: a loop no listener uses would only hold a thread.
                 .options(new VertxOptions().setEventLoopPoolSize(http.eventLoops()))
-                .executorServiceFactory(new OnDemandThreadPool())
+                .executorServiceFactory(threadPools)
                 .init()
                 .vertx();
         Notifications notifications = null;
@@ -173,6 +175,7 @@ public final class RegistryServer implements AutoCloseable {
             }
             HttpServer debug = http.debugAddr().isEmpty() ? null : startDebugServer(vertx, http, health, metrics);
             RegistryServer started = new RegistryServer(vertx, listeners, debug, config, reloader, health);
+            started.threadPools = threadPools;
             started.maintenance = maintenance.start();
             started.cache = cache == null ? null : cache.startExpiry();
             started.notifications = notifications;
@@ -342,6 +345,11 @@ public final class RegistryServer implements AutoCloseable {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.fine("closing Vert.x: " + e);
+        }
+        // Vert.x stops its worker pools without waiting for the tasks they run: wait, so that no storage write (a
+        // cancelled upload's clean-up, say) lands after close returns.
+        if (threadPools != null) {
+            threadPools.awaitTermination(Duration.ofSeconds(10));
         }
     }
 }
