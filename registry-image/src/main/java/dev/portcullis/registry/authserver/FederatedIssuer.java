@@ -16,13 +16,9 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.net.URL;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.Set;
 
 /**
@@ -66,7 +62,9 @@ final class FederatedIssuer {
 
     static FederatedIssuer create(OidcFederationSettings.Issuer s, OidcFederationSettings global) throws ConfigException {
         int timeout = (int) global.timeout().toMillis();
-        SSLSocketFactory tls = s.caCertificate() == null ? null : trusting(s);
+        SSLSocketFactory tls = s.caCertificate() == null ? null
+                : CaTrust.socketFactory(s.caCertificate(),
+                        OidcFederationSettings.SECTION + ".issuers." + s.name() + ".ca_certificate");
         return new FederatedIssuer(s, global, new DefaultResourceRetriever(timeout, timeout, SIZE_LIMIT, true, tls));
     }
 
@@ -130,30 +128,6 @@ final class FederatedIssuer {
             p.setJWTClaimsSetVerifier(null);
             processor = p;
             return p;
-        }
-    }
-
-    private static SSLSocketFactory trusting(OidcFederationSettings.Issuer s) throws ConfigException {
-        String key = OidcFederationSettings.SECTION + ".issuers." + s.name() + ".ca_certificate";
-        try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            int i = 0;
-            for (var c : dev.portcullis.registry.auth.token.PemFiles.readCertificates(s.caCertificate())) {
-                ks.setCertificateEntry("ca" + i++, c);
-            }
-            if (i == 0) {
-                throw new ConfigException(key, s.caCertificate() + " holds no PEM certificate");
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx.getSocketFactory();
-        } catch (IOException e) {
-            throw new ConfigException(key, "cannot read " + s.caCertificate() + ": " + e.getMessage());
-        } catch (GeneralSecurityException e) {
-            throw new ConfigException(key, "cannot load " + s.caCertificate() + ": " + e.getMessage());
         }
     }
 }
