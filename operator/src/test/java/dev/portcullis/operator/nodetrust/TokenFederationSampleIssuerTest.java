@@ -7,7 +7,6 @@ import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.model.TokenBackendsModel;
 import dev.portcullis.operator.model.TokenIssuerModel;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,14 +14,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,7 +68,7 @@ class TokenFederationSampleIssuerTest {
         "{\"iss\":\"https://token.actions.githubusercontent.com\",\"aud\":\"foundry.example.com\","
             + "\"repository\":\"acme/app\",\"repository_owner\":\"acme\",\"ref\":\"refs/heads/main\","
             + "\"exp\":" + Instant.now().plusSeconds(300).getEpochSecond() + "}") + ".";
-    HttpClient http = HttpClient.newBuilder().sslContext(trusting(pki.resolve("tls.crt")))
+    HttpClient http = HttpClient.newBuilder().sslContext(Tools.trusting(pki.resolve("tls.crt")))
         .connectTimeout(Duration.ofSeconds(2)).build();
     try (var issuer = Tools.start(dir.resolve("auth.log"), "java", "-Xmx128m", "-jar",
         jar.toString(), "auth-server", configFile.toString())) {
@@ -95,20 +90,5 @@ class TokenFederationSampleIssuerTest {
 
   private static String b64(String json) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static SSLContext trusting(Path certificate) throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(certificate)) {
-      trust.setCertificateEntry("issuer", CertificateFactory.getInstance("X.509")
-          .generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(
-        TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
   }
 }

@@ -9,7 +9,6 @@ import dev.portcullis.operator.model.TokenIssuerModel;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,15 +16,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,7 +75,7 @@ class TokenLdapSampleIssuerTest {
     Path configFile = dir.resolve("auth.yml");
     Files.writeString(configFile, config);
 
-    HttpClient http = HttpClient.newBuilder().sslContext(trusting(pki.resolve("tls.crt")))
+    HttpClient http = HttpClient.newBuilder().sslContext(Tools.trusting(pki.resolve("tls.crt")))
         .connectTimeout(Duration.ofSeconds(2)).build();
     try (var issuer = Tools.start(dir.resolve("auth.log"), "java", "-Xmx128m", "-jar",
         jar.toString(), "auth-server", configFile.toString())) {
@@ -117,20 +112,5 @@ class TokenLdapSampleIssuerTest {
       }
     }
     return folder;
-  }
-
-  private static SSLContext trusting(Path certificate) throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(certificate)) {
-      trust.setCertificateEntry("issuer", CertificateFactory.getInstance("X.509")
-          .generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(
-        TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
   }
 }

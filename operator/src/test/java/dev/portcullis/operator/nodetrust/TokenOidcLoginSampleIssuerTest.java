@@ -8,19 +8,14 @@ import dev.portcullis.operator.model.TokenBackendsModel;
 import dev.portcullis.operator.model.TokenIssuerModel;
 import dev.portcullis.operator.model.TokenLoginsModel;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,7 +67,7 @@ class TokenOidcLoginSampleIssuerTest {
     Path configFile = dir.resolve("auth.yml");
     Files.writeString(configFile, config);
 
-    HttpClient http = HttpClient.newBuilder().sslContext(trusting(pki.resolve("tls.crt")))
+    HttpClient http = HttpClient.newBuilder().sslContext(Tools.trusting(pki.resolve("tls.crt")))
         .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(2)).build();
     String base = "https://127.0.0.1:" + port;
     try (var issuer = Tools.start(dir.resolve("auth.log"), "java", "-Xmx128m", "-jar",
@@ -102,20 +97,5 @@ class TokenOidcLoginSampleIssuerTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(token.statusCode()).as("the token endpoint still answers").isEqualTo(401);
     }
-  }
-
-  private static SSLContext trusting(Path certificate) throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (InputStream in = Files.newInputStream(certificate)) {
-      trust.setCertificateEntry("issuer", CertificateFactory.getInstance("X.509")
-          .generateCertificate(in));
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(
-        TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
   }
 }
