@@ -5,14 +5,12 @@ import dev.portcullis.registry.health.HealthCheck;
 import dev.portcullis.registry.storage.DriverRegistryStorage;
 import dev.portcullis.registry.storage.RegistryStorage;
 import dev.portcullis.registry.storage.driver.FilesystemDriver;
-import dev.portcullis.registry.storage.driver.InMemoryDriver;
 import dev.portcullis.registry.storage.s3.S3Driver;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -113,12 +111,12 @@ public final class Notifications implements AutoCloseable {
         if (storage instanceof DriverRegistryStorage layered && layered.driver() instanceof FilesystemDriver fs) {
             return new FilesystemOutboxStore(fs.root().resolve("docker/registry/v2/_notifications").resolve(id));
         }
-        if (storage instanceof DriverRegistryStorage layered && layered.driver() instanceof InMemoryDriver) {
-            // Storage that ends with the process: so does its outbox, in a temporary directory.
-            return new FilesystemOutboxStore(Files.createTempDirectory("portcullis-outbox-").resolve(id));
-        }
         if (storage instanceof DriverRegistryStorage layered && layered.driver() instanceof S3Driver s3) {
             return new S3OutboxStore(s3.client(), s3.settings().bucket(), s3.settings().v2Prefix() + "_notifications/" + id + "/");
+        }
+        if (storage instanceof DriverRegistryStorage layered) {
+            // Any other driver (Azure, in-memory) through its small interface.
+            return new DriverOutboxStore(layered.driver(), "/docker/registry/v2/_notifications/" + id);
         }
         throw new IllegalArgumentException("no outbox for storage " + storage.getClass().getSimpleName());
     }
