@@ -48,11 +48,17 @@ import java.util.stream.Stream;
 public final class CriRuntime implements AutoCloseable {
 
   public static final String NAMESPACE = "k8s.io";
-  static final String BRIDGE = "pcl-e2e0";
+  /**
+   * Which /24 the pods get, {@code 10.231.N.0/24} with its own bridge: 89 unless
+   * {@code PORTCULLIS_E2E_POD_SUBNET} names another, so that two container runs on one machine
+   * (two worktrees, or a build beside CI) do not share a bridge and its addresses.
+   */
+  private static final int SUBNET_OCTET = subnetOctet(System.getenv("PORTCULLIS_E2E_POD_SUBNET"));
+  static final String BRIDGE = SUBNET_OCTET == 89 ? "pcl-e2e0" : "pcl-e2e" + SUBNET_OCTET;
   /** The pods' addresses (and the node's, the gateway): clients reach them directly. */
-  public static final String POD_NETWORK = "10.231.89.0/24";
+  public static final String POD_NETWORK = "10.231." + SUBNET_OCTET + ".0/24";
   static final String SUBNET = POD_NETWORK;
-  static final String GATEWAY = "10.231.89.1";
+  static final String GATEWAY = "10.231." + SUBNET_OCTET + ".1";
   private static final Duration QUICK = Duration.ofSeconds(60);
 
   private final Path dir;
@@ -141,6 +147,22 @@ public final class CriRuntime implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start containerd", e);
     }
+  }
+
+  static int subnetOctet(String value) {
+    if (value == null || value.isBlank()) {
+      return 89;
+    }
+    try {
+      int octet = Integer.parseInt(value.trim());
+      if (octet >= 1 && octet <= 254) {
+        return octet;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "PORTCULLIS_E2E_POD_SUBNET must be a number from 1 to 254 (the N of 10.231.N.0/24), not " + value);
   }
 
   /** The bridge with the gateway address, made now (the CNI plugin takes it as it finds it). */
