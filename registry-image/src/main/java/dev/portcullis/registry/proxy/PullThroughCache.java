@@ -321,8 +321,8 @@ public final class PullThroughCache implements AutoCloseable {
             if (inFlight.get(blob.digest()) != mine) {
                 self[0].cancel(false);
             } else if (blob.stalled()) {
-                blob.failed(new IOException("upstream stopped sending " + blob.digest()));
                 inFlight.remove(blob.digest(), mine);
+                blob.failed(new IOException("upstream stopped sending " + blob.digest()));
                 response.close();
                 self[0].cancel(false);
             }
@@ -377,6 +377,9 @@ public final class PullThroughCache implements AutoCloseable {
             String why = e instanceof RegistryException r && r.code() == ErrorCode.DIGEST_INVALID
                     ? "the content does not match its digest" : e.getMessage();
             LOG.warning("caching " + blob.digest() + " from " + upstream + " failed, nothing stored: " + why);
+            // Forgotten before its readers hear of the failure: a client that retries at once must start a new
+            // transfer, not join this failed one (it did, and got a closed connection).
+            inFlight.remove(blob.digest(), mine);
             blob.failed(e instanceof IOException io ? io : new IOException(why, e));
         } finally {
             if (upload != null && !committed) {
