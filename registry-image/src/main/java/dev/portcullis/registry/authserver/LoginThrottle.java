@@ -9,15 +9,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Slows password guessing with two budgets: {@code pairFailures} failed logins within {@code window} for one account
  * from one address, and {@code accountFailures} (larger) for one account from all addresses together. When either is
- * spent, further attempts are refused for {@code lockout} without checking the password (so they cost no bcrypt and
- * no TokenReview). There is no budget per address alone: a few failures behind a shared NAT (a CI egress) would lock
- * out everyone there.
+ * spent, further attempts are refused for {@code lockout} without checking the password (so they cost no bcrypt, no
+ * directory query and no TokenReview). There is no budget per address alone: a few failures behind a shared NAT (a CI
+ * egress) would lock out everyone there.
  *
  * <p>An attempt is counted when it is {@linkplain #acquire taken}, before the password is checked, and while the last
  * attempt a budget allows is being checked the next ones are refused: concurrent guesses cannot all pass before the
  * first failure is recorded. A success clears both budgets of the account; an attempt neither right nor wrong (the
- * identity provider was unavailable, or a ServiceAccount token vouched for another identity) is
- * {@linkplain #abandoned given back}.
+ * identity provider was unavailable) is {@linkplain #abandoned given back}.
  *
  * <p>{@link #perAddressOnly()} is the same throttle without the account-wide budget, for signed tokens: they cannot be
  * guessed, so that budget would protect nothing and only let anyone lock an identity out by sending bad tokens naming
