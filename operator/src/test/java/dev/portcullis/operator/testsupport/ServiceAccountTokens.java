@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * The API server's authentication of ServiceAccount tokens, for the mock server: the TokenRequest
  * subresource ({@code kubectl create token}, a projected token) issues a token, and a TokenReview
  * answers for it as the API server would ({@code system:serviceaccount:NS:NAME}, its groups, the
- * audiences both sides name). Tokens are opaque random JWS-shaped strings; only this map knows
+ * audiences both sides name). Tokens are random JWS-shaped strings whose {@code sub} names the
+ * ServiceAccount, as a real token's does (the issuer routes on it); only this map knows
  * them, so a forged or foreign token is not authenticated.
  */
 public final class ServiceAccountTokens {
@@ -56,7 +57,7 @@ public final class ServiceAccountTokens {
     List<String> audiences = req.getSpec() == null || req.getSpec().getAudiences() == null
         || req.getSpec().getAudiences().isEmpty() ? List.of(DEFAULT_AUDIENCE)
         : List.copyOf(req.getSpec().getAudiences());
-    String token = jwsShaped(ns + ":" + account);
+    String token = jwsShaped("system:serviceaccount:" + ns + ":" + account);
     tokens.put(token, new Issued(ns, account, audiences));
     long seconds = req.getSpec() == null || req.getSpec().getExpirationSeconds() == null ? 3600
         : req.getSpec().getExpirationSeconds();

@@ -40,7 +40,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -124,11 +123,11 @@ public final class AuthServer implements AutoCloseable {
         }
         UserStore users = new UserStore(initialUsers, initialLabels);
 
-        Optional<KubernetesAuthenticator> k8s = Optional.empty();
+        List<SignedTokenBackend> signedTokens = new ArrayList<>();
         if (config.kubernetes().enabled()) {
             KubernetesApi api = kubernetes != null ? kubernetes
                     : KubernetesApi.inCluster(System.getenv(), KubernetesApi.SERVICE_ACCOUNT);
-            k8s = Optional.of(new KubernetesAuthenticator(api, config.kubernetes().audiences(), config.kubernetes().namespaces()));
+            signedTokens.add(new KubernetesAuthenticator(api, config.kubernetes().audiences(), config.kubernetes().namespaces()));
         }
         IssuerMetrics metrics = new IssuerMetrics();
         List<LoginBackend> logins = new ArrayList<>();
@@ -145,6 +144,10 @@ public final class AuthServer implements AutoCloseable {
                     AccessBackend backend = a.start();
                     opened.add(backend);
                     accessBackends.add(backend);
+                } else if (b instanceof BackendSettings.SignedToken st) {
+                    SignedTokenBackend backend = st.start();
+                    opened.add(backend);
+                    signedTokens.add(backend);
                 }
             }
         } catch (ConfigException | RuntimeException e) {
@@ -152,7 +155,7 @@ public final class AuthServer implements AutoCloseable {
             throw e;
         }
         AuthServerConfig.Throttle th = config.throttle();
-        Authenticator authenticator = new Authenticator(users, k8s, new LoginThrottle(th.maxFailures(), th.maxAccountFailures(), th.window(),
+        Authenticator authenticator = new Authenticator(users, signedTokens, new LoginThrottle(th.maxFailures(), th.maxAccountFailures(), th.window(),
                 th.lockout(), clock), logins, metrics);
         TokenIssuer issuer = new TokenIssuer(t.issuer(), t.expiration(), t.refreshExpiration(), signingKey, t.x5c(), trusted, t.kidFormat(), clock);
         TokenEndpoint endpoint = new TokenEndpoint(t.service(), t.issuer(), authenticator,

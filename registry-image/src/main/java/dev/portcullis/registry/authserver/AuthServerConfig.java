@@ -116,7 +116,7 @@ public record AuthServerConfig(Server server, Token token, Map<String, String> u
         Optional<Metrics> metrics = problems.read(() -> Optional.ofNullable(metrics(map(top.get("metrics"), "metrics"))));
         // Only when every way to log in was read: a section with a mistake may well be the one meant to authenticate.
         if (users != null && usersFile != null && kubernetes != null && backends != null) {
-            boolean otherLogins = backends.stream().anyMatch(b -> b instanceof BackendSettings.Login);
+            boolean otherLogins = backends.stream().anyMatch(b -> b instanceof BackendSettings.Login || b instanceof BackendSettings.SignedToken);
             if (users.isEmpty() && usersFile.isEmpty() && !kubernetes.enabled() && !otherLogins) {
                 problems.add(new ConfigException("users", "no authentication configured: set users, users_file, ldap_auth, "
                         + "mongo_auth, ext_auth or kubernetes.enabled (users: {\"\": {}} allows anonymous requests)"));

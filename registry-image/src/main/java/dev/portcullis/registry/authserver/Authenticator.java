@@ -11,10 +11,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Decides who is asking: Kubernetes ServiceAccount tokens when enabled, the static users (bcrypt), then the
- * {@link LoginBackend}s in docker_auth's order ({@code ldap_auth}, ...), the first that knows the account deciding;
- * with the login throttle in front of all so refused attempts cost no bcrypt and no directory query. A backend that
- * cannot answer fails the login closed (503), with one log line and a metric.
+ * Decides who is asking. The credential is {@linkplain CredentialKind classified} first: a signed token (a federated
+ * ID token, a Kubernetes ServiceAccount token) goes only to the {@link SignedTokenBackend} that verifies its kind,
+ * under a throttle per account and address only; a password goes to the static users (bcrypt), then the
+ * {@link LoginBackend}s in docker_auth's order ({@code ldap_auth}, ...), the first that knows the account deciding,
+ * under both budgets of the login throttle. Either throttle is in front, so refused attempts cost no bcrypt, no
+ * directory query and no TokenReview. A backend that cannot answer fails the login closed (503), with one log line and
+ * a metric.
+ *
+ * <p>Signed tokens are kept from the account-wide budget because they cannot be guessed: that budget would protect
+ * nothing and let anyone lock a CI identity out for everyone with junk tokens naming it. They never reach a password
+ * backend, and never pay the dummy bcrypt.
  */
 final class Authenticator {
     private static final System.Logger LOG = System.getLogger(Authenticator.class.getName());
@@ -46,21 +53,24 @@ final class Authenticator {
     }
 
     private final UserStore users;
-    private final Optional<KubernetesAuthenticator> kubernetes;
+    private final List<SignedTokenBackend> signedTokens;
     private final LoginThrottle throttle;
+    private final LoginThrottle signedTokenThrottle;
     private final List<LoginBackend> backends;
     private final IssuerMetrics metrics;
     private final Map<String, CompletableFuture<Result>> inFlight = new ConcurrentHashMap<>();
 
-    Authenticator(UserStore users, Optional<KubernetesAuthenticator> kubernetes, LoginThrottle throttle) {
-        this(users, kubernetes, throttle, List.of(), new IssuerMetrics());
+    Authenticator(UserStore users, List<SignedTokenBackend> signedTokens, LoginThrottle throttle) {
+        this(users, signedTokens, throttle, List.of(), new IssuerMetrics());
     }
 
-    Authenticator(UserStore users, Optional<KubernetesAuthenticator> kubernetes, LoginThrottle throttle,
+    /** {@code throttle} guards passwords; signed tokens get its {@linkplain LoginThrottle#perAddressOnly per-address} twin. */
+    Authenticator(UserStore users, List<SignedTokenBackend> signedTokens, LoginThrottle throttle,
                   List<LoginBackend> backends, IssuerMetrics metrics) {
         this.users = users;
-        this.kubernetes = kubernetes;
+        this.signedTokens = List.copyOf(signedTokens);
         this.throttle = throttle;
+        this.signedTokenThrottle = throttle.perAddressOnly();
         this.backends = List.copyOf(backends);
         this.metrics = metrics;
     }
@@ -103,34 +113,65 @@ final class Authenticator {
     }
 
     private Result check(String username, String password, String address) {
+        if (CredentialKind.of(username, password, address, signedTokens) instanceof CredentialKind.SignedToken token) {
+            return checkSignedToken(token, username, address);
+        }
+        return checkPassword(username, password, address);
+    }
+
+    /** One verifier, the per-address throttle only, and one log line when refused. */
+    private Result checkSignedToken(CredentialKind.SignedToken kind, String username, String address) {
+        String claimed = kind.claimedAccount();
+        Duration wait = signedTokenThrottle.acquire(claimed, address);
+        if (!wait.isZero()) {
+            return throttled(claimed, address, wait);
+        }
+        SignedTokenBackend backend = kind.backend();
+        long started = System.nanoTime();
+        SignedTokenResult r;
+        try {
+            r = backend.verify(username, kind.token(), address);
+        } catch (RuntimeException e) {
+            // A verifier's bug fails this login closed like an outage; the message is not logged in case it quotes the token.
+            r = new SignedTokenResult.Unavailable("unexpected " + e.getClass().getName());
+        }
+        if (r instanceof SignedTokenResult.Verified v) {
+            metrics.login(backend.name(), "allowed", since(started));
+            signedTokenThrottle.succeeded(claimed, address);
+            // Not refreshable: a refresh could not re-check the token.
+            return new Success(v.account(), false, v.labels());
+        }
+        if (r instanceof SignedTokenResult.Unavailable u) {
+            metrics.login(backend.name(), "error", since(started));
+            logUnavailable(backend.name(), claimed, address, u.detail());
+            signedTokenThrottle.abandoned(claimed, address);
+            return new Unavailable();
+        }
+        metrics.login(backend.name(), "denied", since(started));
+        signedTokenThrottle.failed(claimed, address);
+        LOG.log(System.Logger.Level.INFO, "{0}: token refused: reason={1} account={2} address={3}",
+                backend.name(), ((SignedTokenResult.Refused) r).reason(), Scopes.printable(claimed), address);
+        return new Failure();
+    }
+
+    private Result throttled(String account, String address, Duration wait) {
+        metrics.login("throttle", "throttled", Duration.ZERO);
+        LOG.log(System.Logger.Level.INFO, "login throttled: account={0} address={1}", Scopes.printable(account), address);
+        return new Throttled(wait);
+    }
+
+    private static void logUnavailable(String backend, String account, String address, String detail) {
+        LOG.log(System.Logger.Level.WARNING, "login refused, backend unavailable: backend={0} account={1} address={2} error={3}",
+                backend, Scopes.printable(account), address, detail);
+    }
+
+    private Result checkPassword(String username, String password, String address) {
         Duration wait = throttle.acquire(username, address);
         if (!wait.isZero()) {
-            metrics.login("throttle", "throttled", Duration.ZERO);
-            LOG.log(System.Logger.Level.INFO, "login throttled: account={0} address={1}", Scopes.printable(username), address);
-            return new Throttled(wait);
+            return throttled(username, address, wait);
         }
         boolean settled = false;
         try {
-            if (kubernetes.isPresent() && KubernetesAuthenticator.looksLikeToken(password)) {
-                long started = System.nanoTime();
-                try {
-                    Optional<ServiceAccountIdentity> sa = kubernetes.get().review(password);
-                    metrics.login("kubernetes", sa.isPresent() ? "allowed" : "no_match", since(started));
-                    if (sa.isPresent()) {
-                        // The identity is the ServiceAccount, not the user name the client sent: that name's
-                        // failures stay counted.
-                        throttle.abandoned(username, address);
-                        settled = true;
-                        return new Success(sa.get().account(), false, sa.get().labels());
-                    }
-                } catch (KubernetesAuthenticator.UnavailableException e) {
-                    metrics.login("kubernetes", "error", since(started));
-                    LOG.log(System.Logger.Level.WARNING, e.getMessage());
-                    throttle.abandoned(username, address);
-                    settled = true;
-                    return new Unavailable();
-                }
-            }
             LoginResult.Outcome outcome = LoginResult.Outcome.NO_MATCH;
             if (!username.isEmpty() && (users.exists(username) || backends.isEmpty())) {
                 // With no later backend an unknown name still pays one bcrypt (against a dummy hash), so the answer
@@ -166,8 +207,7 @@ final class Authenticator {
                     return new Success(username, false, r.labels());
                 }
                 if (outcome == LoginResult.Outcome.ERROR) {
-                    LOG.log(System.Logger.Level.WARNING, "login refused, backend unavailable: backend={0} account={1} address={2} error={3}",
-                            backend.name(), Scopes.printable(username), address, r.detail());
+                    logUnavailable(backend.name(), username, address, r.detail());
                     throttle.abandoned(username, address);
                     settled = true;
                     return new Unavailable();

@@ -13,10 +13,12 @@ import java.util.Optional;
  * Logs in pods and CI jobs with their own ServiceAccount token as the password: the API server's TokenReview says
  * whose token it is, and the account becomes {@code system:serviceaccount:NS:NAME}. The Basic user name the client
  * sent is not trusted for this: the identity is the API server's answer, with labels for the ACLs
- * ({@link ServiceAccountIdentity}). Only ServiceAccounts are accepted (a
- * TokenReview also vouches for other user kinds, which the ACL authors would not expect).
+ * ({@link ServiceAccountIdentity}). Only ServiceAccounts are accepted (a TokenReview also vouches for other user kinds,
+ * which the ACL authors would not expect), so only tokens whose unverified {@code sub} names one are sent to the API
+ * server: ordinary passwords and other JWTs never are.
  */
-final class KubernetesAuthenticator {
+final class KubernetesAuthenticator implements SignedTokenBackend {
+    static final String NAME = "kubernetes";
     static final String SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:";
     static final String TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,26 +27,30 @@ final class KubernetesAuthenticator {
     private final List<String> audiences;
     private final List<String> namespaces;
 
-    /** Thrown when the API server cannot be asked: the login is neither accepted nor counted as a failure. */
-    static final class UnavailableException extends Exception {
-        UnavailableException(String message, Throwable cause) {
-            super(message, cause);
-        }
-    }
-
     KubernetesAuthenticator(KubernetesApi api, List<String> audiences, List<String> namespaces) {
         this.api = api;
         this.audiences = List.copyOf(audiences);
         this.namespaces = List.copyOf(namespaces);
     }
 
-    /** Cheap pre-check so ordinary passwords never go to the API server: a JWS compact serialization. */
-    static boolean looksLikeToken(String password) {
-        return password.startsWith("eyJ") && password.chars().filter(c -> c == '.').count() == 2 && password.length() < 16_384;
+    @Override
+    public String name() {
+        return NAME;
     }
 
-    /** The ServiceAccount and its labels when the API server vouches for the token, else empty. */
-    Optional<ServiceAccountIdentity> review(String token) throws UnavailableException {
+    /** The ServiceAccount the token's unverified {@code sub} names (both legacy and bound tokens carry it). */
+    @Override
+    public Optional<String> claimedAccount(UnverifiedJwt token, String userName) {
+        return token.subject().filter(sub -> sub.startsWith(SERVICE_ACCOUNT_PREFIX));
+    }
+
+    @Override
+    public SignedTokenResult verify(String userName, UnverifiedJwt token, String remoteAddress) {
+        return review(token.jwt().getParsedString());
+    }
+
+    /** Asks the API server whose token it is: Verified with the ServiceAccount and its labels, or why not. */
+    SignedTokenResult review(String token) {
         ObjectNode request = JSON.createObjectNode()
                 .put("apiVersion", "authentication.k8s.io/v1")
                 .put("kind", "TokenReview");
@@ -57,7 +63,7 @@ final class KubernetesAuthenticator {
             HttpResponse<String> answer = api.post(TOKEN_REVIEWS, JSON.writeValueAsString(request));
             if (answer.statusCode() != 201 && answer.statusCode() != 200) {
                 // The API server's own error (403 without system:auth-delegator, 5xx): not the client's fault.
-                throw new UnavailableException("TokenReview failed: HTTP " + answer.statusCode(), null);
+                return new SignedTokenResult.Unavailable("TokenReview failed: HTTP " + answer.statusCode());
             }
             status = JSON.readTree(answer.body()).path("status");
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -66,26 +72,30 @@ final class KubernetesAuthenticator {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            throw new UnavailableException("TokenReview failed: " + root.getClass().getSimpleName() + ": "
-                    + root.getMessage(), e);
+            return new SignedTokenResult.Unavailable("TokenReview failed: " + root.getClass().getSimpleName() + ": "
+                    + root.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new UnavailableException("TokenReview interrupted", e);
+            return new SignedTokenResult.Unavailable("TokenReview interrupted");
         }
         if (!status.path("authenticated").asBoolean(false)) {
-            return Optional.empty();
+            return new SignedTokenResult.Refused("the API server does not authenticate the token");
         }
         if (!audiences.isEmpty()) {
             List<String> granted = new ArrayList<>();
             status.path("audiences").forEach(a -> granted.add(a.asText()));
             if (granted.stream().noneMatch(audiences::contains)) {
-                return Optional.empty();
+                return new SignedTokenResult.Refused("no audience of kubernetes.audiences");
             }
         }
         Optional<ServiceAccountIdentity> identity = ServiceAccountIdentity.fromReviewedUser(status.path("user"));
-        if (identity.isPresent() && !namespaces.isEmpty() && !namespaces.contains(identity.get().namespace())) {
-            return Optional.empty();
+        if (identity.isEmpty()) {
+            return new SignedTokenResult.Refused("not a ServiceAccount");
         }
-        return identity;
+        if (!namespaces.isEmpty() && !namespaces.contains(identity.get().namespace())) {
+            return new SignedTokenResult.Refused("namespace " + Scopes.printable(identity.get().namespace())
+                    + " is not in kubernetes.namespaces");
+        }
+        return new SignedTokenResult.Verified(identity.get().account(), identity.get().labels());
     }
 }

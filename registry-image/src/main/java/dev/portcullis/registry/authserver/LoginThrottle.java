@@ -9,15 +9,18 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Slows password guessing with two budgets: {@code pairFailures} failed logins within {@code window} for one account
  * from one address, and {@code accountFailures} (larger) for one account from all addresses together. When either is
- * spent, further attempts are refused for {@code lockout} without checking the password (so they cost no bcrypt and
- * no TokenReview). There is no budget per address alone: a few failures behind a shared NAT (a CI egress) would lock
- * out everyone there.
+ * spent, further attempts are refused for {@code lockout} without checking the password (so they cost no bcrypt, no
+ * directory query and no TokenReview). There is no budget per address alone: a few failures behind a shared NAT (a CI
+ * egress) would lock out everyone there.
  *
  * <p>An attempt is counted when it is {@linkplain #acquire taken}, before the password is checked, and while the last
  * attempt a budget allows is being checked the next ones are refused: concurrent guesses cannot all pass before the
  * first failure is recorded. A success clears both budgets of the account; an attempt neither right nor wrong (the
- * identity provider was unavailable, or a ServiceAccount token vouched for another identity) is
- * {@linkplain #abandoned given back}.
+ * identity provider was unavailable) is {@linkplain #abandoned given back}.
+ *
+ * <p>{@link #perAddressOnly()} is the same throttle without the account-wide budget, for signed tokens: they cannot be
+ * guessed, so that budget would protect nothing and only let anyone lock an identity out by sending bad tokens naming
+ * it.
  */
 final class LoginThrottle {
     /** Bounds memory when many addresses fail (IPv6 makes that cheap for an attacker). */
@@ -37,12 +40,18 @@ final class LoginThrottle {
         Instant lockedUntil = Instant.MIN;
     }
 
+    /** {@code accountFailures} 0: no account-wide budget. */
     LoginThrottle(int pairFailures, int accountFailures, Duration window, Duration lockout, Clock clock) {
         this.pairFailures = pairFailures;
         this.accountFailures = accountFailures;
         this.window = window;
         this.lockout = lockout;
         this.clock = clock;
+    }
+
+    /** A new throttle (its own entries) with this one's per-(account, address) budget and none per account. */
+    LoginThrottle perAddressOnly() {
+        return new LoginThrottle(pairFailures, 0, window, lockout, clock);
     }
 
     /**
@@ -58,13 +67,15 @@ final class LoginThrottle {
             prune(now);
         }
         Duration a = wait(entries.get(pairKey(account, address)), pairFailures, now);
-        Duration b = wait(entries.get(accountKey(account)), accountFailures, now);
+        Duration b = accountWide() ? wait(entries.get(accountKey(account)), accountFailures, now) : Duration.ZERO;
         Duration wait = a.compareTo(b) >= 0 ? a : b;
         if (!wait.isZero()) {
             return wait;
         }
         take(pairKey(account, address), now);
-        take(accountKey(account), now);
+        if (accountWide()) {
+            take(accountKey(account), now);
+        }
         return Duration.ZERO;
     }
 
@@ -80,7 +91,9 @@ final class LoginThrottle {
         }
         Instant now = clock.instant();
         fail(pairKey(account, address), pairFailures, now);
-        fail(accountKey(account), accountFailures, now);
+        if (accountWide()) {
+            fail(accountKey(account), accountFailures, now);
+        }
     }
 
     /** The attempt proved nothing about the account's password: it is given back, uncounted. */
@@ -92,6 +105,10 @@ final class LoginThrottle {
                 e.failures = Math.max(0, e.failures - 1);
             }
         }
+    }
+
+    private boolean accountWide() {
+        return accountFailures > 0;
     }
 
     private Duration wait(Entry e, int budget, Instant now) {

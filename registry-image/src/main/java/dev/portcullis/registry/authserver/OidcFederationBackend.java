@@ -1,13 +1,8 @@
 package dev.portcullis.registry.authserver;
 
-import com.nimbusds.jwt.EncryptedJWT;
-import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.JWTParser;
-import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,20 +12,19 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code oidc_federation}: a login whose password is an ID token from a trusted issuer. The token's signature is
  * checked against the issuer's JWKS, then {@code iss} (exact), {@code aud} (contains the configured audience),
  * {@code exp}/{@code nbf}/{@code iat} (with {@code clock_skew}), {@code max_token_age} and the required claims; the
  * account is the {@code account_claim}, and the login's user name must be exactly that account, so an ACL written for
- * one pipeline cannot be reached by presenting another's token under its name. A password that is not a JWT, or a
- * JWT from an issuer not configured here, is not ours (NO_MATCH). Each refusal is one log line with its reason,
- * never the token.
+ * one pipeline cannot be reached by presenting another's token under its name. It claims only tokens whose
+ * (unverified) {@code iss} is a configured issuer; any other password is not its kind. Refusals are logged by the
+ * {@link Authenticator} with the reason given here, never the token.
  */
-final class OidcFederationBackend implements LoginBackend {
+final class OidcFederationBackend implements SignedTokenBackend {
     private static final System.Logger LOG = System.getLogger(OidcFederationBackend.class.getName());
-    /** Larger than any ID token seen in practice (GitHub's are ~1.5 KiB); bigger passwords are not parsed. */
-    private static final int MAX_TOKEN_LENGTH = 16 * 1024;
 
     private final Map<String, FederatedIssuer> byIssuer;
     private final Duration skew;
@@ -57,43 +51,36 @@ final class OidcFederationBackend implements LoginBackend {
         return OidcFederationSettings.SECTION;
     }
 
+    /** The user name: the backend accepts a token only when it is the token's account claim. */
     @Override
-    public LoginResult authenticate(String account, String password, String remoteAddress) {
-        if (password == null || password.length() > MAX_TOKEN_LENGTH || password.chars().filter(c -> c == '.').count() != 2) {
-            return LoginResult.noMatch();
-        }
-        JWT jwt;
-        String iss;
-        try {
-            jwt = JWTParser.parse(password);
-            iss = jwt.getJWTClaimsSet().getIssuer();
-        } catch (ParseException | RuntimeException e) {
-            return LoginResult.noMatch();
-        }
-        if (jwt instanceof EncryptedJWT) {
-            return LoginResult.noMatch();
-        }
-        FederatedIssuer issuer = iss == null ? null : byIssuer.get(iss);
+    public Optional<String> claimedAccount(UnverifiedJwt token, String userName) {
+        return token.issuer().filter(byIssuer::containsKey).map(iss -> userName);
+    }
+
+    @Override
+    public void unclaimed(UnverifiedJwt token, String userName, String remoteAddress) {
+        // Said once, since a CI job with the wrong issuer URL configured is the usual cause; the password backends
+        // still get it as a password.
+        LOG.log(System.Logger.Level.INFO, "oidc_federation: token not accepted: reason=unknown issuer iss={0} account={1} address={2}",
+                token.issuer().map(Scopes::printable).orElse("(none)"), Scopes.printable(userName), remoteAddress);
+    }
+
+    @Override
+    public SignedTokenResult verify(String userName, UnverifiedJwt token, String remoteAddress) {
+        FederatedIssuer issuer = token.issuer().map(byIssuer::get).orElse(null);
         if (issuer == null) {
-            // Not ours: another backend may know the account. Still said once, since a CI job with the wrong
-            // issuer URL configured is the usual cause.
-            LOG.log(System.Logger.Level.INFO, "oidc_federation: token not accepted: reason=unknown issuer iss={0} account={1} address={2}",
-                    iss == null ? "(none)" : Scopes.printable(iss), Scopes.printable(account), remoteAddress);
-            return LoginResult.noMatch();
+            return new SignedTokenResult.Refused("unknown issuer");
         }
         try {
-            if (jwt instanceof PlainJWT) {
+            if (!(token.jwt() instanceof SignedJWT signed)) {
                 throw new FederatedIssuer.Refused("unsigned token (alg none)");
             }
-            JWTClaimsSet claims = issuer.verifySignature((SignedJWT) jwt);
-            Map<String, List<String>> labels = check(issuer.settings(), claims, account);
-            return LoginResult.allowed(labels);
+            JWTClaimsSet claims = issuer.verifySignature(signed);
+            return new SignedTokenResult.Verified(userName, check(issuer.settings(), claims, userName));
         } catch (FederatedIssuer.Refused r) {
-            LOG.log(System.Logger.Level.INFO, "oidc_federation: token refused: issuer={0} reason={1} account={2} address={3}",
-                    issuer.settings().name(), r.getMessage(), Scopes.printable(account), remoteAddress);
-            return LoginResult.denied();
+            return new SignedTokenResult.Refused("issuer " + issuer.settings().name() + ": " + r.getMessage());
         } catch (FederatedIssuer.Unavailable u) {
-            return LoginResult.error(u.getMessage());
+            return new SignedTokenResult.Unavailable(u.getMessage());
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.Set;
  */
 public record OidcFederationSettings(Map<String, Issuer> issuers, Duration timeout, Duration clockSkew,
                                      Duration jwksMinRefreshInterval, Duration jwksCacheTtl)
-        implements BackendSettings.Login {
+        implements BackendSettings.SignedToken {
     public static final String SECTION = "oidc_federation";
 
     /**
@@ -34,7 +34,7 @@ public record OidcFederationSettings(Map<String, Issuer> issuers, Duration timeo
     }
 
     @Override
-    public LoginBackend start() throws ConfigException {
+    public SignedTokenBackend start() throws ConfigException {
         return OidcFederationBackend.start(this);
     }
 

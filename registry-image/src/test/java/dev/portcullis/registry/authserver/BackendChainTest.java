@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * subject is the chain, not a backend.
  */
 class BackendChainTest {
-    private static LoginBackend login(String name, LoginResult answer, AtomicInteger calls) {
+    /** A login backend answering {@code answer} (throwing when null) and counting its calls. */
+    static LoginBackend login(String name, LoginResult answer, AtomicInteger calls) {
         return new LoginBackend() {
             @Override
             public String name() {
@@ -38,7 +38,7 @@ class BackendChainTest {
     }
 
     private static Authenticator chain(IssuerMetrics metrics, LoginBackend... backends) {
-        return new Authenticator(new UserStore(Map.of("static", IssuerFixture.hash("static-pw"))), Optional.empty(),
+        return new Authenticator(new UserStore(Map.of("static", IssuerFixture.hash("static-pw"))), List.of(),
                 new LoginThrottle(100, 1000, Duration.ofMinutes(1), Duration.ofMinutes(1), Clock.systemUTC()),
                 List.of(backends), metrics);
     }

@@ -96,7 +96,7 @@ class ExternalProgramsTest {
     /** Through the issuer's login chain: the crash is one log line without the password, and the login is refused (503). */
     @Test
     void aCrashingProgramRefusesTheLoginWithOneLogLine() {
-        Authenticator chain = new Authenticator(new UserStore(Map.of()), Optional.empty(),
+        Authenticator chain = new Authenticator(new UserStore(Map.of()), List.of(),
                 new LoginThrottle(100, 1000, Duration.ofMinutes(1), Duration.ofMinutes(1), Clock.systemUTC()),
                 List.of(authn), new IssuerMetrics());
         try (LogCapture log = new LogCapture(Authenticator.class)) {

@@ -31,10 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * API server says.
  */
 class KubernetesTokenReviewTest {
-    /** Looks like a JWS to the pre-check; the mock API server decides what it is worth. */
-    static final String CI_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln";
-    static final String DEV_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZXYifQ.c2ln";
-    static final String FORGED = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.eA";
+    /**
+     * Shaped like ServiceAccount tokens (a JWS whose sub is system:serviceaccount:NS:NAME), so they are routed to the
+     * TokenReview; the mock API server decides what they are worth.
+     */
+    static final String CI_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6Y2k6YnVpbGRlciJ9.c2ln";
+    static final String DEV_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGV2OmJ1aWxkZXIifQ.c2ln";
+    static final String FORGED = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6Y2k6YWRtaW4ifQ.";
 
     static final String ISSUER_SA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJpc3N1ZXIifQ.c2ln";
 
@@ -45,12 +48,14 @@ class KubernetesTokenReviewTest {
     String url;
     volatile List<String> askedAudiences;
     volatile String askedWith;
+    final java.util.concurrent.atomic.AtomicInteger reviews = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeEach
     void start(@TempDir Path dir) throws Exception {
         apiServer = new KubernetesMockServer(false);
         apiServer.init();
         apiServer.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, request -> {
+            reviews.incrementAndGet();
             askedWith = request.getHeader("Authorization");
             JsonObject asked = new JsonObject(request.getUtf8Body());
             JsonObject spec = asked.getJsonObject("spec");
@@ -141,7 +146,7 @@ class KubernetesTokenReviewTest {
         // Pair budget 3, account budget 3: alice's failures from anywhere count towards her lockout.
         LoginThrottle throttle = new LoginThrottle(3, 3, java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(1), Clock.systemUTC());
         Authenticator authenticator = new Authenticator(new UserStore(Map.of("alice", IssuerFixture.hash("alice-pw"))),
-                java.util.Optional.of(new KubernetesAuthenticator(api, List.of("portcullis-test"), List.of("ci"))), throttle);
+                List.of(new KubernetesAuthenticator(api, List.of("portcullis-test"), List.of("ci"))), throttle);
         assertTrue(authenticator.login("alice", "guess-1", "10.0.0.1") instanceof Authenticator.Failure);
         assertTrue(authenticator.login("alice", "guess-2", "10.0.0.2") instanceof Authenticator.Failure);
         assertEquals(new Authenticator.Success("system:serviceaccount:ci:builder", false,
@@ -165,5 +170,59 @@ class KubernetesTokenReviewTest {
         e = org.junit.jupiter.api.Assertions.assertThrows(dev.portcullis.registry.config.ConfigException.class,
                 () -> KubernetesApi.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "10.0.0.1"), sa));
         assertTrue(e.getMessage().contains("ca.crt"), e.getMessage());
+    }
+
+    @Test
+    void badTokensNamingAServiceAccountFromManyNodesDoNotLockItOutButOneAddressIsStillSlowed() {
+        // Budgets as for passwords: 3 per (account, address), 6 per account from everywhere.
+        LoginThrottle throttle = new LoginThrottle(3, 6, java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(1), Clock.systemUTC());
+        java.util.concurrent.atomic.AtomicInteger passwordChecks = new java.util.concurrent.atomic.AtomicInteger();
+        IssuerMetrics metrics = new IssuerMetrics();
+        Authenticator authenticator = new Authenticator(new UserStore(Map.of("alice", IssuerFixture.hash("alice-pw"))),
+                List.of(new KubernetesAuthenticator(api, List.of("portcullis-test"), List.of("ci"))), throttle,
+                List.of(BackendChainTest.login("ldap_auth", LoginResult.allowed(Map.of()), passwordChecks)), metrics);
+        // Claims to be system:serviceaccount:ci:builder (its sub), but the API server does not vouch for it.
+        String bad = CI_TOKEN.substring(0, CI_TOKEN.lastIndexOf('.') + 1) + "Zm9yZ2Vk";
+        try (LogCapture log = new LogCapture(Authenticator.class)) {
+            for (int i = 0; i < 20; i++) {
+                assertTrue(authenticator.login("builder", bad, "10.244." + i + ".1") instanceof Authenticator.Failure, "bad token " + i);
+            }
+            assertEquals(new Authenticator.Success("system:serviceaccount:ci:builder", false,
+                            Map.of("namespace", List.of("ci"), "serviceaccount", List.of("builder"))),
+                    authenticator.login("builder", CI_TOKEN, "10.244.99.1"),
+                    "20 bad tokens from 20 nodes (over the account budget of 6) do not lock the ServiceAccount out");
+            assertEquals(0, passwordChecks.get(), "ServiceAccount tokens never reach a password backend");
+            assertEquals(0.0, metrics.logins("users", "denied") + metrics.logins("users", "allowed"), "nor pay a bcrypt");
+
+            for (int i = 0; i < 3; i++) {
+                assertTrue(authenticator.login("builder", bad, "10.244.50.1") instanceof Authenticator.Failure);
+            }
+            int asked = reviews.get();
+            assertTrue(authenticator.login("builder", CI_TOKEN, "10.244.50.1") instanceof Authenticator.Throttled,
+                    "one address's budget (3) is still enforced: the residual risk of pods sharing a node address");
+            assertEquals(asked, reviews.get(), "a throttled attempt costs no TokenReview");
+
+            List<String> refusals = log.lines().stream().filter(l -> l.startsWith("kubernetes: token refused")).toList();
+            assertEquals(23, refusals.size(), "one line per refused token: " + log.lines());
+            assertTrue(refusals.get(0).contains("reason=the API server does not authenticate the token")
+                    && refusals.get(0).contains("system:serviceaccount:ci:builder"), refusals.get(0));
+            String payload = bad.split("\\.")[1];
+            assertTrue(log.lines().stream().noneMatch(l -> l.contains(payload) || l.contains("Zm9yZ2Vk")), "a line holds a token: " + log.lines());
+        }
+        for (int i = 0; i < 6; i++) {
+            assertTrue(authenticator.login("alice", "guess-" + i, "10.0.0." + i) instanceof Authenticator.Failure);
+        }
+        assertTrue(authenticator.login("alice", "alice-pw", "10.0.0.99") instanceof Authenticator.Throttled,
+                "a static user's password guesses from many addresses still lock the account, as before");
+    }
+
+    @Test
+    void aJwtThatNamesNoServiceAccountIsAPasswordAndNeverSentToTheApiServer() {
+        Authenticator authenticator = new Authenticator(new UserStore(Map.of("alice", IssuerFixture.hash("alice-pw"))),
+                List.of(new KubernetesAuthenticator(api, List.of("portcullis-test"), List.of("ci"))),
+                new LoginThrottle(3, 6, java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(1), Clock.systemUTC()));
+        String notAServiceAccount = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln"; // sub "ci"
+        assertTrue(authenticator.login("alice", notAServiceAccount, "10.0.0.1") instanceof Authenticator.Failure);
+        assertEquals(0, reviews.get(), "only tokens whose sub is system:serviceaccount:... are reviewed");
     }
 }

@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -133,7 +132,7 @@ class LdapLoginTest {
         try (TestDirectory doomed = new TestDirectory(dir.resolve("doomed"), DistributionProcess.freePort())) {
             LoginBackend ldap = settings(doomed.section("ldaps", doomed.pki.caFile())).start();
             IssuerMetrics metrics = new IssuerMetrics();
-            Authenticator auth = new Authenticator(new UserStore(Map.of("static", IssuerFixture.hash("static-pw"))), Optional.empty(),
+            Authenticator auth = new Authenticator(new UserStore(Map.of("static", IssuerFixture.hash("static-pw"))), List.of(),
                     new LoginThrottle(5, 50, Duration.ofMinutes(1), Duration.ofMinutes(1), Clock.systemUTC()), List.of(ldap), metrics);
             assertInstanceOf(Authenticator.Success.class, auth.login("alice", "alice-ldap-pw", "10.0.0.1"));
             doomed.server.shutDown(true);

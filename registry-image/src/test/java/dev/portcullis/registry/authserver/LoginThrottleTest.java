@@ -63,6 +63,24 @@ class LoginThrottleTest {
     }
 
     @Test
+    void perAddressOnlyNeverLocksTheAccountButStillLocksOneAddress() {
+        MutableClock clock = new MutableClock();
+        LoginThrottle passwords = new LoginThrottle(3, 6, Duration.ofMinutes(1), Duration.ofSeconds(30), clock);
+        LoginThrottle tokens = passwords.perAddressOnly();
+        for (int i = 0; i < 60; i++) {
+            fail(tokens, "ci", "10.0." + i + ".1");
+        }
+        assertEquals(Duration.ZERO, tokens.acquire("ci", "10.0.99.1"), "no account-wide lock");
+        tokens.succeeded("ci", "10.0.99.1");
+        assertEquals(Duration.ZERO, passwords.acquire("ci", "10.0.0.1"), "its own entries: the password budgets are untouched");
+        passwords.abandoned("ci", "10.0.0.1");
+        for (int i = 0; i < 3; i++) {
+            fail(tokens, "ci", "10.0.200.1");
+        }
+        assertEquals(Duration.ofSeconds(30), tokens.acquire("ci", "10.0.200.1"), "the pair budget still holds");
+    }
+
+    @Test
     void concurrentAttemptsAreCountedBeforeTheirCheck() {
         LoginThrottle t = new LoginThrottle(3, 30, Duration.ofMinutes(1), Duration.ofSeconds(30), Clock.systemUTC());
         for (int i = 0; i < 3; i++) {

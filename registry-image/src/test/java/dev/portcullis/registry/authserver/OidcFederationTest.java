@@ -57,6 +57,7 @@ class OidcFederationTest {
     static HttpClient http;
     static String base;
     static String downIssuer;
+    static Path config;
     static final Logger authLog = Logger.getLogger("dev.portcullis.registry.authserver");
     static final List<String> logged = new CopyOnWriteArrayList<>();
     static final Handler capture = new Handler() {
@@ -80,7 +81,7 @@ class OidcFederationTest {
         provider = new TestOpenIdProvider(pki, dir);
         downIssuer = "https://127.0.0.1:" + DistributionProcess.freePort() + "/down";
         TestPki.Issued signing = pki.signing(dir, "token-signing", TestPki.Alg.EC);
-        Path config = IssuerFixture.writeConfig(dir, pki.server(dir, "auth-tls"), signing, null, """
+        config = IssuerFixture.writeConfig(dir, pki.server(dir, "auth-tls"), signing, null, """
                 throttle: {max_failures: 0}
                 users:
                   alice: {password: "%s"}
@@ -281,5 +282,66 @@ class OidcFederationTest {
         assertTrue(logged.stream().anyMatch(l -> l.contains("backend unavailable") && l.contains("oidc_federation")), logged.toString());
         assertEquals(List.of(new AccessEntry("repository", "alice/app", List.of("pull"))),
                 granted(login("alice", "alice-pw", "repository:alice/app:pull")));
+    }
+
+    /** The {@code oidc_federation} backend of this test's configuration, for an {@link Authenticator} of a test's own. */
+    static SignedTokenBackend federationBackend() throws Exception {
+        for (BackendSettings b : AuthServerConfig.load(config).backends()) {
+            if (b instanceof OidcFederationSettings federation) {
+                return federation.start();
+            }
+        }
+        throw new IllegalStateException("no oidc_federation in " + config);
+    }
+
+    @Test
+    void badTokensNamingACiAccountFromManyAddressesDoNotLockItOutButOneAddressIsStillSlowed() throws Exception {
+        // Budgets as for passwords: 3 per (account, address), 6 per account from everywhere.
+        LoginThrottle throttle = new LoginThrottle(3, 6, java.time.Duration.ofMinutes(1), java.time.Duration.ofMinutes(1),
+                java.time.Clock.systemUTC());
+        java.util.concurrent.atomic.AtomicInteger passwordChecks = new java.util.concurrent.atomic.AtomicInteger();
+        IssuerMetrics metrics = new IssuerMetrics();
+        String expired = provider.token(TestOpenIdProvider.ISSUER_ID, "s", AUDIENCE, ciClaims("refs/heads/main"), -120);
+        SignedJWT otherKey = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(provider.kid()).build(),
+                SignedJWT.parse(mainToken()).getJWTClaimsSet());
+        otherKey.sign(new RSASSASigner(new RSAKeyGenerator(2048).generate()));
+        String forged = otherKey.serialize();
+        try (SignedTokenBackend federation = federationBackend();
+             LogCapture log = new LogCapture(Authenticator.class)) {
+            Authenticator auth = new Authenticator(new UserStore(Map.of("alice", IssuerFixture.hash("alice-pw"))),
+                    List.of(federation), throttle,
+                    List.of(BackendChainTest.login("ldap_auth", LoginResult.allowed(Map.of()), passwordChecks)), metrics);
+            for (int i = 0; i < 20; i++) {
+                assertTrue(auth.login(ACCOUNT, i % 2 == 0 ? expired : forged, "198.51.100." + i) instanceof Authenticator.Failure,
+                        "bad token " + i);
+            }
+            assertTrue(auth.login(ACCOUNT, mainToken(), "203.0.113.7") instanceof Authenticator.Success,
+                    "20 bad tokens from 20 addresses (over the account budget of 6) do not lock the CI account out");
+            assertEquals(0, passwordChecks.get(), "signed tokens never reach a password backend");
+            assertEquals(0.0, metrics.logins("users", "denied") + metrics.logins("users", "allowed"), "nor pay a bcrypt");
+
+            for (int i = 0; i < 3; i++) {
+                assertTrue(auth.login(ACCOUNT, expired, "198.51.100.200") instanceof Authenticator.Failure);
+            }
+            assertTrue(auth.login(ACCOUNT, mainToken(), "198.51.100.200") instanceof Authenticator.Throttled,
+                    "one address's budget (3) is still enforced");
+            assertTrue(auth.login(ACCOUNT, mainToken(), "203.0.113.8") instanceof Authenticator.Success, "elsewhere it is not");
+
+            List<String> refusals = log.lines().stream().filter(l -> l.startsWith("oidc_federation: token refused")).toList();
+            assertEquals(23, refusals.size(), "one line per refused token: " + log.lines());
+            assertTrue(refusals.stream().anyMatch(l -> l.contains("expired")) && refusals.stream().anyMatch(l -> l.contains("bad signature")),
+                    "each names its reason: " + refusals);
+            for (String token : List.of(expired, forged)) {
+                String payload = token.split("\\.")[1];
+                String signature = token.substring(token.lastIndexOf('.') + 1);
+                assertTrue(log.lines().stream().noneMatch(l -> l.contains(payload) || l.contains(signature)), "a line holds a token: " + log.lines());
+            }
+
+            for (int i = 0; i < 6; i++) {
+                assertTrue(auth.login("alice", "guess-" + i, "192.0.2." + i) instanceof Authenticator.Failure);
+            }
+            assertTrue(auth.login("alice", "alice-pw", "192.0.2.99") instanceof Authenticator.Throttled,
+                    "a static user's password guesses from many addresses still lock the account, as before");
+        }
     }
 }

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import static dev.portcullis.registry.authserver.IssuerFixture.SERVICE;
 import static dev.portcullis.registry.authserver.IssuerFixture.basic;
@@ -32,11 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class ServiceAccountLabelsTest {
     /** A pod-bound (projected) token of shop/web: the TokenReview answer carries the pod and node. */
-    static final String SHOP_BOUND = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzaG9wIn0.c2ln";
+    static final String SHOP_BOUND = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6c2hvcDp3ZWIifQ.c2ln";
     /** A legacy Secret-based token of dev/builder: no pod, no node. */
-    static final String DEV_LEGACY = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZXYifQ.c2ln";
+    static final String DEV_LEGACY = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGV2OmJ1aWxkZXIifQ.c2ln";
     /** A bound token whose extra values are not strings: they are left out, the login still works. */
-    static final String ODD_EXTRA = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvZGQifQ.c2ln";
+    static final String ODD_EXTRA = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6b3BzOmFnZW50In0.c2ln";
 
     KubernetesMockServer apiServer;
     KubernetesApi api;
@@ -126,19 +125,19 @@ class ServiceAccountLabelsTest {
 
     @Test
     void aBoundTokenCarriesNamespaceServiceAccountPodAndNode() throws Exception {
-        assertEquals(Optional.of(new ServiceAccountIdentity("system:serviceaccount:shop:web", Map.of(
+        assertEquals(new SignedTokenResult.Verified("system:serviceaccount:shop:web", Map.of(
                         "namespace", List.of("shop"), "serviceaccount", List.of("web"),
-                        "pod", List.of("web-7d9f8c6b5-x2kqp"), "node", List.of("worker-1")))),
+                        "pod", List.of("web-7d9f8c6b5-x2kqp"), "node", List.of("worker-1"))),
                 authenticator().review(SHOP_BOUND));
     }
 
     @Test
     void aLegacyTokenHasNoPodOrNodeAndMalformedExtrasAreLeftOut() throws Exception {
-        assertEquals(Optional.of(new ServiceAccountIdentity("system:serviceaccount:dev:builder",
-                        Map.of("namespace", List.of("dev"), "serviceaccount", List.of("builder")))),
+        assertEquals(new SignedTokenResult.Verified("system:serviceaccount:dev:builder",
+                        Map.of("namespace", List.of("dev"), "serviceaccount", List.of("builder"))),
                 authenticator().review(DEV_LEGACY));
-        assertEquals(Optional.of(new ServiceAccountIdentity("system:serviceaccount:ops:agent",
-                        Map.of("namespace", List.of("ops"), "serviceaccount", List.of("agent")))),
+        assertEquals(new SignedTokenResult.Verified("system:serviceaccount:ops:agent",
+                        Map.of("namespace", List.of("ops"), "serviceaccount", List.of("agent"))),
                 authenticator().review(ODD_EXTRA));
     }
 
