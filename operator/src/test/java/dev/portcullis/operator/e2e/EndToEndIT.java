@@ -90,7 +90,7 @@ class EndToEndIT {
       "journey1_htpasswdSample", "journey1_nodeTrustAndPullSecrets", "journey6_s3Replicas",
       "journey1_letsencryptSample", "journey2_mutualTls", "journey3_managedTokenIssuer",
       "journey4_certificateRenewal", "journey5_passwordChange", "journey7_deletionKeepsData",
-      "journey8_ingressSample");
+      "journey8_ingressSample", "journey12_ciFederationSample");
   /**
    * How long a registry may take to become ready. In containers a pod's start also makes its
    * sandbox and network and mounts the image, and three replicas' JVMs start at once: on a
