@@ -1178,13 +1178,7 @@ class EndToEndIT {
     var tlsCert = dev.portcullis.operator.testsupport.HostServerCertificate.forAddresses(List.of(
         java.net.InetAddress.getByName("127.0.0.1"),
         dev.portcullis.operator.testsupport.cri.CriRuntime.gateway()));
-    var provider = new no.nav.security.mock.oauth2.MockOAuth2Server(
-        new no.nav.security.mock.oauth2.OAuth2Config(false, null, null, false,
-            new no.nav.security.mock.oauth2.token.OAuth2TokenProvider(), java.util.Set.of(),
-            new no.nav.security.mock.oauth2.http.MockWebServerWrapper(
-                new no.nav.security.mock.oauth2.http.Ssl(new no.nav.security.mock.oauth2.http.SslKeystore(
-                    tlsCert.password(), tlsCert.keyStore())))));
-    provider.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+    var provider = httpsOidcProvider(tlsCert);
     try {
       // the issuer URL as the pods reach it: the tokens' iss, and the discovery document's (the
       // provider names itself after the Host it is asked on)
@@ -1200,14 +1194,8 @@ class EndToEndIT {
         }
         return item;
       });
-      cluster.client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
-          .withName("ci-provider-ca").withNamespace(ns).endMetadata()
-          .withStringData(Map.of("ca.crt", tlsCert.pem())).build()).create();
-      SecureRegistry r = awaitReady(ns, "foundry");
-      proxy.alias("foundry.example.com", ns, "foundry");
-      proxy.alias("foundry-auth.example.com", ns, "foundry-auth", 5001);
-      await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "foundry-auth").stream()
-          .anyMatch(Kubelet.Pod::ready));
+      caSecret(ns, "ci-provider-ca", tlsCert.pem());
+      SecureRegistry r = awaitReadyWithIssuer(ns, "foundry");
       String endpoint = r.getStatus().endpoint;
       String ca = r.getStatus().caBundle;
       String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 121);
@@ -1265,6 +1253,43 @@ class EndToEndIT {
     } finally {
       provider.shutdown();
     }
+  }
+
+  /**
+   * {@link #awaitReady} for a sample with a managed token issuer, NAME.example.com and its realm's
+   * NAME-auth.example.com (on 443, as an Ingress would serve it) routed by the proxy, and an issuer
+   * pod ready.
+   */
+  static SecureRegistry awaitReadyWithIssuer(String ns, String name) {
+    SecureRegistry r = awaitReady(ns, name);
+    proxy.alias(name + ".example.com", ns, name);
+    proxy.alias(name + "-auth.example.com", ns, name + "-auth", 5001);
+    await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, name + "-auth").stream()
+        .anyMatch(Kubelet.Pod::ready));
+    return r;
+  }
+
+  /**
+   * mock-oauth2-server on 127.0.0.1 (any free port), serving HTTPS with {@code cert}; pass its
+   * URL through {@link #podReachable} for the address pods use, which {@code cert} must name.
+   */
+  static no.nav.security.mock.oauth2.MockOAuth2Server httpsOidcProvider(
+      dev.portcullis.operator.testsupport.HostServerCertificate cert) throws IOException {
+    var provider = new no.nav.security.mock.oauth2.MockOAuth2Server(
+        new no.nav.security.mock.oauth2.OAuth2Config(false, null, null, false,
+            new no.nav.security.mock.oauth2.token.OAuth2TokenProvider(), java.util.Set.of(),
+            new no.nav.security.mock.oauth2.http.MockWebServerWrapper(
+                new no.nav.security.mock.oauth2.http.Ssl(new no.nav.security.mock.oauth2.http.SslKeystore(
+                    cert.password(), cert.keyStore())))));
+    provider.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+    return provider;
+  }
+
+  /** A Secret {@code ns/name} holding {@code ca.crt}, as a user makes one for a sample's caSecretRef. */
+  static void caSecret(String ns, String name, String caPem) {
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+        .withName(name).withNamespace(ns).endMetadata()
+        .withStringData(Map.of("ca.crt", caPem)).build()).create();
   }
 
   /**
