@@ -1246,6 +1246,8 @@ class EndToEndIT {
                 + " is not acme account=evil/app",
             "oidc_federation: token refused: issuer=github-actions reason=user name is not the"
                 + " token's repository");
+        assertThat(logs.split("oidc_federation: token refused: ", -1)).as("one line per refused login")
+            .hasSize(4 + 1);
         for (String token : List.of(mainToken, featureToken, otherAudience, expired, otherOwner)) {
           assertThat(logs).doesNotContain(token.substring(token.lastIndexOf('.') + 1));
         }
