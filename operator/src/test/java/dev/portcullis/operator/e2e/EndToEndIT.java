@@ -90,7 +90,7 @@ class EndToEndIT {
       "journey1_htpasswdSample", "journey1_nodeTrustAndPullSecrets", "journey6_s3Replicas",
       "journey1_letsencryptSample", "journey2_mutualTls", "journey3_managedTokenIssuer",
       "journey4_certificateRenewal", "journey5_passwordChange", "journey7_deletionKeepsData",
-      "journey8_ingressSample");
+      "journey8_ingressSample", "journey12_ciFederationSample");
   /**
    * How long a registry may take to become ready. In containers a pod's start also makes its
    * sandbox and network and mounts the image, and three replicas' JVMs start at once: on a
@@ -1161,6 +1161,160 @@ class EndToEndIT {
     } finally {
       provider.shutdown();
     }
+  }
+
+  /**
+   * Journey 12: samples/token-federation.yaml, CI workload identity federation. mock-oauth2-server
+   * plays the CI's OIDC provider (GitHub Actions' token.actions.githubusercontent.com), at an
+   * address the issuer's pods reach and with a certificate for it, trusted through the Secret the
+   * sample's issuer entry references. A job's ID token (repository, repository_owner, ref, the
+   * sample's audience) is the skopeo password: the main branch pushes its repository; the ACL's
+   * labels refuse another repository and another branch; a token for another audience, an expired
+   * one and another organisation's are refused at login, each with one log line naming the reason.
+   */
+  @Test
+  void journey12_ciFederationSample(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j12-federation");
+    var tlsCert = dev.portcullis.operator.testsupport.HostServerCertificate.forAddresses(List.of(
+        java.net.InetAddress.getByName("127.0.0.1"),
+        dev.portcullis.operator.testsupport.cri.CriRuntime.gateway()));
+    var provider = httpsOidcProvider(tlsCert);
+    try {
+      // the issuer URL as the pods reach it: the tokens' iss, and the discovery document's (the
+      // provider names itself after the Host it is asked on)
+      String issuer = podReachable("https://127.0.0.1:" + provider.baseUrl().port()) + "/ci";
+      applySample("token-federation.yaml", ns, item -> {
+        if ("SecureRegistry".equals(item.getKind())) {
+          SecureRegistry r = typed(item);
+          var github = r.getSpec().auth.token.managed.federation.issuers.get(0);
+          github.issuer = issuer;
+          github.caSecretRef = new io.fabric8.kubernetes.api.model.SecretKeySelector("ca.crt",
+              "ci-provider-ca", null);
+          return r;
+        }
+        return item;
+      });
+      caSecret(ns, "ci-provider-ca", tlsCert.pem());
+      SecureRegistry r = awaitReadyWithIssuer(ns, "foundry");
+      String endpoint = r.getStatus().endpoint;
+      String ca = r.getStatus().caBundle;
+      String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 121);
+      String audience = "foundry.example.com";
+
+      // the main branch's job: pushes its own repository, not another of acme's
+      String mainToken = ciIdToken(provider, issuer, audience, "acme", "acme/app",
+          "refs/heads/main", Duration.ofMinutes(5));
+      var main = new ClusterSkopeo(tmp.resolve("main"), proxy.url(), ca);
+      main.login(endpoint, "acme/app", mainToken).orThrow();
+      main.push(tmp.resolve("image"), "latest", endpoint + "/acme/app:v1").orThrow();
+      assertRefused(main.push(tmp.resolve("image"), "latest", endpoint + "/acme/tool:v1"),
+          "main of acme/app pushes only acme/app");
+
+      // a feature branch of the same repository: pulls acme's images, pushes nothing
+      var feature = new ClusterSkopeo(tmp.resolve("feature"), proxy.url(), ca);
+      String featureToken = ciIdToken(provider, issuer, audience, "acme", "acme/app",
+          "refs/heads/feature", Duration.ofMinutes(5));
+      feature.login(endpoint, "acme/app", featureToken).orThrow();
+      feature.pull(endpoint + "/acme/app:v1", tmp.resolve("back"), "v1").orThrow();
+      assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+      assertRefused(feature.push(tmp.resolve("image"), "latest", endpoint + "/acme/app:feature"),
+          "a branch other than main does not push");
+
+      // tokens the issuer refuses at login
+      String otherAudience = ciIdToken(provider, issuer, "https://other.example.com", "acme",
+          "acme/app", "refs/heads/main", Duration.ofMinutes(5));
+      String expired = ciIdToken(provider, issuer, audience, "acme", "acme/app",
+          "refs/heads/main", Duration.ofMinutes(-10));
+      String otherOwner = ciIdToken(provider, issuer, audience, "evil", "evil/app",
+          "refs/heads/main", Duration.ofMinutes(5));
+      var refused = new ClusterSkopeo(tmp.resolve("refused"), proxy.url(), ca);
+      assertRefused(refused.login(endpoint, "acme/app", otherAudience), "another audience");
+      assertRefused(refused.login(endpoint, "acme/app", expired), "an expired token");
+      assertRefused(refused.login(endpoint, "evil/app", otherOwner), "another organisation");
+      assertRefused(refused.login(endpoint, "acme/tool", mainToken),
+          "a user name other than the token's repository");
+
+      // one line per refusal, naming the reason; no token in any log
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        String logs = kubelet.pods(ns, "foundry-auth").stream().map(Kubelet.Pod::logText)
+            .reduce("", String::concat);
+        assertThat(logs).contains(
+            "oidc_federation: token refused: issuer=github-actions reason=wrong audience"
+                + " (expected foundry.example.com) account=acme/app",
+            "oidc_federation: token refused: issuer=github-actions reason=expired at ",
+            "oidc_federation: token refused: issuer=github-actions reason=claim repository_owner"
+                + " is not acme account=evil/app",
+            "oidc_federation: token refused: issuer=github-actions reason=user name is not the"
+                + " token's repository");
+        assertThat(logs.split("oidc_federation: token refused: ", -1)).as("one line per refused login")
+            .hasSize(4 + 1);
+        for (String token : List.of(mainToken, featureToken, otherAudience, expired, otherOwner)) {
+          assertThat(logs).doesNotContain(token.substring(token.lastIndexOf('.') + 1));
+        }
+      });
+    } finally {
+      provider.shutdown();
+    }
+  }
+
+  /**
+   * {@link #awaitReady} for a sample with a managed token issuer, NAME.example.com and its realm's
+   * NAME-auth.example.com (on 443, as an Ingress would serve it) routed by the proxy, and an issuer
+   * pod ready.
+   */
+  static SecureRegistry awaitReadyWithIssuer(String ns, String name) {
+    SecureRegistry r = awaitReady(ns, name);
+    proxy.alias(name + ".example.com", ns, name);
+    proxy.alias(name + "-auth.example.com", ns, name + "-auth", 5001);
+    await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, name + "-auth").stream()
+        .anyMatch(Kubelet.Pod::ready));
+    return r;
+  }
+
+  /**
+   * mock-oauth2-server on 127.0.0.1 (any free port), serving HTTPS with {@code cert}; pass its
+   * URL through {@link #podReachable} for the address pods use, which {@code cert} must name.
+   */
+  static no.nav.security.mock.oauth2.MockOAuth2Server httpsOidcProvider(
+      dev.portcullis.operator.testsupport.HostServerCertificate cert) throws IOException {
+    var provider = new no.nav.security.mock.oauth2.MockOAuth2Server(
+        new no.nav.security.mock.oauth2.OAuth2Config(false, null, null, false,
+            new no.nav.security.mock.oauth2.token.OAuth2TokenProvider(), java.util.Set.of(),
+            new no.nav.security.mock.oauth2.http.MockWebServerWrapper(
+                new no.nav.security.mock.oauth2.http.Ssl(new no.nav.security.mock.oauth2.http.SslKeystore(
+                    cert.password(), cert.keyStore())))));
+    provider.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+    return provider;
+  }
+
+  /** A Secret {@code ns/name} holding {@code ca.crt}, as a user makes one for a sample's caSecretRef. */
+  static void caSecret(String ns, String name, String caPem) {
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+        .withName(name).withNamespace(ns).endMetadata()
+        .withStringData(Map.of("ca.crt", caPem)).build()).create();
+  }
+
+  /**
+   * The ID token a GitHub Actions job gets from ACTIONS_ID_TOKEN_REQUEST_URL with
+   * {@code &audience=AUDIENCE}, signed by the provider's key for {@code issuer}.
+   */
+  static String ciIdToken(no.nav.security.mock.oauth2.MockOAuth2Server provider, String issuer,
+      String audience, String owner, String repository, String ref, Duration lifetime) {
+    return provider.anyToken(okhttp3.HttpUrl.get(issuer), Map.of(
+        "sub", "repo:" + repository + ":ref:" + ref, "aud", audience,
+        "repository", repository, "repository_owner", owner, "ref", ref,
+        "event_name", "push"), lifetime).serialize();
+  }
+
+  /**
+   * A client refused with a 401 or 403 (the user's mistake), not a server error. skopeo says a
+   * login's 401 as "invalid username/password".
+   */
+  static void assertRefused(Exec.Result result, String what) {
+    assertThat(result.ok()).as("%s: %s", what, result.describe()).isFalse();
+    assertThat(result.output()).as(what)
+        .containsPattern("(?i)invalid username/password|unauthorized|denied|401|403")
+        .doesNotContainPattern("(?i)\\b50[0-9]\\b|internal server error");
   }
 
   @Test
