@@ -94,10 +94,11 @@ class EndToEndIT {
   /**
    * How long a registry may take to become ready. In containers a pod's start also makes its
    * sandbox and network and mounts the image, and three replicas' JVMs start at once: on a
-   * 2-core machine shared with other builds (load average 25) that took over a minute.
+   * 2-core machine shared with other builds (load average 25) that took over a minute; as
+   * processes, at load average 35-45, a registry with its token issuer took 60-70 s.
    */
   static final Duration READY_TIMEOUT = Duration.ofSeconds(
-      "containers".equals(System.getProperty("portcullis.e2e.runtime")) ? 180 : 60);
+      "containers".equals(System.getProperty("portcullis.e2e.runtime")) ? 180 : 120);
 
   static MockCluster cluster;
   static final dev.portcullis.operator.gitops.ArgoCdHealthCheck ARGO_CD = argoCd();
