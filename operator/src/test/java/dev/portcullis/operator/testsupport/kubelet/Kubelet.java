@@ -53,8 +53,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A kubelet (plus the Deployment and DaemonSet controllers) for the mock API server. For every
- * Deployment and DaemonSet labelled {@code app.kubernetes.io/managed-by=portcullis-operator} or
+ * A kubelet (plus the Deployment, DaemonSet, Job and CronJob controllers) for the mock API
+ * server. For every Deployment, DaemonSet and Job labelled {@code app.kubernetes.io/managed-by=portcullis-operator} or
  * made from an image whose name contains {@code portcullis-registry}, it
  * runs each pod's container as a local process, {@code java @jvm.options -jar portcullis-registry.jar
  * ARGS} with the Dockerfile's ENV (the registry image's entrypoint, {@link ImageEntrypoint}), and
