@@ -80,18 +80,6 @@ class EndToEndIT {
   static final Path IMAGE = Path.of("..", "registry-image", "target",
       "portcullis-registry-image.tar").toAbsolutePath().normalize();
   /**
-   * The journeys that run on real containers. The others are skipped in that mode (see
-   * {@link #containerJourneysOnly}); tried on containers they failed: the pull-through cache's
-   * upstream registry and (as far as seen) the LDAP directory listen on the host's loopback, which
-   * pods do not reach; the external issuer's Deployment runs {@code portcullis-registry:latest},
-   * which the node does not have (only the version built is imported).
-   */
-  static final java.util.Set<String> CONTAINER_JOURNEYS = java.util.Set.of(
-      "journey1_htpasswdSample", "journey1_nodeTrustAndPullSecrets", "journey6_s3Replicas",
-      "journey1_letsencryptSample", "journey2_mutualTls", "journey3_managedTokenIssuer",
-      "journey4_certificateRenewal", "journey5_passwordChange", "journey7_deletionKeepsData",
-      "journey8_ingressSample", "journey12_ciFederationSample");
-  /**
    * How long a registry may take to become ready. In containers a pod's start also makes its
    * sandbox and network and mounts the image, and three replicas' JVMs start at once: on a
    * 2-core machine shared with other builds (load average 25) that took over a minute; as
@@ -200,14 +188,6 @@ class EndToEndIT {
     }
   }
 
-  /** Containers mode runs {@link #CONTAINER_JOURNEYS}; the others are skipped, saying so. */
-  @org.junit.jupiter.api.BeforeEach
-  void containerJourneysOnly(org.junit.jupiter.api.TestInfo test) {
-    String journey = test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("");
-    Assumptions.assumeTrue(!CONTAINERS || CONTAINER_JOURNEYS.contains(journey),
-        journey + " runs in the process mode only (see EndToEndIT.CONTAINER_JOURNEYS)");
-  }
-
   /**
    * {@code url} (a service of the test on the host's loopback) as pods reach it: unchanged for
    * processes on the host, through a relay on the node's address for containers.
@@ -217,11 +197,30 @@ class EndToEndIT {
       return url;
     }
     URI u = URI.create(url);
+    var relayed = podReachable(new java.net.InetSocketAddress(u.getHost(), u.getPort()));
+    return u.getScheme() + "://" + relayed.getAddress().getHostAddress() + ":"
+        + relayed.getPort() + (u.getRawPath() == null ? "" : u.getRawPath());
+  }
+
+  /** As {@link #podReachable(String)}, for a service addressed as host and port. */
+  static java.net.InetSocketAddress podReachable(java.net.InetSocketAddress address)
+      throws IOException {
+    if (!CONTAINERS) {
+      return address;
+    }
     var relay = new dev.portcullis.operator.testsupport.kubelet.HostRelay(
-        dev.portcullis.operator.testsupport.cri.CriRuntime.gateway(),
-        new java.net.InetSocketAddress(u.getHost(), u.getPort()));
+        dev.portcullis.operator.testsupport.cri.CriRuntime.gateway(), address);
     RELAYS.add(relay);
-    return relay.url(u.getScheme());
+    return relay.address();
+  }
+
+  /**
+   * The addresses, besides 127.0.0.1, by which pods reach the test's servers (the node's, in
+   * containers mode): what the servers' certificates must name too.
+   */
+  static List<java.net.InetAddress> podSideAddresses() {
+    return CONTAINERS ? List.of(dev.portcullis.operator.testsupport.cri.CriRuntime.gateway())
+        : List.of();
   }
 
   // ---- journeys ----
@@ -584,6 +583,12 @@ class EndToEndIT {
    */
   static String runExternalIssuer(String ns) throws Exception {
     var client = cluster.client;
+    // the team runs the registry image under a tag of its own; the node has it by that name as
+    // an admin gives it (ctr images tag), since this node pulls nothing
+    String image = dev.portcullis.operator.model.RegistryImage.REPOSITORY + ":latest";
+    if (CONTAINERS) {
+      cri.tagImage(dev.portcullis.operator.model.RegistryImage.defaultImage(), image);
+    }
     String yaml = """
         apiVersion: cert-manager.io/v1
         kind: Issuer
@@ -656,7 +661,7 @@ class EndToEndIT {
               automountServiceAccountToken: false
               containers:
                 - name: auth
-                  image: ghcr.io/portcullis-dev/portcullis-registry:latest
+                  image: %3$s
                   args: [auth-server, /etc/acme/config/config.yml]
                   ports: [{name: https, containerPort: 5001}]
                   readinessProbe: {httpGet: {path: /healthz, port: 5001, scheme: HTTPS}}
@@ -677,7 +682,7 @@ class EndToEndIT {
           ports: [{name: https, port: 443, targetPort: https}]
         """.formatted(org.mindrot.jbcrypt.BCrypt.hashpw("jenkins-Passw0rd",
             org.mindrot.jbcrypt.BCrypt.gensalt(10)), org.mindrot.jbcrypt.BCrypt.hashpw(
-            "viewer-Passw0rd", org.mindrot.jbcrypt.BCrypt.gensalt(10)));
+            "viewer-Passw0rd", org.mindrot.jbcrypt.BCrypt.gensalt(10)), image);
     for (HasMetadata item : client.load(new ByteArrayInputStream(
         yaml.getBytes(StandardCharsets.UTF_8))).items()) {
       item.getMetadata().setNamespace(ns);
@@ -829,11 +834,16 @@ class EndToEndIT {
     assertThat(kubelet.pods(ns, "pw")).containsExactly(pod);
   }
 
-  /** Journey 7: deleting the registry keeps the volume's data; re-creating it serves the old images. */
+  /**
+   * Journey 7: deleting the registry keeps the volume's data; re-creating it serves the old
+   * images. Then the operator's garbage-collection CronJob, run now as {@code kubectl create job
+   * --from=cronjob/keep-gc} would, runs through the kubelet and frees the layers of an image
+   * whose tag moved on, while the tagged image still pulls.
+   */
   @Test
   void journey7_deletionKeepsData(@TempDir Path tmp) throws Exception {
     String ns = useNamespace("j7-delete");
-    var spec = Registries.tls(Registries.basic(ns, "keep"), TlsSpec.Mode.TLS);
+    var spec = collectedWeekly(Registries.tls(Registries.basic(ns, "keep"), TlsSpec.Mode.TLS));
     cluster.client.resource(spec).create();
     SecureRegistry r = awaitReady(ns, "keep");
     String endpoint = "keep." + ns + ".svc:5000";
@@ -869,14 +879,78 @@ class EndToEndIT {
       assertThat(files.filter(Files::isRegularFile).count()).isPositive();
     }
 
-    cluster.client.resource(Registries.tls(Registries.basic(ns, "keep"), TlsSpec.Mode.TLS))
-        .create();
+    cluster.client.resource(collectedWeekly(Registries.tls(Registries.basic(ns, "keep"),
+        TlsSpec.Mode.TLS))).create();
     SecureRegistry again = awaitReady(ns, "keep");
     assertThat(onlyPod(ns, "keep")).isNotSameAs(first);
     // the shared namespace CA survived (it has no owner), so the CA clients trust is unchanged
     assertThat(again.getStatus().caBundle).isEqualTo(r.getStatus().caBundle);
     skopeo.pull(endpoint + "/kept/app:v1", tmp.resolve("back"), "v1").orThrow();
     assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back"))).isEqualTo(digest);
+
+    // garbage collection: v1 moves to a new image, the old one's layers are referenced no more
+    String newer = ClusterSkopeo.makeImage(tmp.resolve("newer"), 2, 0.1, 71);
+    skopeo.push(tmp.resolve("newer"), "latest", endpoint + "/kept/app:v1").orThrow();
+    List<String> freed = ClusterSkopeo.layoutLayers(tmp.resolve("image"));
+    List<String> kept = ClusterSkopeo.layoutLayers(tmp.resolve("newer"));
+    Path storage = kubelet.claimDir(ns, "keep-data");
+    for (String layer : freed) {
+      assertThat(blobData(storage, layer)).as("old layer %s stored", layer).isRegularFile();
+    }
+    // the pushes were made two hours ago, as far as the collector can tell: past its grace
+    // period (1h), which spares what was written or linked more recently
+    var twoHoursAgo = java.nio.file.attribute.FileTime.from(java.time.Instant.now()
+        .minus(Duration.ofHours(2)));
+    try (var files = Files.walk(storage)) {
+      for (Path f : files.toList()) {
+        Files.setLastModifiedTime(f, twoHoursAgo);
+      }
+    }
+    String cronJob = dev.portcullis.operator.model.Names.gcCronJob(again);
+    await().atMost(READY_TIMEOUT).until(() ->
+        cluster.client.batch().v1().cronjobs().inNamespace(ns).withName(cronJob).get() != null);
+    String jobName = cronJob + "-manual-1";
+    dev.portcullis.operator.testsupport.clients.ManualJob.create(cluster.client, ns, cronJob,
+        jobName);
+    var job = await().atMost(READY_TIMEOUT).until(() -> cluster.client.batch().v1().jobs()
+        .inNamespace(ns).withName(jobName).get(), j -> j.getStatus() != null
+            && j.getStatus().getConditions() != null && !j.getStatus().getConditions().isEmpty());
+    List<Kubelet.Pod> gcPods = kubelet.jobPods(ns, jobName);
+    String gcLog = gcPods.stream().map(Kubelet.Pod::logText).reduce("", String::concat);
+    assertThat(job.getStatus().getConditions()).as("the Job's end; its pod's log:\n%s", gcLog)
+        .extracting(c -> c.getType()).containsExactly("Complete");
+    assertThat(job.getStatus().getSucceeded()).isEqualTo(1);
+    assertThat(gcPods).singleElement().extracting(Kubelet.Pod::phase).isEqualTo("Succeeded");
+    SSLContext tls = trusting(again.getStatus().caBundle);
+    Kubelet.Pod serving = onlyPod(ns, "keep");
+    for (String layer : freed) {
+      assertThat(gcLog).contains("blob deleted: " + layer);
+      assertThat(blobData(storage, layer)).as("freed layer %s", layer).doesNotExist();
+      assertThat(get(tls, serving, "keep." + ns + ".svc", "/v2/kept/app/blobs/" + layer, null))
+          .as("GET of freed layer %s", layer).isEqualTo(404);
+    }
+    for (String layer : kept) {
+      assertThat(blobData(storage, layer)).as("layer %s of the tagged image", layer).isRegularFile();
+    }
+    assertThat(skopeo.inspectRaw(endpoint + "/kept/app@" + digest).ok())
+        .as("the untagged manifest is deleted (deleteUntagged)").isFalse();
+    skopeo.pull(endpoint + "/kept/app:v1", tmp.resolve("back-newer"), "v1").orThrow();
+    assertThat(ClusterSkopeo.layoutDigest(tmp.resolve("back-newer"))).isEqualTo(newer);
+  }
+
+  /** {@code r} with a weekly garbage collection that also removes untagged manifests. */
+  static SecureRegistry collectedWeekly(SecureRegistry r) {
+    r.getSpec().garbageCollection = new dev.portcullis.operator.api.GarbageCollectionSpec();
+    r.getSpec().garbageCollection.schedule = "0 3 * * 0";
+    r.getSpec().garbageCollection.deleteUntagged = true;
+    return r;
+  }
+
+  /** Where the filesystem storage under {@code claim} keeps the content of blob {@code digest}. */
+  static Path blobData(Path claim, String digest) {
+    String hex = digest.substring("sha256:".length());
+    return claim.resolve("docker/registry/v2/blobs/sha256").resolve(hex.substring(0, 2))
+        .resolve(hex).resolve("data");
   }
 
   /**
@@ -963,7 +1037,7 @@ class EndToEndIT {
     String base = "dc=example,dc=com";
     String bindPassword = "bind-" + java.util.UUID.randomUUID();
     try (var directory = new dev.portcullis.operator.testsupport.LdapsDirectory(
-        tmp.resolve("directory"), base, "ldap.example.com")) {
+        tmp.resolve("directory"), base, "ldap.example.com", podSideAddresses())) {
       directory.add("dn: " + base, "objectClass: domain", "dc: example");
       directory.add("dn: ou=people," + base, "objectClass: organizationalUnit", "ou: people");
       directory.add("dn: ou=services," + base, "objectClass: organizationalUnit", "ou: services");
@@ -973,6 +1047,7 @@ class EndToEndIT {
       ldapPerson(directory, base, "dev", "dev-ldap-pw", "developers");
       ldapPerson(directory, base, "nogroup", "nogroup-ldap-pw");
 
+      var ldap = podReachable(new java.net.InetSocketAddress("127.0.0.1", directory.port()));
       applySample("token-ldap.yaml", ns, item -> {
         if (item instanceof Secret s && "ldap-bind".equals(s.getMetadata().getName())) {
           s.setStringData(Map.of("password", bindPassword));
@@ -980,8 +1055,9 @@ class EndToEndIT {
           s.setStringData(Map.of("ca.crt", directory.caPem()));
         } else if ("SecureRegistry".equals(item.getKind())) {
           SecureRegistry r = typed(item);
-          // the directory's address as this cluster reaches it (its certificate names 127.0.0.1)
-          r.getSpec().auth.token.managed.ldap.addr = "127.0.0.1:" + directory.port();
+          // the directory's address as this cluster's pods reach it (its certificate names it)
+          r.getSpec().auth.token.managed.ldap.addr = ldap.getAddress().getHostAddress() + ":"
+              + ldap.getPort();
           return r;
         }
         return item;
@@ -1054,34 +1130,30 @@ class EndToEndIT {
   @Test
   void journey11_oidcLoginSample(@TempDir Path tmp) throws Exception {
     String ns = useNamespace("j11-oidc");
-    var ssl = new no.nav.security.mock.oauth2.http.Ssl();
-    var provider = new no.nav.security.mock.oauth2.MockOAuth2Server(
-        new no.nav.security.mock.oauth2.OAuth2Config(false, null, null, false,
-            new no.nav.security.mock.oauth2.token.OAuth2TokenProvider(), java.util.Set.of(),
-            new no.nav.security.mock.oauth2.http.MockWebServerWrapper(ssl)));
-    provider.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+    // its certificate names where the issuer's pod reaches it too
+    var providerTls = dev.portcullis.operator.testsupport.SelfSignedCertificate
+        .create(tmp.resolve("provider-tls"), "provider", podSideAddresses());
+    var provider = httpsOidcProvider(providerTls);
     try {
-      var providerCert = (java.security.cert.X509Certificate) ssl.getSslKeystore().getKeyStore()
-          .getCertificate(ssl.getSslKeystore().getKeyStore().aliases().nextElement());
-      String providerCa = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64,
-          new byte[] {'\n'}).encodeToString(providerCert.getEncoded()) + "\n-----END CERTIFICATE-----\n";
+      var providerCert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+          .getInstance("X.509").generateCertificate(Files.newInputStream(providerTls.certificate()));
+      String providerCa = providerTls.pem();
       String clientSecret = "client-" + java.util.UUID.randomUUID();
+      String issuer = podReachable(provider.issuerUrl("acme").toString());
       applySample("token-oidc-login.yaml", ns, item -> {
         if (item instanceof Secret s && "forge-oidc-client".equals(s.getMetadata().getName())) {
           s.setStringData(Map.of("client-secret", clientSecret));
         } else if ("SecureRegistry".equals(item.getKind())) {
           SecureRegistry r = typed(item);
           var oidc = r.getSpec().auth.token.managed.logins.oidc;
-          oidc.issuer = provider.issuerUrl("acme").toString();
+          oidc.issuer = issuer;
           oidc.caSecretRef = new io.fabric8.kubernetes.api.model.SecretKeySelector("ca.crt",
               "provider-ca", null);
           return r;
         }
         return item;
       });
-      cluster.client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
-          .withName("provider-ca").withNamespace(ns).endMetadata()
-          .withStringData(Map.of("ca.crt", providerCa)).build()).create();
+      caSecret(ns, "provider-ca", providerCa);
       SecureRegistry r = awaitReady(ns, "forge");
       proxy.alias("forge.example.com", ns, "forge");
       proxy.alias("forge-auth.example.com", ns, "forge-auth", 5001);
@@ -1176,9 +1248,8 @@ class EndToEndIT {
   @Test
   void journey12_ciFederationSample(@TempDir Path tmp) throws Exception {
     String ns = useNamespace("j12-federation");
-    var tlsCert = dev.portcullis.operator.testsupport.HostServerCertificate.forAddresses(List.of(
-        java.net.InetAddress.getByName("127.0.0.1"),
-        dev.portcullis.operator.testsupport.cri.CriRuntime.gateway()));
+    var tlsCert = dev.portcullis.operator.testsupport.SelfSignedCertificate
+        .create(tmp.resolve("provider-tls"), "ci-provider", podSideAddresses());
     var provider = httpsOidcProvider(tlsCert);
     try {
       // the issuer URL as the pods reach it: the tokens' iss, and the discovery document's (the
@@ -1277,13 +1348,15 @@ class EndToEndIT {
    * URL through {@link #podReachable} for the address pods use, which {@code cert} must name.
    */
   static no.nav.security.mock.oauth2.MockOAuth2Server httpsOidcProvider(
-      dev.portcullis.operator.testsupport.HostServerCertificate cert) throws IOException {
+      dev.portcullis.operator.testsupport.SelfSignedCertificate cert) throws IOException {
+    String password = "provider-" + java.util.UUID.randomUUID();
     var provider = new no.nav.security.mock.oauth2.MockOAuth2Server(
         new no.nav.security.mock.oauth2.OAuth2Config(false, null, null, false,
             new no.nav.security.mock.oauth2.token.OAuth2TokenProvider(), java.util.Set.of(),
             new no.nav.security.mock.oauth2.http.MockWebServerWrapper(
                 new no.nav.security.mock.oauth2.http.Ssl(new no.nav.security.mock.oauth2.http.SslKeystore(
-                    cert.password(), cert.keyStore())))));
+                    password, cert.pkcs12(password).toFile(),
+                    no.nav.security.mock.oauth2.http.SslKeystore.KeyStoreType.PKCS12, password)))));
     provider.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
     return provider;
   }
@@ -1322,7 +1395,8 @@ class EndToEndIT {
   void journey10_pullThroughCacheSample(@TempDir Path tmp) throws Exception {
     String ns = useNamespace("j10-cache");
     try (var hub = new dev.portcullis.operator.testsupport.DistributionUpstream(
-        tmp.resolve("docker.io"))) {
+        tmp.resolve("docker.io"), podSideAddresses())) {
+      String hubUrl = podReachable(hub.url());
       String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 101);
       var publisher = new ClusterSkopeo(tmp.resolve("publisher"), proxy.url(), hub.caPem());
       publisher.login(hub.hostPort(), dev.portcullis.operator.testsupport.DistributionUpstream.USER,
@@ -1346,7 +1420,7 @@ class EndToEndIT {
           // answered once keeps the cache unready (UpstreamReadiness), so the user drops it
           assertThat(r.getSpec().proxy.upstreams.get(1).name).isEqualTo("ghcr.io");
           r.getSpec().proxy.upstreams = List.of(dockerIo);
-          dockerIo.url = hub.url();
+          dockerIo.url = hubUrl;
           dockerIo.caSecretRef = new dev.portcullis.operator.api.AuthSpec.SecretKeyRef();
           dockerIo.caSecretRef.name = "docker-hub-ca";
           return r;
@@ -1359,7 +1433,7 @@ class EndToEndIT {
       await().atMost(READY_TIMEOUT).until(() -> Files.isRegularFile(
           certsD.resolve("docker.io").resolve("hosts.toml")));
       assertThat(Files.readString(certsD.resolve("docker.io").resolve("hosts.toml")))
-          .contains("server = \"" + hub.url() + "\"", "[host.\"https://localhost:30502\"]",
+          .contains("server = \"" + hubUrl + "\"", "[host.\"https://localhost:30502\"]",
               "client = [[\"client.crt\", \"client.key\"]]");
       assertThat(nodePorts.failures()).as("kube-proxy's NodePort").doesNotContainKey(30502);
 

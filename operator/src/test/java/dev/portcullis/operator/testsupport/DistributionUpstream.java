@@ -2,15 +2,14 @@ package dev.portcullis.operator.testsupport;
 
 import dev.portcullis.operator.testsupport.clients.Exec;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import org.mindrot.jbcrypt.BCrypt;
 
@@ -32,13 +31,16 @@ public final class DistributionUpstream implements AutoCloseable {
   private final String caPem;
 
   public DistributionUpstream(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Exec.run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-        "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=upstream",
-        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        "-keyout", dir.resolve("tls.key").toString(), "-out", dir.resolve("tls.crt").toString()),
-        Duration.ofSeconds(30), Set.of(), env -> { }).orThrow();
-    caPem = Files.readString(dir.resolve("tls.crt"));
+    this(dir, List.of());
+  }
+
+  /**
+   * As {@link #DistributionUpstream(Path)}, its certificate also naming {@code addresses} (where
+   * pods reach it through a relay).
+   */
+  public DistributionUpstream(Path dir, List<InetAddress> addresses) throws IOException {
+    var tls = SelfSignedCertificate.create(dir, "upstream", addresses);
+    caPem = tls.pem();
     password = "upstream-" + UUID.randomUUID();
     Files.writeString(dir.resolve("htpasswd"),
         USER + ":" + BCrypt.hashpw(password, BCrypt.gensalt(10)) + "\n");
@@ -51,7 +53,7 @@ public final class DistributionUpstream implements AutoCloseable {
         storage: {filesystem: {rootdirectory: %s}}
         http: {addr: "127.0.0.1:%d", tls: {certificate: %s, key: %s}}
         auth: {htpasswd: {realm: upstream, path: %s}}
-        """.formatted(dir.resolve("data"), port, dir.resolve("tls.crt"), dir.resolve("tls.key"),
+        """.formatted(dir.resolve("data"), port, tls.certificate(), tls.key(),
         dir.resolve("htpasswd")));
     log = dir.resolve("upstream.log");
     process = new ProcessBuilder(BINARY.toString(), "serve", dir.resolve("config.yml").toString())

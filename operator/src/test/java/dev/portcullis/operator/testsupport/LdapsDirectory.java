@@ -30,9 +30,19 @@ public final class LdapsDirectory implements AutoCloseable {
 
   /** A directory for {@code base} (e.g. dc=example,dc=com), its certificate naming {@code host}. */
   public LdapsDirectory(Path dir, String base, String host) throws Exception {
+    this(dir, base, host, List.of());
+  }
+
+  /**
+   * As {@link #LdapsDirectory(Path, String, String)}, its certificate also naming
+   * {@code addresses} (where pods reach it through a relay).
+   */
+  public LdapsDirectory(Path dir, String base, String host, List<InetAddress> addresses)
+      throws Exception {
     Files.createDirectories(dir);
     Path ext = dir.resolve("ldap.ext");
-    Files.writeString(ext, "subjectAltName=DNS:" + host + ",IP:127.0.0.1\n"
+    Files.writeString(ext, "subjectAltName="
+        + SelfSignedCertificate.subjectAltNames(List.of(host), addresses) + "\n"
         + "extendedKeyUsage=serverAuth\n");
     String p12Password = "test-only";
     List<List<String>> steps = List.of(

@@ -172,6 +172,21 @@ public final class ClusterSkopeo {
     }
   }
 
+  /** The layer digests of a one-image OCI layout's manifest. */
+  public static List<String> layoutLayers(Path dir) {
+    String digest = layoutDigest(dir);
+    try {
+      var manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir
+          .resolve("blobs").resolve("sha256").resolve(digest.substring("sha256:".length()))
+          .toFile());
+      var layers = new ArrayList<String>();
+      manifest.path("layers").forEach(l -> layers.add(l.path("digest").asText()));
+      return layers;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The manifest digest of a one-image OCI layout (index.json's only entry). */
   public static String layoutDigest(Path dir) {
     try {

@@ -231,6 +231,15 @@ public final class CriRuntime implements AutoCloseable {
     }
   }
 
+  /**
+   * Gives the image {@code source} of the node's store the name {@code target} too, as an admin
+   * does with {@code ctr -n k8s.io images tag} for a workload that names the image its own way
+   * (the node pulls nothing: a pod's image must be there under the name the pod uses).
+   */
+  public void tagImage(String source, String target) {
+    ctr(List.of("images", "tag", "--force", source, target), QUICK).orThrow();
+  }
+
   public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
     return RuntimeServiceGrpc.newBlockingStub(channel);
   }

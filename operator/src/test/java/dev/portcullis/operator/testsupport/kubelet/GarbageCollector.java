@@ -24,6 +24,8 @@ final class GarbageCollector {
     var objects = new ArrayList<HasMetadata>();
     objects.addAll(client.apps().deployments().inAnyNamespace().list().getItems());
     objects.addAll(client.apps().daemonSets().inAnyNamespace().list().getItems());
+    objects.addAll(client.batch().v1().cronjobs().inAnyNamespace().list().getItems());
+    objects.addAll(client.batch().v1().jobs().inAnyNamespace().list().getItems());
     objects.addAll(client.services().inAnyNamespace().list().getItems());
     objects.addAll(client.configMaps().inAnyNamespace().list().getItems());
     objects.addAll(client.secrets().inAnyNamespace().list().getItems());

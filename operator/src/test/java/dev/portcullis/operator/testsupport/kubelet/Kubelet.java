@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import dev.portcullis.operator.testsupport.cri.CriRuntime;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -52,8 +53,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A kubelet (plus the Deployment and DaemonSet controllers) for the mock API server. For every
- * Deployment and DaemonSet labelled {@code app.kubernetes.io/managed-by=portcullis-operator} or
+ * A kubelet (plus the Deployment, DaemonSet, Job and CronJob controllers) for the mock API
+ * server. For every Deployment, DaemonSet and Job labelled {@code app.kubernetes.io/managed-by=portcullis-operator} or
  * made from an image whose name contains {@code portcullis-registry}, it
  * runs each pod's container as a local process, {@code java @jvm.options -jar portcullis-registry.jar
  * ARGS} with the Dockerfile's ENV (the registry image's entrypoint, {@link ImageEntrypoint}), and
@@ -81,6 +82,13 @@ import java.util.regex.Pattern;
  *     Available condition, observedGeneration) or DaemonSet's status is written from it.</li>
  * <li>Rollouts: a changed pod template stops the old pods and starts new ones (Recreate); a
  *     process that exits is restarted, and {@link Pod#starts()} counts it.</li>
+ * <li>Jobs (the job controller): a Job's pods run to completion under their
+ *     {@code restartPolicy} ({@code Never}: an exited container ends its pod, Succeeded or
+ *     Failed, and a failed one is replaced; {@code OnFailure}: a failed container restarts in its
+ *     pod) until {@code completions} succeeded or the failures exceed {@code backoffLimit}
+ *     ({@link JobProgress}); the Job's status counts them. CronJobs make their Jobs at
+ *     the minutes their schedule names ({@link CronJobController}); tests run one now as
+ *     {@code kubectl create job --from=cronjob/NAME} does ({@code ManualJob}).</li>
  * <li>Garbage collection: objects whose owners are gone are deleted ({@link GarbageCollector}),
  *     as the controller-manager would; the mock API server does not.</li>
  * <li>Pod Security: a workload's pods are admitted at the level its namespace's
@@ -122,6 +130,7 @@ public final class Kubelet implements AutoCloseable {
   /** Every pod ever started, for failure reports. */
   private final List<Pod> history = new CopyOnWriteArrayList<>();
   private final GarbageCollector garbageCollector;
+  private final CronJobController cronJobs;
   private final AtomicInteger podCounter = new AtomicInteger();
   private final AtomicInteger roundRobin = new AtomicInteger();
   private volatile String lastError;
@@ -156,6 +165,7 @@ public final class Kubelet implements AutoCloseable {
     this.nodeRoot = Files.createDirectories(root.resolve("node"));
     this.volumes = Files.createDirectories(root.resolve("volumes"));
     this.garbageCollector = new GarbageCollector(client);
+    this.cronJobs = new CronJobController(client);
   }
 
   public Kubelet start() throws IOException {
@@ -178,6 +188,11 @@ public final class Kubelet implements AutoCloseable {
   /** Where a claim's data lives; kept when claims, pods and registries go away. */
   public Path claimDir(String ns, String claim) {
     return volumes.resolve(ns).resolve(claim);
+  }
+
+  /** The pods of Job {@code ns/name}: the running ones and those that ended. */
+  public List<Pod> jobPods(String ns, String name) {
+    return List.copyOf(pods.getOrDefault("Job/" + ns + "/" + name, List.of()));
   }
 
   /** The current pods of a Deployment (or DaemonSet) {@code ns/name}. */
@@ -318,9 +333,16 @@ public final class Kubelet implements AutoCloseable {
         desired.put(w.key, w);
       }
     }
+    cronJobs.sync(Instant.now());
+    var jobs = new LinkedHashMap<String, Job>();
+    for (Job j : client.batch().v1().jobs().inAnyNamespace().list().getItems()) {
+      if (runs(j, j.getSpec().getTemplate())) {
+        jobs.put(key(j), j);
+      }
+    }
     // workloads that are gone: their pods go
     for (String key : List.copyOf(pods.keySet())) {
-      if (!desired.containsKey(key)) {
+      if (!desired.containsKey(key) && !jobs.containsKey(key)) {
         pods.remove(key).forEach(Pod::stop);
       }
     }
@@ -358,6 +380,75 @@ public final class Kubelet implements AutoCloseable {
       }
       writeStatus(w, current);
     }
+    for (Job j : jobs.values()) {
+      syncJob(j, namespaceLabels);
+    }
+  }
+
+  /**
+   * The job controller's turn for {@code job}: its running pods ticked, failures past the backoff
+   * limit ending the ones left, new pods while completions remain, and the status written.
+   */
+  private void syncJob(Job job, Map<String, Map<String, String>> namespaceLabels)
+      throws Exception {
+    var w = new Workload(key(job), job, job.getSpec().getTemplate(), 0);
+    List<Pod> current = pods.computeIfAbsent(w.key, k -> new CopyOnWriteArrayList<>());
+    for (Pod p : current) {
+      if (p.phase == null) {
+        p.tick(w);
+      }
+    }
+    JobProgress progress = progress(job, current);
+    if (progress.backoffLimitExceeded()) {
+      for (Pod p : current) {
+        if (p.phase == null) {
+          p.stop();
+          p.end("Failed", "the Job reached its backoff limit");
+        }
+      }
+      progress = progress(job, current);
+    }
+    int toStart = progress.podsToStart();
+    if (toStart > 0) {
+      var level = PodSecurityStandards.Level.of(namespaceLabels.get(job.getMetadata().getNamespace()));
+      var violations = PodSecurityStandards.violations(level, w.template.getSpec());
+      if (!violations.isEmpty()) {
+        recordFailedCreate(w, PodSecurityStandards.refusal(level,
+            job.getMetadata().getName() + "-" + podCounter.get(), violations));
+      } else {
+        String hash = templateHash(w.template);
+        for (int i = 0; i < toStart; i++) {
+          Pod p = new Pod(w, hash);
+          current.add(p);
+          history.add(p);
+          p.tick(w);
+        }
+        progress = progress(job, current);
+      }
+    }
+    var status = progress.status(job.getStatus(), Instant.now());
+    if (!JobProgress.same(job.getStatus(), status)) {
+      job.setStatus(status);
+      client.resource(job).updateStatus();
+    }
+  }
+
+  private static JobProgress progress(Job job, List<Pod> pods) {
+    int active = 0;
+    int succeeded = 0;
+    int failed = 0;
+    int retries = 0;
+    for (Pod p : pods) {
+      retries += p.retries;
+      if (p.phase == null) {
+        active++;
+      } else if ("Succeeded".equals(p.phase)) {
+        succeeded++;
+      } else {
+        failed++;
+      }
+    }
+    return JobProgress.of(job, active, succeeded, failed, retries);
   }
 
   /**
@@ -377,12 +468,12 @@ public final class Kubelet implements AutoCloseable {
         .toString();
     var event = new EventBuilder()
         .withNewMetadata().withName(name).withNamespace(meta.getNamespace()).endMetadata()
-        .withNewInvolvedObject().withApiVersion("apps/v1").withKind(w.object.getKind())
+        .withNewInvolvedObject().withApiVersion(w.object.getApiVersion()).withKind(w.object.getKind())
           .withNamespace(meta.getNamespace()).withName(meta.getName()).withUid(meta.getUid())
         .endInvolvedObject()
         .withType("Warning").withReason("FailedCreate").withMessage(message)
         .withNewSource().withComponent(w.object instanceof DaemonSet ? "daemonset-controller"
-            : "replicaset-controller").endSource()
+            : w.object instanceof Job ? "job-controller" : "replicaset-controller").endSource()
         .withFirstTimestamp(old == null ? now : old.getFirstTimestamp()).withLastTimestamp(now)
         .withCount(old == null || old.getCount() == null ? 1 : old.getCount() + 1)
         .build();
@@ -553,6 +644,12 @@ public final class Kubelet implements AutoCloseable {
     private final ProbeSchedule startup = new ProbeSchedule();
     private final ProbeSchedule liveness = new ProbeSchedule();
     volatile String pending = "not started";
+    /** Always (Deployments, DaemonSets), OnFailure or Never (Jobs' pods). */
+    private final String restartPolicy;
+    /** Succeeded or Failed once the pod ended (restartPolicy OnFailure or Never); else null. */
+    volatile String phase;
+    /** Containers restarted after failing under restartPolicy OnFailure (count for backoff). */
+    volatile int retries;
     private long restartAfter;
     private io.fabric8.kubernetes.api.model.PodSpec currentSpec;
 
@@ -566,6 +663,8 @@ public final class Kubelet implements AutoCloseable {
       this.templateHash = templateHash;
       this.labels = w.template.getMetadata().getLabels() == null ? Map.of()
           : Map.copyOf(w.template.getMetadata().getLabels());
+      this.restartPolicy = w.template.getSpec().getRestartPolicy() == null ? "Always"
+          : w.template.getSpec().getRestartPolicy();
       this.dir = Files.createDirectories(root.resolve("pods").resolve(name));
       this.log = dir.resolve("container.log");
       for (Container c : w.template.getSpec().getContainers()) {
@@ -645,7 +744,15 @@ public final class Kubelet implements AutoCloseable {
       return ip == null ? null : new InetSocketAddress(ip, p);
     }
 
+    /** Succeeded or Failed once the pod of a Job ended; null while it runs or waits. */
+    public String phase() {
+      return phase;
+    }
+
     String state() {
+      if (phase != null) {
+        return phase;
+      }
       RunningContainer c = container;
       if (c == null) {
         return "pending: " + pending;
@@ -669,9 +776,17 @@ public final class Kubelet implements AutoCloseable {
       }
       if (!container.alive()) {
         String reason = container.reason();
-        note("container exited " + container.exitCode()
-            + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")")
-            + "; restarting in 1 s");
+        int exit = container.exitCode();
+        String exited = "container exited " + exit
+            + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")");
+        if ("Never".equals(restartPolicy) || exit == 0 && "OnFailure".equals(restartPolicy)) {
+          end(exit == 0 ? "Succeeded" : "Failed", exited);
+          return;
+        }
+        if ("OnFailure".equals(restartPolicy)) {
+          retries++;
+        }
+        note(exited + "; restarting in 1 s");
         if (criPod != null) {
           container.stop(0); // removes it; the sandbox and its address stay
         }
@@ -714,6 +829,23 @@ public final class Kubelet implements AutoCloseable {
       if (c.getLivenessProbe() != null
           && liveness.run(c.getLivenessProbe(), this::probe) == ProbeSchedule.Outcome.THRESHOLD) {
         restart("container failed liveness probe: " + liveness.lastFailure);
+      }
+    }
+
+    /**
+     * The pod is over (a Job's): no restart, not ready; its sandbox goes, its log and the exit
+     * code stay for {@link #phase()} and reports.
+     */
+    void end(String phase, String why) {
+      note(why + ": pod " + phase);
+      ready = false;
+      this.phase = phase;
+      RunningContainer c = container;
+      if (c != null && criPod != null) {
+        c.stop(0);
+      }
+      if (criPod != null) {
+        criPod.remove();
       }
     }
 
