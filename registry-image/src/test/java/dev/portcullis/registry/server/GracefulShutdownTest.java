@@ -27,6 +27,10 @@ class GracefulShutdownTest {
     Path dir;
 
     private RegistryProcess start(int port, String extra) throws Exception {
+        return start(port, extra, Map.of());
+    }
+
+    private RegistryProcess start(int port, String extra, Map<String, String> env) throws Exception {
         Files.writeString(dir.resolve("config.yml"), """
                 version: 0.1
                 log:
@@ -41,7 +45,7 @@ class GracefulShutdownTest {
                   addr: 127.0.0.1:%d
                   draintimeout: 20s
                 """.formatted(dir.resolve("storage"), port) + extra);
-        RegistryProcess p = RegistryProcess.start(dir, List.of(), Map.of(), "serve", dir.resolve("config.yml").toString());
+        RegistryProcess p = RegistryProcess.start(dir, List.of(), env, "serve", dir.resolve("config.yml").toString());
         p.awaitListening(port, Duration.ofSeconds(30));
         return p;
     }
@@ -75,6 +79,74 @@ class GracefulShutdownTest {
         try (RegistryProcess again = start(port, "")) {
             assertEquals(200, new RegistryHttp("http://127.0.0.1:" + port).head("/v2/drain/app/blobs/" + digest).statusCode(),
                     "the blob pushed during the drain is there after the restart");
+        }
+    }
+
+    @Test
+    void anUploadStillStreamingWhenTheDrainEndsIsCutOffQuietlyAndTheProcessExitsZero() throws Exception {
+        int port = DistributionProcess.freePort();
+        byte[] content = new byte[8 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(content);
+        String digest = RegistryHttp.sha256(content);
+        try (RegistryProcess registry = start(port, "", Map.of("REGISTRY_HTTP_DRAINTIMEOUT", "1s"))) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /v2/drain/app/blobs/uploads/?digest=" + digest + " HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: application/octet-stream\r\nContent-Length: " + content.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(content, 0, content.length / 2);
+                out.flush();
+                Thread.sleep(300);
+                new ProcessBuilder("kill", "-TERM", Long.toString(registry.pid())).start().waitFor();
+                // The client keeps sending past the drain: the storage pool is closed under the upload's next write.
+                try {
+                    for (int sent = content.length / 2; sent < content.length && registry.isAlive(); sent += 64 * 1024) {
+                        out.write(content, sent, Math.min(64 * 1024, content.length - sent));
+                        out.flush();
+                        Thread.sleep(60);
+                    }
+                } catch (java.io.IOException connectionClosedByTheStop) {
+                    // what a client still sending after the drain meets
+                }
+                int code = registry.waitForExit(Duration.ofSeconds(30));
+                String output = registry.output();
+                assertEquals(0, code, output);
+                assertFalse(output.contains("\tat "), "no stack trace: " + output);
+                assertFalse(output.contains("Exception"), output);
+                assertTrue(output.contains("SIGTERM received"), output);
+            }
+        }
+    }
+
+    @Test
+    void aPullStillStreamingWhenTheDrainEndsIsCutOffQuietlyAndTheProcessExitsZero() throws Exception {
+        int port = DistributionProcess.freePort();
+        byte[] content = new byte[32 * 1024 * 1024];
+        new java.util.Random(8).nextBytes(content);
+        try (RegistryProcess registry = start(port, "", Map.of("REGISTRY_HTTP_DRAINTIMEOUT", "1s"))) {
+            String digest = new RegistryHttp("http://127.0.0.1:" + port).pushBlob("drain/pull", content);
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setReceiveBufferSize(4096);
+                s.getOutputStream().write(("GET /v2/drain/pull/blobs/" + digest + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                InputStream in = s.getInputStream();
+                readHead(in);
+                in.readNBytes(1024);
+                new ProcessBuilder("kill", "-TERM", Long.toString(registry.pid())).start().waitFor();
+                try {
+                    while (registry.isAlive() && in.read() >= 0) {
+                        Thread.sleep(1);
+                    }
+                } catch (java.io.IOException connectionClosedByTheStop) {
+                    // what a client still reading after the drain meets
+                }
+                int code = registry.waitForExit(Duration.ofSeconds(30));
+                String output = registry.output();
+                assertEquals(0, code, output);
+                assertFalse(output.contains("\tat "), "no stack trace: " + output);
+                assertFalse(output.contains("Exception"), output);
+            }
         }
     }
 
