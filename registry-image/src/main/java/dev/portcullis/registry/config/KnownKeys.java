@@ -15,7 +15,8 @@ final class KnownKeys {
     private static final List<Pattern> SUPPORTED = patterns(
             "version",
             "log\\.(level|formatter|accesslog\\.disabled)", "log\\.fields(\\..+)?", "loglevel",
-            "storage\\.filesystem\\.(rootdirectory|maxthreads)", "storage\\.inmemory",
+            // A bare "filesystem: {}" is Distribution's filesystem driver with its default root, /var/lib/registry.
+            "storage\\.filesystem", "storage\\.filesystem\\.(rootdirectory|maxthreads)", "storage\\.inmemory",
             "storage\\.s3\\..+",
             // Checked key by key where it is read (dev.portcullis.registry.storage.azure.AzureSettings): a typo is an error.
             "storage\\.azure\\..+",

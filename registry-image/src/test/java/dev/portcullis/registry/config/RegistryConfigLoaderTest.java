@@ -46,6 +46,14 @@ class RegistryConfigLoaderTest {
     }
 
     @Test
+    void anEmptyFilesystemSectionIsDistributionsDefaultRootNotAnUnknownKey() {
+        RegistryConfig c = load("version: 0.1\nstorage:\n  filesystem: {}\n", Map.of());
+        assertEquals(List.of(), c.warnings());
+        assertEquals("filesystem", c.storage().driver());
+        assertEquals(Path.of("/var/lib/registry"), RegistryConfigLoader.filesystemRoot(c.storage()));
+    }
+
+    @Test
     void distributionsDefaultConfigLoadsWithoutWarnings() {
         RegistryConfig c = load(DISTRIBUTION_DEFAULT, Map.of());
         assertEquals(List.of(), c.warnings());
