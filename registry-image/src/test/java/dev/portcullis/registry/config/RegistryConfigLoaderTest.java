@@ -54,6 +54,14 @@ class RegistryConfigLoaderTest {
     }
 
     @Test
+    void anUnsupportedDriverIsOneErrorNotAlsoAnIgnoredKeyPerParameter() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load("version: 0.1\nstorage:\n  gcs:\n    bucket: x\n    keyfile: /k.json\n", Map.of()));
+        assertEquals(List.of("storage.gcs: driver 'gcs' is not supported (filesystem, s3, azure, inmemory)"),
+                e.problems());
+    }
+
+    @Test
     void distributionsDefaultConfigLoadsWithoutWarnings() {
         RegistryConfig c = load(DISTRIBUTION_DEFAULT, Map.of());
         assertEquals(List.of(), c.warnings());
