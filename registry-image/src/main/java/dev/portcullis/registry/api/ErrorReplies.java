@@ -40,8 +40,26 @@ public final class ErrorReplies {
             LOG.fine(() -> what + ": client body failed: " + body.getMessage());
             return of(ErrorCode.BLOB_UPLOAD_INVALID, "the request body was interrupted");
         }
+        if (stopping(t)) {
+            LOG.fine(() -> what + ": cut off by the registry stopping: " + t);
+            return of(ErrorCode.UNAVAILABLE, "the registry is stopping");
+        }
         LOG.log(Level.SEVERE, what + " failed", t);
         JsonObject error = new JsonObject().put("code", "UNKNOWN").put("message", "internal server error");
         return Reply.json(500, new JsonObject().put("errors", new JsonArray().add(error)));
+    }
+
+    /**
+     * A storage task the stopping registry refused or interrupted: its pools refuse new tasks and interrupt the
+     * threads still running when the drain is over. Not a fault to report; the client retries elsewhere.
+     */
+    private static boolean stopping(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.util.concurrent.RejectedExecutionException || c instanceof InterruptedException
+                    || c instanceof java.io.InterruptedIOException && !(c instanceof java.net.SocketTimeoutException)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

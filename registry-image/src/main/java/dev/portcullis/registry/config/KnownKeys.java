@@ -15,7 +15,8 @@ final class KnownKeys {
     private static final List<Pattern> SUPPORTED = patterns(
             "version",
             "log\\.(level|formatter|accesslog\\.disabled)", "log\\.fields(\\..+)?", "loglevel",
-            "storage\\.filesystem\\.(rootdirectory|maxthreads)", "storage\\.inmemory",
+            // A bare "filesystem: {}" is Distribution's filesystem driver with its default root, /var/lib/registry.
+            "storage\\.filesystem", "storage\\.filesystem\\.(rootdirectory|maxthreads)", "storage\\.inmemory",
             "storage\\.s3\\..+",
             // Checked key by key where it is read (dev.portcullis.registry.storage.azure.AzureSettings): a typo is an error.
             "storage\\.azure\\..+",
@@ -43,8 +44,13 @@ final class KnownKeys {
 
     private static final List<Pattern> IGNORED = patterns(
             "redis(\\..+)?", "http\\.tls\\.letsencrypt(\\..+)?",
-            "log\\.hooks(\\..+)?", "middleware(\\..+)?", "reporting(\\..+)?", "policy(\\..+)?",
-            "storage\\.(gcs|swift|oss|cos)(\\..+)?");
+            "log\\.hooks(\\..+)?", "middleware(\\..+)?", "reporting(\\..+)?", "policy(\\..+)?");
+
+    /**
+     * Distribution's other storage drivers: not ignored but refused as a whole (RegistryConfigLoader stops with
+     * "driver 'gcs' is not supported"), so their parameters get no line of their own saying they are ignored.
+     */
+    private static final List<Pattern> REFUSED_WHOLE = patterns("storage\\.(gcs|swift|oss|cos)(\\..+)?");
 
     private KnownKeys() {}
 
@@ -57,7 +63,7 @@ final class KnownKeys {
      * variable that set it, if one did: the typo is then in the variable's name, and so is the suggestion.
      */
     static Optional<String> check(String key, Optional<String> variable) {
-        if (matches(SUPPORTED, key)) {
+        if (matches(SUPPORTED, key) || matches(REFUSED_WHOLE, key)) {
             return Optional.empty();
         }
         if (matches(IGNORED, key)) {

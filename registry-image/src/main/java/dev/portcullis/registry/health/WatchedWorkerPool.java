@@ -1,11 +1,14 @@
 package dev.portcullis.registry.health;
 
+import dev.portcullis.registry.oci.ErrorCode;
+import dev.portcullis.registry.oci.RegistryException;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,10 +29,23 @@ public final class WatchedWorkerPool implements WorkerExecutor {
         this.delegate = delegate;
     }
 
+    /**
+     * Once the registry stops, the pool refuses new tasks (Vert.x throws its executor's refusal at the caller): the
+     * task fails with 503, which its request answers, instead of an exception no handler expects.
+     */
     @Override
     public <T> Future<T> executeBlocking(Callable<T> task, boolean ordered) {
         Object ticket = new Object();
         waitingSince.put(ticket, System.nanoTime());
+        try {
+            return submit(task, ordered, ticket);
+        } catch (RejectedExecutionException stopping) {
+            waitingSince.remove(ticket);
+            return Future.failedFuture(new RegistryException(ErrorCode.UNAVAILABLE, "the registry is stopping"));
+        }
+    }
+
+    private <T> Future<T> submit(Callable<T> task, boolean ordered, Object ticket) {
         return delegate.executeBlocking(() -> {
             waitingSince.remove(ticket);
             running.incrementAndGet();

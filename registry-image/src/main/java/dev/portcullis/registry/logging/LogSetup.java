@@ -11,6 +11,13 @@ import java.util.logging.StreamHandler;
 
 /** Routes java.util.logging (ours and Vert.x's) to one line per record on stderr, in text or JSON. */
 public final class LogSetup {
+    /**
+     * Vert.x logs an error, with a trace, whenever a file it sends (a pull served with sendfile) meets a closed
+     * connection: a client that gave up, or the end of a drain. That is the client's business, not the registry's.
+     * Held here: java.util.logging keeps loggers only weakly, and the filter goes with the logger.
+     */
+    private static final Logger VERTX_CONNECTION = Logger.getLogger("io.vertx.core.net.impl.VertxConnection");
+
     private LogSetup() {}
 
     public static void apply(LogSettings settings) {
@@ -39,6 +46,15 @@ public final class LogSetup {
         root.setLevel(level);
         // Netty and Vert.x are chatty at debug; their warnings still show.
         Logger.getLogger("io.netty").setLevel(Level.WARNING);
+        VERTX_CONNECTION.setFilter(LogSetup::notAClosedConnection);
+    }
+
+    static boolean notAClosedConnection(LogRecord r) {
+        if (r.getThrown() instanceof java.nio.channels.ClosedChannelException) {
+            VERTX_CONNECTION.fine("connection closed while a file was being sent to it");
+            return false;
+        }
+        return true;
     }
 
     static Level toLevel(String level) {

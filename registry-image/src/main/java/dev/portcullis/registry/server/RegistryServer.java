@@ -161,6 +161,12 @@ public final class RegistryServer implements AutoCloseable {
             if (tls.isPresent()) {
                 tls.get().applyTo(options, material.get());
             }
+            if (http.http2Disabled()) {
+                // Distribution's http.http2.disabled: ALPN offers http/1.1 alone (a certificate reload keeps that:
+                // Vert.x takes the protocols from these options), and plain HTTP refuses the h2c upgrade.
+                options.setAlpnVersions(java.util.List.of(io.vertx.core.http.HttpVersion.HTTP_1_1))
+                        .setHttp2ClearTextEnabled(false);
+            }
             EventLoopListeners listeners = EventLoopListeners.listen(vertx, http.eventLoops(), options, root)
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             LOG.info("listening on " + http.addr().host() + ":" + listeners.actualPort() + (tls.isPresent() ? " (https)" : " (http)")

@@ -46,6 +46,22 @@ class RegistryConfigLoaderTest {
     }
 
     @Test
+    void anEmptyFilesystemSectionIsDistributionsDefaultRootNotAnUnknownKey() {
+        RegistryConfig c = load("version: 0.1\nstorage:\n  filesystem: {}\n", Map.of());
+        assertEquals(List.of(), c.warnings());
+        assertEquals("filesystem", c.storage().driver());
+        assertEquals(Path.of("/var/lib/registry"), RegistryConfigLoader.filesystemRoot(c.storage()));
+    }
+
+    @Test
+    void anUnsupportedDriverIsOneErrorNotAlsoAnIgnoredKeyPerParameter() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load("version: 0.1\nstorage:\n  gcs:\n    bucket: x\n    keyfile: /k.json\n", Map.of()));
+        assertEquals(List.of("storage.gcs: driver 'gcs' is not supported (filesystem, s3, azure, inmemory)"),
+                e.problems());
+    }
+
+    @Test
     void distributionsDefaultConfigLoadsWithoutWarnings() {
         RegistryConfig c = load(DISTRIBUTION_DEFAULT, Map.of());
         assertEquals(List.of(), c.warnings());

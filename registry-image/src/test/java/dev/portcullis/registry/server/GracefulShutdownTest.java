@@ -27,6 +27,10 @@ class GracefulShutdownTest {
     Path dir;
 
     private RegistryProcess start(int port, String extra) throws Exception {
+        return start(port, extra, Map.of());
+    }
+
+    private RegistryProcess start(int port, String extra, Map<String, String> env) throws Exception {
         Files.writeString(dir.resolve("config.yml"), """
                 version: 0.1
                 log:
@@ -41,7 +45,7 @@ class GracefulShutdownTest {
                   addr: 127.0.0.1:%d
                   draintimeout: 20s
                 """.formatted(dir.resolve("storage"), port) + extra);
-        RegistryProcess p = RegistryProcess.start(dir, List.of(), Map.of(), "serve", dir.resolve("config.yml").toString());
+        RegistryProcess p = RegistryProcess.start(dir, List.of(), env, "serve", dir.resolve("config.yml").toString());
         p.awaitListening(port, Duration.ofSeconds(30));
         return p;
     }
@@ -55,13 +59,9 @@ class GracefulShutdownTest {
         try (RegistryProcess registry = start(port, "")) {
             try (Socket s = new Socket("127.0.0.1", port)) {
                 OutputStream out = s.getOutputStream();
-                out.write(("POST /v2/drain/app/blobs/uploads/?digest=" + digest + " HTTP/1.1\r\nHost: x\r\n"
-                        + "Content-Type: application/octet-stream\r\nContent-Length: " + content.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.write(content, 0, content.length / 2);
-                out.flush();
+                RegistryHttp.beginUpload(out, "drain/app", content, content.length / 2);
                 Thread.sleep(300);
-                new ProcessBuilder("kill", "-TERM", Long.toString(registry.pid())).start().waitFor();
+                registry.signalTerminate();
                 Thread.sleep(500);
                 assertTrue(registry.isAlive(), "it waits for the upload in flight");
                 out.write(content, content.length / 2, content.length - content.length / 2);
@@ -75,6 +75,52 @@ class GracefulShutdownTest {
         try (RegistryProcess again = start(port, "")) {
             assertEquals(200, new RegistryHttp("http://127.0.0.1:" + port).head("/v2/drain/app/blobs/" + digest).statusCode(),
                     "the blob pushed during the drain is there after the restart");
+        }
+    }
+
+    @Test
+    void anUploadStillStreamingWhenTheDrainEndsIsCutOffQuietlyAndTheProcessExitsZero() throws Exception {
+        int port = DistributionProcess.freePort();
+        byte[] content = randomBytes(8 * 1024 * 1024, 7);
+        try (RegistryProcess registry = startWithShortDrain(port)) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                OutputStream out = s.getOutputStream();
+                RegistryHttp.beginUpload(out, "drain/app", content, content.length / 2);
+                Thread.sleep(300);
+                registry.signalTerminate();
+                // The client keeps sending past the drain: the storage pool is closed under the upload's next write.
+                int[] sent = {content.length / 2};
+                untilStopped(registry, () -> {
+                    int n = Math.min(64 * 1024, content.length - sent[0]);
+                    out.write(content, sent[0], n);
+                    out.flush();
+                    sent[0] += n;
+                    Thread.sleep(60);
+                    return sent[0] < content.length;
+                });
+                assertStoppedCleanly(registry);
+            }
+        }
+    }
+
+    @Test
+    void aPullStillStreamingWhenTheDrainEndsIsCutOffQuietlyAndTheProcessExitsZero() throws Exception {
+        int port = DistributionProcess.freePort();
+        byte[] content = randomBytes(32 * 1024 * 1024, 8);
+        try (RegistryProcess registry = startWithShortDrain(port)) {
+            String digest = new RegistryHttp("http://127.0.0.1:" + port).pushBlob("drain/pull", content);
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setReceiveBufferSize(4096);
+                s.getOutputStream().write(("GET /v2/drain/pull/blobs/" + digest + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                InputStream in = s.getInputStream();
+                readHead(in);
+                in.readNBytes(1024);
+                registry.signalTerminate();
+                untilStopped(registry, () -> in.read() >= 0);
+                assertStoppedCleanly(registry);
+            }
         }
     }
 
@@ -103,6 +149,43 @@ class GracefulShutdownTest {
             assertFalse(output.contains("Wrong-Guess"), output);
             assertFalse(output.contains("Basic "), output);
         }
+    }
+
+    /** A drain of one second, which a slow client outlasts. */
+    private RegistryProcess startWithShortDrain(int port) throws Exception {
+        return start(port, "", Map.of("REGISTRY_HTTP_DRAINTIMEOUT", "1s"));
+    }
+
+    private static byte[] randomBytes(int size, long seed) {
+        byte[] content = new byte[size];
+        new java.util.Random(seed).nextBytes(content);
+        return content;
+    }
+
+    /** One step of a client that goes on while the registry stops; false when it has nothing left to do. */
+    private interface ClientStep {
+        boolean next() throws java.io.IOException, InterruptedException;
+    }
+
+    /** Repeats the client's step until the registry has exited, or has closed the connection under it. */
+    private static void untilStopped(RegistryProcess registry, ClientStep step) throws InterruptedException {
+        try {
+            while (registry.isAlive() && step.next()) {
+                Thread.yield();
+            }
+        } catch (java.io.IOException connectionClosedByTheStop) {
+            // what a client still talking to a registry that has stopped meets
+        }
+    }
+
+    /** Exit 0, the stop announced, and nothing that reads as a failure of the registry. */
+    private static void assertStoppedCleanly(RegistryProcess registry) throws InterruptedException {
+        int code = registry.waitForExit(Duration.ofSeconds(30));
+        String output = registry.output();
+        assertEquals(0, code, output);
+        assertTrue(output.contains("SIGTERM received"), output);
+        assertFalse(output.contains("\tat "), "no stack trace: " + output);
+        assertFalse(output.contains("Exception"), output);
     }
 
     private static byte[] readHead(InputStream in) throws java.io.IOException {

@@ -8,12 +8,10 @@ import dev.portcullis.registry.testsupport.RegistryHttp;
 import dev.portcullis.registry.testsupport.RegistryProcess;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,12 +97,7 @@ class StreamingAndCrashSafetyTest {
         String digest = RegistryHttp.sha256(content);
         RegistryProcess registry = start(port);
         try (Socket socket = new Socket("127.0.0.1", port)) {
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v2/crash/app/blobs/uploads/?digest=" + digest + " HTTP/1.1\r\nHost: x\r\n"
-                    + "Content-Type: application/octet-stream\r\nContent-Length: " + content.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(content, 0, content.length / 2);
-            out.flush();
+            RegistryHttp.beginUpload(socket.getOutputStream(), "crash/app", content, content.length / 2);
             Thread.sleep(300);
             registry.kill();
         }

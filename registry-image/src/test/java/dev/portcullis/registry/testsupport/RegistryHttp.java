@@ -108,4 +108,17 @@ public final class RegistryHttp {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * A monolithic upload ({@code POST ...?digest=}) begun by hand on a socket: its head and the first {@code sendFirst}
+     * bytes of {@code content}, so that a test can act (kill, SIGTERM) while the registry streams the rest.
+     */
+    public static void beginUpload(java.io.OutputStream out, String repo, byte[] content, int sendFirst)
+            throws IOException {
+        out.write(("POST /v2/" + repo + "/blobs/uploads/?digest=" + sha256(content) + " HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/octet-stream\r\nContent-Length: " + content.length + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(content, 0, sendFirst);
+        out.flush();
+    }
 }

@@ -20,12 +20,10 @@ import dev.portcullis.registry.storage.driver.StorageDriver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -233,23 +231,6 @@ public final class AzureDriver implements StorageDriver {
                 return false;
             }
             throw failures.translate("touching", path, e);
-        }
-    }
-
-    /**
-     * The default probe (write, read back, delete), except that a failed write is reported as such: deleting in a
-     * {@code finally} would replace the reason with the delete's.
-     */
-    @Override
-    public void healthCheck(String probePath) throws IOException {
-        byte[] content = probePath.getBytes(StandardCharsets.UTF_8);
-        putContent(probePath, content);
-        try {
-            if (!Arrays.equals(content, getContent(probePath))) {
-                throw new IOException(location() + ": read back different bytes than written to " + probePath);
-            }
-        } finally {
-            delete(probePath);
         }
     }
 

@@ -137,19 +137,12 @@ public interface StorageDriver extends AutoCloseable {
 
     /**
      * A cheap round trip through the store for the readiness probe, failing (with the store's reason, no secret) when
-     * requests would fail. By default it writes, reads back and deletes {@code probePath}, which also catches a
-     * read-only volume; a driver may do something cheaper that still needs the store and its credentials.
+     * requests would fail. By default it writes, reads back and deletes {@code probePath} ({@link RoundTripProbe}, whose
+     * failure names the step), which also catches a read-only volume; a driver may do something cheaper that still
+     * needs the store and its credentials.
      */
     default void healthCheck(String probePath) throws IOException {
-        byte[] content = probePath.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try {
-            putContent(probePath, content);
-            if (!java.util.Arrays.equals(content, getContent(probePath))) {
-                throw new IOException("storage returned different bytes than written");
-            }
-        } finally {
-            delete(probePath);
-        }
+        RoundTripProbe.run(this, probePath);
     }
 
     /** Releases clients and threads. Calls after close fail. */

@@ -239,13 +239,17 @@ public final class S3Driver implements StorageDriver {
         return Optional.of(objects.presign(key(path), validity));
     }
 
-    /** One listing of the root, as before the driver layer: it needs the bucket and the credentials, and writes nothing. */
+    /**
+     * One listing of the root, as before the driver layer: it needs the bucket and the credentials, and writes nothing
+     * (no request billed per write, and read-only credentials pass). Its failure names the step, as the default
+     * probe's does.
+     */
     @Override
     public void healthCheck(String probePath) throws IOException {
         try {
             objects.list(root, false, 1);
         } catch (IOException | dev.portcullis.registry.oci.RegistryException e) {
-            throw new IOException("s3 bucket " + objects.bucket() + " unreachable: " + e.getMessage(), e);
+            throw new IOException("listing s3 bucket " + objects.bucket() + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -55,4 +55,12 @@ class FilesystemDriverTest extends StorageDriverContract {
         assertThrows(NoSuchFileException.class, () -> driver.putContent("/a/b", new byte[1]));
         assertTrue(Files.notExists(root));
     }
+
+    @Test
+    void aProbeThatCannotWriteSaysSo() throws Exception {
+        // A file where the scratch folder belongs: the write fails for real, as on a volume that refuses it.
+        Files.writeString(root.resolve("_scratch"), "in the way");
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> driver.healthCheck("/_scratch/probe"));
+        assertTrue(e.getMessage().startsWith("writing the probe file /_scratch/probe failed: "), e.getMessage());
+    }
 }

@@ -296,4 +296,48 @@ public abstract class StorageDriverContract {
         assertTrue(driver.tryLock("/locks/gc", Duration.ofMinutes(5)).isEmpty(), "closing a lost lock releases nothing");
         taken.get().close();
     }
+
+    /**
+     * The store refusing one call, as a full or read-only store refuses a write: the default readiness probe must say
+     * which of its steps failed, and leave no probe file behind.
+     */
+    private StorageDriver refusing(String method) {
+        return (StorageDriver) java.lang.reflect.Proxy.newProxyInstance(StorageDriver.class.getClassLoader(),
+                new Class<?>[] {StorageDriver.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("healthCheck")) {
+                        return java.lang.reflect.InvocationHandler.invokeDefault(proxy, m, args);
+                    }
+                    if (m.getName().equals(method)) {
+                        throw new IOException("store refused " + method);
+                    }
+                    try {
+                        return m.invoke(driver, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    private String probeFailure(String refusedMethod) {
+        IOException e = assertThrows(IOException.class, () -> refusing(refusedMethod).healthCheck("/_scratch/probe"));
+        return e.getMessage();
+    }
+
+    @Test
+    void theDefaultProbeNamesAFailedWriteAndLeavesNoFile() throws Exception {
+        assertEquals("writing the probe file /_scratch/probe failed: store refused putContent", probeFailure("putContent"));
+        assertThrows(NoSuchFileException.class, () -> driver.getContent("/_scratch/probe"));
+    }
+
+    @Test
+    void theDefaultProbeNamesAFailedReadBackAndLeavesNoFile() throws Exception {
+        assertEquals("reading back the probe file /_scratch/probe failed: store refused getContent",
+                probeFailure("getContent"));
+        assertThrows(NoSuchFileException.class, () -> driver.getContent("/_scratch/probe"));
+    }
+
+    @Test
+    void theDefaultProbeNamesAFailedDelete() throws Exception {
+        assertEquals("deleting the probe file /_scratch/probe failed: store refused delete", probeFailure("delete"));
+    }
 }

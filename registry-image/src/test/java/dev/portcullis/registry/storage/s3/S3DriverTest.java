@@ -21,6 +21,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -203,5 +204,14 @@ class S3DriverTest extends StorageDriverContract {
             }
         }
         assertEquals(1, published, "one of the two chunks became the blob");
+    }
+
+    @Test
+    void theProbeOfAMissingBucketSaysItsListingFailed() throws Exception {
+        Map<String, Object> params = new HashMap<>(s3.storageParameters("no-such-bucket-" + System.nanoTime()));
+        S3Driver missing = new S3Driver(S3Settings.from(params, false));
+        opened.add(missing);
+        IOException e = assertThrows(IOException.class, () -> missing.healthCheck("/_scratch/probe"));
+        assertTrue(e.getMessage().startsWith("listing s3 bucket no-such-bucket-"), e.getMessage());
     }
 }
