@@ -85,8 +85,7 @@ public final class ProductionModel {
             .withNewSpec()
               .withBackoffLimit(1)
               .withNewTemplate()
-                .withNewMetadata().withLabels(Names.labels(r)).addToLabels(
-                    Names.COMPONENT_LABEL, "garbage-collection").endMetadata()
+                .withNewMetadata().withLabels(Names.gcPodLabels(r)).endMetadata()
                 .withNewSpec()
                   .withRestartPolicy("Never")
                   .withAutomountServiceAccountToken(false)
