@@ -15,6 +15,8 @@ import dev.portcullis.operator.model.MountedSecretsFingerprint;
 import dev.portcullis.operator.model.Owners;
 import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -150,6 +152,72 @@ class FingerprintKeyReconcileTest {
     client.resource(foreign).delete();
     await().until(() -> annotation(ns, "reg") != null);
     assertThat(FingerprintKey.of(keySecret(ns))).isPresent();
+  }
+
+  @Test
+  void rotatingTheS3SecretKeyRollsTheRegistryOnceAndAnUnchangedSecretNothing() {
+    String ns = "s3roll";
+    var client = cluster.client;
+    client.resource(Registries.secret(ns, "s3-creds",
+        Map.of("accessKey", "AKIA1", "secretKey", "s3-secret-1"))).create();
+    client.resource(Registries.s3(ns, "reg", "s3-creds")).create();
+    await().until(() -> annotation(ns, "reg") != null);
+    String first = annotation(ns, "reg");
+    assertThat(template(ns, "reg")).doesNotContain("s3-secret-1");
+
+    var same = Registries.secret(ns, "s3-creds",
+        Map.of("accessKey", "AKIA1", "secretKey", "s3-secret-1"));
+    same.getMetadata().setLabels(Map.of("team", "storage"));
+    client.resource(same).update();
+    holds(ns, "reg", first);
+
+    client.resource(Registries.secret(ns, "s3-creds",
+        Map.of("accessKey", "AKIA1", "secretKey", "s3-secret-2"))).update();
+    await().until(() -> !first.equals(annotation(ns, "reg")));
+    holds(ns, "reg", annotation(ns, "reg"));
+  }
+
+  @Test
+  void aNewCaInTheLdapCaConfigMapRollsTheIssuerOnceAndAnUnchangedOneNothing() {
+    String ns = "carollcm";
+    var client = cluster.client;
+    client.resource(configMap(ns, "ldap-ca", Map.of("bundle.pem", "ca-1"))).create();
+    client.resource(configMap(ns, "auth-programs", Map.of("check", "program-1"))).create();
+    client.resource(Registries.ldapCaConfigMapAndPrograms(ns, "reg", "ldap-ca",
+        "auth-programs")).create();
+    await().until(() -> annotation(ns, "reg-auth") != null && deployment(ns, "reg-auth")
+        .getSpec().getTemplate().getMetadata().getAnnotations()
+        .containsKey(dev.portcullis.operator.model.TokenIssuerModel.SIGNER_ANNOTATION));
+    String first = annotation(ns, "reg-auth");
+
+    // a label, and a key the issuer does not mount: no new pod template
+    var same = configMap(ns, "ldap-ca", Map.of("bundle.pem", "ca-1", "notes", "rotated soon"));
+    same.getMetadata().setLabels(Map.of("team", "identity"));
+    client.resource(same).update();
+    holds(ns, "reg-auth", first);
+
+    client.resource(configMap(ns, "ldap-ca", Map.of("bundle.pem", "ca-2"))).update();
+    await().until(() -> !first.equals(annotation(ns, "reg-auth")));
+    String second = annotation(ns, "reg-auth");
+    holds(ns, "reg-auth", second);
+
+    client.resource(configMap(ns, "auth-programs", Map.of("check", "program-2"))).update();
+    await().until(() -> !second.equals(annotation(ns, "reg-auth")));
+    holds(ns, "reg-auth", annotation(ns, "reg-auth"));
+  }
+
+  /** The pod template keeps {@code fingerprint} and the Deployment rolls nothing for a while. */
+  private static void holds(String ns, String name, String fingerprint) {
+    long generation = deployment(ns, name).getMetadata().getGeneration();
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(annotation(ns, name)).isEqualTo(fingerprint);
+      assertThat(deployment(ns, name).getMetadata().getGeneration()).isEqualTo(generation);
+    });
+  }
+
+  private static ConfigMap configMap(String ns, String name, Map<String, String> data) {
+    return new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(ns)
+        .endMetadata().withData(data).build();
   }
 
   private static SecureRegistry proxied(String ns) {
