@@ -127,20 +127,12 @@ class MountedSecretsFingerprintTest {
 
   @Test
   void theTokenIssuersBackendsHaveAFingerprintOfTheirOwn() {
-    var r = Registries.basic("infra", "reg");
+    var r = Registries.managedLdap("infra", "reg");
     r.getSpec().proxy = ProxyModelTest.cache(TlsSpec.Mode.TLS).getSpec().proxy;
-    r.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
-    r.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
-    r.getSpec().auth.token = new dev.portcullis.operator.api.AuthSpec.Token();
-    r.getSpec().auth.token.managed = new dev.portcullis.operator.api.AuthSpec.Managed();
-    var ldap = new dev.portcullis.operator.api.TokenLdapSpec();
-    ldap.addr = "ldap.example.com:636";
-    ldap.base = "dc=example,dc=com";
-    ldap.filter = "(uid=${account})";
+    var ldap = r.getSpec().auth.token.managed.ldap;
     ldap.bindDN = "cn=registry,dc=example,dc=com";
     ldap.bindPasswordSecretRef = new io.fabric8.kubernetes.api.model.SecretKeySelector(
         null, "ldap-bind", null);
-    r.getSpec().auth.token.managed.ldap = ldap;
     assertThat(MountedSecretsFingerprint.issuerKeys(r))
         .containsExactly(new MountedSecretsFingerprint.Key("ldap-bind", "password"));
     assertThat(MountedSecretsFingerprint.needed(r)).isTrue();

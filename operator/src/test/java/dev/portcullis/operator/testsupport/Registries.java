@@ -49,12 +49,10 @@ public final class Registries {
   }
 
   /**
-   * As {@link #basic}, with a managed token issuer that checks passwords against LDAP over TLS,
-   * trusting key {@code bundle.pem} of ConfigMap {@code ca}, and runs programs from ConfigMap
-   * {@code programs}.
+   * As {@link #basic}, with a managed token issuer that checks passwords against LDAP over TLS
+   * (ldap.example.com:636, the image's trust store, anonymous search).
    */
-  public static SecureRegistry ldapCaConfigMapAndPrograms(String namespace, String name,
-      String ca, String programs) {
+  public static SecureRegistry managedLdap(String namespace, String name) {
     var r = basic(namespace, name);
     r.getSpec().auth = new AuthSpec();
     r.getSpec().auth.mode = AuthSpec.Mode.Token;
@@ -65,8 +63,19 @@ public final class Registries {
     ldap.tls = TokenLdapSpec.Tls.Always;
     ldap.base = "dc=example,dc=com";
     ldap.filter = "(uid=${account})";
-    ldap.caConfigMapRef = new ConfigMapKeySelector("bundle.pem", ca, null);
     r.getSpec().auth.token.managed.ldap = ldap;
+    return r;
+  }
+
+  /**
+   * As {@link #managedLdap}, trusting key {@code bundle.pem} of ConfigMap {@code ca}, and running
+   * programs from ConfigMap {@code programs}.
+   */
+  public static SecureRegistry ldapCaConfigMapAndPrograms(String namespace, String name,
+      String ca, String programs) {
+    var r = managedLdap(namespace, name);
+    var ldap = r.getSpec().auth.token.managed.ldap;
+    ldap.caConfigMapRef = new ConfigMapKeySelector("bundle.pem", ca, null);
     r.getSpec().auth.token.managed.programs = new TokenProgramsSpec();
     r.getSpec().auth.token.managed.programs.configMapName = programs;
     return r;
