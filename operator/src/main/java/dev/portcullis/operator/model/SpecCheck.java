@@ -139,6 +139,15 @@ public final class SpecCheck {
       problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidGarbageCollection",
           "garbageCollection cannot reach an emptyDir: use a claim or s3"));
     }
+    // the scheduler lets no second pod use a ReadWriteOncePod claim: the Job's pod would stay
+    // Pending beside the running registry, and with concurrencyPolicy Forbid no run would follow
+    if (spec.garbageCollection != null
+        && effective.kind() == StorageSpec.Kind.PersistentVolumeClaim
+        && effective.persistentVolumeClaim.effectiveAccessModes().contains("ReadWriteOncePod")) {
+      problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidGarbageCollection",
+          "garbageCollection cannot share a ReadWriteOncePod claim with the registry: use"
+              + " ReadWriteOnce or ReadWriteMany, or leave garbageCollection out"));
+    }
     if (spec.service != null && spec.service.nodePort != null
         && spec.service.effectiveType() == dev.portcullis.operator.api.ServiceSpec.Type.ClusterIP) {
       problems.add(new Problem(ConditionTypes.AVAILABLE, "InvalidService",

@@ -27,6 +27,21 @@ class SpecCheckTest {
   }
 
   @Test
+  void garbageCollectionCannotShareAReadWriteOncePodClaim() {
+    var r = Registries.basic("apps", "reg");
+    r.getSpec().garbageCollection = new dev.portcullis.operator.api.GarbageCollectionSpec();
+    r.getSpec().garbageCollection.schedule = "0 3 * * 0";
+    assertThat(SpecCheck.check(r)).isEmpty();
+    r.getSpec().storage.persistentVolumeClaim.accessModes = List.of("ReadWriteOncePod");
+    assertThat(SpecCheck.check(r)).extracting(p -> p.reason() + ": " + p.message())
+        .containsExactly("InvalidGarbageCollection: garbageCollection cannot share a"
+            + " ReadWriteOncePod claim with the registry: use ReadWriteOnce or ReadWriteMany, or"
+            + " leave garbageCollection out");
+    r.getSpec().garbageCollection = null;
+    assertThat(SpecCheck.check(r)).isEmpty();
+  }
+
+  @Test
   void htpasswdNeedsUsersOrAnExistingSecret() {
     var r = Registries.htpasswd("apps", "reg", "rackham");
     assertThat(SpecCheck.check(r)).isEmpty();
