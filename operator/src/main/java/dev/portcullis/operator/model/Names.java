@@ -161,6 +161,20 @@ public final class Names {
     return labels;
   }
 
+  /**
+   * Labels of the garbage-collection Job's pods: the registry's instance, but not its name, so
+   * that neither the Services nor the Deployment nor the PodDisruptionBudget select a pod that
+   * serves nothing.
+   */
+  public static Map<String, String> gcPodLabels(SecureRegistry r) {
+    var labels = new LinkedHashMap<String, String>();
+    labels.put(NAME_LABEL, "portcullis-garbage-collect");
+    labels.put(INSTANCE_LABEL, r.getMetadata().getName());
+    labels.put(COMPONENT_LABEL, "garbage-collection");
+    labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+    return labels;
+  }
+
   /** Labels of the shared per-namespace CA objects: no instance, since no single registry owns them. */
   public static Map<String, String> sharedLabels() {
     var labels = new LinkedHashMap<String, String>();

@@ -1,6 +1,8 @@
 package dev.portcullis.operator.model;
 
 import dev.portcullis.operator.api.SecureRegistry;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
@@ -13,6 +15,8 @@ import java.util.List;
 
 /** The production extras: PodDisruptionBudget, NetworkPolicy, garbage-collection CronJob. */
 public final class ProductionModel {
+  private static final String HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
+
   private ProductionModel() {}
 
   /** With more than one replica, voluntary disruptions take one pod at a time. */
@@ -57,8 +61,8 @@ public final class ProductionModel {
    * {@code garbage-collect config.yml [--delete-untagged]} on schedule, in the registry's pod
    * shape (same image, config, storage and credentials). The collector fences concurrent pushes,
    * so it runs while the registry serves; exit 1 (another collection running) fails the Job, and
-   * concurrencyPolicy Forbid keeps two from overlapping in the first place. A ReadWriteOnce claim
-   * makes the Job's pod land on the registry's node (or wait for it).
+   * concurrencyPolicy Forbid keeps two from overlapping in the first place. With a claim that is
+   * not ReadWriteMany the Job's pod must run on the registry pod's node ({@link #gcAffinity}).
    */
   public static CronJob gcCronJob(SecureRegistry r) {
     var gc = r.getSpec().garbageCollection;
@@ -85,8 +89,7 @@ public final class ProductionModel {
             .withNewSpec()
               .withBackoffLimit(1)
               .withNewTemplate()
-                .withNewMetadata().withLabels(Names.labels(r)).addToLabels(
-                    Names.COMPONENT_LABEL, "garbage-collection").endMetadata()
+                .withNewMetadata().withLabels(Names.gcPodLabels(r)).endMetadata()
                 .withNewSpec()
                   .withRestartPolicy("Never")
                   .withAutomountServiceAccountToken(false)
@@ -95,12 +98,34 @@ public final class ProductionModel {
                   .withVolumes(deployment.getVolumes())
                   .withNodeSelector(deployment.getNodeSelector())
                   .withTolerations(deployment.getTolerations())
-                  .withAffinity(deployment.getAffinity())
+                  .withAffinity(gcAffinity(r, deployment.getAffinity()))
                 .endSpec()
               .endTemplate()
             .endSpec()
           .endJobTemplate()
         .endSpec()
+        .build();
+  }
+
+  /**
+   * The registry's affinity, and with a claim that attaches to one node (not ReadWriteMany) a
+   * required pod affinity to the registry's pods on their node. The scheduler does not place a
+   * pod by where a ReadWriteOnce volume is attached: elsewhere, the Job's pod would wait in
+   * ContainerCreating (Multi-Attach) without end, and with concurrencyPolicy Forbid no later
+   * collection would ever start.
+   */
+  static Affinity gcAffinity(SecureRegistry r, Affinity registry) {
+    if (!PvcModel.needsRecreate(r)) {
+      return registry;
+    }
+    var affinity = registry == null ? new AffinityBuilder() : new AffinityBuilder(registry);
+    return affinity
+        .editOrNewPodAffinity()
+          .addNewRequiredDuringSchedulingIgnoredDuringExecution()
+            .withNewLabelSelector().withMatchLabels(Names.selectorLabels(r)).endLabelSelector()
+            .withTopologyKey(HOSTNAME_TOPOLOGY)
+          .endRequiredDuringSchedulingIgnoredDuringExecution()
+        .endPodAffinity()
         .build();
   }
 }

@@ -31,6 +31,8 @@ public final class SecretFileVolume {
   private final String dir;
   private final List<VolumeProjection> sources = new ArrayList<>();
   private final List<SecretFile> files = new ArrayList<>();
+  /** Secret and ConfigMap keys alike, in the order they were added. */
+  private final List<MountedSecretsFingerprint.Key> readAtStart = new ArrayList<>();
 
   /** An empty folder: the volume {@code name}, mounted at {@code dir}. */
   public SecretFileVolume(String name, String dir) {
@@ -51,6 +53,8 @@ public final class SecretFileVolume {
         .withItems(Arrays.stream(sameSecret).map(f -> item(f.key(), f.path())).toList())
         .endSecret().build());
     files.addAll(Arrays.asList(sameSecret));
+    Arrays.stream(sameSecret)
+        .forEach(f -> readAtStart.add(new MountedSecretsFingerprint.Key(f.secret(), f.key())));
     return this;
   }
 
@@ -58,6 +62,7 @@ public final class SecretFileVolume {
   public SecretFileVolume configMap(String configMap, String key, String path) {
     sources.add(new VolumeProjectionBuilder().withNewConfigMap().withName(configMap)
         .withItems(item(key, path)).endConfigMap().build());
+    readAtStart.add(MountedSecretsFingerprint.Key.configMap(configMap, key));
     return this;
   }
 
@@ -106,11 +111,10 @@ public final class SecretFileVolume {
     return names;
   }
 
-  /** The folders' Secret keys, for {@link MountedSecretsFingerprint}. */
+  /** The folders' Secret and ConfigMap keys, for {@link MountedSecretsFingerprint}. */
   public static List<MountedSecretsFingerprint.Key> fingerprintKeys(
       List<SecretFileVolume> folders) {
-    return files(folders).stream()
-        .map(f -> new MountedSecretsFingerprint.Key(f.secret(), f.key())).toList();
+    return folders.stream().flatMap(f -> f.readAtStart.stream()).toList();
   }
 
   private static KeyToPath item(String key, String path) {

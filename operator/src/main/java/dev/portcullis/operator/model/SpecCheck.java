@@ -139,12 +139,50 @@ public final class SpecCheck {
       problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidGarbageCollection",
           "garbageCollection cannot reach an emptyDir: use a claim or s3"));
     }
+    if (spec.garbageCollection != null && !cronSchedule(spec.garbageCollection.schedule)) {
+      problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidGarbageCollection",
+          "garbageCollection.schedule '" + spec.garbageCollection.schedule + "' is not a cron"
+              + " schedule: five fields (minute hour day-of-month month day-of-week, e.g."
+              + " '0 3 * * 0') or one of " + String.join(", ", CRON_DESCRIPTORS)));
+    }
+    // the scheduler lets no second pod use a ReadWriteOncePod claim: the Job's pod would stay
+    // Pending beside the running registry, and with concurrencyPolicy Forbid no run would follow
+    if (spec.garbageCollection != null
+        && effective.kind() == StorageSpec.Kind.PersistentVolumeClaim
+        && effective.persistentVolumeClaim.effectiveAccessModes().contains("ReadWriteOncePod")) {
+      problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidGarbageCollection",
+          "garbageCollection cannot share a ReadWriteOncePod claim with the registry: use"
+              + " ReadWriteOnce or ReadWriteMany, or leave garbageCollection out"));
+    }
     if (spec.service != null && spec.service.nodePort != null
         && spec.service.effectiveType() == dev.portcullis.operator.api.ServiceSpec.Type.ClusterIP) {
       problems.add(new Problem(ConditionTypes.AVAILABLE, "InvalidService",
           "service.nodePort needs service.type NodePort or LoadBalancer"));
     }
     return problems;
+  }
+
+  private static final List<String> CRON_DESCRIPTORS = List.of("@yearly", "@annually",
+      "@monthly", "@weekly", "@daily", "@midnight", "@hourly");
+  private static final java.util.regex.Pattern CRON_FIELD =
+      java.util.regex.Pattern.compile("[0-9A-Za-z*?,/-]+");
+
+  /**
+   * The shape the API server's CronJob validation takes (five fields or a descriptor), checked
+   * here so that a typo is a condition naming the field rather than the CronJob's rejection,
+   * retried without end; the ranges of the fields are still the API server's to check.
+   */
+  static boolean cronSchedule(String schedule) {
+    if (schedule == null) {
+      return false;
+    }
+    String s = schedule.trim();
+    if (s.startsWith("@")) {
+      return CRON_DESCRIPTORS.contains(s) || s.matches("@every [0-9][0-9a-z.]*");
+    }
+    String[] fields = s.split("\\s+");
+    return fields.length == 5
+        && java.util.Arrays.stream(fields).allMatch(f -> CRON_FIELD.matcher(f).matches());
   }
 
   /**

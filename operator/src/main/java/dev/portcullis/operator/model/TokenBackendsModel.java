@@ -138,7 +138,8 @@ public final class TokenBackendsModel {
   /**
    * The backends' files, in one folder ({@value #SECRETS_DIR}): each Secret key (and each CA
    * ConfigMap key) a projection of its own. The issuer reads its backends' passwords, connection
-   * strings and CAs at start, so they are in its {@link MountedSecretsFingerprint}.
+   * strings and CAs (Secrets or ConfigMaps) at start, so they are in its
+   * {@link MountedSecretsFingerprint}.
    */
   static SecretFileVolume secretsFolder(SecureRegistry r) {
     var folder = new SecretFileVolume(SECRETS_VOLUME, SECRETS_DIR);
@@ -217,7 +218,7 @@ public final class TokenBackendsModel {
   }
 
   /** The ConfigMap of the users' programs, or empty when there is none to mount. */
-  private static java.util.Optional<String> programs(SecureRegistry r) {
+  static java.util.Optional<String> programs(SecureRegistry r) {
     AuthSpec.Managed m = managed(r);
     return m == null || m.programs == null ? java.util.Optional.empty()
         : java.util.Optional.ofNullable(m.programs.configMapName);

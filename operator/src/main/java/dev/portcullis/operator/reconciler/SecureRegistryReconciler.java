@@ -35,6 +35,7 @@ import dev.portcullis.operator.status.StatusAggregator;
 import dev.portcullis.operator.tenancy.HostClaims;
 import dev.portcullis.operator.tenancy.TenancySettings;
 import io.fabric8.certmanager.api.model.v1.Certificate;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -290,20 +291,24 @@ public class SecureRegistryReconciler
       }
       var shared = context.managedWorkflowAndDependentResourceContext();
       shared.put(HtpasswdSecretDependent.CREDENTIALS, users);
-      // the registry (upstreams, endpoints) and the issuer (backends) read these Secrets at
-      // start: a change rolls their pods
+      // the registry (upstreams, endpoints, storage credentials) and the issuer (backends,
+      // programs) read these Secrets and ConfigMaps at start: a change rolls their pods
       if (fingerprinted) {
         byte[] key = FingerprintKeys.key(context, r);
         java.util.function.Function<String, Secret> lookup =
             n -> ReferencedSecrets.get(context, r, n);
+        java.util.function.Function<String, ConfigMap> configMaps =
+            n -> ReferencedConfigMaps.get(context, r, n);
         String registry = dev.portcullis.operator.model.MountedSecretsFingerprint.of(
-            dev.portcullis.operator.model.MountedSecretsFingerprint.keys(r), key, lookup);
+            dev.portcullis.operator.model.MountedSecretsFingerprint.keys(r), key, lookup,
+            configMaps);
         if (registry != null) {
           shared.put(dev.portcullis.operator.dependent.DeploymentDependent.MOUNTED_SECRETS,
               registry);
         }
         String issuer = dev.portcullis.operator.model.MountedSecretsFingerprint.of(
-            dev.portcullis.operator.model.MountedSecretsFingerprint.issuerKeys(r), key, lookup);
+            dev.portcullis.operator.model.MountedSecretsFingerprint.issuerKeys(r), key, lookup,
+            configMaps);
         if (issuer != null) {
           shared.put(dev.portcullis.operator.dependent.AuthServerDeploymentDependent
               .MOUNTED_SECRETS, issuer);

@@ -6,6 +6,8 @@ import dev.portcullis.operator.api.NotificationsSpec;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.TlsSpec;
 import dev.portcullis.operator.testsupport.Registries;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -125,20 +127,12 @@ class MountedSecretsFingerprintTest {
 
   @Test
   void theTokenIssuersBackendsHaveAFingerprintOfTheirOwn() {
-    var r = Registries.basic("infra", "reg");
+    var r = Registries.managedLdap("infra", "reg");
     r.getSpec().proxy = ProxyModelTest.cache(TlsSpec.Mode.TLS).getSpec().proxy;
-    r.getSpec().auth = new dev.portcullis.operator.api.AuthSpec();
-    r.getSpec().auth.mode = dev.portcullis.operator.api.AuthSpec.Mode.Token;
-    r.getSpec().auth.token = new dev.portcullis.operator.api.AuthSpec.Token();
-    r.getSpec().auth.token.managed = new dev.portcullis.operator.api.AuthSpec.Managed();
-    var ldap = new dev.portcullis.operator.api.TokenLdapSpec();
-    ldap.addr = "ldap.example.com:636";
-    ldap.base = "dc=example,dc=com";
-    ldap.filter = "(uid=${account})";
+    var ldap = r.getSpec().auth.token.managed.ldap;
     ldap.bindDN = "cn=registry,dc=example,dc=com";
     ldap.bindPasswordSecretRef = new io.fabric8.kubernetes.api.model.SecretKeySelector(
         null, "ldap-bind", null);
-    r.getSpec().auth.token.managed.ldap = ldap;
     assertThat(MountedSecretsFingerprint.issuerKeys(r))
         .containsExactly(new MountedSecretsFingerprint.Key("ldap-bind", "password"));
     assertThat(MountedSecretsFingerprint.needed(r)).isTrue();
@@ -156,6 +150,90 @@ class MountedSecretsFingerprintTest {
     var deployment = MountedSecretsFingerprint.annotate(TokenIssuerModel.deployment(r), issuer);
     assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsEntry(MountedSecretsFingerprint.ANNOTATION, issuer);
+  }
+
+  @Test
+  void theS3CredentialsTheEnvironmentReadsAreKeysAndTheirRotationChangesTheFingerprint() {
+    var r = Registries.s3("infra", "reg", "s3-creds");
+    assertThat(MountedSecretsFingerprint.keys(r)).containsExactly(
+        new MountedSecretsFingerprint.Key("s3-creds", "accessKey"),
+        new MountedSecretsFingerprint.Key("s3-creds", "secretKey"));
+    assertThat(MountedSecretsFingerprint.needed(r)).isTrue();
+    var secrets = new HashMap<String, Secret>();
+    secrets.put("s3-creds", Registries.secret("infra", "s3-creds",
+        Map.of("accessKey", "AKIA1", "secretKey", "s3-secret-1")));
+    String before = of(r, secrets);
+    assertThat(before).isNotNull();
+    secrets.put("s3-creds", Registries.secret("infra", "s3-creds",
+        Map.of("accessKey", "AKIA1", "secretKey", "s3-secret-1")));
+    assertThat(of(r, secrets)).isEqualTo(before);
+    secrets.put("s3-creds", Registries.secret("infra", "s3-creds",
+        Map.of("accessKey", "AKIA1", "secretKey", "s3-secret-2")));
+    assertThat(of(r, secrets)).isNotEqualTo(before).doesNotContain("s3-secret");
+  }
+
+  @Test
+  void theAzureAccountKeyIsAKey() {
+    var r = Registries.basic("infra", "reg");
+    r.getSpec().storage = new dev.portcullis.operator.api.StorageSpec();
+    r.getSpec().storage.azure = new dev.portcullis.operator.api.AzureStorageSpec();
+    r.getSpec().storage.azure.accountName = "acct";
+    r.getSpec().storage.azure.container = "images";
+    r.getSpec().storage.azure.accountKeySecretRef =
+        new dev.portcullis.operator.api.AzureStorageSpec.AccountKeySecretRef();
+    r.getSpec().storage.azure.accountKeySecretRef.name = "azure-storage";
+    assertThat(MountedSecretsFingerprint.keys(r)).singleElement().satisfies(k -> {
+      assertThat(k.name()).isEqualTo("azure-storage");
+      assertThat(k.fromConfigMap()).isFalse();
+    });
+  }
+
+  static ConfigMap configMap(String name, Map<String, String> data) {
+    return new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace("infra")
+        .endMetadata().withData(data).build();
+  }
+
+  @Test
+  void theIssuersCaConfigMapAndProgramsAreKeysAndAChangeToWhatItReadsChangesTheFingerprint() {
+    var r = Registries.ldapCaConfigMapAndPrograms("infra", "reg", "ldap-ca",
+        "auth-programs");
+    assertThat(MountedSecretsFingerprint.issuerKeys(r)).containsExactly(
+        MountedSecretsFingerprint.Key.configMap("ldap-ca", "bundle.pem"),
+        MountedSecretsFingerprint.Key.configMap("auth-programs", null));
+    assertThat(MountedSecretsFingerprint.keys(r)).isEmpty();
+    assertThat(MountedSecretsFingerprint.needed(r)).isTrue();
+    var keys = MountedSecretsFingerprint.issuerKeys(r);
+    var maps = new HashMap<String, ConfigMap>();
+    maps.put("ldap-ca", configMap("ldap-ca", Map.of("bundle.pem", ProxyModelTest.CA)));
+    maps.put("auth-programs", configMap("auth-programs", Map.of("check", "#!/usr/bin/java 1")));
+    String before = MountedSecretsFingerprint.of(keys, KEY, n -> null, maps::get);
+    assertThat(before).hasSize(32);
+
+    // a key the issuer does not mount: nothing to roll for
+    maps.put("ldap-ca", configMap("ldap-ca", Map.of("bundle.pem", ProxyModelTest.CA,
+        "unrelated", "x")));
+    assertThat(MountedSecretsFingerprint.of(keys, KEY, n -> null, maps::get)).isEqualTo(before);
+
+    maps.put("ldap-ca", configMap("ldap-ca",
+        Map.of("bundle.pem", ProxyModelTest.CA + ProxyModelTest.CA)));
+    String newCa = MountedSecretsFingerprint.of(keys, KEY, n -> null, maps::get);
+    assertThat(newCa).isNotEqualTo(before);
+
+    // every key of the programs' ConfigMap is mounted, binaryData as well
+    maps.put("auth-programs", new ConfigMapBuilder().withNewMetadata().withName("auth-programs")
+        .endMetadata().withData(Map.of("check", "#!/usr/bin/java 1"))
+        .withBinaryData(Map.of("authorize", Base64.getEncoder().encodeToString(new byte[] {1})))
+        .build());
+    String newProgram = MountedSecretsFingerprint.of(keys, KEY, n -> null, maps::get);
+    assertThat(newProgram).isNotEqualTo(newCa);
+
+    maps.remove("ldap-ca");
+    assertThat(MountedSecretsFingerprint.of(keys, KEY, n -> null, maps::get))
+        .isNotNull().isNotEqualTo(newProgram);
+    // ConfigMap keys need a ConfigMap lookup, never a silent empty value
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> MountedSecretsFingerprint.of(keys, KEY, n -> null))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -33,9 +33,11 @@ class SecretFileVolumeTest {
     assertThat(folder.files()).extracting(SecretFile::path)
         .containsExactly("username", "password", "extra");
     assertThat(SecretFileVolume.secretNames(List.of(folder))).containsExactly("hub");
+    // but read at start all the same: a new CA must roll the pod too
     assertThat(SecretFileVolume.fingerprintKeys(List.of(folder))).containsExactly(
         new MountedSecretsFingerprint.Key("hub", "user"),
         new MountedSecretsFingerprint.Key("hub", "token"),
+        MountedSecretsFingerprint.Key.configMap("corp-ca", "root.pem"),
         new MountedSecretsFingerprint.Key("hub", "extra"));
   }
 

@@ -27,6 +27,41 @@ class SpecCheckTest {
   }
 
   @Test
+  void garbageCollectionCannotShareAReadWriteOncePodClaim() {
+    var r = Registries.basic("apps", "reg");
+    r.getSpec().garbageCollection = new dev.portcullis.operator.api.GarbageCollectionSpec();
+    r.getSpec().garbageCollection.schedule = "0 3 * * 0";
+    assertThat(SpecCheck.check(r)).isEmpty();
+    r.getSpec().storage.persistentVolumeClaim.accessModes = List.of("ReadWriteOncePod");
+    assertThat(SpecCheck.check(r)).extracting(p -> p.reason() + ": " + p.message())
+        .containsExactly("InvalidGarbageCollection: garbageCollection cannot share a"
+            + " ReadWriteOncePod claim with the registry: use ReadWriteOnce or ReadWriteMany, or"
+            + " leave garbageCollection out");
+    r.getSpec().garbageCollection = null;
+    assertThat(SpecCheck.check(r)).isEmpty();
+  }
+
+  @Test
+  void theGarbageCollectionScheduleIsACronSchedule() {
+    var r = Registries.basic("apps", "reg");
+    r.getSpec().garbageCollection = new dev.portcullis.operator.api.GarbageCollectionSpec();
+    for (String ok : List.of("0 3 * * 0", "*/15 2-4 1,15 JAN-MAR MON-FRI", "@daily",
+        "@every 6h")) {
+      r.getSpec().garbageCollection.schedule = ok;
+      assertThat(SpecCheck.check(r)).as(ok).isEmpty();
+    }
+    for (String bad : List.of("daily", "0 3 * *", "0 3 * * 0 2026", "@sometimes",
+        "TZ=UTC 0 3 * * 0")) {
+      r.getSpec().garbageCollection.schedule = bad;
+      assertThat(SpecCheck.check(r)).as(bad).extracting(p -> p.reason() + ": " + p.message())
+          .containsExactly("InvalidGarbageCollection: garbageCollection.schedule '" + bad
+              + "' is not a cron schedule: five fields (minute hour day-of-month month"
+              + " day-of-week, e.g. '0 3 * * 0') or one of @yearly, @annually, @monthly,"
+              + " @weekly, @daily, @midnight, @hourly");
+    }
+  }
+
+  @Test
   void htpasswdNeedsUsersOrAnExistingSecret() {
     var r = Registries.htpasswd("apps", "reg", "rackham");
     assertThat(SpecCheck.check(r)).isEmpty();

@@ -3,18 +3,18 @@ package dev.portcullis.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.portcullis.operator.api.AuthSpec;
 import dev.portcullis.operator.api.ConditionTypes;
 import dev.portcullis.operator.api.ProxySpec;
 import dev.portcullis.operator.api.ProxyUpstreamSpec;
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.TlsSpec;
-import dev.portcullis.operator.api.TokenLdapSpec;
 import dev.portcullis.operator.model.FingerprintKey;
 import dev.portcullis.operator.model.MountedSecretsFingerprint;
 import dev.portcullis.operator.model.Owners;
 import dev.portcullis.operator.testsupport.MockCluster;
 import dev.portcullis.operator.testsupport.Registries;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -53,19 +53,10 @@ class FingerprintKeyReconcileTest {
   void rotatingAnLdapBindPasswordRollsTheIssuerAndNothingElseDoes() {
     String ns = "issuerroll";
     var client = cluster.client;
-    var r = Registries.basic(ns, "reg");
-    r.getSpec().auth = new AuthSpec();
-    r.getSpec().auth.mode = AuthSpec.Mode.Token;
-    r.getSpec().auth.token = new AuthSpec.Token();
-    r.getSpec().auth.token.managed = new AuthSpec.Managed();
-    var ldap = new TokenLdapSpec();
-    ldap.addr = "ldap.example.com:636";
-    ldap.tls = TokenLdapSpec.Tls.Always;
-    ldap.base = "dc=example,dc=com";
-    ldap.filter = "(uid=${account})";
+    var r = Registries.managedLdap(ns, "reg");
+    var ldap = r.getSpec().auth.token.managed.ldap;
     ldap.bindDN = "cn=registry,dc=example,dc=com";
     ldap.bindPasswordSecretRef = new SecretKeySelector(null, "ldap-bind", null);
-    r.getSpec().auth.token.managed.ldap = ldap;
     client.resource(Registries.secret(ns, "ldap-bind", Map.of("password", "bind-pw-1"))).create();
     client.resource(r).create();
 
@@ -87,11 +78,7 @@ class FingerprintKeyReconcileTest {
     var same = Registries.secret(ns, "ldap-bind", Map.of("password", "bind-pw-1"));
     same.getMetadata().setLabels(Map.of("team", "identity"));
     client.resource(same).update();
-    long generation = deployment(ns, "reg-auth").getMetadata().getGeneration();
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      assertThat(annotation(ns, "reg-auth")).isEqualTo(first);
-      assertThat(deployment(ns, "reg-auth").getMetadata().getGeneration()).isEqualTo(generation);
-    });
+    holds(ns, "reg-auth", first);
     assertThat(keySecret(ns).getMetadata().getUid()).isEqualTo(key.getMetadata().getUid());
 
     client.resource(Registries.secret(ns, "ldap-bind", Map.of("password", "bind-pw-2"))).update();
@@ -117,13 +104,7 @@ class FingerprintKeyReconcileTest {
     assertThat(FingerprintKey.of(keySecret(ns)).orElseThrow())
         .isNotEqualTo(FingerprintKey.of(key).orElseThrow());
     // the new key changes the fingerprint once, and then it holds
-    await().until(() -> !first.equals(annotation(ns, "reg")));
-    String second = annotation(ns, "reg");
-    long generation = deployment(ns, "reg").getMetadata().getGeneration();
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      assertThat(annotation(ns, "reg")).isEqualTo(second);
-      assertThat(deployment(ns, "reg").getMetadata().getGeneration()).isEqualTo(generation);
-    });
+    rollsOnce(ns, "reg", first);
   }
 
   @Test
@@ -150,6 +131,76 @@ class FingerprintKeyReconcileTest {
     client.resource(foreign).delete();
     await().until(() -> annotation(ns, "reg") != null);
     assertThat(FingerprintKey.of(keySecret(ns))).isPresent();
+  }
+
+  @Test
+  void rotatingTheS3SecretKeyRollsTheRegistryOnceAndAnUnchangedSecretNothing() {
+    String ns = "s3roll";
+    var client = cluster.client;
+    client.resource(Registries.secret(ns, "s3-creds",
+        Map.of("accessKey", "AKIA1", "secretKey", "s3-secret-1"))).create();
+    client.resource(Registries.s3(ns, "reg", "s3-creds")).create();
+    await().until(() -> annotation(ns, "reg") != null);
+    String first = annotation(ns, "reg");
+    assertThat(template(ns, "reg")).doesNotContain("s3-secret-1");
+
+    var same = Registries.secret(ns, "s3-creds",
+        Map.of("accessKey", "AKIA1", "secretKey", "s3-secret-1"));
+    same.getMetadata().setLabels(Map.of("team", "storage"));
+    client.resource(same).update();
+    holds(ns, "reg", first);
+
+    client.resource(Registries.secret(ns, "s3-creds",
+        Map.of("accessKey", "AKIA1", "secretKey", "s3-secret-2"))).update();
+    rollsOnce(ns, "reg", first);
+  }
+
+  @Test
+  void aNewCaInTheLdapCaConfigMapRollsTheIssuerOnceAndAnUnchangedOneNothing() {
+    String ns = "carollcm";
+    var client = cluster.client;
+    client.resource(configMap(ns, "ldap-ca", Map.of("bundle.pem", "ca-1"))).create();
+    client.resource(configMap(ns, "auth-programs", Map.of("check", "program-1"))).create();
+    client.resource(Registries.ldapCaConfigMapAndPrograms(ns, "reg", "ldap-ca",
+        "auth-programs")).create();
+    await().until(() -> annotation(ns, "reg-auth") != null && deployment(ns, "reg-auth")
+        .getSpec().getTemplate().getMetadata().getAnnotations()
+        .containsKey(dev.portcullis.operator.model.TokenIssuerModel.SIGNER_ANNOTATION));
+    String first = annotation(ns, "reg-auth");
+
+    // a label, and a key the issuer does not mount: no new pod template
+    var same = configMap(ns, "ldap-ca", Map.of("bundle.pem", "ca-1", "notes", "rotated soon"));
+    same.getMetadata().setLabels(Map.of("team", "identity"));
+    client.resource(same).update();
+    holds(ns, "reg-auth", first);
+
+    client.resource(configMap(ns, "ldap-ca", Map.of("bundle.pem", "ca-2"))).update();
+    String second = rollsOnce(ns, "reg-auth", first);
+
+    client.resource(configMap(ns, "auth-programs", Map.of("check", "program-2"))).update();
+    rollsOnce(ns, "reg-auth", second);
+  }
+
+  /** The fingerprint moves on from {@code before}, then holds; the new one. */
+  private static String rollsOnce(String ns, String name, String before) {
+    await().until(() -> !before.equals(annotation(ns, name)));
+    String after = annotation(ns, name);
+    holds(ns, name, after);
+    return after;
+  }
+
+  /** The pod template keeps {@code fingerprint} and the Deployment rolls nothing for a while. */
+  private static void holds(String ns, String name, String fingerprint) {
+    long generation = deployment(ns, name).getMetadata().getGeneration();
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(annotation(ns, name)).isEqualTo(fingerprint);
+      assertThat(deployment(ns, name).getMetadata().getGeneration()).isEqualTo(generation);
+    });
+  }
+
+  private static ConfigMap configMap(String ns, String name, Map<String, String> data) {
+    return new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(ns)
+        .endMetadata().withData(data).build();
   }
 
   private static SecureRegistry proxied(String ns) {

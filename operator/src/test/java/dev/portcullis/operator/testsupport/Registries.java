@@ -5,6 +5,9 @@ import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.SecureRegistrySpec;
 import dev.portcullis.operator.api.StorageSpec;
 import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.api.TokenLdapSpec;
+import dev.portcullis.operator.api.TokenProgramsSpec;
+import io.fabric8.kubernetes.api.model.ConfigMapKeySelector;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -30,6 +33,51 @@ public final class Registries {
     spec.storage.persistentVolumeClaim = new StorageSpec.PersistentVolumeClaim();
     spec.storage.persistentVolumeClaim.size = "1Gi";
     r.setSpec(spec);
+    return r;
+  }
+
+  /** As {@link #basic}, storing in an S3 bucket with the keys of Secret {@code credentials}. */
+  public static SecureRegistry s3(String namespace, String name, String credentials) {
+    var r = basic(namespace, name);
+    r.getSpec().storage = new StorageSpec();
+    r.getSpec().storage.s3 = new StorageSpec.S3();
+    r.getSpec().storage.s3.bucket = "images";
+    r.getSpec().storage.s3.region = "eu-west-1";
+    r.getSpec().storage.s3.credentialsSecretRef = new StorageSpec.S3Credentials();
+    r.getSpec().storage.s3.credentialsSecretRef.name = credentials;
+    return r;
+  }
+
+  /**
+   * As {@link #basic}, with a managed token issuer that checks passwords against LDAP over TLS
+   * (ldap.example.com:636, the image's trust store, anonymous search).
+   */
+  public static SecureRegistry managedLdap(String namespace, String name) {
+    var r = basic(namespace, name);
+    r.getSpec().auth = new AuthSpec();
+    r.getSpec().auth.mode = AuthSpec.Mode.Token;
+    r.getSpec().auth.token = new AuthSpec.Token();
+    r.getSpec().auth.token.managed = new AuthSpec.Managed();
+    var ldap = new TokenLdapSpec();
+    ldap.addr = "ldap.example.com:636";
+    ldap.tls = TokenLdapSpec.Tls.Always;
+    ldap.base = "dc=example,dc=com";
+    ldap.filter = "(uid=${account})";
+    r.getSpec().auth.token.managed.ldap = ldap;
+    return r;
+  }
+
+  /**
+   * As {@link #managedLdap}, trusting key {@code bundle.pem} of ConfigMap {@code ca}, and running
+   * programs from ConfigMap {@code programs}.
+   */
+  public static SecureRegistry ldapCaConfigMapAndPrograms(String namespace, String name,
+      String ca, String programs) {
+    var r = managedLdap(namespace, name);
+    var ldap = r.getSpec().auth.token.managed.ldap;
+    ldap.caConfigMapRef = new ConfigMapKeySelector("bundle.pem", ca, null);
+    r.getSpec().auth.token.managed.programs = new TokenProgramsSpec();
+    r.getSpec().auth.token.managed.programs.configMapName = programs;
     return r;
   }
 
