@@ -149,8 +149,10 @@ final class Authenticator {
         }
         metrics.login(backend.name(), "denied", since(started));
         signedTokenThrottle.failed(claimed, address);
-        LOG.log(System.Logger.Level.INFO, "{0}: token refused: reason={1} account={2} address={3}",
-                backend.name(), ((SignedTokenResult.Refused) r).reason(), Scopes.printable(claimed), address);
+        SignedTokenResult.Refused refused = (SignedTokenResult.Refused) r;
+        LOG.log(System.Logger.Level.INFO, "{0}: token refused: {1}reason={2} account={3} address={4}",
+                backend.name(), refused.issuer().map(i -> "issuer=" + i + " ").orElse(""), refused.reason(),
+                Scopes.printable(claimed), address);
         return new Failure();
     }
 

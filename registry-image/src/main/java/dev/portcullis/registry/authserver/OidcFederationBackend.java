@@ -78,7 +78,7 @@ final class OidcFederationBackend implements SignedTokenBackend {
             JWTClaimsSet claims = issuer.verifySignature(signed);
             return new SignedTokenResult.Verified(userName, check(issuer.settings(), claims, userName));
         } catch (FederatedIssuer.Refused r) {
-            return new SignedTokenResult.Refused("issuer " + issuer.settings().name() + ": " + r.getMessage());
+            return new SignedTokenResult.Refused(java.util.Optional.of(issuer.settings().name()), r.getMessage());
         } catch (FederatedIssuer.Unavailable u) {
             return new SignedTokenResult.Unavailable(u.getMessage());
         }

@@ -14,8 +14,14 @@ sealed interface SignedTokenResult {
         }
     }
 
-    /** The token is not accepted (bad signature, expired, wrong audience, ...). */
-    record Refused(String reason) implements SignedTokenResult {
+    /**
+     * The token is not accepted (bad signature, expired, wrong audience, ...); {@code issuer} names the configured issuer
+     * whose rules refused it, when the backend has several.
+     */
+    record Refused(java.util.Optional<String> issuer, String reason) implements SignedTokenResult {
+        Refused(String reason) {
+            this(java.util.Optional.empty(), reason);
+        }
     }
 
     /** The verifier could not be asked (issuer or API server down): the login fails closed, uncounted. */
