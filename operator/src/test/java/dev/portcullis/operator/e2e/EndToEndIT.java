@@ -90,7 +90,8 @@ class EndToEndIT {
       "journey1_htpasswdSample", "journey1_nodeTrustAndPullSecrets", "journey6_s3Replicas",
       "journey1_letsencryptSample", "journey2_mutualTls", "journey3_managedTokenIssuer",
       "journey4_certificateRenewal", "journey5_passwordChange", "journey7_deletionKeepsData",
-      "journey8_ingressSample");
+      "journey8_ingressSample",
+      "journey17_imageThatDoesNotExist");
   /**
    * How long a registry may take to become ready. In containers a pod's start also makes its
    * sandbox and network and mounts the image, and three replicas' JVMs start at once: on a
@@ -826,6 +827,33 @@ class EndToEndIT {
     assertThat(pod.pid()).as("the registry process was not restarted").isEqualTo(pid);
     assertThat(pod.starts()).isEqualTo(1);
     assertThat(kubelet.pods(ns, "pw")).containsExactly(pod);
+  }
+
+  /**
+   * Journey 17 (issue 17): a registry whose image cannot be pulled says so in its status, naming
+   * the pod, the container and the image, from the pod's status as the kubelet writes it (in
+   * containers mode containerd's own pull error).
+   */
+  @Test
+  void journey17_imageThatDoesNotExist() {
+    String ns = useNamespace("j17-image");
+    String image = "127.0.0.1:1/portcullis/missing:0.0.0"; // nothing listens: the pull fails at once
+    var spec = Registries.tls(Registries.basic(ns, "ghost"), TlsSpec.Mode.Disabled);
+    spec.getSpec().image = image;
+    cluster.client.resource(spec).create();
+    await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      var ready = cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("ghost")
+          .get().getStatus().condition(ConditionTypes.READY).orElseThrow();
+      assertThat(ready.getStatus()).isEqualTo("False");
+      assertThat(ready.getReason()).isIn("ErrImagePull", "ImagePullBackOff");
+      assertThat(ready.getMessage()).startsWith("pod " + onlyPod(ns, "ghost").name()
+          + " container registry: " + ready.getReason() + ": image " + image);
+    });
+    var pod = onlyPod(ns, "ghost");
+    assertThat(pod.starts()).as("no container was started").isZero();
+    assertThat(cluster.client.pods().inNamespace(ns).withName(pod.name()).get().getStatus()
+        .getPhase()).isEqualTo("Pending");
+    cluster.client.resource(spec).delete(); // the node stops trying
   }
 
   /** Journey 7: deleting the registry keeps the volume's data; re-creating it serves the old images. */
