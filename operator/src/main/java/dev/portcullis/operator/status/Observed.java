@@ -1,5 +1,6 @@
 package dev.portcullis.operator.status;
 
+import dev.portcullis.operator.model.Names;
 import io.fabric8.certmanager.api.model.v1.Certificate;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -34,5 +35,12 @@ public record Observed(
   /** Why pods do not run, the first pod's trouble with how many more there are; empty if none. */
   public java.util.Optional<PodTroubles.Trouble> podTrouble() {
     return PodTroubles.summary(PodTroubles.of(pods));
+  }
+
+  /** The same for the registry's own pods only (not its token issuer's). */
+  public java.util.Optional<PodTroubles.Trouble> registryPodTrouble() {
+    return PodTroubles.summary(PodTroubles.of(pods.stream().filter(p -> p.getMetadata() != null
+        && p.getMetadata().getLabels() != null && Names.REGISTRY_NAME.equals(
+            p.getMetadata().getLabels().get(Names.NAME_LABEL))).toList()));
   }
 }

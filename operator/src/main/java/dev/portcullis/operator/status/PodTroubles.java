@@ -67,14 +67,8 @@ public final class PodTroubles {
     if (p.getStatus() == null) {
       return Optional.empty();
     }
-    var statuses = new ArrayList<ContainerStatus>();
-    if (p.getStatus().getInitContainerStatuses() != null) {
-      statuses.addAll(p.getStatus().getInitContainerStatuses());
-    }
-    if (p.getStatus().getContainerStatuses() != null) {
-      statuses.addAll(p.getStatus().getContainerStatuses());
-    }
-    for (ContainerStatus s : statuses) {
+    for (ContainerStatus s : initThenMain(p.getStatus().getInitContainerStatuses(),
+        p.getStatus().getContainerStatuses())) {
       var t = container(p, s);
       if (t.isPresent()) {
         return t;
@@ -154,14 +148,19 @@ public final class PodTroubles {
     if (p.getSpec() == null) {
       return Optional.empty();
     }
-    var all = new ArrayList<Container>();
-    if (p.getSpec().getInitContainers() != null) {
-      all.addAll(p.getSpec().getInitContainers());
+    return initThenMain(p.getSpec().getInitContainers(), p.getSpec().getContainers()).stream().filter(c -> name != null && name.equals(c.getName())).findFirst();
+  }
+
+  /** Init containers (they run first) then the others; either list may be null. */
+  private static <T> List<T> initThenMain(List<T> init, List<T> main) {
+    var all = new ArrayList<T>();
+    if (init != null) {
+      all.addAll(init);
     }
-    if (p.getSpec().getContainers() != null) {
-      all.addAll(p.getSpec().getContainers());
+    if (main != null) {
+      all.addAll(main);
     }
-    return all.stream().filter(c -> name != null && name.equals(c.getName())).findFirst();
+    return all;
   }
 
   /** A message on one line, cut at {@value #MAX_DETAIL} characters. */

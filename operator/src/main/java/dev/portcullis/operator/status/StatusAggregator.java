@@ -281,7 +281,7 @@ public final class StatusAggregator {
       return condition(AVAILABLE, true, "MinimumReplicasAvailable",
           ready + "/" + wanted + " replicas ready");
     }
-    var trouble = o.podTrouble();
+    var trouble = o.registryPodTrouble();
     return condition(AVAILABLE, false, "NoReplicasAvailable", ready + "/" + wanted
         + " replicas ready: " + trouble.map(PodTroubles.Trouble::message)
             .orElse("see kubectl describe pods -l " + Names.INSTANCE_LABEL + "="

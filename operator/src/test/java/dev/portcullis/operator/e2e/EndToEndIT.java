@@ -841,14 +841,15 @@ class EndToEndIT {
     var spec = Registries.tls(Registries.basic(ns, "ghost"), TlsSpec.Mode.Disabled);
     spec.getSpec().image = image;
     cluster.client.resource(spec).create();
-    await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
-      var ready = cluster.client.resources(SecureRegistry.class).inNamespace(ns).withName("ghost")
-          .get().getStatus().condition(ConditionTypes.READY).orElseThrow();
-      assertThat(ready.getStatus()).isEqualTo("False");
-      assertThat(ready.getReason()).isIn("ErrImagePull", "ImagePullBackOff");
-      assertThat(ready.getMessage()).startsWith("pod " + onlyPod(ns, "ghost").name()
-          + " container registry: " + ready.getReason() + ": image " + image);
-    });
+    await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        .untilAsserted(() -> {
+          var ready = cluster.client.resources(SecureRegistry.class).inNamespace(ns)
+              .withName("ghost").get().getStatus().condition(ConditionTypes.READY).orElseThrow();
+          assertThat(ready.getStatus()).isEqualTo("False");
+          assertThat(ready.getReason()).isIn("ErrImagePull", "ImagePullBackOff");
+          assertThat(ready.getMessage()).startsWith("pod " + onlyPod(ns, "ghost").name()
+              + " container registry: " + ready.getReason() + ": image " + image);
+        });
     var pod = onlyPod(ns, "ghost");
     assertThat(pod.starts()).as("no container was started").isZero();
     assertThat(cluster.client.pods().inNamespace(ns).withName(pod.name()).get().getStatus()

@@ -17,8 +17,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,20 +26,17 @@ import org.junit.jupiter.api.Test;
  */
 class PodTroublesReconcileTest {
 
-  static MockCluster cluster;
-
-  @BeforeAll
-  static void start() throws Exception {
-    cluster = new MockCluster(false).startOperator();
-  }
-
-  @AfterAll
-  static void stop() {
-    cluster.close();
-  }
+  private MockCluster cluster;
 
   @Test
-  void theStatusFollowsThePodsOfTheRegistryAndOnlyThose() {
+  void theStatusFollowsThePodsOfTheRegistryAndOnlyThose() throws Exception {
+    try (var started = new MockCluster(false).startOperator()) {
+      cluster = started;
+      follow();
+    }
+  }
+
+  private void follow() {
     var r = Registries.tls(Registries.basic("apps", "reg"), TlsSpec.Mode.Disabled);
     cluster.client.resource(r).create();
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
@@ -114,7 +109,7 @@ class PodTroublesReconcileTest {
   }
 
   /** Creates the pod if need be, then writes its status as the kubelet does. */
-  private static void write(Pod pod, ContainerStatus status) {
+  private void write(Pod pod, ContainerStatus status) {
     var pods = cluster.client.pods().inNamespace("apps");
     Pod live = pods.withName(pod.getMetadata().getName()).get();
     if (live == null) {
@@ -125,7 +120,7 @@ class PodTroublesReconcileTest {
     pods.resource(live).updateStatus();
   }
 
-  private static void progressing(String status, String reason, String message) {
+  private void progressing(String status, String reason, String message) {
     var deployments = cluster.client.resources(Deployment.class).inNamespace("apps");
     var d = deployments.withName("reg").get();
     d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
@@ -137,9 +132,8 @@ class PodTroublesReconcileTest {
     deployments.resource(d).updateStatus();
   }
 
-  static String condition(String name, String type) {
-    var r = cluster.client.resources(SecureRegistry.class).inNamespace("apps").withName(name).get();
-    return r == null || r.getStatus() == null ? "" : r.getStatus().condition(type)
-        .map(c -> c.getStatus() + " " + c.getReason() + ": " + c.getMessage()).orElse("");
+  private String condition(String name, String type) {
+    return SecureRegistryOperatorTest.condition(cluster.client.resources(SecureRegistry.class)
+        .inNamespace("apps").withName(name).get(), type);
   }
 }

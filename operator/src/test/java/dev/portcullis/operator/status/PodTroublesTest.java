@@ -170,6 +170,23 @@ class PodTroublesTest {
   }
 
   @Test
+  void anIssuerThatCannotStartMakesTheRegistryNotReadyButNotUnavailable() {
+    var issuer = new PodBuilder(pod("reg-auth-server-6b8f-qwert", new ContainerStatusBuilder()
+        .withName("auth-server").withNewState().withNewWaiting()
+        .withReason("CreateContainerConfigError").withMessage("secret \"ldap\" not found")
+        .endWaiting().endState().build())).editMetadata()
+        .addToLabels(dev.portcullis.operator.model.Names.NAME_LABEL, "portcullis-auth-server")
+        .endMetadata().build();
+    var status = StatusAggregator.aggregate(registry(), new Observed(deployment(null), null, null,
+        null, null, List.of(), List.of(issuer)), List.of(), T0);
+    assertThat(line(status, ConditionTypes.READY)).isEqualTo("False CreateContainerConfigError:"
+        + " pod reg-auth-server-6b8f-qwert container auth-server: CreateContainerConfigError:"
+        + " secret \"ldap\" not found");
+    assertThat(line(status, ConditionTypes.AVAILABLE)).endsWith("see kubectl describe pods -l"
+        + " app.kubernetes.io/instance=reg");
+  }
+
+  @Test
   void aDeploymentPastItsProgressDeadlineStallsTheRegistryUntilItProgresses() {
     var r = registry();
     var troubled = List.of(pod("reg-x", crashLoop("registry", 2, "config: bad")));
@@ -217,7 +234,9 @@ class PodTroublesTest {
   }
 
   static Pod pod(String name, ContainerStatus... statuses) {
-    return new PodBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
+    return new PodBuilder().withNewMetadata().withName(name).withNamespace("default")
+          .addToLabels(dev.portcullis.operator.model.Names.NAME_LABEL, "portcullis-registry")
+        .endMetadata()
         .withNewSpec().addNewContainer().withName(statuses.length == 0 ? "registry"
             : statuses[0].getName()).withImage("portcullis-registry:test").endContainer()
         .endSpec()

@@ -81,6 +81,10 @@ import java.util.regex.Pattern;
  *     Available condition, observedGeneration) or DaemonSet's status is written from it.</li>
  * <li>Rollouts: a changed pod template stops the old pods and starts new ones (Recreate); a
  *     process that exits is restarted, and {@link Pod#starts()} counts it.</li>
+ * <li>Pod objects: each pod is a Pod on the API server whose status is written as a kubelet
+ *     writes it (phase, conditions, the container's state with its waiting or terminated reason,
+ *     restartCount, lastState with FallbackToLogsOnError's log tail); an image the node lacks is
+ *     pulled (CRI mode) or, in process mode, fails to pull unless it is the registry image.</li>
  * <li>Garbage collection: objects whose owners are gone are deleted ({@link GarbageCollector}),
  *     as the controller-manager would; the mock API server does not.</li>
  * <li>Pod Security: a workload's pods are admitted at the level its namespace's
