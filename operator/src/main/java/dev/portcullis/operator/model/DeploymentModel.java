@@ -93,6 +93,9 @@ public final class DeploymentModel {
         .build();
   }
 
+  /** A container that exits with an error leaves its last log lines as its termination message. */
+  public static final String TERMINATION_MESSAGE_POLICY = "FallbackToLogsOnError";
+
   static Container container(SecureRegistry r) {
     var spec = r.getSpec();
     return new ContainerBuilder()
@@ -109,6 +112,8 @@ public final class DeploymentModel {
         .withReadinessProbe(probe("/readyz", 1))
         .withVolumeMounts(mounts(r))
         .withResources(spec.resources)
+        // the last log lines reach the pod's lastState.terminated.message, which the status quotes
+        .withTerminationMessagePolicy(TERMINATION_MESSAGE_POLICY)
         .withNewSecurityContext()
           .withRunAsNonRoot(true)
           .withAllowPrivilegeEscalation(false)

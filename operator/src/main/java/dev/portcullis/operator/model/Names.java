@@ -17,6 +17,8 @@ public final class Names {
 
   public static final String NAME_LABEL = "app.kubernetes.io/name";
   public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
+  /** The name label of the registry's own objects and pods. */
+  public static final String REGISTRY_NAME = "portcullis-registry";
   public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
 
   /** The per-namespace bootstrap CA, shared by every registry of the namespace without issuerRef. */
@@ -150,7 +152,7 @@ public final class Names {
   /** Labels of the registry's own objects; also the pod selector, so never change them. */
   public static Map<String, String> selectorLabels(SecureRegistry r) {
     var labels = new LinkedHashMap<String, String>();
-    labels.put(NAME_LABEL, "portcullis-registry");
+    labels.put(NAME_LABEL, REGISTRY_NAME);
     labels.put(INSTANCE_LABEL, r.getMetadata().getName());
     return labels;
   }

@@ -256,6 +256,7 @@ public final class TokenIssuerModel {
                 .withName("auth-server")
                 .withImage(RegistryImage.imageFor(r))
                 .withArgs("auth-server", CONFIG_DIR + "/config.yml")
+                .withTerminationMessagePolicy(DeploymentModel.TERMINATION_MESSAGE_POLICY)
                 .addNewPort().withName("https").withContainerPort(PORT).withProtocol("TCP")
                 .endPort()
                 .withNewReadinessProbe().withNewHttpGet().withPath("/healthz")

@@ -242,7 +242,7 @@ public class SecureRegistryReconciler
   public List<EventSource<?, SecureRegistry>> prepareEventSources(
       EventSourceContext<SecureRegistry> context) {
     return List.of(ReferencedSecrets.eventSource(context),
-        ReferencedConfigMaps.eventSource(context));
+        ReferencedConfigMaps.eventSource(context), OwnedPods.eventSource(context));
   }
 
   @Override
@@ -409,7 +409,7 @@ public class SecureRegistryReconciler
         tls ? ReferencedSecrets.get(context, r, Names.tlsSecret(r)) : null,
         named(context, PersistentVolumeClaim.class, Names.pvc(r)),
         named(context, Secret.class, Names.htpasswdSecret(r)),
-        errors);
+        errors, OwnedPods.of(context, r));
     var health = probe(context, r, observed);
     SecureRegistryStatus status = StatusAggregator.aggregate(r, observed, problems,
         clock.instant(), health, missingNamespaces);

@@ -40,7 +40,7 @@ public final class ProgressConditions {
     var conditions = new ArrayList<>(status.conditions == null ? List.<Condition>of()
         : status.conditions);
     conditions.removeIf(c -> RECONCILING.equals(c.getType()) || STALLED.equals(c.getType()));
-    Condition stalled = stalled(problems, conditions);
+    Condition stalled = stalled(o, problems, conditions);
     Condition reconciling = "True".equals(stalled.getStatus())
         ? condition(RECONCILING, false, "Stalled",
             "no progress without a change: see the Stalled condition")
@@ -57,10 +57,18 @@ public final class ProgressConditions {
     status.conditions = conditions;
   }
 
-  private static Condition stalled(List<Problem> problems, List<Condition> conditions) {
+  private static Condition stalled(Observed o, List<Problem> problems,
+      List<Condition> conditions) {
     if (!problems.isEmpty()) {
       return condition(STALLED, true, problems.get(0).reason(),
           problems.stream().map(Problem::message).collect(Collectors.joining("; ")));
+    }
+    var deadline = progressDeadlineExceeded(o.deployment());
+    if (deadline.isPresent()) {
+      // the Deployment controller gave up waiting (progressDeadlineSeconds): the pods say why
+      return condition(STALLED, true, "ProgressDeadlineExceeded", "Deployment "
+          + o.deployment().getMetadata().getName() + ": " + deadline.get().getMessage()
+          + o.podTrouble().map(t -> "; " + t.message()).orElse(""));
     }
     var refused = find(conditions, PULL_SECRET_TARGETS_REFUSED)
         .filter(c -> "True".equals(c.getStatus()));
@@ -74,6 +82,18 @@ public final class ProgressConditions {
           + ": restore the volume, or delete the claim to get an empty one");
     }
     return condition(STALLED, false, "NothingBlocks", "no step waits for a person");
+  }
+
+  /** The Deployment's Progressing condition when it is False for ProgressDeadlineExceeded. */
+  static Optional<io.fabric8.kubernetes.api.model.apps.DeploymentCondition>
+      progressDeadlineExceeded(Deployment d) {
+    if (d == null || d.getStatus() == null || d.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return d.getStatus().getConditions().stream()
+        .filter(c -> "Progressing".equals(c.getType()) && "False".equals(c.getStatus())
+            && "ProgressDeadlineExceeded".equals(c.getReason()))
+        .findFirst();
   }
 
   private static Condition reconciling(SecureRegistry r, Observed o, List<Condition> conditions) {

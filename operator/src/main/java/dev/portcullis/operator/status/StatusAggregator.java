@@ -67,7 +67,7 @@ public final class StatusAggregator {
           : condition(ConditionTypes.HEALTHY, false, "ProbeFailed", "/readyz " + health.status
               + (health.message == null ? "" : ": " + health.message) + failing(health)));
     }
-    conditions.add(ready(r, o, conditions));
+    conditions.add(ready(r, o, problems, conditions));
     // after Ready on purpose: a warning about what was asked for, Ready does not wait for it
     conditions.add(insecure(r));
     if (missingPullSecretNamespaces != null) {
@@ -281,14 +281,23 @@ public final class StatusAggregator {
       return condition(AVAILABLE, true, "MinimumReplicasAvailable",
           ready + "/" + wanted + " replicas ready");
     }
-    return condition(AVAILABLE, false, "NoReplicasAvailable",
-        ready + "/" + wanted + " replicas ready: see kubectl describe pods -l "
-            + Names.INSTANCE_LABEL + "=" + r.getMetadata().getName());
+    var trouble = o.registryPodTrouble();
+    return condition(AVAILABLE, false, "NoReplicasAvailable", ready + "/" + wanted
+        + " replicas ready: " + trouble.map(PodTroubles.Trouble::message)
+            .orElse("see kubectl describe pods -l " + Names.INSTANCE_LABEL + "="
+                + r.getMetadata().getName()));
   }
 
-  private static Condition ready(SecureRegistry r, Observed o, List<Condition> others) {
+  private static Condition ready(SecureRegistry r, Observed o, List<Problem> problems,
+      List<Condition> others) {
     if (!o.errors().isEmpty()) {
       return condition(READY, false, "ReconcileError", String.join("; ", o.errors()));
+    }
+    // a pod that cannot start says more than "0/1 replicas ready"; a spec problem, which the
+    // person must fix first and which may be its cause, still comes before it
+    var trouble = o.podTrouble();
+    if (problems.isEmpty() && trouble.isPresent()) {
+      return condition(READY, false, trouble.get().reason(), trouble.get().message());
     }
     for (Condition c : others) {
       if (!"True".equals(c.getStatus())) {

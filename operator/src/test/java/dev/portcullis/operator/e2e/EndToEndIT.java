@@ -835,6 +835,34 @@ class EndToEndIT {
   }
 
   /**
+   * Journey 17 (issue 17): a registry whose image cannot be pulled says so in its status, naming
+   * the pod, the container and the image, from the pod's status as the kubelet writes it (in
+   * containers mode containerd's own pull error).
+   */
+  @Test
+  void journey17_imageThatDoesNotExist() {
+    String ns = useNamespace("j17-image");
+    String image = "127.0.0.1:1/portcullis/missing:0.0.0"; // nothing listens: the pull fails at once
+    var spec = Registries.tls(Registries.basic(ns, "ghost"), TlsSpec.Mode.Disabled);
+    spec.getSpec().image = image;
+    cluster.client.resource(spec).create();
+    await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        .untilAsserted(() -> {
+          var ready = cluster.client.resources(SecureRegistry.class).inNamespace(ns)
+              .withName("ghost").get().getStatus().condition(ConditionTypes.READY).orElseThrow();
+          assertThat(ready.getStatus()).isEqualTo("False");
+          assertThat(ready.getReason()).isIn("ErrImagePull", "ImagePullBackOff");
+          assertThat(ready.getMessage()).startsWith("pod " + onlyPod(ns, "ghost").name()
+              + " container registry: " + ready.getReason() + ": image " + image);
+        });
+    var pod = onlyPod(ns, "ghost");
+    assertThat(pod.starts()).as("no container was started").isZero();
+    assertThat(cluster.client.pods().inNamespace(ns).withName(pod.name()).get().getStatus()
+        .getPhase()).isEqualTo("Pending");
+    cluster.client.resource(spec).delete(); // the node stops trying
+  }
+
+  /**
    * Journey 7: deleting the registry keeps the volume's data; re-creating it serves the old
    * images. Then the operator's garbage-collection CronJob, run now as {@code kubectl create job
    * --from=cronjob/keep-gc} would, runs through the kubelet and frees the layers of an image

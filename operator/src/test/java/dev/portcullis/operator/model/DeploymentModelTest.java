@@ -27,6 +27,8 @@ class DeploymentModelTest {
     assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
     assertThat(sc.getRunAsNonRoot()).isTrue();
     assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+    // a crash leaves its last log lines in the pod's status, which the registry's status quotes
+    assertThat(c.getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
     assertThat(c.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort())
         .containsExactly("registry:5000", "debug:5001");
     // liveness waits for the startup probe: a slow first start is not a dead registry

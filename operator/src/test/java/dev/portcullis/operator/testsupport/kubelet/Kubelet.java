@@ -89,6 +89,10 @@ import java.util.regex.Pattern;
  *     ({@link JobProgress}); the Job's status counts them. CronJobs make their Jobs at
  *     the minutes their schedule names ({@link CronJobController}); tests run one now as
  *     {@code kubectl create job --from=cronjob/NAME} does ({@code ManualJob}).</li>
+ * <li>Pod objects: each pod is a Pod on the API server whose status is written as a kubelet
+ *     writes it (phase, conditions, the container's state with its waiting or terminated reason,
+ *     restartCount, lastState with FallbackToLogsOnError's log tail); an image the node lacks is
+ *     pulled (CRI mode) or, in process mode, fails to pull unless it is the registry image.</li>
  * <li>Garbage collection: objects whose owners are gone are deleted ({@link GarbageCollector}),
  *     as the controller-manager would; the mock API server does not.</li>
  * <li>Pod Security: a workload's pods are admitted at the level its namespace's
@@ -378,6 +382,9 @@ public final class Kubelet implements AutoCloseable {
       for (Pod p : current) {
         p.tick(w);
       }
+      for (Pod p : current) {
+        p.publish(w);
+      }
       writeStatus(w, current);
     }
     for (Job j : jobs.values()) {
@@ -613,6 +620,18 @@ public final class Kubelet implements AutoCloseable {
     }
   }
 
+  /** The waiting reasons a pending pod's refusal starts with, as the kubelet reports them. */
+  private static final List<String> WAITING_REASONS = List.of("ErrImagePull", "ImagePullBackOff",
+      "CreateContainerConfigError", "CreateContainerError");
+  /** The log line written as a container starts: its log begins after it. */
+  private static final Pattern CONTAINER_START = Pattern.compile("^---- \\S+ (kubelet: )?start ");
+  /** CRI log lines' timestamp, stream and tag. */
+  private static final Pattern CRI_LOG_PREFIX = Pattern.compile("^\\S+ (stdout|stderr) [FP] ");
+
+  private static String now() {
+    return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+  }
+
   // ---- a pod ----
 
   /** One replica: its folder, ports, materialised volumes and container. */
@@ -652,6 +671,16 @@ public final class Kubelet implements AutoCloseable {
     volatile int retries;
     private long restartAfter;
     private io.fabric8.kubernetes.api.model.PodSpec currentSpec;
+    /** The last container's end, as the kubelet keeps it in lastState.terminated. */
+    private volatile io.fabric8.kubernetes.api.model.ContainerStateTerminated lastTerminated;
+    private final String createdAt = now();
+    /** The container whose start time {@link #startedAt} is, to see a new one. */
+    private RunningContainer seenContainer;
+    private String startedAt;
+    private String readySince;
+    private int pullFailures;
+    /** The status last written to the Pod object; null before it was created. */
+    private io.fabric8.kubernetes.api.model.PodStatus published;
 
     Pod(Workload w, String templateHash) throws IOException {
       this.namespace = w.object.getMetadata().getNamespace();
@@ -775,6 +804,7 @@ public final class Kubelet implements AutoCloseable {
         return;
       }
       if (!container.alive()) {
+        lastTerminated = termination(container, c);
         String reason = container.reason();
         int exit = container.exitCode();
         String exited = "container exited " + exit
@@ -861,6 +891,7 @@ public final class Kubelet implements AutoCloseable {
       startup.reset();
       liveness.reset();
       old.stop(Math.min(grace, 15));
+      lastTerminated = termination(old, currentSpec.getContainers().get(0));
       pending = "restarting: " + why;
       restartAfter = System.currentTimeMillis() + 1000;
     }
@@ -1040,6 +1071,9 @@ public final class Kubelet implements AutoCloseable {
     }
 
     private void launch(Container c) throws IOException {
+      if (!imagePresent(c)) {
+        return;
+      }
       if (cri != null) {
         launchContainer(c);
       } else {
@@ -1092,7 +1126,8 @@ public final class Kubelet implements AutoCloseable {
         starts++;
         pending = null;
       } catch (io.grpc.StatusRuntimeException e) {
-        refuse("the runtime refused the container: " + e.getStatus().getDescription());
+        refuse("CreateContainerError: the runtime refused the container: "
+            + e.getStatus().getDescription());
       }
     }
 
@@ -1303,8 +1338,219 @@ public final class Kubelet implements AutoCloseable {
       return null;
     }
 
+    // ---- the Pod object, as the kubelet reports it ----
+
+    /**
+     * Whether the node has the container's image, pulling it if not (imagePullPolicy
+     * IfNotPresent): the CRI's ImageStatus, then PullImage, in CRI mode; in process mode the node
+     * holds the registry image only (the jar stands for it) and has no registry to pull others
+     * from. A failed pull leaves the container waiting, ErrImagePull on the attempt and
+     * ImagePullBackOff between attempts, as the kubelet reports them.
+     */
+    private boolean imagePresent(Container c) {
+      String failure = cri != null ? pull(c.getImage())
+          : c.getImage() != null && c.getImage().contains(REGISTRY_IMAGE) ? null
+          : "failed to pull and unpack image \"" + c.getImage() + "\": the node holds only the"
+              + " registry image (process mode) and has no registry to pull from";
+      if (failure == null) {
+        pullFailures = 0;
+        return true;
+      }
+      refuse(++pullFailures % 2 == 1 ? "ErrImagePull: " + failure
+          : "ImagePullBackOff: Back-off pulling image \"" + c.getImage() + "\"");
+      return false;
+    }
+
+    /** CRI mode: null once the node has the image, else the runtime's error. */
+    private String pull(String image) {
+      var spec = dev.portcullis.operator.testsupport.cri.v1.ImageSpec.newBuilder().setImage(image)
+          .build();
+      try {
+        if (cri.images().withDeadlineAfter(30, TimeUnit.SECONDS).imageStatus(
+            dev.portcullis.operator.testsupport.cri.v1.ImageStatusRequest.newBuilder()
+                .setImage(spec).build()).hasImage()) {
+          return null;
+        }
+        note("pulling image " + image);
+        cri.images().withDeadlineAfter(60, TimeUnit.SECONDS).pullImage(
+            dev.portcullis.operator.testsupport.cri.v1.PullImageRequest.newBuilder()
+                .setImage(spec).build());
+        return null;
+      } catch (io.grpc.StatusRuntimeException e) {
+        return "rpc error: code = " + e.getStatus().getCode() + " desc = "
+            + e.getStatus().getDescription();
+      }
+    }
+
+    /**
+     * A container's end as lastState.terminated says it: exit code, the runtime's reason (else
+     * Error or Completed) and, under FallbackToLogsOnError, its last log lines as the message.
+     */
+    private io.fabric8.kubernetes.api.model.ContainerStateTerminated termination(
+        RunningContainer rc, Container c) {
+      int code;
+      String reason;
+      try {
+        code = rc.exitCode();
+        reason = rc.reason();
+      } catch (RuntimeException gone) {
+        code = 137;
+        reason = null;
+      }
+      if (reason == null || reason.isEmpty() || "Removed".equals(reason)) {
+        reason = code == 0 ? "Completed" : "Error";
+      }
+      String message = code != 0
+          && "FallbackToLogsOnError".equals(c.getTerminationMessagePolicy()) ? lastLogLines() : null;
+      return new io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder()
+          .withExitCode(code).withReason(reason).withMessage(message)
+          .withStartedAt(startedAt).withFinishedAt(now()).build();
+    }
+
+    /**
+     * What FallbackToLogsOnError keeps: the last container's last log lines, 80 at most and 2048
+     * bytes at most (the kubelet's limits), without the test kubelet's own lines.
+     */
+    private String lastLogLines() {
+      List<String> lines = logText().lines().toList();
+      int from = 0;
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        if (CONTAINER_START.matcher(lines.get(i)).find()) {
+          from = i + 1;
+          break;
+        }
+      }
+      var own = lines.subList(from, lines.size()).stream()
+          .filter(l -> !l.startsWith("---- "))
+          .map(l -> CRI_LOG_PREFIX.matcher(l).replaceFirst("")).toList();
+      String text = String.join("\n", own.subList(Math.max(0, own.size() - 80), own.size()));
+      byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+      return bytes.length <= 2048 ? text
+          : new String(bytes, bytes.length - 2048, 2048, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Creates the pod's object on the API server, then writes its status when it changes: phase,
+     * conditions and the container's status (state, lastState, restartCount), which is what the
+     * operator reads to say why a pod does not run.
+     */
+    void publish(Workload w) {
+      Container c = w.template.getSpec().getContainers().get(0);
+      var status = podStatus(c);
+      if (status.equals(published)) {
+        return;
+      }
+      var api = client.pods().inNamespace(namespace);
+      try {
+        var live = api.withName(name).get();
+        if (live == null) {
+          live = api.resource(podObject(w)).create();
+        }
+        live.setStatus(status);
+        api.resource(live).updateStatus();
+        published = status;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        note("cannot write pod status: " + e.getMessage());
+      }
+    }
+
+    /** The Pod the workload controller would create: the template, bound to the one node. */
+    private io.fabric8.kubernetes.api.model.Pod podObject(Workload w) {
+      var owner = w.object.getMetadata();
+      var spec = client.getKubernetesSerialization().clone(w.template.getSpec());
+      spec.setNodeName("node-0");
+      // the workload stands for the ReplicaSet a Deployment's pods belong to
+      return new io.fabric8.kubernetes.api.model.PodBuilder()
+          .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
+            .withAnnotations(w.template.getMetadata().getAnnotations())
+            .addNewOwnerReference().withApiVersion("apps/v1").withKind(w.object.getKind())
+              .withName(owner.getName()).withUid(owner.getUid()).withController(true)
+              .withBlockOwnerDeletion(true).endOwnerReference()
+          .endMetadata()
+          .withSpec(spec)
+          .build();
+    }
+
+    private io.fabric8.kubernetes.api.model.PodStatus podStatus(Container c) {
+      RunningContainer running = container;
+      if (running != seenContainer) {
+        seenContainer = running;
+        startedAt = running == null ? null : now();
+      }
+      boolean isReady = ready && running != null;
+      if (isReady != (readySince != null)) {
+        readySince = isReady ? now() : null;
+      }
+      var state = new io.fabric8.kubernetes.api.model.ContainerStateBuilder();
+      if (running != null && running.alive()) {
+        state.withNewRunning().withStartedAt(startedAt).endRunning();
+      } else if (running != null) {
+        state.withTerminated(termination(running, c)); // exited, the restart is yet to come
+      } else {
+        String why = pending == null ? "" : pending;
+        String reason = "ContainerCreating";
+        String message = null;
+        if (why.startsWith("restarting")) {
+          reason = "CrashLoopBackOff";
+          message = "back-off 1s restarting failed container=" + c.getName() + " pod=" + name
+              + "_" + namespace + "(" + uid + ")";
+        } else {
+          for (String r : WAITING_REASONS) {
+            if (why.startsWith(r + ": ")) {
+              reason = r;
+              message = why.substring(r.length() + 2);
+            }
+          }
+        }
+        state.withNewWaiting().withReason(reason).withMessage(message).endWaiting();
+      }
+      var containerStatus = new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+          .withName(c.getName()).withImage(c.getImage()).withReady(isReady)
+          .withStarted(running != null && running.alive() && started)
+          .withRestartCount(Math.max(0, starts - 1))
+          .withState(state.build());
+      if (lastTerminated != null) {
+        containerStatus.withNewLastState().withTerminated(lastTerminated).endLastState();
+      }
+      String transition = readySince != null ? readySince : createdAt;
+      String ip = cri == null ? "127.0.0.1"
+          : criPod.ip() == null ? null : criPod.ip().getHostAddress();
+      return new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+          // Running once a container was started, whatever happened to it since
+          .withPhase(starts > 0 ? "Running" : "Pending")
+          .addNewCondition().withType("PodScheduled").withStatus("True")
+            .withLastTransitionTime(createdAt).endCondition()
+          .addNewCondition().withType("Initialized").withStatus("True")
+            .withLastTransitionTime(createdAt).endCondition()
+          .addNewCondition().withType("ContainersReady").withStatus(isReady ? "True" : "False")
+            .withReason(isReady ? null : "ContainersNotReady")
+            .withLastTransitionTime(transition).endCondition()
+          .addNewCondition().withType("Ready").withStatus(isReady ? "True" : "False")
+            .withReason(isReady ? null : "ContainersNotReady")
+            .withLastTransitionTime(transition).endCondition()
+          .withHostIP(cri == null ? "127.0.0.1" : CriRuntime.gateway().getHostAddress())
+          .withPodIP(ip)
+          .withStartTime(createdAt)
+          .withContainerStatuses(containerStatus.build())
+          .build();
+    }
+
+    /** The pod's object goes with the pod. */
+    private void unpublish() {
+      if (published == null) {
+        return;
+      }
+      published = null;
+      try {
+        client.pods().inNamespace(namespace).withName(name).delete();
+      } catch (RuntimeException e) {
+        // the API server is gone already (the test is over)
+      }
+    }
+
     /** SIGTERM and the grace period, then the pod's sandbox goes (CRI mode). */
     void stop() {
+      unpublish();
       ready = false;
       RunningContainer c = container;
       if (c != null) {

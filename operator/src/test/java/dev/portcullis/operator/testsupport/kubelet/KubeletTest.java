@@ -199,6 +199,79 @@ class KubeletTest {
     }
   }
 
+  /**
+   * Pods are reported as a kubelet reports them: a registry whose config cannot be read exits 2
+   * and is restarted, its Pod object in CrashLoopBackOff with the restart count and, under
+   * FallbackToLogsOnError, its last log lines in lastState; an image the node cannot pull leaves
+   * the container waiting in ErrImagePull or ImagePullBackOff, naming the image.
+   */
+  @Test
+  void podObjectsCarryTheContainersStateAsTheKubeletWritesIt(@TempDir Path dir) throws Exception {
+    try (var cluster = new dev.portcullis.operator.testsupport.MockCluster(false);
+         var kubelet = new Kubelet(cluster.client, Path.of("..", "registry-image", "target",
+             "portcullis-registry.jar"), dir).start()) {
+      var client = cluster.client;
+      client.resource(deployment("crash", "ghcr.io/portcullis-dev/portcullis-registry:test",
+          "serve", "/etc/portcullis/none/config.yml")).create();
+      client.resource(deployment("nopull", "127.0.0.1:1/nothing/here:1", "serve", "x")).create();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(120)).ignoreExceptions()
+          .untilAsserted(() -> {
+            var pod = onlyPod(client, "crash");
+            assertThat(pod.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getKind() + "/" + o.getName())
+                    .isEqualTo("Deployment/crash"));
+            assertThat(pod.getStatus().getPhase()).isEqualTo("Running");
+            var c = pod.getStatus().getContainerStatuses().get(0);
+            assertThat(c.getRestartCount()).isPositive();
+            assertThat(c.getReady()).isFalse();
+            assertThat(c.getState().getWaiting().getReason()).isEqualTo("CrashLoopBackOff");
+            var last = c.getLastState().getTerminated();
+            assertThat(last.getExitCode()).isEqualTo(2);
+            assertThat(last.getReason()).isEqualTo("Error");
+            assertThat(last.getMessage()).contains("/etc/portcullis/none/config.yml")
+                .doesNotContain("---- ");
+            assertThat(pod.getStatus().getConditions()).extracting(x -> x.getType() + "="
+                + x.getStatus()).contains("PodScheduled=True", "Ready=False");
+          });
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+          .untilAsserted(() -> {
+            var pod = onlyPod(client, "nopull");
+            assertThat(pod.getStatus().getPhase()).isEqualTo("Pending");
+            var waiting = pod.getStatus().getContainerStatuses().get(0).getState().getWaiting();
+            assertThat(waiting.getReason()).isIn("ErrImagePull", "ImagePullBackOff");
+            assertThat(waiting.getMessage()).contains("127.0.0.1:1/nothing/here:1");
+          });
+      // the pod goes with its Deployment
+      client.apps().deployments().inNamespace("default").withName("nopull").delete();
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(client.pods().inNamespace("default")
+              .withLabel("app", "nopull").list().getItems()).isEmpty());
+    }
+  }
+
+  private static io.fabric8.kubernetes.api.model.Pod onlyPod(
+      io.fabric8.kubernetes.client.KubernetesClient client, String app) {
+    var pods = client.pods().inNamespace("default").withLabel("app", app).list().getItems();
+    assertThat(pods).hasSize(1);
+    assertThat(pods.get(0).getStatus()).isNotNull();
+    return pods.get(0);
+  }
+
+  private static io.fabric8.kubernetes.api.model.apps.Deployment deployment(String name,
+      String image, String... args) {
+    return new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+        .withNewMetadata().withName(name).withNamespace("default")
+          .addToLabels("app.kubernetes.io/managed-by", "portcullis-operator").endMetadata()
+        .withNewSpec().withReplicas(1)
+          .withNewSelector().addToMatchLabels("app", name).endSelector()
+          .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
+            .withNewSpec().addNewContainer().withName("registry").withImage(image)
+              .withArgs(args).withTerminationMessagePolicy("FallbackToLogsOnError")
+            .endContainer().endSpec()
+          .endTemplate()
+        .endSpec().build();
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
