@@ -73,15 +73,7 @@ class CredentialProviderInstallTest {
 
     @Test
     void theInstalledLauncherAnswersTheKubeletWithThePodsToken() throws Exception {
-        String ecr = """
-                apiVersion: kubelet.config.k8s.io/v1
-                kind: CredentialProviderConfig
-                providers:
-                  - name: ecr-credential-provider
-                    matchImages: ["*.dkr.ecr.*.amazonaws.com"]
-                    defaultCacheDuration: 12h
-                    apiVersion: credentialprovider.kubelet.k8s.io/v1
-                """;
+        String ecr = KubeletProviderConfigTest.ECR;
         Files.createDirectories(config.getParent());
         Files.writeString(config, ecr);
         list(true);

@@ -15,7 +15,8 @@ import org.yaml.snakeyaml.Yaml;
 
 /** Merging our providers into the kubelet's CredentialProviderConfig, which other providers share. */
 class KubeletProviderConfigTest {
-    private static final String ECR = """
+    /** A node image's own provider, which the agent must keep. */
+    static final String ECR = """
             # the node image's own provider
             apiVersion: kubelet.config.k8s.io/v1
             kind: CredentialProviderConfig
