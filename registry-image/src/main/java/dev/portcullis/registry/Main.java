@@ -22,7 +22,9 @@ public final class Main {
               auth-server revoke CONFIG.yml (--id ID | --account NAME | --expired)
                                     revoke registry passwords issued by its browser logins (oidc_auth, google_auth)
               node-agent --source DIR [--containerd DIR] [--docker DIR] [--interval 10s] [--once]
-                                    keep a node's certs.d trusting the registries listed in DIR/registries.yaml
+                         [--credential-provider-bin-dir DIR --credential-provider-config FILE]
+                                    keep a node's certs.d trusting the registries listed in DIR/registries.yaml,
+                                    and install the kubelet's credential provider for those that ask for it
               credential-provider --registry HOST[:PORT] [--username NAME] [--max-cache-duration 5m]
                                     [--anonymous-without-token]
                                     kubelet image credential provider: the pod's ServiceAccount token as the password

@@ -50,6 +50,27 @@ import java.util.Map;
     message = "nodeTrust needs TLS: nodes trust a CA")
 @ValidationRule(
     value =
+        "!has(self.nodeTrust) || !has(self.nodeTrust.credentialProvider)"
+            + " || !has(self.nodeTrust.credentialProvider.enabled)"
+            + " || !self.nodeTrust.credentialProvider.enabled"
+            + " || (has(self.nodeTrust.enabled) && self.nodeTrust.enabled)",
+    message = "nodeTrust.credentialProvider needs nodeTrust.enabled: the node agent installs it")
+@ValidationRule(
+    value =
+        "!has(self.nodeTrust) || !has(self.nodeTrust.credentialProvider)"
+            + " || !has(self.nodeTrust.credentialProvider.enabled)"
+            + " || !self.nodeTrust.credentialProvider.enabled"
+            + " || (has(self.auth) && (!has(self.auth.mode) || self.auth.mode == 'Token')"
+            + " && has(self.auth.token) && (!has(self.auth.token.issuer)"
+            + " || self.auth.token.issuer == 'Managed') && has(self.auth.token.managed)"
+            + " && has(self.auth.token.managed.kubernetes)"
+            + " && has(self.auth.token.managed.kubernetes.enabled)"
+            + " && self.auth.token.managed.kubernetes.enabled"
+            + " && has(self.auth.token.managed.kubernetes.audiences))",
+    message = "nodeTrust.credentialProvider needs auth.mode Token with the managed issuer's"
+        + " kubernetes logins and their audiences: pods log in with their ServiceAccount token")
+@ValidationRule(
+    value =
         "!has(self.tls) || !has(self.tls.clientCaSecretRef) || (has(self.tls.mode)"
             + " && self.tls.mode == 'MutualTLS')",
     message = "tls.clientCaSecretRef needs tls.mode MutualTLS")

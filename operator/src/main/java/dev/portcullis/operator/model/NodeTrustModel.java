@@ -39,10 +39,11 @@ public final class NodeTrustModel {
 
   /**
    * One registry as the node agent sees it; client paths only in MutualTLS mode; the upstreams
-   * nodes pull through it ({@link ProxyModel#nodeMirrors}).
+   * nodes pull through it ({@link ProxyModel#nodeMirrors}); the token audience of its kubelet
+   * credential provider, or null when it has none ({@link CredentialProviderModel}).
    */
   public record Entry(String id, List<String> hosts, String caPem, String clientKeyPrefix,
-      List<ProxyModel.Mirror> mirrors) {}
+      List<ProxyModel.Mirror> mirrors, String credentialProviderAudience) {}
 
   /** The fixed NodePort of a registry, if its Service has one. */
   public static OptionalInt nodePort(SecureRegistry r) {
@@ -85,11 +86,20 @@ public final class NodeTrustModel {
     return r.getMetadata().getNamespace() + "." + r.getMetadata().getName();
   }
 
-  /** The entry of a registry whose CA is {@code caPem}. */
+  /** The entry of a registry whose CA is {@code caPem}, without a credential provider. */
   public static Entry entry(SecureRegistry r, String caPem) {
+    return entry(r, caPem, false);
+  }
+
+  /**
+   * The entry of a registry whose CA is {@code caPem}; with its credential provider when
+   * {@code provider} (the caller has checked it against the cluster's).
+   */
+  public static Entry entry(SecureRegistry r, String caPem, boolean provider) {
     boolean mutual = r.getSpec().effectiveTls().effectiveMode() == TlsSpec.Mode.MutualTLS;
     return new Entry(id(r), hosts(r), caPem, mutual ? clientKeyPrefix(r) : null,
-        ProxyModel.nodeMirrors(r));
+        ProxyModel.nodeMirrors(r),
+        provider ? CredentialProviderModel.audience(r).orElse(null) : null);
   }
 
   /** {@code registries.yaml}, sorted by id so that the ConfigMap only changes when the list does. */
@@ -112,6 +122,9 @@ public final class NodeTrustModel {
           mm.put("server", mirror.server());
           return mm;
         }).toList());
+      }
+      if (e.credentialProviderAudience() != null) {
+        m.put("credentialProvider", Map.of("audience", e.credentialProviderAudience()));
       }
       list.add(m);
     });

@@ -2,6 +2,7 @@ package dev.portcullis.operator.reconciler;
 
 import dev.portcullis.operator.api.SecureRegistry;
 import dev.portcullis.operator.api.TlsSpec;
+import dev.portcullis.operator.model.CredentialProviderModel;
 import dev.portcullis.operator.model.Names;
 import dev.portcullis.operator.model.NodeTrustModel;
 import dev.portcullis.operator.model.RegistryImage;
@@ -154,11 +155,17 @@ public final class NodeTrustPublisher {
         clientPems.put(prefix + ".crt", crt);
         clientPems.put(prefix + ".key", key);
       }
-      entries.add(NodeTrustModel.entry(r, ca));
+      boolean provider = CredentialProviderModel.specProblems(r).isEmpty()
+          && CredentialProviderModel.conflicts(r, registries).isEmpty();
+      entries.add(NodeTrustModel.entry(r, ca, provider));
     }
     var configMap = NodeTrustModel.configMap(agentNamespace, entries);
     var secret = NodeTrustModel.clientSecret(agentNamespace, clientPems);
     var daemonSet = NodeTrustModel.daemonSet(agentNamespace, image, dockerCertsD);
+    // the host folders stay mounted while any registry asks, so the agent can remove what it
+    // installed for one that stopped asking; with none left they go with the next rollout
+    CredentialProviderModel.hostPaths(registries)
+        .ifPresent(paths -> CredentialProviderModel.withProvider(daemonSet, paths));
     var serialization = context.getClient().getKubernetesSerialization();
     String hash = ContentHash.of(serialization.asJson(configMap) + serialization.asJson(secret)
         + serialization.asJson(daemonSet));

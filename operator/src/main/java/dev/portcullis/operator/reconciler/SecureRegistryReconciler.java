@@ -259,6 +259,10 @@ public class SecureRegistryReconciler
     var problems = new ArrayList<Problem>(SpecCheck.check(r));
     problems.addAll(dev.portcullis.operator.model.ExposeCheck.problems(r));
     problems.addAll(dev.portcullis.operator.model.TokenLoginsModel.problems(r));
+    problems.addAll(dev.portcullis.operator.model.CredentialProviderModel.specProblems(r));
+    problems.addAll(dev.portcullis.operator.model.CredentialProviderModel.conflicts(r,
+        context.getPrimaryCache().list()
+            .filter(o -> o.getMetadata().getDeletionTimestamp() == null).toList()));
     problems.addAll(HostClaims.problems(r, context.getPrimaryCache().list().toList(),
         tenancy.publicHosts()));
     var credentials = SecretInputs.credentials(r, n -> ReferencedSecrets.get(context, r, n));

@@ -1546,6 +1546,83 @@ class EndToEndIT {
   }
 
   /** containerd pulls {@code ref} through {@code hostsDir} and gets the image {@code digest}. */
+  /**
+   * Journey 13: samples/credential-provider.yaml, a pod pulling with no imagePullSecrets. The node
+   * agent's pod installs the kubelet image credential provider into the node's bin dir (its own
+   * Java runtime and jar, the node has none) and writes the kubelet's CredentialProviderConfig;
+   * the installed launcher, run as the kubelet runs it with a recorded KEP-4412 request carrying a
+   * ServiceAccount token the API server issued for the config's audience, answers with that
+   * token; the node's containerd pulls the pod's namespace's image with it, and no other
+   * namespace's.
+   */
+  @Test
+  void journey13_credentialProvider(@TempDir Path tmp) throws Exception {
+    String ns = useNamespace("j13-provider");
+    cluster.client.resource(new ServiceAccountBuilder().withNewMetadata().withName("web")
+        .withNamespace(ns).endMetadata().build()).create();
+    applySample("credential-provider.yaml", ns);
+    SecureRegistry r = awaitReady(ns, "seraphin");
+    await().atMost(READY_TIMEOUT).until(() -> kubelet.pods(ns, "seraphin-auth").stream()
+        .anyMatch(Kubelet.Pod::ready));
+    String endpoint = "seraphin." + ns + ".svc:5000";
+    var ci = new ClusterSkopeo(tmp.resolve("ci"), proxy.url(), r.getStatus().caBundle);
+    ci.login(endpoint, "ci", "change-me-please").orThrow();
+    String digest = ClusterSkopeo.makeImage(tmp.resolve("image"), 1, 0.2, 13);
+    ci.push(tmp.resolve("image"), "latest", endpoint + "/" + ns + "/web:1").orThrow();
+    ci.push(tmp.resolve("image"), "latest", endpoint + "/other/web:1").orThrow();
+
+    // what the node agent's pod installed on the node (hostPath folders of the kubelet)
+    Path node = kubelet.nodeRoot();
+    Path launcher = node.resolve("usr/local/lib/portcullis/credential-provider/"
+        + "portcullis-credential-provider." + ns + ".seraphin");
+    Path config = node.resolve("etc/kubernetes/image-credential-provider/config.yaml");
+    await().atMost(READY_TIMEOUT).until(() -> Files.isExecutable(launcher)
+        && Files.isRegularFile(config) && Files.readString(config).contains(ns + ".seraphin"));
+    Map<String, Object> root = new org.yaml.snakeyaml.Yaml().load(Files.readString(config));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> provider = ((List<Map<String, Object>>) root.get("providers")).stream()
+        .filter(p -> launcher.getFileName().toString().equals(p.get("name"))).findFirst()
+        .orElseThrow();
+    assertThat(root.get("apiVersion")).isEqualTo("kubelet.config.k8s.io/v1");
+    assertThat(provider.get("matchImages")).asList().contains("localhost:30510", endpoint);
+    assertThat(provider.get("tokenAttributes")).isEqualTo(Map.of("serviceAccountTokenAudience",
+        "https://seraphin.lan", "requireServiceAccount", true, "cacheType", "Token"));
+
+    // the kubelet's side: the pod's token for the provider's audience, the recorded request
+    String token = cluster.client.serviceAccounts().inNamespace(ns).withName("web")
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withAudiences("https://seraphin.lan")
+            .withExpirationSeconds(600L).endSpec().build()).getStatus().getToken();
+    String image = "localhost:30510/" + ns + "/web:1";
+    var request = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson
+        .databind.ObjectMapper().readTree(Files.readString(Path.of("..", "registry-image", "src",
+            "test", "resources", "credentialprovider", "request-v1-serviceaccount.json")));
+    request.put("image", image).put("serviceAccountToken", token);
+    @SuppressWarnings("unchecked")
+    var command = new java.util.ArrayList<String>(List.of(launcher.toString()));
+    command.addAll((List<String>) provider.get("args"));
+    Process run = new ProcessBuilder(command).redirectError(tmp.resolve("provider.err").toFile())
+        .start();
+    try (var in = run.getOutputStream()) {
+      in.write(request.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    String answer = new String(run.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).as("%s %s", answer, Files.readString(tmp.resolve("provider.err")))
+        .isZero();
+    var auth = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer).path("auth")
+        .path("localhost:30510");
+    assertThat(auth.path("password").asText()).isEqualTo(token);
+
+    Path certsD = node.resolve("etc/containerd/certs.d");
+    try (var containerd = ClusterNode.start(proxy.url())) {
+      String userPass = auth.path("username").asText() + ":" + token;
+      assertNodePulls(containerd, image, certsD, userPass, digest);
+      assertThat(containerd.pull("localhost:30510/other/web:1", certsD, userPass).ok())
+          .as("another namespace's image").isFalse();
+    }
+  }
+
   static void assertNodePulls(ClusterNode node, String ref, Path hostsDir, String userPass,
       String digest) {
     Exec.Result pulled = node.pull(ref, hostsDir, userPass);

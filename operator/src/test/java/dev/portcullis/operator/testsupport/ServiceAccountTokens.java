@@ -22,9 +22,9 @@ import java.util.regex.Pattern;
  * The API server's authentication of ServiceAccount tokens, for the mock server: the TokenRequest
  * subresource ({@code kubectl create token}, a projected token) issues a token, and a TokenReview
  * answers for it as the API server would ({@code system:serviceaccount:NS:NAME}, its groups, the
- * audiences both sides name). Tokens are random JWS-shaped strings whose {@code sub} names the
- * ServiceAccount, as a real token's does (the issuer routes on it); only this map knows
- * them, so a forged or foreign token is not authenticated.
+ * audiences both sides name). Tokens are JWS-shaped strings with a projected token's claims (sub,
+ * aud, iat, exp: what a kubelet credential provider reads) and a random signature; only this map
+ * knows them, so a forged or foreign token is not authenticated.
  */
 public final class ServiceAccountTokens {
 
@@ -57,10 +57,10 @@ public final class ServiceAccountTokens {
     List<String> audiences = req.getSpec() == null || req.getSpec().getAudiences() == null
         || req.getSpec().getAudiences().isEmpty() ? List.of(DEFAULT_AUDIENCE)
         : List.copyOf(req.getSpec().getAudiences());
-    String token = jwsShaped("system:serviceaccount:" + ns + ":" + account);
-    tokens.put(token, new Issued(ns, account, audiences));
     long seconds = req.getSpec() == null || req.getSpec().getExpirationSeconds() == null ? 3600
         : req.getSpec().getExpirationSeconds();
+    String token = jwsShaped(ns, account, audiences, seconds);
+    tokens.put(token, new Issued(ns, account, audiences));
     req.setStatus(new io.fabric8.kubernetes.api.model.authentication.TokenRequestStatus(
         Instant.now().plusSeconds(seconds).toString(), token));
     return new MockResponse().setResponseCode(201).setBody(json.asJson(req));
@@ -91,13 +91,20 @@ public final class ServiceAccountTokens {
     return new MockResponse().setResponseCode(201).setBody(json.asJson(review));
   }
 
-  private String jwsShaped(String subject) {
+  private String jwsShaped(String ns, String account, List<String> audiences, long seconds) {
     var b64 = Base64.getUrlEncoder().withoutPadding();
     byte[] sig = new byte[32];
     random.nextBytes(sig);
+    long now = Instant.now().getEpochSecond();
+    var claims = new java.util.LinkedHashMap<String, Object>();
+    claims.put("aud", audiences);
+    claims.put("exp", now + seconds);
+    claims.put("iat", now);
+    claims.put("iss", "https://kubernetes.default.svc.cluster.local");
+    claims.put("sub", "system:serviceaccount:" + ns + ":" + account);
+    claims.put("jti", Long.toHexString(random.nextLong()));
     return b64.encodeToString("{\"alg\":\"RS256\",\"kid\":\"mock\"}".getBytes(StandardCharsets.UTF_8))
-        + "." + b64.encodeToString(("{\"sub\":\"" + subject + "\",\"n\":\"" + random.nextLong()
-            + "\"}").getBytes(StandardCharsets.UTF_8))
+        + "." + b64.encodeToString(json.asJson(claims).getBytes(StandardCharsets.UTF_8))
         + "." + b64.encodeToString(sig);
   }
 }

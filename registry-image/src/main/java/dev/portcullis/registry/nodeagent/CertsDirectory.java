@@ -2,14 +2,10 @@ package dev.portcullis.registry.nodeagent;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -69,7 +65,7 @@ public final class CertsDirectory {
                 Path marker = dir.resolve(MARKER);
                 if (Files.exists(marker) && !wanted.contains(dir.getFileName().toString())
                         && !kept.contains(Files.readString(marker).strip())) {
-                    deleteTree(dir);
+                    HostFiles.deleteTree(dir);
                     changes.add("removed " + dir);
                 }
             }
@@ -167,25 +163,7 @@ public final class CertsDirectory {
 
     /** Writes only when the content differs; true if it did. */
     private static boolean write(Path file, String content, boolean secret) throws IOException {
-        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        if (Files.exists(file) && Arrays.equals(Files.readAllBytes(file), bytes)) {
-            return false;
-        }
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        if (secret) {
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException notPosix) {
-                // Nothing finer to set.
-            }
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return true;
+        return HostFiles.write(file, content.getBytes(StandardCharsets.UTF_8), secret ? "rw-------" : "rw-r--r--");
     }
 
     private static boolean deleteIfExists(Path... files) throws IOException {
@@ -194,13 +172,5 @@ public final class CertsDirectory {
             any |= Files.deleteIfExists(f);
         }
         return any;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

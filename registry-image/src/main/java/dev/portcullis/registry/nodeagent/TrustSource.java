@@ -32,6 +32,8 @@ import org.yaml.snakeyaml.error.YAMLException;
  *     mirrors:                           # upstreams the registry caches: the node pulls them through it
  *       - name: docker.io                # certs.d/docker.io/hosts.toml names the registry as its mirror
  *         server: https://registry-1.docker.io   # where containerd falls back when the cache does not answer
+ *     credentialProvider:                # pods pull with their own ServiceAccount token: the kubelet's provider
+ *       audience: https://registry.example.com   # the token audience the kubelet requests (the issuer's)
  * </pre>
  */
 public final class TrustSource {
@@ -101,7 +103,7 @@ public final class TrustSource {
                 }
             }
             out.add(new TrustedRegistry(entry.id(), entry.hosts(), entry.caPem(), entry.clientCertificate(),
-                    entry.clientKey(), entry.capabilities(), List.copyOf(mirrors)));
+                    entry.clientKey(), entry.capabilities(), List.copyOf(mirrors), entry.credentialProviderAudience()));
         }
         return new TrustList(out, skipped);
     }
@@ -139,7 +141,24 @@ public final class TrustSource {
                 throw new ConfigException(key + ".capabilities", "'" + c + "' is not pull, resolve or push");
             }
         }
-        return new TrustedRegistry(id, hosts, ca, cert, clientKey, caps, mirrors(e.get("mirrors"), key + ".mirrors"));
+        return new TrustedRegistry(id, hosts, ca, cert, clientKey, caps, mirrors(e.get("mirrors"), key + ".mirrors"),
+                credentialProvider(e.get("credentialProvider"), key + ".credentialProvider"));
+    }
+
+    /** The token audience of {@code credentialProvider: {audience: ...}}; empty when the entry has none. */
+    private static Optional<String> credentialProvider(Object v, String key) {
+        if (v == null) {
+            return Optional.empty();
+        }
+        if (!(v instanceof Map<?, ?> m)) {
+            throw new ConfigException(key, "must be a mapping with an audience");
+        }
+        String audience = string(m, "audience", key);
+        // Written into the kubelet's config as one quoted scalar: nothing that could end it.
+        if (audience.chars().anyMatch(c -> c < 0x20 || c == '"' || c == '\\')) {
+            throw new ConfigException(key + ".audience", "must be one line without quotes or backslashes");
+        }
+        return Optional.of(audience);
     }
 
     private static List<MirroredUpstream> mirrors(Object v, String key) {
