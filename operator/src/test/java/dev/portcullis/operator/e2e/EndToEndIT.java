@@ -1141,14 +1141,6 @@ class EndToEndIT {
   }
 
   /**
-   * Journey 10: samples/pull-through-cache.yaml. A Distribution registry with TLS and an htpasswd
-   * account stands for docker.io (the admin has allowed the name, MockCluster's tenancy); the user
-   * points the sample's upstream at it with its CA and account. The node agent, run from its
-   * DaemonSet, makes the cache docker.io's mirror on the node; containerd pulls
-   * {@code docker.io/library/busybox:1.36}, a name with nothing of the cache in it, through it.
-   * Then docker.io goes down, and a node that never had the image still pulls it from the cache.
-   */
-  /**
    * Journey 11: samples/token-oidc-login.yaml, browser sign-in through the issuer the operator
    * runs. The company's OpenID provider is mock-oauth2-server over HTTPS in the test JVM (its
    * self-signed certificate in the sample's CA Secret); the person's browser is an HTTP client with
@@ -1419,6 +1411,14 @@ class EndToEndIT {
         .doesNotContainPattern("(?i)\\b50[0-9]\\b|internal server error");
   }
 
+  /**
+   * Journey 10: samples/pull-through-cache.yaml. A Distribution registry with TLS and an htpasswd
+   * account stands for docker.io (the admin has allowed the name, MockCluster's tenancy); the user
+   * points the sample's upstream at it with its CA and account. The node agent, run from its
+   * DaemonSet, makes the cache docker.io's mirror on the node; containerd pulls
+   * {@code docker.io/library/busybox:1.36}, a name with nothing of the cache in it, through it.
+   * Then docker.io goes down, and a node that never had the image still pulls it from the cache.
+   */
   @Test
   void journey10_pullThroughCacheSample(@TempDir Path tmp) throws Exception {
     String ns = useNamespace("j10-cache");
