@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.List;
@@ -179,6 +180,12 @@ public class SecureRegistrySpec {
   public List<Toleration> tolerations;
 
   public Affinity affinity;
+
+  @JsonPropertyDescription(
+      "Secrets the registry, token issuer and garbage-collection pods pull their images with, as"
+          + " in a PodSpec (a private mirror of the Portcullis images). Not the node agent"
+          + " DaemonSet: one for the cluster, it serves every registry.")
+  public List<LocalObjectReference> imagePullSecrets;
 
   public MonitoringSpec monitoring;
 

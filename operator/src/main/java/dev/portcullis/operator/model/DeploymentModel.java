@@ -87,6 +87,7 @@ public final class DeploymentModel {
               .withNodeSelector(spec.nodeSelector)
               .withTolerations(spec.tolerations)
               .withAffinity(spec.affinity)
+              .withImagePullSecrets(spec.imagePullSecrets)
             .endSpec()
           .endTemplate()
         .endSpec()

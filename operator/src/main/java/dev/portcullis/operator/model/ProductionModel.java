@@ -99,6 +99,7 @@ public final class ProductionModel {
                   .withNodeSelector(deployment.getNodeSelector())
                   .withTolerations(deployment.getTolerations())
                   .withAffinity(gcAffinity(r, deployment.getAffinity()))
+                  .withImagePullSecrets(deployment.getImagePullSecrets())
                 .endSpec()
               .endTemplate()
             .endSpec()

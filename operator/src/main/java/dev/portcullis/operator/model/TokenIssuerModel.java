@@ -285,6 +285,7 @@ public final class TokenIssuerModel {
               .addNewVolume().withName("users").withNewSecret()
                 .withSecretName(Names.htpasswdSecret(r)).endSecret().endVolume()
               .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+              .withImagePullSecrets(r.getSpec().imagePullSecrets)
             .endSpec()
           .endTemplate()
         .endSpec()
