@@ -1,5 +1,6 @@
 package dev.portcullis.operator.model;
 
+import dev.portcullis.operator.api.GarbageCollectionSpec;
 import dev.portcullis.operator.api.SecureRegistry;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
@@ -63,6 +64,8 @@ public final class ProductionModel {
    * so it runs while the registry serves; exit 1 (another collection running) fails the Job, and
    * concurrencyPolicy Forbid keeps two from overlapping in the first place. With a claim that is
    * not ReadWriteMany the Job's pod must run on the registry pod's node ({@link #gcAffinity}).
+   * A run that hangs (storage unreachable, a stuck volume) would hold back every later one under
+   * Forbid: the Job's activeDeadlineSeconds (garbageCollection.timeout) ends it and marks it failed.
    */
   public static CronJob gcCronJob(SecureRegistry r) {
     var gc = r.getSpec().garbageCollection;
@@ -88,6 +91,7 @@ public final class ProductionModel {
           .withNewJobTemplate()
             .withNewSpec()
               .withBackoffLimit(1)
+              .withActiveDeadlineSeconds(gcDeadlineSeconds(gc))
               .withNewTemplate()
                 .withNewMetadata().withLabels(Names.gcPodLabels(r)).endMetadata()
                 .withNewSpec()
@@ -106,6 +110,12 @@ public final class ProductionModel {
           .endJobTemplate()
         .endSpec()
         .build();
+  }
+
+  /** garbageCollection.timeout in whole seconds, rounded up: a deadline never shorter than asked. */
+  static long gcDeadlineSeconds(GarbageCollectionSpec gc) {
+    var timeout = GoDuration.parse(gc.effectiveTimeout()).getDuration();
+    return timeout.getSeconds() + (timeout.getNano() > 0 ? 1 : 0);
   }
 
   /**

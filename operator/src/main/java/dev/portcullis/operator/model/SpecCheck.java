@@ -145,6 +145,11 @@ public final class SpecCheck {
               + " schedule: five fields (minute hour day-of-month month day-of-week, e.g."
               + " '0 3 * * 0') or one of " + String.join(", ", CRON_DESCRIPTORS)));
     }
+    if (spec.garbageCollection != null && !gcTimeout(spec.garbageCollection.effectiveTimeout())) {
+      problems.add(new Problem(ConditionTypes.STORAGE_READY, "InvalidGarbageCollection",
+          "garbageCollection.timeout '" + spec.garbageCollection.timeout + "' is not a Go"
+              + " duration in whole units of at least 1s (e.g. 6h, 1h30m, 90s)"));
+    }
     // the scheduler lets no second pod use a ReadWriteOncePod claim: the Job's pod would stay
     // Pending beside the running registry, and with concurrencyPolicy Forbid no run would follow
     if (spec.garbageCollection != null
@@ -183,6 +188,19 @@ public final class SpecCheck {
     String[] fields = s.split("\\s+");
     return fields.length == 5
         && java.util.Arrays.stream(fields).allMatch(f -> CRON_FIELD.matcher(f).matches());
+  }
+
+  /** The CRD's rule for garbageCollection.timeout: a Go duration the Job's deadline can hold. */
+  static boolean gcTimeout(String timeout) {
+    if (!timeout.matches(dev.portcullis.operator.api.GarbageCollectionSpec.TIMEOUT)) {
+      return false;
+    }
+    try {
+      return GoDuration.parse(timeout).getDuration().compareTo(java.time.Duration.ofSeconds(1))
+          >= 0;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**

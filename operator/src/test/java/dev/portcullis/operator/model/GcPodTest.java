@@ -76,6 +76,34 @@ class GcPodTest {
     assertThat(pod(r).getAffinity()).isNull();
   }
 
+  @Test
+  void aHungCollectionIsStoppedByTheJobsDeadlineSoTheNextRunCanStart() {
+    var r = Registries.basic("apps", "reg");
+    r.getSpec().garbageCollection = new GarbageCollectionSpec();
+    r.getSpec().garbageCollection.schedule = "0 3 * * 0";
+    var job = ProductionModel.gcCronJob(r).getSpec().getJobTemplate().getSpec();
+    assertThat(job.getActiveDeadlineSeconds()).isEqualTo(6 * 3600L);
+    assertThat(job.getBackoffLimit()).isEqualTo(1);
+
+    r.getSpec().garbageCollection.timeout = "1h30m";
+    assertThat(ProductionModel.gcCronJob(r).getSpec().getJobTemplate().getSpec()
+        .getActiveDeadlineSeconds()).isEqualTo(5400L);
+    // rounded up, never shorter than asked
+    r.getSpec().garbageCollection.timeout = "1500ms";
+    assertThat(ProductionModel.gcCronJob(r).getSpec().getJobTemplate().getSpec()
+        .getActiveDeadlineSeconds()).isEqualTo(2L);
+  }
+
+  @Test
+  void aNewTimeoutRewritesOnlyTheCronJobNotTheRegistrysPods() {
+    var r = Registries.basic("apps", "reg");
+    r.getSpec().garbageCollection = new GarbageCollectionSpec();
+    r.getSpec().garbageCollection.schedule = "0 3 * * 0";
+    var deployment = DeploymentModel.desired(r);
+    r.getSpec().garbageCollection.timeout = "12h";
+    assertThat(DeploymentModel.desired(r)).isEqualTo(deployment);
+  }
+
   private static io.fabric8.kubernetes.api.model.PodSpec pod(
       dev.portcullis.operator.api.SecureRegistry r) {
     return ProductionModel.gcCronJob(r).getSpec().getJobTemplate().getSpec().getTemplate()

@@ -62,6 +62,24 @@ class SpecCheckTest {
   }
 
   @Test
+  void theGarbageCollectionTimeoutIsAGoDurationOfAtLeastASecond() {
+    var r = Registries.basic("apps", "reg");
+    r.getSpec().garbageCollection = new dev.portcullis.operator.api.GarbageCollectionSpec();
+    r.getSpec().garbageCollection.schedule = "0 3 * * 0";
+    for (String ok : List.of("6h", "1s", "1h30m", "45m", "1500ms")) {
+      r.getSpec().garbageCollection.timeout = ok;
+      assertThat(SpecCheck.check(r)).as(ok).isEmpty();
+    }
+    for (String bad : List.of("0s", "0", "500ms", "-1h", "6 hours", "21600", "1.5h")) {
+      r.getSpec().garbageCollection.timeout = bad;
+      assertThat(SpecCheck.check(r)).as(bad).extracting(p -> p.reason() + ": " + p.message())
+          .containsExactly("InvalidGarbageCollection: garbageCollection.timeout '" + bad
+              + "' is not a Go duration in whole units of at least 1s (e.g. 6h, 1h30m,"
+              + " 90s)");
+    }
+  }
+
+  @Test
   void htpasswdNeedsUsersOrAnExistingSecret() {
     var r = Registries.htpasswd("apps", "reg", "rackham");
     assertThat(SpecCheck.check(r)).isEmpty();
