@@ -54,6 +54,13 @@ threads_ms() {
             sub(/^.*\) /, ""); split($0, f, " "); printf "%s %s %d\n", id, name, (f[12] + f[13]) * 1000 / t }' "$t/stat" 2>/dev/null || true
     done
 }
+# CPU ms each kind of thread (JIT compilers, event loops, workers, GC, main, ...) spent between two threads_ms files
+groups_ms() {
+    awk 'NR == FNR {before[$1] = $NF; next}
+        {g = $0; sub(/^[0-9]+ /, "", g); sub(/ [0-9]+$/, "", g); sub(/[-#]?[0-9]+$/, "", g); ms[g] += $NF - before[$1]}
+        END {for (g in ms) if (ms[g] >= 10) printf "%d\t%s\n", ms[g], g}' "$1" "$2" \
+        | sort -rn | awk -F'\t' '{printf "%s%s %d ms", (NR > 1 ? ", " : ""), $2, $1}'
+}
 
 # ---- material: CA + server certificate, bcrypt htpasswd, a random blob
 PKI="$WORK/pki"; mkdir -p "$PKI"
@@ -156,8 +163,12 @@ run_one() { # NAME JAR
         if [[ $jar != dist ]]; then wait_for "https://127.0.0.1:$port/readyz" 200 "$pid"; fi
         ready_wall+=("$(( ($(date +%s%N) - t0) / 1000000 ))"); ready_cpu+=("$(cpu_ms "$pid")")
         local c0 c1 s
+        threads_ms "$pid" > "$WORK/threads-0"
         c0=$(cpu_ms "$pid"); s=$(get_blob "$port"); c1=$(cpu_ms "$pid"); get1+=("$s"); get1cpu+=("$((c1 - c0))")
+        threads_ms "$pid" > "$WORK/threads-1"
         c0=$(cpu_ms "$pid"); s=$(get_blob "$port"); c1=$(cpu_ms "$pid"); get2+=("$s"); get2cpu+=("$((c1 - c0))")
+        threads_ms "$pid" > "$WORK/threads-2"
+        echo "  $name-$i: first GET by thread: $(groups_ms "$WORK/threads-0" "$WORK/threads-1"); second: $(groups_ms "$WORK/threads-1" "$WORK/threads-2")"
         if ((i == STARTS)); then
             for _ in 1 2 3; do get_blob "$port" > /dev/null; done
             sleep 6   # past the native heap trim interval of jvm.options

@@ -23,6 +23,7 @@
 #   --image      the registry image archive (default registry-image/target/portcullis-registry-image.tar, made by
 #                `mvn -B -Pimages -DskipTests package`)
 #   --java-opts  JVM flags added after the image's @/app/jvm.options (for A/B runs: -XX:TieredStopAtLevel=1)
+#   --no-warmup  Portcullis without its warm-up (REGISTRY_HTTP_WARMUP_DISABLED=true): the start path alone
 # needs (as root): containerd, runc, ctr, buildah, apt-get (Distribution's base), docker-registry, curl, openssl,
 # java (a bcrypt line from the registry jar), registry-image/target/portcullis-registry.jar
 set -Eeuo pipefail
@@ -35,6 +36,7 @@ STARTS=3
 EXTRA_OPTS=""
 WITH_DIST=1
 NODE_AGENT=0
+PC_ENV=()
 KEEP=0
 LIMIT=$((256 * 1048576))
 LAYERS=4
@@ -46,6 +48,7 @@ while [[ $# -gt 0 ]]; do
         --starts) STARTS=$2; shift ;;
         --java-opts) EXTRA_OPTS=$2; shift ;;
         --no-distribution) WITH_DIST=0 ;;
+        --no-warmup) PC_ENV=(--env REGISTRY_HTTP_WARMUP_DISABLED=true) ;;
         --node-agent) NODE_AGENT=1; WITH_DIST=0 ;;
         --keep) KEEP=1 ;;
         -h | --help) sed -n '2,/^set -E/p' "$0" | sed '$d'; exit 0 ;;
@@ -222,6 +225,15 @@ cg_mem() {
 }
 task_pid() { "${CTR[@]}" tasks ls | awk -v id="$1" '$1 == id {print $2}'; }
 rss_bytes() { awk '/^VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
+# CPU ms per kind of thread (JIT compilers, event loops, workers, GC, main, ...), the largest first: where a start goes
+thread_groups() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        printf '%s\t%s\n' "$(cat "$t/comm" 2>/dev/null)" "$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "$t/stat" 2>/dev/null)"
+    done | awk -F'\t' -v hz="$(getconf CLK_TCK)" '
+        {g = $1; sub(/[-#]?[0-9]+$/, "", g); sub(/thread$/, "", g); sub(/[-]+$/, "", g); ms[g] += $2 * 1000 / hz}
+        END {for (g in ms) if (ms[g] >= 10) printf "%s %d ms\n", g, ms[g]}' | sort -t' ' -k2 -rn -k1 | paste -sd, | sed 's/,/, /g'
+}
 
 wait_v2() { # PORT ID: polls every 5 ms until /v2/ answers 401
     local deadline=$((SECONDS + 120))
@@ -262,6 +274,8 @@ run_one() {
     local name=$1 ref=$2; shift 2
     local -a wall=() cpu=()
     local i id port cfg data tmp t0 t1 pid
+    local -a env=()
+    [[ $name == pc && ${#PC_ENV[@]} -gt 0 ]] && env=("${PC_ENV[@]}")
     for ((i = 1; i <= STARTS; i++)); do
         id=$name-$i
         port=$(free_port)
@@ -282,12 +296,13 @@ run_one() {
             SYS_CHROOT KILL AUDIT_WRITE; do caps+=(--cap-drop "CAP_$c"); done
         t0=$(date +%s%N)
         "${CTR[@]}" run -d --net-host --read-only --seccomp --memory-limit "$LIMIT" --cgroup "/$CG_PARENT/$id" \
-            "${caps[@]}" "${mounts[@]}" "$ref" "$id" "$@" >/dev/null 2>"$W/$id.err" \
+            "${caps[@]}" "${mounts[@]}" "${env[@]}" "$ref" "$id" "$@" >/dev/null 2>"$W/$id.err" \
             || die "ctr run $id failed: $(tail -2 "$W/$id.err")"
         wait_v2 "$port" "$id"
         t1=$(date +%s%N)
         cpu+=("$(cg_cpu_ms "$id")"); wall+=("$(((t1 - t0) / 1000000))")
         pid=$(task_pid "$id")
+        log "$id: CPU by thread at the first /v2/: $(thread_groups "$pid")"
         if ((i == 1)); then
             local eff; eff=$(awk '/^CapEff/ {print $2}' "/proc/$pid/status")
             [[ $eff == 0000000000000000 ]] || die "$id runs with capabilities $eff"

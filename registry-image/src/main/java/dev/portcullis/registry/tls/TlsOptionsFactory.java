@@ -42,25 +42,38 @@ public final class TlsOptionsFactory {
         }
     }
 
-    public Material read() throws IOException {
+    /** The files' bytes as they are now and their fingerprint: what a reload compares before it parses anything. */
+    public record FileContents(byte[] certificate, byte[] key, List<byte[]> clientCas, String fingerprint) {}
+
+    public FileContents readFiles() throws IOException {
         byte[] cert = Files.readAllBytes(settings.certificate());
         byte[] key = Files.readAllBytes(settings.key());
         List<byte[]> cas = new ArrayList<>();
         for (Path ca : settings.clientCas()) {
             cas.add(Files.readAllBytes(ca));
         }
-        List<X509Certificate> chain = certificates(cert);
-        PrivateKey privateKey = PemKeys.privateKey(key);
+        MessageDigest md = sha256();
+        md.update(cert);
+        md.update(key);
+        cas.forEach(md::update);
+        return new FileContents(cert, key, List.copyOf(cas), HexFormat.of().formatHex(md.digest()));
+    }
+
+    /** Parses the files' contents and checks that the key belongs to the certificate. */
+    public Material material(FileContents files) throws IOException {
+        List<X509Certificate> chain = certificates(files.certificate());
+        PrivateKey privateKey = PemKeys.privateKey(files.key());
         if (!PemKeys.matches(chain.get(0), privateKey)) {
             // Typical in the middle of a non-atomic renewal: the new certificate beside the old key.
             throw new IOException("the key in " + settings.key() + " does not belong to the certificate in "
                     + settings.certificate());
         }
-        MessageDigest md = sha256();
-        md.update(cert);
-        md.update(key);
-        cas.forEach(md::update);
-        return new Material(cert, key, cas, HexFormat.of().formatHex(md.digest()), List.copyOf(chain), privateKey);
+        return new Material(files.certificate(), files.key(), files.clientCas(), files.fingerprint(),
+                List.copyOf(chain), privateKey);
+    }
+
+    public Material read() throws IOException {
+        return material(readFiles());
     }
 
     public ServerSSLOptions options(Material m) {
