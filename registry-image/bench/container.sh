@@ -8,10 +8,12 @@
 # the same loopback measures both; a pod network would add the same veth to both.
 #
 # Per image: its size (compressed layers, and unpacked), then --starts cold starts, each from `ctr run` to the first
-# TLS /v2/ answer (wall, and the container cgroup's CPU); after the last one, resident memory (the JVM's RSS and
-# the cgroup's working set, as the kubelet counts it: usage less inactive page cache) idle, and after pushing
+# TLS /v2/ answer (wall, and the container cgroup's CPU, logged per kind of thread for Portcullis: main, event loops,
+# JIT compilers); after the last one, the CPU of 20 s idle, resident memory (the JVM's RSS and the cgroup's working
+# set, as the kubelet counts it: usage less inactive page cache) idle, and after pushing
 # 256 MiB (4 x 64 MiB blobs, monolithic uploads, and a manifest) and pulling it back three times, with the cgroup CPU
-# of the first time (what a fresh pod spends) and of the third (a registry that has run a while). Benchmarks print
+# of the first time (what a fresh pod spends) and of the third (a registry that has run a while), and the resident
+# memory after it per mapping (anonymous, the class-data archives, libjvm.so, ...). Benchmarks print
 # numbers and ratios (> 1: Portcullis leads); nothing here asserts a timing.
 #
 # --node-agent measures the same image's node agent instead, as the operator's DaemonSet runs it (128Mi limit, the
@@ -225,6 +227,14 @@ cg_mem() {
 }
 task_pid() { "${CTR[@]}" tasks ls | awk -v id="$1" '$1 == id {print $2}'; }
 rss_bytes() { awk '/^VmRSS/ {print $2 * 1024}' "/proc/$1/status"; }
+# Resident MiB per mapping (anonymous: heap, metaspace, stacks, malloc, direct buffers; files: the runtime's
+# libraries, the class-data archives, the jar), the largest first
+rss_by_mapping() {
+    awk '/^[0-9a-f]+-[0-9a-f]+ / {name = NF >= 6 ? $6 : "[anonymous]"; sub(/.*\//, "", name); next}
+        /^Rss:/ {kb[name] += $2}
+        END {for (n in kb) if (kb[n] >= 1024) printf "%.1f\t%s\n", kb[n] / 1024, n}' "/proc/$1/smaps" \
+        | sort -rn | awk -F'\t' '{printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1}'
+}
 # CPU ms per kind of thread (JIT compilers, event loops, workers, GC, main, ...), the largest first: where a start goes
 thread_groups() {
     local t
@@ -269,7 +279,7 @@ push_pull() { # PORT: 4 x 64 MiB blobs, a config and a manifest up, then all of 
 }
 
 # run_one NAME IMAGE-REF ARGS...: starts, measures, stops; fills the result arrays
-declare -A START_WALL START_CPU MOVE_CPU WARM_CPU RSS_IDLE RSS_LOAD CG_IDLE CG_LOAD CG_PEAK SIZE_COMP SIZE_UNP SPLIT
+declare -A IDLE_CPU START_WALL START_CPU MOVE_CPU WARM_CPU RSS_IDLE RSS_LOAD CG_IDLE CG_LOAD CG_PEAK SIZE_COMP SIZE_UNP SPLIT
 run_one() {
     local name=$1 ref=$2; shift 2
     local -a wall=() cpu=()
@@ -309,9 +319,14 @@ run_one() {
             [[ $(awk '/^Uid/ {print $2}' "/proc/$pid/status") == 65532 ]] || die "$id does not run as uid 65532"
         fi
         if ((i == STARTS)); then
-            sleep 10   # past jvm.options' native heap trim interval; Distribution is idle either way
-            RSS_IDLE[$name]=$(rss_bytes "$pid"); read -r _ CG_IDLE[$name] < <(cg_mem "$id")
+            # Past the warm-up and jvm.options' native heap trim interval, then 20 s of nothing asked: the CPU an
+            # idle registry spends (certificate and htpasswd polls, health checks, timers).
+            sleep 5
             local c0; c0=$(cg_cpu_ms "$id")
+            sleep 20
+            IDLE_CPU[$name]=$(($(cg_cpu_ms "$id") - c0))
+            RSS_IDLE[$name]=$(rss_bytes "$pid"); read -r _ CG_IDLE[$name] < <(cg_mem "$id")
+            c0=$(cg_cpu_ms "$id")
             push_pull "$port"
             MOVE_CPU[$name]=$(($(cg_cpu_ms "$id") - c0))
             # The same again, twice: the third is what a registry that has run a while spends on it.
@@ -321,6 +336,7 @@ run_one() {
             WARM_CPU[$name]=$(($(cg_cpu_ms "$id") - c0))
             sleep 10
             RSS_LOAD[$name]=$(rss_bytes "$pid"); read -r _ CG_LOAD[$name] < <(cg_mem "$id")
+            log "$name: resident after the load, by mapping (MiB): $(rss_by_mapping "$pid")"
             local peak=/sys/fs/cgroup/memory/$CG_PARENT/$id/memory.max_usage_in_bytes
             [[ -f $peak ]] || peak=/sys/fs/cgroup/$CG_PARENT/$id/memory.peak
             CG_PEAK[$name]=$(cat "$peak" 2>/dev/null || echo 0)
@@ -420,6 +436,7 @@ row "image compressed / unpacked (MiB)" "$(mib "$(w "${SIZE_COMP[dist]:-}")") / 
 row "layers, compressed/unpacked MiB each" "${SPLIT[dist]:-}" "${SPLIT[pc]}" ""
 row "ctr run to first TLS /v2/: wall (ms)" "$(w "${START_WALL[dist]:-}")" "${START_WALL[pc]}" "$(ratio "$(w "${START_WALL[dist]:-}")" "${START_WALL[pc]}")"
 row "ctr run to first TLS /v2/: cgroup CPU (ms)" "$(w "${START_CPU[dist]:-}")" "${START_CPU[pc]}" "$(ratio "$(w "${START_CPU[dist]:-}")" "${START_CPU[pc]}")"
+row "CPU over 20 s idle, after the start (ms)" "$(w "${IDLE_CPU[dist]:-}")" "${IDLE_CPU[pc]}" "$(ratio "$(w "${IDLE_CPU[dist]:-}")" "${IDLE_CPU[pc]}")"
 row "CPU of pushing and pulling 256 MiB after start (ms)" "$(w "${MOVE_CPU[dist]:-}")" "${MOVE_CPU[pc]}" "$(ratio "$(w "${MOVE_CPU[dist]:-}")" "${MOVE_CPU[pc]}")"
 row "CPU of the same, the third time (ms)" "$(w "${WARM_CPU[dist]:-}")" "${WARM_CPU[pc]}" "$(ratio "$(w "${WARM_CPU[dist]:-}")" "${WARM_CPU[pc]}")"
 for k in RSS_IDLE:"RSS idle (MiB)" CG_IDLE:"cgroup working set idle (MiB)" RSS_LOAD:"RSS after 3 x 256 MiB pushed and pulled (MiB)" \
