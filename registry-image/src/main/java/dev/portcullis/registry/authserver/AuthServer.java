@@ -184,8 +184,10 @@ public final class AuthServer implements AutoCloseable {
         // Token requests are small and quick: a connection silent for idle_timeout (a body that never comes, a
         // forgotten keep-alive) is closed rather than held for ever. Bodies are read on the event loop by BodyHandler,
         // so a stalled one holds no worker thread meanwhile.
+        // No h2c upgrade on plain HTTP (Vert.x's default would answer one): docker_auth speaks HTTP/1.1 there.
         HttpServerOptions options = new HttpServerOptions().setHost(s.host()).setPort(s.port())
-                .setIdleTimeout((int) s.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+                .setIdleTimeout((int) s.idleTimeout().toMillis()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setHttp2ClearTextEnabled(false);
         byte[] tlsDigest = null;
         if (s.tls()) {
             byte[] cert = read(s.certificate(), "server.certificate");
@@ -253,7 +255,8 @@ public final class AuthServer implements AutoCloseable {
             }
         }));
         try {
-            metricsServer = vertx.createHttpServer(new HttpServerOptions().setHost(m.host()).setPort(m.port()))
+            metricsServer = vertx.createHttpServer(new HttpServerOptions().setHost(m.host()).setPort(m.port())
+                            .setHttp2ClearTextEnabled(false))
                     .requestHandler(router).listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException | InterruptedException e) {
             close();

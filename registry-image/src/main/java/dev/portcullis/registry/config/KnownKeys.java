@@ -32,7 +32,7 @@ final class KnownKeys {
             "http\\.tls\\.(certificate|key|clientcas|clientauth|minimumtls|ciphersuites|pullonly)",
             "http\\.body\\.(idletimeout|minrate|maxconcurrent|maxperclient)",
             "http\\.debug\\.addr", "http\\.debug\\.prometheus\\.(enabled|path)",
-            "http\\.headers(\\..+)?", "http\\.http2\\.disabled", "http\\.warmup\\.disabled",
+            "http\\.headers(\\..+)?", "http\\.http2\\.disabled", "http\\.h2c\\.enabled", "http\\.warmup\\.disabled",
             "health\\.storagedriver\\.(enabled|interval|threshold)",
             "health\\.(file|http|tcp)",
             "catalog\\.maxentries",

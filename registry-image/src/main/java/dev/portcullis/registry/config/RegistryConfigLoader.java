@@ -184,7 +184,7 @@ public final class RegistryConfigLoader {
                 debug, tree.bool("http.debug.prometheus.enabled", false), promPath, tls(tree),
                 tree.bool("http.insecure", false), tree.bool("http.http2.disabled", false),
                 tree.integer("http.eventloops", Runtime.getRuntime().availableProcessors(), 1, 1024),
-                tree.bool("http.warmup.disabled", false));
+                tree.bool("http.warmup.disabled", false), tree.bool("http.h2c.enabled", false));
     }
 
     private static Optional<TlsSettings> tls(ConfigTree tree) {

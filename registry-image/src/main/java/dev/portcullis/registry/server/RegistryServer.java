@@ -161,11 +161,12 @@ public final class RegistryServer implements AutoCloseable {
             if (tls.isPresent()) {
                 tls.get().applyTo(options, material.get());
             }
+            // Plain HTTP answers an h2c upgrade only with http.h2c.enabled (Vert.x's default would always).
+            options.setHttp2ClearTextEnabled(http.h2cEnabled() && !http.http2Disabled());
             if (http.http2Disabled()) {
                 // Distribution's http.http2.disabled: ALPN offers http/1.1 alone (a certificate reload keeps that:
                 // Vert.x takes the protocols from these options), and plain HTTP refuses the h2c upgrade.
-                options.setAlpnVersions(java.util.List.of(io.vertx.core.http.HttpVersion.HTTP_1_1))
-                        .setHttp2ClearTextEnabled(false);
+                options.setAlpnVersions(java.util.List.of(io.vertx.core.http.HttpVersion.HTTP_1_1));
             }
             EventLoopListeners listeners = EventLoopListeners.listen(vertx, http.eventLoops(), options, root)
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -225,7 +226,7 @@ public final class RegistryServer implements AutoCloseable {
         }
         // One instance, one event loop: probes and scrapes are a few requests a minute, not worth a thread per core.
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(http.debugAddr().get().host())
-                .setPort(http.debugAddr().get().port())).requestHandler(debug);
+                .setPort(http.debugAddr().get().port()).setHttp2ClearTextEnabled(false)).requestHandler(debug);
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         LOG.info("debug server (health, metrics) listening on " + http.debugAddr().get().host() + ":" + server.actualPort());
         return server;

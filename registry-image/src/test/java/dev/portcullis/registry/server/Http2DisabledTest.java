@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Distribution's {@code http.http2.disabled}: a client that prefers HTTP/2 gets it by default, and HTTP/1.1 once it is
- * set, in ALPN over TLS and as an h2c upgrade on plain HTTP.
+ * Distribution's {@code http.http2.disabled}: a client that prefers HTTP/2 gets it over TLS by default, and HTTP/1.1
+ * once it is set, in ALPN and after a reload. On plain HTTP, Distribution 3's {@code http.h2c.enabled}: no h2c upgrade
+ * unless it is set (Distribution 2.8 never offered one), and none with HTTP/2 disabled.
  */
 class Http2DisabledTest {
     @TempDir
@@ -102,8 +103,21 @@ class Http2DisabledTest {
     }
 
     @Test
+    void onPlainHttpH2cIsOffUnlessEnabled() throws Exception {
+        try (RunningRegistry registry = start("", Map.of())) {
+            assertEquals(HttpClient.Version.HTTP_1_1, negotiated(registry.url(), null), "no h2c by default");
+        }
+        try (RunningRegistry registry = start("  h2c:\n    enabled: true\n", Map.of())) {
+            assertEquals(HttpClient.Version.HTTP_2, negotiated(registry.url(), null));
+        }
+        try (RunningRegistry registry = start("", Map.of("REGISTRY_HTTP_H2C_ENABLED", "true"))) {
+            assertEquals(HttpClient.Version.HTTP_2, negotiated(registry.url(), null), "from the environment too");
+        }
+    }
+
+    @Test
     void onPlainHttpThereIsNoH2cUpgradeWhenDisabled() throws Exception {
-        try (RunningRegistry registry = start("  http2:\n    disabled: true\n", Map.of())) {
+        try (RunningRegistry registry = start("  h2c:\n    enabled: true\n  http2:\n    disabled: true\n", Map.of())) {
             assertEquals(HttpClient.Version.HTTP_1_1, negotiated(registry.url(), null));
         }
     }
