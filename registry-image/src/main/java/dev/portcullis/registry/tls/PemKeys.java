@@ -60,7 +60,8 @@ public final class PemKeys {
                     ? org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey()).getPublicKey()
                     : info.getPublicKeyData();
             return Optional.ofNullable(bits).map(ASN1BitString::getOctets);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | RuntimeException e) {
+            // An encoding BouncyCastle does not read: the signature decides instead.
             return Optional.empty();
         }
     }
