@@ -205,6 +205,13 @@ public final class DriverRegistryStorage implements RegistryStorage, AutoCloseab
             try (FileWriter writer = driver.writer(data, false)) {
                 writer.write(manifest.content(), 0, manifest.content().length);
                 writer.commit();
+            } catch (IOException e) {
+                // Two pushes of this manifest raced to write it, and where a commit replaces the object (Azure
+                // discards the blocks of a writer another commit overtook) the loser fails. The path is the content's
+                // digest: whatever was committed there is these bytes, so the push goes on.
+                if (!exists(data)) {
+                    throw e;
+                }
             }
         }
         String rev = RegistryPaths.revision(repo, digest);
