@@ -81,13 +81,13 @@ public final class SpecCheck {
     if (auth.effectiveMode() == AuthSpec.Mode.Token) {
       if (auth.managedToken() != null) {
         try {
-          var lifetime = io.fabric8.kubernetes.api.model.Duration.parse(
-              auth.managedToken().effectiveTokenLifetime()).getDuration();
+          var lifetime = GoDuration.parse(auth.managedToken().effectiveTokenLifetime())
+              .getDuration();
           if (lifetime.getSeconds() < 60) {
             problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
                 "auth.token.managed.tokenLifetime must be at least 1m"));
           }
-        } catch (java.text.ParseException e) {
+        } catch (IllegalArgumentException e) {
           problems.add(new Problem(ConditionTypes.AUTH_READY, "InvalidAuth",
               "auth.token.managed.tokenLifetime is not a Go duration"));
         }

@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,10 +61,9 @@ public final class TokenIssuerModel {
 
   static long lifetimeSeconds(SecureRegistry r) {
     try {
-      return io.fabric8.kubernetes.api.model.Duration.parse(
-          r.getSpec().effectiveAuth().managedToken().effectiveTokenLifetime()).getDuration()
-          .getSeconds();
-    } catch (ParseException e) {
+      return GoDuration.parse(r.getSpec().effectiveAuth().managedToken().effectiveTokenLifetime())
+          .getDuration().getSeconds();
+    } catch (IllegalArgumentException e) {
       return 900;
     }
   }

@@ -60,9 +60,9 @@ final class PullSecretsPublisher {
     }
     Duration interval;
     try {
-      interval = io.fabric8.kubernetes.api.model.Duration.parse(
+      interval = dev.portcullis.operator.model.GoDuration.parse(
           r.getSpec().pullSecrets.effectiveRotationInterval()).getDuration();
-    } catch (java.text.ParseException e) {
+    } catch (IllegalArgumentException e) {
       interval = Duration.ofDays(30);
     }
     if (!PullRobot.rotationDue(existing, interval, clock.instant())) {

@@ -62,6 +62,21 @@ class SpecCheckTest {
   }
 
   @Test
+  void aTokenLifetimeIsReadAsGoReadsItFractionsIncluded() {
+    var r = Registries.managedLdap("apps", "reg");
+    assertThat(SpecCheck.check(r)).isEmpty();
+    // Fabric8's parser read "90.5s" as 5 seconds (refused) and "1.5h" as 5 hours
+    r.getSpec().auth.token.managed.tokenLifetime = "90.5s";
+    assertThat(SpecCheck.check(r)).isEmpty();
+    r.getSpec().auth.token.managed.tokenLifetime = "1.5h";
+    assertThat(SpecCheck.check(r)).isEmpty();
+    assertThat(TokenIssuerModel.lifetimeSeconds(r)).isEqualTo(5400);
+    r.getSpec().auth.token.managed.tokenLifetime = "59.9s";
+    assertThat(SpecCheck.check(r)).extracting(p -> p.reason() + ": " + p.message())
+        .containsExactly("InvalidAuth: auth.token.managed.tokenLifetime must be at least 1m");
+  }
+
+  @Test
   void theGarbageCollectionTimeoutIsAGoDurationOfAtLeastASecond() {
     var r = Registries.basic("apps", "reg");
     r.getSpec().garbageCollection = new dev.portcullis.operator.api.GarbageCollectionSpec();
